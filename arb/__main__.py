@@ -1,0 +1,5 @@
+"""``python -m arb``: the same as the ``arb`` command."""
+
+from arb.cli import main
+
+main()

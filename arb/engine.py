@@ -1,0 +1,254 @@
+"""The valuation engine: pure numpy over a table of legs, vectorised over deals and scenarios.
+
+Conventions (the contract of ``arb report --json``):
+
+- Money is per target share, in each deal's own currency (the *deal currency*).
+- ``spread = deal_value + dividends - target_price``; ``spread_pct`` is a fraction.
+- Days are calendar days (ACT/365): ``annualized = (1 + spread_pct) ** (365 / days) - 1``,
+  ``annualized_simple = spread_pct * 365 / days``.
+- ``implied_probability = (target_price - downside) / (deal_value + dividends - downside)``.
+- A leg's *delta* is the number of shares of its security that move its value one-for-one with
+  that security's price: the shares to short per target share to hedge it.
+
+Every input array may carry a leading scenario axis: a field of shape ``(L,)`` values one set of
+prices; the same field of shape ``(S, L)`` values ``S`` scenarios at once. Nothing loops over
+deals or scenarios in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "CASH",
+    "CVR",
+    "DAYS_PER_YEAR",
+    "STOCK_RATIO",
+    "STOCK_VALUE",
+    "DealTable",
+    "DividendTable",
+    "EngineResult",
+    "LegTable",
+    "leg_values",
+    "metrics",
+    "value_book",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Calendar days per year for annualising (ACT/365).
+DAYS_PER_YEAR = 365.0
+
+#: Leg kinds in the compiled table.
+CASH, STOCK_RATIO, STOCK_VALUE, CVR = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class LegTable:
+    """One row per leg, legs of a deal contiguous and deals in ascending order.
+
+    ``price`` is the reference price of the leg's security in the security's currency (NaN when
+    unknown); ``fx`` converts the leg's currency (the security's, or the cash currency) into the
+    deal currency. ``low``/``high`` are the collar band in the security's currency (0 and +inf when
+    there is no collar). ``hedge_mult`` converts security shares into shares of the listing to
+    short (``1 - discount`` for a proxy-priced security, 0 when priced from a fixed estimate).
+    """
+
+    deal: IntArray
+    kind: npt.NDArray[np.int8]
+    weight: FloatArray
+    ratio: FloatArray
+    value: FloatArray
+    amount: FloatArray
+    probability: FloatArray
+    low: FloatArray
+    high: FloatArray
+    price: FloatArray
+    fx: FloatArray
+    hedge_mult: FloatArray
+
+    def __len__(self) -> int:
+        return int(self.deal.shape[0])
+
+    def with_(self, **arrays: Any) -> LegTable:
+        """A copy with some fields replaced (scenario arrays broadcast against the others)."""
+        return replace(self, **{k: np.asarray(v, dtype=getattr(self, k).dtype) for k, v in arrays.items()})
+
+
+@dataclass(frozen=True)
+class DividendTable:
+    """One row per dividend counted for a deal.
+
+    ``amount`` is per share in the deal currency (already converted). ``leg`` is -1 for a
+    dividend on the target (received by the arb) or the index of the hedged leg whose short
+    position owes it. ``ex_date`` is a proleptic ordinal (``date.toordinal()``).
+    """
+
+    deal: IntArray
+    leg: IntArray
+    amount: FloatArray
+    ex_date: FloatArray
+
+    @classmethod
+    def empty(cls) -> DividendTable:
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+
+
+@dataclass(frozen=True)
+class DealTable:
+    """One row per deal. Dates are day ordinals as floats (NaN when unknown); prices in deal currency."""
+
+    target_price: FloatArray
+    downside: FloatArray
+    as_of: FloatArray
+    close: FloatArray
+    n_legs: IntArray
+
+    def __len__(self) -> int:
+        return int(self.target_price.shape[-1])
+
+    def with_(self, **arrays: Any) -> DealTable:
+        return replace(self, **{k: np.asarray(v, dtype=getattr(self, k).dtype) for k, v in arrays.items()})
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    """Per-deal figures (shape ``(D,)`` or ``(S, D)``) and per-leg figures (``(L,)`` or ``(S, L)``)."""
+
+    target_price: FloatArray
+    deal_value: FloatArray
+    dividends: FloatArray
+    spread: FloatArray
+    spread_pct: FloatArray
+    days_to_close: FloatArray
+    annualized: FloatArray
+    annualized_simple: FloatArray
+    downside: FloatArray
+    implied_probability: FloatArray
+    leg_value: FloatArray
+    leg_delta: FloatArray
+    leg_hedge: FloatArray
+
+    def deal_fields(self) -> dict[str, FloatArray]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("leg_")}
+
+
+def leg_values(legs: LegTable) -> tuple[FloatArray, FloatArray]:
+    """Value and delta of each leg per target share, before proration weight.
+
+    Value is in the deal currency. Delta is in shares of the leg's security: the change in value
+    for a one-unit move in the security's price, both in the same currency.
+
+    - cash: ``amount * fx``; cvr: ``amount * probability * fx``; delta 0.
+    - fixed ratio: ``ratio * clamp(S, low, high) * fx``; delta ``ratio`` inside the band, else 0.
+    - fixed value: shares ``value / (clamp(S, low, high) * fx)``, value ``shares * S * fx``; delta
+      0 inside the band (the value is fixed), ``shares`` outside it.
+    """
+    kind = legs.kind
+    s = legs.price
+    clamped = np.clip(s, legs.low, legs.high)
+    inside = (s >= legs.low) & (s <= legs.high)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fixed_ratio = legs.ratio * clamped * legs.fx
+        value_shares = legs.value / (clamped * legs.fx)
+        fixed_value = value_shares * s * legs.fx
+        cash = legs.amount * legs.fx
+        cvr = legs.amount * legs.probability * legs.fx
+    value = np.select(
+        [kind == CASH, kind == STOCK_RATIO, kind == STOCK_VALUE, kind == CVR],
+        [cash, fixed_ratio, fixed_value, cvr],
+        default=np.nan,
+    )
+    delta = np.select(
+        [kind == STOCK_RATIO, kind == STOCK_VALUE],
+        [np.where(inside, legs.ratio, 0.0), np.where(inside, 0.0, value_shares)],
+        default=0.0,
+    )
+    # A missing price leaves the delta unknown too, not zero.
+    delta = np.where((kind == STOCK_RATIO) | (kind == STOCK_VALUE), np.where(np.isnan(s), np.nan, delta), delta)
+    return value, delta
+
+
+def _group_sum(x: FloatArray, n_per_group: IntArray) -> FloatArray:
+    """Sum the last axis of ``x`` over contiguous groups of the given sizes, left to right.
+
+    Groups of size zero sum to 0. Uses ``np.add.reduceat`` so each sum adds its own elements
+    in order, exactly as a per-group loop would (no cumulative-sum cancellation).
+    """
+    n_groups = n_per_group.shape[0]
+    out = np.zeros(x.shape[:-1] + (n_groups,), dtype=np.float64)
+    if x.shape[-1] == 0 or n_groups == 0:
+        return out
+    starts = np.concatenate(([0], np.cumsum(n_per_group)[:-1]))
+    nonempty = n_per_group > 0
+    out[..., nonempty] = np.add.reduceat(x, starts[nonempty], axis=-1)
+    return out
+
+
+def metrics(
+    target_price: FloatArray,
+    deal_value: FloatArray,
+    dividends: FloatArray,
+    downside: FloatArray,
+    days: FloatArray,
+) -> dict[str, FloatArray]:
+    """The spread figures from their inputs (all arrays broadcast together)."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        received = deal_value + dividends
+        spread = received - target_price
+        spread_pct = spread / target_price
+        positive_days = np.where(days > 0, days, np.nan)
+        annualized = (1.0 + spread_pct) ** (DAYS_PER_YEAR / positive_days) - 1.0
+        annualized_simple = spread_pct * DAYS_PER_YEAR / positive_days
+        implied = (target_price - downside) / (received - downside)
+    return {
+        "spread": spread,
+        "spread_pct": spread_pct,
+        "annualized": annualized,
+        "annualized_simple": annualized_simple,
+        "implied_probability": implied,
+    }
+
+
+def value_book(legs: LegTable, deals: DealTable, dividends: DividendTable | None = None) -> EngineResult:
+    """Value every deal of a compiled book. See the module docstring for the definitions."""
+    dividends = dividends if dividends is not None else DividendTable.empty()
+    value, delta = leg_values(legs)
+    weighted = legs.weight * value
+    hedge = legs.weight * delta * legs.hedge_mult
+    deal_value = _group_sum(weighted, deals.n_legs)
+    no_legs = deals.n_legs == 0
+    deal_value = np.where(no_legs, np.nan, deal_value)
+
+    as_of = np.broadcast_to(deals.as_of, deal_value.shape)
+    close = np.broadcast_to(deals.close, deal_value.shape)
+    days = close - as_of
+    div_total = np.zeros_like(deal_value)
+    if len(dividends.deal):
+        d = dividends.deal
+        in_window = (dividends.ex_date > as_of[..., d]) & (dividends.ex_date <= close[..., d])
+        owed_shares = np.where(dividends.leg >= 0, hedge[..., np.maximum(dividends.leg, 0)], -1.0)
+        # Received on the target: +amount; owed on a short: -amount * shares short.
+        contrib = np.where(in_window, -dividends.amount * owed_shares, 0.0)
+        counts = np.bincount(d, minlength=len(deals.n_legs)).astype(np.int64)
+        div_total = _group_sum(contrib, counts)  # rows are sorted by deal
+    div_total = np.where(no_legs, np.nan, div_total)
+    target_price = np.broadcast_to(deals.target_price, deal_value.shape)
+    downside = np.broadcast_to(deals.downside, deal_value.shape)
+    m = metrics(target_price, deal_value, div_total, downside, days)
+    return EngineResult(
+        target_price=target_price,
+        deal_value=deal_value,
+        dividends=div_total,
+        days_to_close=days,
+        downside=downside,
+        leg_value=value,
+        leg_delta=delta,
+        leg_hedge=hedge,
+        **m,
+    )

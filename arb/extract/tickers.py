@@ -1,0 +1,221 @@
+"""Companies and their tickers as articles write them: ``新奥能源(2688.HK)``,
+``中芯国际(0981.HK; 688981.SH)``, ``Acme Corp. (NASDAQ: ACME)``. Tickers are normalised to Yahoo
+symbols with :func:`arb.symbols.normalize_symbol`; short names used later in the text
+(``新奥股份`` for ``新奥天然气股份有限公司``) are matched back to the company."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from arb.symbols import normalize_symbol
+
+__all__ = ["Company", "Mention", "Registry", "find_companies", "parse_ticker_group"]
+
+_SUFFIXES = ("HK", "SH", "SS", "SZ", "US", "N", "O", "OQ", "L", "T", "TO", "V", "AX", "SI", "KS",
+             "KQ", "TW", "PA", "DE", "F", "AS", "MI", "SW", "ST", "OL", "CO", "NS", "BO", "BJ")
+_EXCHANGES = {"NASDAQ": "", "NYSE AMERICAN": "", "NYSE ARCA": "", "NYSE": "", "AMEX": "",
+              "LSE": "L", "LON": "L", "AIM": "L", "TSX": "TO", "TSXV": "V", "ASX": "AX",
+              "HKEX": "HK", "SEHK": "HK", "HKG": "HK", "SSE": "SS", "SZSE": "SZ", "SGX": "SI",
+              "EURONEXT PARIS": "PA", "EPA": "PA", "XETRA": "DE", "ETR": "DE", "TYO": "T"}
+_DOTTED = re.compile(rf"^(?P<code>[A-Z0-9]{{1,6}}(?:-[A-Z])?)\.(?P<suf>{'|'.join(_SUFFIXES)})$")
+_EXCH = re.compile(rf"^(?P<ex>{'|'.join(sorted(_EXCHANGES, key=len, reverse=True))})\s*:\s*"
+                   r"(?P<code>[A-Z0-9.\-]{1,10})$", re.I)
+_PAREN = re.compile(r"\(([^()\n]{1,80})\)")
+
+
+def parse_ticker_group(text: str) -> list[str]:
+    """Yahoo symbols in a parenthesis such as ``0981.HK; 688981.SH`` or ``NYSE: GBX``.
+
+    Parts that are not tickers (``the "Company"``) are ignored; no ticker -> empty list.
+    """
+    out: list[str] = []
+    for part in re.split(r"\s*(?:[;,/、]|\band\b)\s*", text.strip()):
+        part = part.strip()
+        if m := _DOTTED.match(part):
+            out.append(normalize_symbol(f"{m['code']}.{m['suf']}"))
+        elif m := _EXCH.match(part):
+            suffix = _EXCHANGES[m["ex"].upper()]
+            code = m["code"].upper()
+            if suffix == "HK" and code.isdigit():
+                code = code.zfill(4)
+            out.append(normalize_symbol(f"{code}.{suffix}" if suffix else code))
+    return out
+
+
+# Words after which a Chinese company name starts ("...制造商黑芝麻智能..." -> "黑芝麻智能...").
+_ZH_LEADERS = ("上市公司", "公司", "企业", "之一", "制造商", "供应商", "开发商", "运营商", "营运商",
+               "品牌", "母企", "母公司", "旗下", "巨头", "龙头", "达到", "宣布", "表示", "收购",
+               "私有化", "股东", "集团", "的", "向", "与", "和", "及", "被", "获", "将", "由", "对",
+               "指", "称", "据", "今日", "昨日")
+_EN_STOP = {"Shares", "Shares of", "On", "In", "Today", "Yesterday", "After", "Under", "Monday",
+            "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Both", "Rival",
+            "Buyer", "Target"}
+_EN_CORP = {"Inc.", "Inc", "Corp.", "Corp", "plc", "PLC", "Ltd.", "Ltd", "Co.", "LLC", "N.V.",
+            "S.A.", "AG", "SE", "SA", "NV", "Limited", "Holdings", "Group"}
+_EN_JOIN = {"&", "of", "and", "de", "du", "la"}
+
+
+def _zh_name(before: str) -> str:
+    run = re.search(r"[\u4e00-\u9fffA-Za-z0-9 .&'\-]*$", before)
+    name = run.group(0).strip() if run else ""
+    name = re.sub(r"^[\d.\s%]+", "", name)
+    best = name
+    for leader in _ZH_LEADERS:
+        idx = name.rfind(leader)
+        while idx >= 0:
+            rest = name[idx + len(leader):].strip()
+            if len(rest) >= 2 and len(rest) < len(best):
+                best = rest
+                break
+            idx = name.rfind(leader, 0, idx)
+    return best
+
+
+def _en_name(before: str) -> str:
+    words = re.findall(r"[\x21-\x7e]+|[^\x00-\x7f\s]+", before.rstrip())
+    kept: list[str] = []
+    while words:
+        word = words[-1].rstrip(",")
+        if not word or re.search(r"[^\x00-\x7f]", word):
+            break
+        capital = word[0].isupper() or word[0].isdigit() or word in _EN_CORP
+        if word in _EN_JOIN and kept:
+            kept.insert(0, word)
+        elif capital and word not in _EN_STOP and not word.endswith((".", ";", ":")) \
+                or word in _EN_CORP:
+            kept.insert(0, words[-1])
+        else:
+            break
+        words.pop()
+        if words and words[-1].endswith((".", ";", ":")) and words[-1] not in _EN_CORP \
+                and words[-1].rstrip(",") not in _EN_CORP:
+            break
+    while kept and (kept[0] in _EN_JOIN or kept[0] in {"The", "the"}):
+        kept.pop(0)
+    return " ".join(kept).rstrip(",")
+
+
+def company_name_before(text: str, pos: int) -> str:
+    """The company name written just before position ``pos`` (a ticker parenthesis)."""
+    before = text[max(0, pos - 80):pos].rstrip()
+    if not before:
+        return ""
+    if re.match(r"[\u4e00-\u9fff]", before[-1]):
+        return _zh_name(before)
+    name = _en_name(before)
+    return name or _zh_name(before)
+
+
+@dataclass
+class Company:
+    """A company the article names, with its listings (first = the one written first)."""
+
+    name: str
+    tickers: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+
+    @property
+    def ticker(self) -> str | None:
+        return self.tickers[0] if self.tickers else None
+
+    def listing_on(self, suffix: str) -> str | None:
+        for ticker in self.tickers:
+            if ticker.endswith("." + suffix) or (suffix == "" and "." not in ticker):
+                return ticker
+        return None
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    company: Company
+
+
+_ZH_STRIP = ("国际控股有限公司", "控股有限公司", "股份有限公司", "集团有限公司", "有限公司", "控股",
+             "集团")
+_EN_STRIP = re.compile(r",?\s+(?:Inc\.?|Corp\.?|Corporation|plc|PLC|Ltd\.?|Limited|Co\.?|LLC|"
+                       r"N\.V\.|S\.A\.|AG|SE|Holdings?|Group)$")
+
+
+def _aliases(name: str) -> list[str]:
+    out = {name}
+    if re.search(r"[\u4e00-\u9fff]", name):
+        short = name
+        for suffix in _ZH_STRIP:
+            if short.endswith(suffix) and len(short) - len(suffix) >= 2:
+                short = short[: -len(suffix)]
+        out.add(short)
+        if "股份" in name:
+            out.add(name[:2] + "股份")
+        for n in range(3, len(short)):
+            out.add(short[:n])
+    else:
+        short = name
+        while (stripped := _EN_STRIP.sub("", short)) != short:
+            short = stripped
+        out.add(short)
+        first = short.split()[0] if short.split() else short
+        if len(first) >= 3:
+            out.add(first)
+    return sorted((a for a in out if len(a) >= 2), key=len, reverse=True)
+
+
+class Registry:
+    """The companies of one news item, found by ticker and then by name."""
+
+    def __init__(self, companies: list[Company]) -> None:
+        self.companies = companies
+        counts: dict[str, int] = {}
+        for company in companies:
+            for alias in company.aliases:
+                counts[alias] = counts.get(alias, 0) + 1
+        # An alias shared by two companies (新奥 for both 新奥股份 and 新奥能源) identifies neither.
+        self._alias: list[tuple[str, Company]] = sorted(
+            ((a, c) for c in companies for a in c.aliases if counts[a] == 1),
+            key=lambda ac: len(ac[0]), reverse=True)
+
+    def mentions(self, text: str) -> list[Mention]:
+        """Every place ``text`` names a known company, longest name first, no overlaps."""
+        taken = [False] * len(text)
+        found: list[Mention] = []
+        for alias, company in self._alias:
+            for m in re.finditer(re.escape(alias), text):
+                if any(taken[m.start():m.end()]):
+                    continue
+                if alias.isascii() and (
+                        (m.start() > 0 and text[m.start() - 1].isalnum())
+                        or (m.end() < len(text) and text[m.end()].isalnum())):
+                    continue
+                for i in range(m.start(), m.end()):
+                    taken[i] = True
+                found.append(Mention(m.start(), m.end(), company))
+        return sorted(found, key=lambda mn: mn.start)
+
+    def resolve(self, phrase: str) -> Company | None:
+        """The company a phrase names, e.g. ``新奥股份H股`` -> 新奥天然气股份有限公司."""
+        mentions = self.mentions(phrase)
+        return mentions[0].company if mentions else None
+
+
+def find_companies(text: str) -> Registry:
+    """Companies written with a ticker in ``text``; one entry per company."""
+    by_ticker: dict[str, Company] = {}
+    ordered: list[Company] = []
+    for m in _PAREN.finditer(text):
+        tickers = parse_ticker_group(m.group(1))
+        if not tickers:
+            continue
+        name = company_name_before(text, m.start()) or tickers[0]
+        known = next((by_ticker[t] for t in tickers if t in by_ticker), None)
+        if known is not None:
+            for t in tickers:
+                if t not in known.tickers:
+                    known.tickers.append(t)
+            continue
+        company = Company(name=name, tickers=tickers, aliases=_aliases(name))
+        for t in tickers:
+            by_ticker[t] = company
+        ordered.append(company)
+    return Registry(ordered)

@@ -1,0 +1,279 @@
+"""The deal model: what a deal file says, checked and normalised, frozen.
+
+Money amounts are per target share. Fractions (``discount``, ``probability``, ``weight``) are
+fractions, never percents. Tickers are stored as Yahoo symbols (see :mod:`arb.symbols`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from arb.symbols import ISO_CURRENCIES, normalize_symbol
+
+__all__ = [
+    "Acquirer",
+    "Deal",
+    "Dividend",
+    "Leg",
+    "Security",
+    "Source",
+    "Target",
+]
+
+DealStatus = Literal["rumoured", "announced", "pending", "completed", "terminated"]
+LegKind = Literal["cash", "stock", "cvr"]
+
+_ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def _check_currency(value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = value.strip()
+    if code.upper() in ISO_CURRENCIES and code != code.upper():
+        code = code.upper()
+    if code not in ISO_CURRENCIES:
+        hint = difflib.get_close_matches(code.upper(), sorted(ISO_CURRENCIES), n=1)
+        fix = f"; did you mean {hint[0]!r}?" if hint else "; use an ISO 4217 code such as 'HKD'"
+        if code in {"GBp", "GBX", "ZAc", "ILA"}:
+            fix = "; write amounts in the major unit (GBP, ZAR, ILS): 150 pence is 1.50 GBP"
+        raise PydanticCustomError("currency", "unknown currency code {code!r}{fix}", {"code": value, "fix": fix})
+    return code
+
+
+def _check_ticker(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return normalize_symbol(value)
+    except ValueError as exc:
+        raise PydanticCustomError("ticker", "{problem}", {"problem": str(exc)}) from None
+
+
+class _Strict(BaseModel):
+    """Frozen model that rejects unknown keys with a suggestion of the key meant."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            known = {f.alias or name for name, f in cls.model_fields.items()} | set(cls.model_fields)
+            for key in data:
+                if key not in known:
+                    close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
+                    hint = f"; did you mean {close[0]!r}?" if close else f"; allowed keys: {', '.join(sorted(known))}"
+                    raise PydanticCustomError("unknown_key", "unknown key{hint}", {"key": key, "hint": hint})
+        return data
+
+
+class Target(_Strict):
+    """The company being bought. ``ticker`` may be absent when the target is not listed."""
+
+    ticker: str | None = None
+    name: str | None = None
+
+    _ticker = field_validator("ticker")(_check_ticker)
+
+
+class Acquirer(_Strict):
+    """The buyer, for reference (its shares in the consideration are named on the legs)."""
+
+    ticker: str | None = None
+    name: str | None = None
+
+    _ticker = field_validator("ticker")(_check_ticker)
+
+
+class Security(_Strict):
+    """A line of shares with no listing yet, priced from a listed proxy or a fixed estimate.
+
+    Price = proxy price converted to ``currency``, times (1 - ``discount``); when the proxy has
+    no price, ``estimate`` (in ``currency``).
+    """
+
+    name: str | None = None
+    currency: str
+    proxy: str | None = None
+    discount: float = Field(default=0.0, ge=0.0, lt=1.0)
+    estimate: float | None = Field(default=None, gt=0.0)
+
+    _currency = field_validator("currency")(_check_currency)
+    _proxy = field_validator("proxy")(_check_ticker)
+
+    @model_validator(mode="after")
+    def _priced_somehow(self) -> Security:
+        if self.proxy is None and self.estimate is None:
+            raise PydanticCustomError(
+                "security", "needs a 'proxy' (a listed ticker) or an 'estimate' (a price), or both", {}
+            )
+        return self
+
+
+class Leg(_Strict):
+    """One form of consideration per target share, counted with its proration ``weight``.
+
+    - ``cash``: ``amount`` in ``currency``.
+    - ``stock``: ``ratio`` shares of ``ticker`` or ``security``; or a fixed ``value`` (deal
+      currency) paid in a floating number of shares. ``collar = [low, high]`` clamps the
+      reference price (in the security's currency) to the band.
+    - ``cvr``: ``amount`` in ``currency`` paid with ``probability``.
+    """
+
+    kind: LegKind
+    amount: float | None = Field(default=None, ge=0.0)
+    currency: str | None = None
+    ratio: float | None = Field(default=None, gt=0.0)
+    value: float | None = Field(default=None, gt=0.0)
+    ticker: str | None = None
+    security: str | None = None
+    collar: tuple[float, float] | None = None
+    probability: float | None = Field(default=None, ge=0.0, le=1.0)
+    weight: float = Field(default=1.0, gt=0.0, le=1.0)
+    note: str | None = None
+
+    _currency = field_validator("currency")(_check_currency)
+    _ticker = field_validator("ticker")(_check_ticker)
+
+    @field_validator("collar")
+    @classmethod
+    def _collar_band(cls, band: tuple[float, float] | None) -> tuple[float, float] | None:
+        if band is not None:
+            low, high = band
+            if low <= 0:
+                raise PydanticCustomError("collar", "collar low must be above zero, got {low}", {"low": low})
+            if low >= high:
+                raise PydanticCustomError(
+                    "collar", "collar low {low} must be below high {high}: write [low, high]", {"low": low, "high": high}
+                )
+        return band
+
+    @model_validator(mode="after")
+    def _fields_fit_kind(self) -> Leg:
+        def bad(msg: str) -> PydanticCustomError:
+            return PydanticCustomError("leg", msg, {})
+
+        if self.kind in ("cash", "cvr"):
+            if self.amount is None:
+                raise bad(f"a {self.kind} leg needs 'amount' (per target share)")
+            for key in ("ratio", "value", "ticker", "security", "collar"):
+                if getattr(self, key) is not None:
+                    raise bad(f"a {self.kind} leg takes no '{key}'")
+            if self.kind == "cvr" and self.probability is None:
+                raise bad("a cvr leg needs 'probability' (a fraction from 0 to 1)")
+            if self.kind == "cash" and self.probability is not None:
+                raise bad("a cash leg takes no 'probability' (use kind = \"cvr\")")
+        else:
+            if self.ratio is not None and self.value is not None:
+                raise bad("a stock leg takes 'ratio' (fixed shares) or 'value' (fixed value), not both")
+            if self.ratio is None and self.value is None:
+                raise bad("a stock leg needs 'ratio' (shares per target share) or 'value' (fixed value)")
+            if (self.ticker is None) == (self.security is None):
+                raise bad("a stock leg needs exactly one of 'ticker' (a listing) or 'security' (defined under [securities])")
+            for key in ("amount", "currency", "probability"):
+                if getattr(self, key) is not None:
+                    raise bad(f"a stock leg takes no '{key}'")
+        return self
+
+
+class Dividend(_Strict):
+    """A dividend per share on the target (received) or on a hedged security (owed)."""
+
+    ticker: str
+    amount: float = Field(ge=0.0)
+    currency: str
+    ex_date: dt.date
+    note: str | None = None
+
+    _currency = field_validator("currency")(_check_currency)
+    _ticker = field_validator("ticker")(_check_ticker)
+
+
+class Source(_Strict):
+    """Where the terms came from."""
+
+    title: str
+    publisher: str | None = None
+    date: dt.date | None = None
+    url: str | None = None
+    note: str | None = None
+    quote: str | None = None
+
+
+class Deal(_Strict):
+    """One deal, as written in its TOML file (see ``docs/deal-format.md``)."""
+
+    id: str
+    name: str
+    status: DealStatus = "announced"
+    announced: dt.date | None = None
+    expected_close: dt.date | None = None
+    currency: str | None = None
+    downside: float | None = Field(default=None, ge=0.0)
+    target: Target
+    acquirer: Acquirer | None = None
+    consideration: tuple[Leg, ...] = ()
+    securities: dict[str, Security] = Field(default_factory=dict)
+    dividend: tuple[Dividend, ...] = ()
+    source: tuple[Source, ...] = ()
+    notes: str | None = None
+
+    _currency = field_validator("currency")(_check_currency)
+
+    @field_validator("id")
+    @classmethod
+    def _id_slug(cls, value: str) -> str:
+        if not _ID_RE.match(value):
+            raise PydanticCustomError(
+                "id", "{value!r} is not lower-case words and hyphens, e.g. 'enn-energy'", {"value": value}
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Deal:
+        if self.announced and self.expected_close and self.expected_close < self.announced:
+            raise PydanticCustomError(
+                "dates",
+                "expected_close {close} is before announced {announced}",
+                {"close": self.expected_close.isoformat(), "announced": self.announced.isoformat()},
+            )
+        for i, leg in enumerate(self.consideration):
+            if leg.security is not None and leg.security not in self.securities:
+                defined = ", ".join(sorted(self.securities)) or "none"
+                raise PydanticCustomError(
+                    "security_ref",
+                    "consideration[{i}].security {name!r} is not defined under [securities] (defined: {defined})",
+                    {"i": i, "name": leg.security, "defined": defined},
+                )
+        if self.target.ticker is None and self.target.name is None:
+            raise PydanticCustomError("target", "[target] needs a 'ticker' or at least a 'name'", {})
+        return self
+
+    @property
+    def has_terms(self) -> bool:
+        """False when the consideration is undisclosed."""
+        return bool(self.consideration)
+
+    def terms_hash(self) -> str:
+        """A short hash of the terms (legs, securities, dividends, dates, downside).
+
+        Changes when the terms change (a price bump, a new close date), not when names or
+        sources are edited, so a history of spreads can mark the change.
+        """
+        terms = self.model_dump(
+            mode="json",
+            include={"currency", "downside", "expected_close", "target", "consideration", "securities", "dividend"},
+            exclude_none=True,
+        )
+        terms.get("target", {}).pop("name", None)
+        blob = json.dumps(terms, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -1,0 +1,185 @@
+"""The price-source interface: symbols in, quotes (price, currency, time, provenance) out.
+
+Every source, the bundled snapshot, a CSV file, a dict, Yahoo, the history store, implements
+:class:`PriceSource`. The engine never sees a source; it sees numbers the valuation layer took
+from the quotes, so a new source plugs in without touching the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Protocol, runtime_checkable
+
+from arb.symbols import major_currency
+
+__all__ = [
+    "ChainSource",
+    "FetchResult",
+    "MemorySource",
+    "PriceSource",
+    "Quote",
+    "bad_price_reason",
+]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One price with its provenance.
+
+    ``currency`` is the unit the price is quoted in, which may be a minor unit (``GBp``); call
+    :meth:`in_major_units` before doing arithmetic. ``kind`` says what sort of source gave it
+    (``snapshot``, ``file``, ``yahoo``, ``store``, ``override``, ``memory``); ``origin`` says
+    which one (a path, an article, a URL). ``fallback`` holds why the preferred source failed
+    when this quote came from a later one.
+    """
+
+    symbol: str
+    price: float
+    currency: str
+    as_of: dt.datetime | None
+    kind: str
+    origin: str = ""
+    fallback: str | None = None
+    synthetic: bool = False
+
+    def in_major_units(self) -> Quote:
+        """The same quote in the ISO currency: ``123.0 GBp`` -> ``1.23 GBP``."""
+        code, divisor = major_currency(self.currency)
+        if divisor == 1.0 and code == self.currency:
+            return self
+        return replace(self, price=self.price / divisor, currency=code)
+
+    @property
+    def source(self) -> str:
+        """``kind`` and ``origin`` in one short label, e.g. ``snapshot (seeds/prices.csv)``."""
+        text = f"{self.kind} ({self.origin})" if self.origin else self.kind
+        if self.synthetic:
+            text += " [synthetic]"
+        return text
+
+    def age_days(self, today: dt.date) -> int | None:
+        return None if self.as_of is None else (today - self.as_of.date()).days
+
+
+@dataclass
+class FetchResult:
+    """What a source returned: quotes by symbol, and a reason for each symbol it could not price."""
+
+    quotes: dict[str, Quote] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+
+    def merge(self, other: FetchResult) -> None:
+        self.quotes.update(other.quotes)
+        for sym, why in other.failures.items():
+            if sym not in self.quotes:
+                self.failures[sym] = why
+        for sym in other.quotes:
+            self.failures.pop(sym, None)
+
+
+@runtime_checkable
+class PriceSource(Protocol):
+    """Anything that prices symbols: Yahoo symbols, FX pairs (``CNYHKD=X``) or security names."""
+
+    #: A short description for the report header, e.g. ``snapshot seeds/prices.csv``.
+    label: str
+    #: True when the source's prices carry their own dates, so the report's default as-of is
+    #: the latest price date rather than today.
+    dated: bool
+
+    def fetch(self, symbols: Collection[str]) -> FetchResult:
+        """Price the symbols it can; name a reason for every other symbol. Never raises for one symbol."""
+        ...
+
+
+def bad_price_reason(price: object) -> str | None:
+    """Why a price is unusable (None when it is fine): not a number, NaN, infinite, zero or negative."""
+    if isinstance(price, bool) or not isinstance(price, (int, float)):
+        return f"not a number: {price!r}"
+    value = float(price)
+    if math.isnan(value):
+        return "price is NaN"
+    if math.isinf(value):
+        return "price is infinite"
+    if value <= 0:
+        return f"price must be above zero, got {value:g}"
+    return None
+
+
+class MemorySource:
+    """Prices held in memory: for tests, notebooks and what-ifs.
+
+    ``prices`` maps a symbol to a price (then ``currency`` is required per symbol through
+    ``currencies`` or a default) or to a :class:`Quote`.
+    """
+
+    dated = False
+
+    def __init__(
+        self,
+        prices: Mapping[str, float | Quote],
+        currencies: Mapping[str, str] | None = None,
+        *,
+        as_of: dt.datetime | None = None,
+        label: str = "memory",
+        synthetic: bool = False,
+    ) -> None:
+        self.label = label
+        self._quotes: dict[str, Quote] = {}
+        currencies = currencies or {}
+        for sym, p in prices.items():
+            if isinstance(p, Quote):
+                self._quotes[sym] = p
+                continue
+            if sym not in currencies:
+                raise ValueError(f"MemorySource: no currency for {sym!r}; pass currencies={{{sym!r}: 'HKD'}}")
+            self._quotes[sym] = Quote(sym, float(p), currencies[sym], as_of, "memory", label, synthetic=synthetic)
+        self.dated = as_of is not None
+
+    def fetch(self, symbols: Collection[str]) -> FetchResult:
+        out = FetchResult()
+        for sym in symbols:
+            q = self._quotes.get(sym)
+            why = "not in the price set" if q is None else bad_price_reason(q.price)
+            if q is not None and why is None:
+                out.quotes[sym] = q
+            else:
+                out.failures[sym] = why or "not in the price set"
+        return out
+
+
+class ChainSource:
+    """Ask sources in order; a symbol the first cannot price is asked of the next.
+
+    Quotes from any source but the first carry ``fallback`` = the earlier sources' reasons, so
+    the report can flag them.
+    """
+
+    def __init__(self, sources: Iterable[PriceSource]) -> None:
+        self.sources = list(sources)
+        if not self.sources:
+            raise ValueError("ChainSource needs at least one source")
+        self.label = " -> ".join(s.label for s in self.sources)
+        self.dated = self.sources[0].dated
+
+    def fetch(self, symbols: Collection[str]) -> FetchResult:
+        out = FetchResult()
+        todo = list(dict.fromkeys(symbols))
+        reasons: dict[str, list[str]] = {}
+        for i, source in enumerate(self.sources):
+            if not todo:
+                break
+            got = source.fetch(todo)
+            for sym, q in got.quotes.items():
+                if i > 0:
+                    q = replace(q, fallback="; ".join(reasons.get(sym, [])) or "earlier source had no price")
+                out.quotes[sym] = q
+            for sym, why in got.failures.items():
+                reasons.setdefault(sym, []).append(f"{source.label}: {why}")
+            todo = [s for s in todo if s not in out.quotes]
+        for sym in todo:
+            out.failures[sym] = "; ".join(reasons.get(sym, ["no source priced it"]))
+        return out

@@ -1,0 +1,304 @@
+"""Value deals: fetch the prices they need, compile the book, run the engine, shape the results.
+
+>>> from arb import load_deals, snapshot, value_deals
+>>> result = value_deals(load_deals(["seeds"]).deals, snapshot())   # doctest: +SKIP
+>>> result.records()[0]["spread_pct"]                                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from arb.book import Book, DealInfo, LegInfo, compile_book, needed_fx, symbols_for
+from arb.engine import EngineResult, value_book
+from arb.errors import ArbError
+from arb.fx import pairs_to_fetch
+from arb.models import Deal
+from arb.prices.base import FetchResult, PriceSource, Quote
+from arb.symbols import ISO_CURRENCIES, MINOR_UNITS, guess_currency
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["DealResult", "Valuation", "fetch_for", "parse_override", "value_deals"]
+
+#: Flags that leave the spread itself uncomputable.
+BLOCKING_FLAGS = ("no-price", "no-fx-rate")
+
+Override = tuple[float, str | None]
+
+
+def parse_override(text: str) -> tuple[str, Override]:
+    """``SYMBOL=VALUE`` or ``SYMBOL=VALUE:CCY`` (``2688.HK=66``, ``600803.SH=13.1:CNY``)."""
+    from arb.prices.csvfile import normalize_price_symbol
+
+    sym, sep, rest = text.rpartition("=")  # the last '=': FX pairs such as CNYHKD=X=1.08 hold one too
+    if not sep or not sym or not rest:
+        raise ArbError(f"--price {text!r}: write SYMBOL=VALUE, e.g. --price 2688.HK=66 or --price 600803.SH=13.1:CNY")
+    value_text, _, ccy = rest.partition(":")
+    try:
+        value = float(value_text)
+    except ValueError:
+        raise ArbError(f"--price {text!r}: {value_text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ArbError(f"--price {text!r}: the price must be a positive number")
+    ccy = ccy.strip() or None
+    if ccy is not None and ccy.upper() in ISO_CURRENCIES:
+        ccy = ccy.upper()
+    if ccy is not None and ccy not in ISO_CURRENCIES and ccy not in MINOR_UNITS:
+        raise ArbError(f"--price {text!r}: unknown currency {ccy!r}")
+    return normalize_price_symbol(sym), (value, ccy)
+
+
+@dataclass
+class DealResult:
+    """One deal's figures, flags and pricing detail. Money in ``currency`` per target share."""
+
+    deal: Deal
+    currency: str | None
+    as_of: dt.date
+    figures: dict[str, float | None]
+    hedge: dict[str, float]
+    info: DealInfo
+    leg_figures: list[dict[str, float | None]] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.deal.id
+
+    @property
+    def flags(self) -> list[str]:
+        return self.info.flags
+
+    @property
+    def valued(self) -> bool:
+        """True when the spread could be computed, or when there were no terms to value."""
+        return self.figures["spread"] is not None or (not self.deal.has_terms and self.figures["target_price"] is not None) or (
+            not self.deal.has_terms and self.deal.target.ticker is None
+        )
+
+    def to_dict(self, *, detail: bool = False) -> dict[str, Any]:
+        """The JSON shape of ``arb report --json`` (``detail`` adds the legs, as ``arb show --json``)."""
+        f = self.figures
+        out: dict[str, Any] = {
+            "id": self.deal.id,
+            "name": self.deal.name,
+            "status": self.deal.status,
+            "currency": self.currency,
+            "as_of": self.as_of.isoformat(),
+            "expected_close": self.deal.expected_close.isoformat() if self.deal.expected_close else None,
+            "target": self.deal.target.ticker,
+            "target_price": f["target_price"],
+            "deal_value": f["deal_value"],
+            "dividends": f["dividends"],
+            "spread": f["spread"],
+            "spread_pct": f["spread_pct"],
+            "days_to_close": None if f["days_to_close"] is None else int(f["days_to_close"]),
+            "annualized": f["annualized"],
+            "annualized_simple": f["annualized_simple"],
+            "downside": f["downside"],
+            "implied_probability": f["implied_probability"],
+            "hedge": dict(self.hedge),
+            "prices": {sym: _quote_dict(q) for sym, q in self.info.prices.items()},
+            "flags": list(self.info.flags),
+            "notes": list(self.info.notes),
+            "terms_hash": self.deal.terms_hash(),
+        }
+        if detail:
+            out["legs"] = [_leg_dict(li, lf, self.currency) for li, lf in zip(self.info.legs, self.leg_figures, strict=True)]
+            out["sources"] = [s.model_dump(mode="json", exclude_none=True) for s in self.deal.source]
+        return out
+
+
+def _when(q: Quote) -> str | None:
+    if q.as_of is None:
+        return None
+    if q.as_of.time() == dt.time() and q.as_of.tzinfo is None:
+        return q.as_of.date().isoformat()
+    return q.as_of.isoformat()
+
+
+def _quote_dict(q: Quote) -> dict[str, Any]:
+    out: dict[str, Any] = {"price": q.price, "currency": q.currency, "as_of": _when(q), "source": q.source}
+    if q.fallback:
+        out["fallback"] = q.fallback
+    return out
+
+
+def _leg_dict(li: LegInfo, lf: Mapping[str, float | None], ccy: str | None) -> dict[str, Any]:
+    leg = li.leg
+    out: dict[str, Any] = {k: v for k, v in leg.model_dump(exclude_none=True).items()}
+    out.update(
+        {
+            "priced_by": li.priced_by,
+            "leg_currency": li.currency,
+            "security_price": None if math.isnan(li.security_price) else li.security_price,
+            "quote": _quote_dict(li.quote) | {"symbol": li.quote.symbol} if li.quote else None,
+            "fx_to_deal": None if li.fx is None else {"pair": li.fx.symbol, "rate": li.fx.rate, "inverted": li.fx.inverted},
+            "proxy_fx": None if li.proxy_fx is None else {"pair": li.proxy_fx.symbol, "rate": li.proxy_fx.rate, "inverted": li.proxy_fx.inverted},
+            "hedge_symbol": li.hedge_symbol,
+            "deal_currency": ccy,
+        }
+    )
+    out.update(lf)
+    return out
+
+
+def _opt(x: float) -> float | None:
+    return None if not math.isfinite(x) else float(x)
+
+
+@dataclass
+class Valuation:
+    """The result of valuing a set of deals at one as-of date with one price source."""
+
+    results: list[DealResult]
+    as_of: dt.date
+    source_label: str
+    fetch: FetchResult
+    book: Book
+    engine: EngineResult
+
+    def __iter__(self) -> Any:
+        return iter(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def get(self, deal_id: str) -> DealResult:
+        for r in self.results:
+            if r.deal.id == deal_id:
+                return r
+        raise KeyError(deal_id)
+
+    def records(self) -> list[dict[str, Any]]:
+        """One JSON-ready dict per deal (the ``arb report --json`` array)."""
+        return [r.to_dict() for r in self.results]
+
+    def sorted(self) -> list[DealResult]:
+        """Best annualised return first; deals without one last, by id."""
+        def key(r: DealResult) -> tuple[int, float, str]:
+            a = r.figures["annualized"]
+            return (0, -a, r.id) if a is not None else (1, 0.0, r.id)
+        return sorted(self.results, key=key)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per deal, indexed by id; hedge and prices flattened into columns."""
+        import pandas as pd
+
+        rows = []
+        for r in self.results:
+            rec = r.to_dict()
+            hedge = rec.pop("hedge")
+            prices = rec.pop("prices")
+            rec["flags"] = ",".join(rec["flags"])
+            rec["notes"] = "; ".join(rec["notes"])
+            for sym, shares in hedge.items():
+                rec[f"hedge.{sym}"] = shares
+            for sym, q in prices.items():
+                rec[f"price.{sym}"] = q["price"]
+                rec[f"price_currency.{sym}"] = q["currency"]
+                rec[f"price_source.{sym}"] = q["source"]
+            rows.append(rec)
+        frame = pd.DataFrame(rows)
+        return frame.set_index("id") if len(frame) else frame
+
+
+def fetch_for(
+    deals: Sequence[Deal],
+    source: PriceSource,
+    overrides: Mapping[str, Override] | None = None,
+) -> FetchResult:
+    """Every quote the deals need, listings first, then the FX pairs their currencies call for.
+
+    Quotes come back in major units. ``overrides`` replace (or add) prices for a what-if.
+    """
+    symbols = symbols_for(deals)
+    securities = {name: sec for d in deals for name, sec in d.securities.items()}
+    result = FetchResult()
+    # Ask for the FX pairs we can already guess in the same round as the listings.
+    guessed = pairs_to_fetch(needed_fx(deals, {}), {}, set())
+    asked = set(symbols) | set(guessed)
+    result.merge(source.fetch([*symbols, *guessed]))
+    _apply_overrides(result, overrides or {}, securities)
+    result.quotes = {s: q.in_major_units() for s, q in result.quotes.items()}
+    # A second (and last) round for pairs only the actual quote currencies reveal, or inverses.
+    for _ in range(2):
+        more = pairs_to_fetch(needed_fx(deals, result.quotes), result.quotes, asked)
+        if not more:
+            break
+        asked |= set(more)
+        extra = source.fetch(more)
+        result.merge(FetchResult({s: q.in_major_units() for s, q in extra.quotes.items()}, extra.failures))
+        _apply_overrides(result, {k: v for k, v in (overrides or {}).items() if k in more}, securities)
+    return result
+
+
+def _apply_overrides(result: FetchResult, overrides: Mapping[str, Override], securities: Mapping[str, Any]) -> None:
+    for sym, (price, ccy) in overrides.items():
+        base = result.quotes.get(sym)
+        unit = ccy or (base.currency if base else None)
+        if unit is None and sym in securities:
+            unit = securities[sym].currency
+        unit = unit or guess_currency(sym)
+        if unit is None:
+            raise ArbError(f"--price {sym}={price:g}: cannot tell its currency; write {sym}={price:g}:CCY")
+        was = f"; was {base.price:g} {base.currency} from {base.source}" if base else ""
+        result.quotes[sym] = Quote(sym, price, unit, dt.datetime.now().replace(microsecond=0), "override", f"--price{was}")
+        result.failures.pop(sym, None)
+
+
+def _default_as_of(source: PriceSource, quotes: Mapping[str, Quote], today: dt.date) -> dt.date:
+    if not source.dated:
+        return today
+    dates = [q.as_of.date() for q in quotes.values() if q.as_of is not None and q.kind != "override"]
+    return max(dates) if dates else today
+
+
+def value_deals(
+    deals: Sequence[Deal],
+    source: PriceSource,
+    *,
+    as_of: dt.date | None = None,
+    overrides: Mapping[str, Override] | None = None,
+    today: dt.date | None = None,
+) -> Valuation:
+    """Value ``deals`` with prices from ``source``.
+
+    ``as_of`` defaults to today, or, for a source whose prices carry dates (a snapshot, a price
+    file), to the latest price date. ``overrides`` maps a symbol to ``(price, currency or None)``.
+    """
+    fetched = fetch_for(deals, source, overrides)
+    today = today or dt.date.today()
+    as_of = as_of or _default_as_of(source, fetched.quotes, today)
+    book = compile_book(deals, fetched.quotes, as_of)
+    res = value_book(book.legs, book.deals, book.dividends)
+    results: list[DealResult] = []
+    leg_start = np.concatenate(([0], np.cumsum(book.deals.n_legs)))
+    names = ("target_price", "deal_value", "dividends", "spread", "spread_pct", "days_to_close",
+             "annualized", "annualized_simple", "downside", "implied_probability")
+    columns = {n: getattr(res, n) for n in names}
+    for i, info in enumerate(book.info):
+        figures = {n: _opt(float(columns[n][i])) for n in names}
+        hedge: dict[str, float] = {}
+        leg_figs: list[dict[str, float | None]] = []
+        for j, li in enumerate(info.legs):
+            k = int(leg_start[i]) + j
+            h = float(res.leg_hedge[k])
+            leg_figs.append({
+                "leg_value": _opt(float(res.leg_value[k])),
+                "weighted_value": _opt(float(res.leg_value[k]) * li.leg.weight),
+                "delta": _opt(float(res.leg_delta[k])),
+                "hedge_shares": _opt(h) if li.hedge_symbol else None,
+            })
+            if li.hedge_symbol and li.priced_by in ("listing", "proxy"):
+                hedge[li.hedge_symbol] = hedge.get(li.hedge_symbol, 0.0) + h if math.isfinite(h) else math.nan
+        hedge = {s: v for s, v in hedge.items() if math.isfinite(v)}
+        results.append(DealResult(info.deal, info.currency, as_of, figures, hedge, info, leg_figs))
+    return Valuation(results, as_of, source.label, fetched, book, res)
