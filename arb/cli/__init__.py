@@ -1,1 +1,28 @@
-def main() -> None: ...
+"""The ``arb`` command line: a thin layer over the library.
+
+Library errors become one line on stderr and an exit status: 0 when every deal was valued,
+1 when a deal could not be valued or an input was bad, 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from arb.cli import report as _report
+
+app = typer.Typer(
+    name="arb",
+    help="Merger arbitrage spreads: deal terms in TOML, prices from a snapshot, a file or Yahoo.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("report")(_report.report)
+app.command("show")(_report.show)
+app.command("validate")(_report.validate)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

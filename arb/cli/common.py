@@ -1,0 +1,69 @@
+"""What every command shares: consoles, deal loading, the price source, error reporting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from arb.errors import ArbError
+from arb.loader import LoadResult, load_deals
+from arb.prices.base import PriceSource
+
+__all__ = ["err", "fail", "load", "out", "parse_date", "price_source", "warn"]
+
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def warn(message: str) -> None:
+    """One line on stderr."""
+    err.print(f"[yellow]warning:[/yellow] {message}", markup=True, highlight=False)
+
+
+def error(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print one error line and return the Exit to raise."""
+    error(message)
+    return typer.Exit(code)
+
+
+def parse_date(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date; write YYYY-MM-DD", param_hint=option) from None
+
+
+def load(paths: Sequence[Path] | None) -> LoadResult:
+    """Load deal files (default: the bundled seeds), printing one error line per bad file."""
+    from arb.resources import seeds_dir
+
+    result = load_deals(list(paths) if paths else [seeds_dir()])
+    for e in result.errors:
+        error(str(e))
+    return result
+
+
+def price_source(prices: Path | None) -> tuple[PriceSource, bool]:
+    """The price source for a command and whether a price file had bad rows.
+
+    ``--prices FILE`` uses only that file; otherwise the bundled snapshot.
+    """
+    from arb.prices.csvfile import CsvSource, snapshot
+
+    try:
+        source = CsvSource(prices) if prices is not None else snapshot()
+    except ArbError as exc:
+        raise fail(str(exc)) from None
+    for e in source.errors:
+        error(str(e))
+    return source, bool(source.errors)

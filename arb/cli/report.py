@@ -1,0 +1,149 @@
+"""``arb report``, ``arb show`` and ``arb validate``."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from arb.cli.common import err, error, load, out, parse_date, price_source
+from arb.errors import ArbError
+from arb.valuation import Valuation, parse_override, value_deals
+
+PathsArg = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Deal files or folders of them (default: the bundled seeds).", show_default=False),
+]
+PricesOpt = Annotated[
+    Path | None,
+    typer.Option("--prices", help="CSV of prices (symbol,price,currency[,as_of,source]); only this file is used."),
+]
+PriceOpt = Annotated[
+    list[str] | None,
+    typer.Option("--price", help="Override one price for a what-if: SYMBOL=VALUE or SYMBOL=VALUE:CCY. Repeatable."),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Value as of this date, YYYY-MM-DD (default: today; for dated prices, the latest price date)."),
+]
+
+CSV_COLUMNS = (
+    "id", "name", "status", "currency", "as_of", "target_price", "deal_value", "dividends", "spread", "spread_pct",
+    "days_to_close", "annualized", "annualized_simple", "downside", "implied_probability", "hedge", "flags",
+)
+
+
+def _value(paths: list[Path] | None, prices: Path | None, price: list[str] | None, as_of: str | None) -> tuple[Valuation, bool]:
+    """Load, price and value; returns the valuation and whether any input was bad."""
+    day = parse_date(as_of, "--as-of")
+    try:
+        overrides = dict(parse_override(p) for p in price or [])
+    except ArbError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--price") from None
+    loaded = load(paths)
+    source, bad_prices = price_source(prices)
+    try:
+        valuation = value_deals(loaded.deals, source, as_of=day, overrides=overrides)
+    except ArbError as exc:
+        error(str(exc))
+        raise typer.Exit(1) from None
+    return valuation, bad_prices or not loaded.ok
+
+
+def _exit_code(v: Valuation, bad_input: bool) -> int:
+    failed = [r for r in v.results if not r.valued]
+    for r in failed:
+        error(f"{r.id}: could not be valued ({', '.join(r.flags)}): {'; '.join(r.info.notes)}")
+    return 1 if failed or bad_input else 0
+
+
+def _csv_row(rec: dict[str, Any]) -> list[Any]:
+    row = []
+    for col in CSV_COLUMNS:
+        val = rec.get(col)
+        if col == "hedge":
+            val = ";".join(f"{s}={n!r}" for s, n in val.items())
+        elif col == "flags":
+            val = ";".join(val)
+        row.append("" if val is None else val)
+    return row
+
+
+def report(
+    paths: PathsArg = None,
+    prices: PricesOpt = None,
+    price: PriceOpt = None,
+    as_of: AsOfOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON array (fractions, not percents).")] = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV (fractions, not percents).")] = False,
+) -> None:
+    """One row per deal: target price, deal value, spread, annualised return, implied probability, flags."""
+    if json_out and csv_out:
+        raise typer.BadParameter("choose one of --json and --csv", param_hint="--json/--csv")
+    v, bad = _value(paths, prices, price, as_of)
+    records = [r.to_dict() for r in v.sorted()]
+    if json_out:
+        sys.stdout.write(json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    elif csv_out:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(_csv_row(rec) for rec in records)
+    else:
+        from arb.cli.render import render_report
+
+        out.print(render_report(v))
+    raise typer.Exit(_exit_code(v, bad))
+
+
+def show(
+    deal: Annotated[str, typer.Argument(help="A deal id, or a deal file.")],
+    paths: Annotated[list[Path] | None, typer.Option("--deals", help="Where to look for the deal id (default: the bundled seeds).")] = None,
+    prices: PricesOpt = None,
+    price: PriceOpt = None,
+    as_of: AsOfOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the deal as JSON, legs included.")] = False,
+) -> None:
+    """One deal leg by leg: each price and its source, the FX conversion, the arithmetic, the hedge."""
+    as_file = Path(deal)
+    if as_file.suffix == ".toml" and as_file.exists():
+        paths, wanted = [as_file], None
+    else:
+        wanted = deal
+    v, bad = _value(paths, prices, price, as_of)
+    if wanted is None:
+        if not v.results:
+            raise typer.Exit(1)
+        result = v.results[0]
+    else:
+        try:
+            result = v.get(wanted)
+        except KeyError:
+            known = ", ".join(r.id for r in v.results) or "none"
+            error(f"no deal with id {wanted!r} (known: {known}); pass a deal file, or --deals FOLDER")
+            raise typer.Exit(1) from None
+    if json_out:
+        sys.stdout.write(json.dumps(result.to_dict(detail=True), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    else:
+        from arb.cli.render import render_deal
+
+        out.print(render_deal(result, v))
+    code = 0 if result.valued else 1
+    if not result.valued:
+        error(f"{result.id}: could not be valued ({', '.join(result.flags)})")
+    raise typer.Exit(1 if bad else code)
+
+
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Deal files or folders to check.", show_default=False)],
+) -> None:
+    """Check deal files (syntax, keys, types, references) without pricing them."""
+    loaded = load(paths)
+    for d in loaded.deals:
+        err.print(f"ok  {loaded.paths[d.id]}  ({d.id}: {len(d.consideration)} leg{'s' if len(d.consideration) != 1 else ''})", highlight=False)
+    n_bad = len(loaded.errors)
+    err.print(f"{len(loaded.deals)} valid, {n_bad} invalid", highlight=False)
+    raise typer.Exit(1 if n_bad or not (loaded.deals or loaded.errors) else 0)
