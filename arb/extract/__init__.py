@@ -1,0 +1,20 @@
+"""Draft deal files from news articles, by rules over the phrasing of deal announcements.
+
+No network and no model: the standard library's ``re`` and ``html.parser`` read Chinese and
+English articles, split them into news items, and turn each deal-like item into a draft deal
+TOML plus draft price rows; other items come back with the reason they were skipped.
+"""
+
+from arb.extract.core import CROSS_CHECK_TOLERANCE, extract_article
+from arb.extract.model import DraftDeal, Extraction, QuotedPrice, SkippedItem
+from arb.extract.text import read_article
+
+__all__ = [
+    "CROSS_CHECK_TOLERANCE",
+    "DraftDeal",
+    "Extraction",
+    "QuotedPrice",
+    "SkippedItem",
+    "extract_article",
+    "read_article",
+]

@@ -1,0 +1,208 @@
+"""Write a draft as a deal TOML file (the issue-2 contract) and as draft price-file rows."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from arb.extract.model import DraftDeal
+
+__all__ = ["deal_id", "price_rows", "render_toml", "toml_string"]
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
+            "\r": "\\r"}
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _num(x: float) -> str:
+    text = repr(float(f"{x:.10g}"))
+    return text if ("." in text or "e" in text or "inf" in text) else text + ".0"
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def deal_id(draft: DraftDeal) -> str:
+    """An id derived from the target's name, else its ticker: lower-case words and hyphens."""
+    for candidate in (draft.target_name if draft.target_listed else None, draft.target_ticker,
+                      draft.acquirer_name, draft.acquirer_ticker):
+        if candidate and (slug := _slug(candidate)):
+            return slug if slug[0].isalpha() else f"deal-{slug}"
+    return "draft-deal"
+
+
+def _deal_name(draft: DraftDeal) -> str:
+    acquirer = draft.acquirer_name or "?"
+    target = draft.target_name or "?"
+    if draft.language == "zh":
+        return f"{acquirer}私有化{target}" if "私有化" in draft.quotes.get("parties", "") \
+            else f"{acquirer}收购{target}"
+    return f"{acquirer} to acquire {target}"
+
+
+def _listed_target(draft: DraftDeal) -> tuple[str | None, str | None, list[str]]:
+    """The [target] ticker and name, and comment lines when the target has no listing."""
+    if draft.target_ticker:
+        return draft.target_ticker, draft.target_name, []
+    if draft.acquirer_ticker:
+        notes = [f"# the target ({draft.target_name or 'unnamed'}) is not listed; the listed party in "
+                 "this news is the buyer, so the draft tracks the buyer's shares"]
+        return draft.acquirer_ticker, draft.acquirer_name, notes
+    return None, draft.target_name, []
+
+
+def render_toml(draft: DraftDeal) -> str:
+    lines: list[str] = [
+        f"# Draft deal file read from the article: {_one_line(draft.source_title or draft.headline)}",
+        "# Check every figure against the article; '# TODO' lines need a value before use.",
+    ]
+    lines.append(f"id = {toml_string(deal_id(draft))}  # derived from the target's name or ticker")
+    lines.append(f"name = {toml_string(_deal_name(draft))}")
+    if draft.status_words:
+        lines.append(f"status = {toml_string(draft.status)}  "
+                     f"# inferred from the words {_one_line(draft.status_words)!r}")
+    else:
+        lines.append(f"status = {toml_string(draft.status)}  "
+                     "# inferred: the default, the article reports an agreed deal")
+    if draft.announced:
+        lines.append(f"announced = {draft.announced.isoformat()}")
+    if draft.expected_close:
+        lines.append(f"expected_close = {draft.expected_close.isoformat()}  "
+                     f"# the article says {_one_line(draft.expected_close_text or '')!r}")
+    lines.extend(f"# TODO {todo}" for todo in draft.todos)
+    if draft.currency:
+        lines.append(f"currency = {toml_string(draft.currency)}")
+    lines.extend(f"# WARNING {_one_line(w)}" for w in draft.warnings)
+    if draft.implied_target_shares:
+        lines.append(f"# cross-check: total cash / cash per share = "
+                     f"{draft.implied_target_shares:,.0f} target shares"
+                     + (f", x ratio = {draft.implied_target_shares * draft.ratio:,.0f} new shares "
+                        f"(article: {draft.new_shares:,.0f})" if draft.ratio and draft.new_shares else ""))
+    if draft.offer_value:
+        lines.append(f"# the article puts the offer at {_num(draft.offer_value)} "
+                     f"{draft.offer_value_currency} per share")
+    if draft.total_value:
+        lines.append(f"# the article puts the deal at {draft.total_value:,.0f} {draft.total_value_currency}")
+
+    ticker, name, notes = _listed_target(draft)
+    lines += ["", "[target]"] + notes
+    lines.append(f"ticker = {toml_string(ticker)}" if ticker else
+                 '# TODO ticker = "..."  (no listing for the target in the article)')
+    lines.append(f"name = {toml_string(name or '')}" if name else '# TODO name = "..."')
+    if len(draft.target_tickers) > 1:
+        lines.append(f"# also listed as: {', '.join(draft.target_tickers[1:])}")
+    if draft.acquirer_ticker and draft.acquirer_name and ticker != draft.acquirer_ticker:
+        lines += ["", "[acquirer]", f"ticker = {toml_string(draft.acquirer_ticker)}",
+                  f"name = {toml_string(draft.acquirer_name)}"]
+        if len(draft.acquirer_tickers) > 1:
+            lines.append(f"# also listed as: {', '.join(draft.acquirer_tickers[1:])}")
+    elif draft.acquirer_name and ticker != draft.acquirer_ticker:
+        lines += ["", f"# acquirer: {_one_line(draft.acquirer_name)} (no listing in the article)"]
+
+    lines += _legs(draft)
+    if draft.security:
+        lines += ["", f"[securities.{draft.security}]",
+                  f"name = {toml_string(draft.security_name or draft.security)}",
+                  f"currency = {toml_string(draft.security_currency or 'HKD')}"]
+        if draft.security_proxy:
+            lines.append(f"proxy = {toml_string(draft.security_proxy)}  "
+                         "# the issuer's listed shares; converted to the currency above")
+        lines.append("# TODO discount = 0.0  (the article gives no discount of the new line to the proxy)")
+        if draft.security_estimate is not None:
+            lines.append(f"estimate = {_num(draft.security_estimate)}  # the article's estimate")
+    lines += _sources(draft)
+    return "\n".join(lines) + "\n"
+
+
+def _weight(draft: DraftDeal, kind: str) -> list[str]:
+    if kind in draft.weights:
+        return [f"weight = {_num(draft.weights[kind])}  # proration share from the election"]
+    return []
+
+
+def _legs(draft: DraftDeal) -> list[str]:
+    out: list[str] = []
+    if draft.terms_undisclosed:
+        return ["", "# terms undisclosed: the article gives no price or exchange ratio, so the "
+                "draft has no [[consideration]]"]
+    if draft.ratio is not None:
+        out += ["", "[[consideration]]", 'kind = "stock"', f"ratio = {_num(draft.ratio)}"]
+        if draft.security:
+            out.append(f"security = {toml_string(draft.security)}")
+        elif draft.stock_ticker:
+            out.append(f"ticker = {toml_string(draft.stock_ticker)}")
+        else:
+            out.append('# TODO ticker = "..."  (the article does not say which listing)')
+        if draft.collar:
+            out.append(f"collar = [{_num(draft.collar[0])}, {_num(draft.collar[1])}]")
+        out += _weight(draft, "stock")
+    if draft.value_per_share is not None:
+        out += ["", "[[consideration]]", 'kind = "stock"', f"value = {_num(draft.value_per_share)}"]
+        ticker = draft.stock_ticker or draft.acquirer_ticker
+        out.append(f"ticker = {toml_string(ticker)}" if ticker else '# TODO ticker = "..."')
+        if draft.value_currency and draft.value_currency != draft.currency:
+            out.append(f"# value is in {draft.value_currency}")
+        if draft.collar and draft.ratio is None:
+            out.append(f"collar = [{_num(draft.collar[0])}, {_num(draft.collar[1])}]")
+        out += _weight(draft, "stock")
+    if draft.cash_amount is not None:
+        out += ["", "[[consideration]]", 'kind = "cash"', f"amount = {_num(draft.cash_amount)}",
+                f"currency = {toml_string(draft.cash_currency or '')}"]
+        out += _weight(draft, "cash")
+    return out
+
+
+_NOTES = {"parties": "who buys whom", "ratio": "the exchange ratio", "cash": "the cash per share",
+          "value": "the fixed value per share in stock", "collar": "the collar",
+          "election": "the election and proration", "offer_value": "the offer value per share",
+          "total_cash": "the total cash", "total_value": "the deal's total value",
+          "new_shares": "the shares to be issued", "status": "the status",
+          "announced": "the announcement date", "expected_close": "the expected close",
+          "undisclosed": "the terms being undisclosed"}
+
+
+def _sources(draft: DraftDeal) -> list[str]:
+    by_sentence: dict[str, list[str]] = {}
+    for key, sentence in draft.quotes.items():
+        by_sentence.setdefault(sentence, []).append(_NOTES.get(key, key))
+    for price in draft.prices:
+        by_sentence.setdefault(price.quote, []).append(f"the price of {price.symbol}")
+    out: list[str] = []
+    for sentence, what in by_sentence.items():
+        out += ["", "[[source]]",
+                f"title = {toml_string(_one_line(draft.source_title or draft.headline))}"]
+        out.append(f"publisher = {toml_string(draft.source_publisher)}" if draft.source_publisher
+                   else '# TODO publisher = "..."')
+        out.append(f"date = {draft.source_date.isoformat()}" if draft.source_date
+                   else "# TODO date = YYYY-MM-DD  (the article's publication date)")
+        if draft.source_url:
+            out.append(f"url = {toml_string(draft.source_url)}")
+        out.append(f"note = {toml_string('this sentence gives ' + ', '.join(what))}")
+        out.append(f"quote = {toml_string(_one_line(sentence))}")
+    return out
+
+
+def price_rows(draft: DraftDeal) -> list[dict[str, str]]:
+    source = _one_line(draft.source_title or draft.headline)
+    if draft.source_publisher:
+        source += f" ({draft.source_publisher})"
+    as_of = draft.source_date.isoformat() if isinstance(draft.source_date, datetime.date) else ""
+    return [{"symbol": q.symbol, "price": _num(q.price), "currency": q.currency, "as_of": as_of,
+             "source": f"article: {source}"} for q in draft.prices]
