@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["money", "num", "pct", "shares"]
+__all__ = ["amount", "money", "num", "pct", "shares"]
 
 DASH = "—"
 
@@ -47,3 +47,13 @@ def num(x: float | None, digits: int = 4) -> str:
 def shares(x: float | None) -> str:
     """A share count per target share, to 4 decimals."""
     return num(x, 4)
+
+
+def amount(x: float | None) -> str:
+    """A price or amount: at least 2 decimals, up to 6 when they matter (``24.50``, ``18.8612``)."""
+    if _missing(x):
+        return DASH
+    assert x is not None
+    text = f"{x:,.6f}".rstrip("0")
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"

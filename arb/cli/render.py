@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from arb.book import LegInfo
-from arb.cli.format import DASH, money, num, pct, shares
+from arb.cli.format import DASH, amount, money, num, pct, shares
 from arb.prices.base import Quote
 from arb.valuation import DealResult, Valuation
 
@@ -37,51 +39,68 @@ def price_header(v: Valuation) -> str:
         oldest = (v.as_of - dates[0]).days
         if oldest > 0:
             span += f" (oldest {oldest} day{'s' if oldest != 1 else ''} before as-of)"
-    mix = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-    return f"Prices: {v.source_label} ({mix or 'none used'}{span}) · as of {v.as_of}"
+    mix = ", ".join(f"{n} from {k}" for k, n in sorted(kinds.items()))
+    return f"Prices: {v.source_label}: {mix or 'none used'}{span} · as of {v.as_of}"
 
 
-def render_report(v: Valuation, title: str | None = None) -> RenderableType:
-    """The spread report: one row per deal, best annualised return first."""
-    table = Table(title=title, title_justify="left", header_style="bold", pad_edge=False, expand=False)
-    table.add_column("Deal", overflow="fold", max_width=28)
-    table.add_column("Target", justify="right", no_wrap=True)
-    table.add_column("Value", justify="right", no_wrap=True)
-    table.add_column("Spread", justify="right", no_wrap=True)
-    table.add_column("Spread %", justify="right", no_wrap=True)
-    table.add_column("Days", justify="right", no_wrap=True)
-    table.add_column("Ann. %", justify="right", no_wrap=True)
-    table.add_column("Prob.", justify="right", no_wrap=True)
-    table.add_column("Flags", overflow="fold", max_width=24)
+#: Below this console width the flags move from a column to lines under the table.
+WIDE = 118
+
+
+def render_report(v: Valuation, title: str | None = None, width: int | None = None) -> RenderableType:
+    """The spread report: one row per deal, best annualised return first.
+
+    Money columns are per target share in the deal's currency, named in the ``Ccy`` column.
+    """
+    inline = width is None or width >= WIDE
+    table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Deal", overflow="fold", min_width=10)
+    table.add_column("Ccy", no_wrap=True)
+    for name in ("Target", "Value", "Spread", "Spread %", "Days", "Ann. %", "Prob."):
+        table.add_column(name, justify="right", no_wrap=True)
+    if inline:
+        table.add_column("Flags", overflow="fold", min_width=12)
+    below = Text()
     for r in v.sorted():
-        f, ccy = r.figures, r.currency
+        f = r.figures
         days = f["days_to_close"]
+        if r.flags and not inline:
+            below.append(f"{r.deal.id}: ", style="bold")
+            below.append(" ".join(r.flags) + "\n", style="yellow")
         table.add_row(
             r.deal.id,
-            money(f["target_price"], ccy),
-            money(f["deal_value"], ccy),
-            _signed(money(f["spread"], ccy, sign=True), f["spread"]),
+            r.currency or DASH,
+            money(f["target_price"], None),
+            money(f["deal_value"], None),
+            _signed(money(f["spread"], None, sign=True), f["spread"]),
             _signed(pct(f["spread_pct"], sign=True), f["spread_pct"]),
             DASH if days is None else str(int(days)),
             _signed(pct(f["annualized"]), f["annualized"]),
             pct(f["implied_probability"]),
-            Text(", ".join(r.flags), style="yellow") if r.flags else "",
+            *([Text(" ".join(r.flags), style="yellow") if r.flags else ""] if inline else []),
         )
     foot = Text(
-        "Value: consideration per target share. Ann. %: compound, (1 + spread %)^(365/days) - 1. "
+        "Per target share. Value: the consideration. Ann. %: compound, (1 + spread %)^(365/days) - 1. "
         "Prob.: market-implied probability of completion, from the downside.",
         style="dim",
     )
-    return Group(Text(price_header(v), style="dim"), table, foot)
+    parts: list[RenderableType] = [Text(price_header(v), style="dim"), table]
+    if below:
+        below.rstrip()
+        parts.append(Text("Flags", style="bold") + Text("\n") + below)
+    parts.append(foot)
+    return Group(*parts)
 
 
 def _quote_line(q: Quote | None) -> str:
     if q is None:
         return DASH
-    when = q.as_of.date().isoformat() if q.as_of is not None and q.as_of.time() == dt.time() else (
-        q.as_of.isoformat(timespec="minutes") if q.as_of else "undated"
+    when = (
+        q.as_of.date().isoformat()
+        if q.as_of is not None and q.as_of.time() == dt.time()
+        else (q.as_of.isoformat(timespec="minutes") if q.as_of else "undated")
     )
-    text = f"{q.symbol} {num(q.price, 4)} {q.currency} ({when}; {q.source})"
+    text = f"{q.symbol} {amount(q.price)} {q.currency} ({when}; {q.source})"
     if q.fallback:
         text += f" [fallback: {q.fallback}]"
     return text
@@ -102,14 +121,14 @@ def _arithmetic(li: LegInfo, r: DealResult) -> str:
     fx = "" if li.fx is None or li.fx.symbol is None else f" × {num(li.fx.rate, 6)}"
     s = li.security_price
     if leg.kind == "cash":
-        return f"{num(leg.amount, 4)} {sec_ccy}{fx}"
+        return f"{amount(leg.amount)} {sec_ccy}{fx}"
     if leg.kind == "cvr":
-        return f"{num(leg.amount, 4)} {sec_ccy} × p {num(leg.probability, 4)}{fx}"
-    price = f"{num(s, 4)} {sec_ccy}" if s == s else "?"
+        return f"{amount(leg.amount)} {sec_ccy} × p {num(leg.probability, 4)}{fx}"
+    price = f"{amount(s)} {sec_ccy}" if s == s else "?"
     if li.priced_by == "proxy" and li.quote is not None and li.proxy_fx is not None:
         conv = "" if li.proxy_fx.symbol is None else f" × {num(li.proxy_fx.rate, 6)}"
         disc = f" × (1 - {num(li.discount, 4)})" if li.discount else ""
-        price = f"({num(li.quote.price, 4)} {li.quote.currency}{conv}{disc} = {price})"
+        price = f"({amount(li.quote.price)} {li.quote.currency}{conv}{disc} = {price})"
     elif li.priced_by == "estimate":
         price = f"{price} (estimate)"
     if leg.ratio is not None:
@@ -118,6 +137,62 @@ def _arithmetic(li: LegInfo, r: DealResult) -> str:
         return f"{num(leg.ratio, 6)} × {price}{fx}"
     band = f"clamp({price}, {num(leg.collar[0])}, {num(leg.collar[1])})" if leg.collar else price
     return f"{money(leg.value, ccy)} / {band} shares × {price}{fx}"
+
+
+def _leg_block(li: LegInfo, lf: Mapping[str, float | None], r: DealResult) -> RenderableType:
+    leg, ccy = li.leg, r.currency
+    title = f"Leg {li.index + 1}: {leg.kind}"
+    if leg.kind == "stock":
+        title += f" {li.symbol}, {'fixed ratio ' + num(leg.ratio, 6) if leg.ratio is not None else 'fixed value ' + money(leg.value, ccy)}"
+        if leg.collar:
+            title += f", collar [{num(leg.collar[0])}, {num(leg.collar[1])}] {li.currency}"
+    elif leg.kind == "cvr":
+        title += f" {money(leg.amount, li.currency)} with probability {num(leg.probability)}"
+    else:
+        title += f" {money(leg.amount, li.currency)}"
+    if leg.weight != 1:
+        title += f", weight {num(leg.weight)}"
+    if leg.note:
+        title += f" ({leg.note})"
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(overflow="fold")
+    if leg.kind == "stock":
+        how = {
+            "listing": f"listing {li.symbol}",
+            "proxy": f"proxy {li.hedge_symbol}, converted to {li.currency}"
+            + (f", less {pct(li.discount)} discount" if li.discount else ""),
+            "price": f"its own price row ({li.symbol})",
+            "estimate": f"the fixed estimate in the deal file ({num(li.security_price)} {li.currency})",
+            "none": "no price found",
+        }[li.priced_by]
+        grid.add_row("  priced from", how)
+        if li.quote is not None:
+            grid.add_row("  price", _quote_line(li.quote))
+        if li.proxy_fx is not None and li.proxy_fx.symbol is not None:
+            grid.add_row(
+                "  proxy FX",
+                f"{num(li.proxy_fx.rate, 6)} {li.proxy_fx.quote} per {li.proxy_fx.base} ({li.proxy_fx.symbol}"
+                + (", inverted" if li.proxy_fx.inverted else "")
+                + ")"
+                + (f"; {_quote_line(li.proxy_fx.source)}" if li.proxy_fx.source else ""),
+            )
+    grid.add_row("  FX to deal", _fx_text(li) + (f"; {_quote_line(li.fx.source)}" if li.fx and li.fx.source else ""))
+    grid.add_row("  arithmetic", f"{_arithmetic(li, r)} = {money(lf['leg_value'], ccy)}")
+    if leg.weight != 1:
+        grid.add_row(
+            "  weighted", f"{num(leg.weight)} × {money(lf['leg_value'], ccy)} = {money(lf['weighted_value'], ccy)}"
+        )
+    if li.hedge_symbol and lf["hedge_shares"] is not None:
+        grid.add_row(
+            "  hedge",
+            f"short {shares(lf['hedge_shares'])} {li.hedge_symbol} per target share (delta {shares(lf['delta'])})",
+        )
+    elif leg.kind == "stock":
+        grid.add_row(
+            "  hedge", "none: no listed security moves this leg" if li.priced_by in ("estimate", "price") else "—"
+        )
+    return Group(Text(title, style="bold"), grid)
 
 
 def render_deal(r: DealResult, v: Valuation) -> RenderableType:
@@ -139,50 +214,30 @@ def render_deal(r: DealResult, v: Valuation) -> RenderableType:
         head.append(f" × {num(r.info.target_fx.rate, 6)} ({r.info.target_fx.symbol})")
     parts.append(head)
 
-    if r.info.legs:
-        legs = Table(title="Consideration per target share", title_justify="left", header_style="bold")
-        for col, just in (("#", "right"), ("Leg", "left"), ("Price used", "left"), ("FX to deal", "left"),
-                          ("Arithmetic", "left"), ("Value", "right"), ("Weight", "right"), ("Weighted", "right"),
-                          ("Hedge", "left")):
-            legs.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
-        for li, lf in zip(r.info.legs, r.leg_figures, strict=True):
-            leg = li.leg
-            desc = leg.kind
-            if leg.kind == "stock":
-                desc = f"stock {li.symbol} ({'fixed ratio' if leg.ratio is not None else 'fixed value'})"
-                if leg.collar:
-                    desc += f", collar [{num(leg.collar[0])}, {num(leg.collar[1])}] {li.currency}"
-            priced = {"listing": "listing", "proxy": f"proxy {li.hedge_symbol}", "price": "own price",
-                      "estimate": "estimate", "none": "no price"}.get(li.priced_by, "")
-            price_text = _quote_line(li.quote) if li.quote else (
-                f"estimate {num(li.security_price)} {li.currency}" if li.priced_by == "estimate" else DASH
-            )
-            if priced and leg.kind == "stock":
-                price_text = f"{priced}: {price_text}"
-            hedge = DASH
-            if li.hedge_symbol and lf["hedge_shares"] is not None:
-                hedge = f"short {shares(lf['hedge_shares'])} {li.hedge_symbol}"
-            legs.add_row(
-                str(li.index + 1), desc, price_text, _fx_text(li), _arithmetic(li, r),
-                money(lf["leg_value"], ccy), num(leg.weight), money(lf["weighted_value"], ccy), hedge,
-            )
-        parts.append(legs)
+    for li, lf in zip(r.info.legs, r.leg_figures, strict=True):
+        parts.append(_leg_block(li, lf, r))
 
     totals = Table.grid(padding=(0, 2))
     totals.add_column(style="bold")
     totals.add_column(justify="right")
     totals.add_column(style="dim")
     totals.add_row("Deal value", money(f["deal_value"], ccy), "sum of weight × leg value")
-    totals.add_row("Dividends", money(f["dividends"], ccy), "target's received less hedge's owed, ex-date in (as-of, close]")
+    totals.add_row(
+        "Dividends", money(f["dividends"], ccy), "target's received less hedge's owed, ex-date in (as-of, close]"
+    )
     totals.add_row("Target price", money(f["target_price"], ccy), "")
-    totals.add_row("Spread", _signed(money(f["spread"], ccy, sign=True), f["spread"]), "value + dividends - target price")
+    totals.add_row(
+        "Spread", _signed(money(f["spread"], ccy, sign=True), f["spread"]), "value + dividends - target price"
+    )
     totals.add_row("Spread %", _signed(pct(f["spread_pct"], 2, sign=True), f["spread_pct"]), "spread / target price")
     days = f["days_to_close"]
     totals.add_row("Days to close", DASH if days is None else str(int(days)), "calendar days")
     totals.add_row("Annualised", pct(f["annualized"], 2), "compound (1 + spread %)^(365/days) - 1")
     totals.add_row("Annualised simple", pct(f["annualized_simple"], 2), "spread % × 365 / days")
     totals.add_row("Downside", money(f["downside"], ccy), "break price per target share (from the deal file)")
-    totals.add_row("Implied probability", pct(f["implied_probability"], 1), "(price - downside) / (value + dividends - downside)")
+    totals.add_row(
+        "Implied probability", pct(f["implied_probability"], 1), "(price - downside) / (value + dividends - downside)"
+    )
     hedge_text = ", ".join(f"short {shares(n)} {s}" for s, n in r.hedge.items()) or "none (no listed security to short)"
     totals.add_row("Hedge per target share", hedge_text, "")
     parts.append(totals)
@@ -198,7 +253,9 @@ def render_deal(r: DealResult, v: Valuation) -> RenderableType:
         src = Text()
         src.append("Sources of the terms:", style="bold")
         for s in d.source:
-            src.append(f"\n  - {s.title}" + (f", {s.publisher}" if s.publisher else "") + (f", {s.date}" if s.date else ""))
+            src.append(
+                f"\n  - {s.title}" + (f", {s.publisher}" if s.publisher else "") + (f", {s.date}" if s.date else "")
+            )
             if s.url:
                 src.append(f"\n    {s.url}", style="dim")
             if s.note:

@@ -28,16 +28,35 @@ PriceOpt = Annotated[
 ]
 AsOfOpt = Annotated[
     str | None,
-    typer.Option("--as-of", help="Value as of this date, YYYY-MM-DD (default: today; for dated prices, the latest price date)."),
+    typer.Option(
+        "--as-of", help="Value as of this date, YYYY-MM-DD (default: today; for dated prices, the latest price date)."
+    ),
 ]
 
 CSV_COLUMNS = (
-    "id", "name", "status", "currency", "as_of", "target_price", "deal_value", "dividends", "spread", "spread_pct",
-    "days_to_close", "annualized", "annualized_simple", "downside", "implied_probability", "hedge", "flags",
+    "id",
+    "name",
+    "status",
+    "currency",
+    "as_of",
+    "target_price",
+    "deal_value",
+    "dividends",
+    "spread",
+    "spread_pct",
+    "days_to_close",
+    "annualized",
+    "annualized_simple",
+    "downside",
+    "implied_probability",
+    "hedge",
+    "flags",
 )
 
 
-def _value(paths: list[Path] | None, prices: Path | None, price: list[str] | None, as_of: str | None) -> tuple[Valuation, bool]:
+def _value(
+    paths: list[Path] | None, prices: Path | None, price: list[str] | None, as_of: str | None
+) -> tuple[Valuation, bool]:
     """Load, price and value; returns the valuation and whether any input was bad."""
     day = parse_date(as_of, "--as-of")
     try:
@@ -95,13 +114,15 @@ def report(
     else:
         from arb.cli.render import render_report
 
-        out.print(render_report(v))
+        out.print(render_report(v, width=out.width))
     raise typer.Exit(_exit_code(v, bad))
 
 
 def show(
     deal: Annotated[str, typer.Argument(help="A deal id, or a deal file.")],
-    paths: Annotated[list[Path] | None, typer.Option("--deals", help="Where to look for the deal id (default: the bundled seeds).")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Option("--deals", help="Where to look for the deal id (default: the bundled seeds).")
+    ] = None,
     prices: PricesOpt = None,
     price: PriceOpt = None,
     as_of: AsOfOpt = None,
@@ -143,7 +164,10 @@ def validate(
     """Check deal files (syntax, keys, types, references) without pricing them."""
     loaded = load(paths)
     for d in loaded.deals:
-        err.print(f"ok  {loaded.paths[d.id]}  ({d.id}: {len(d.consideration)} leg{'s' if len(d.consideration) != 1 else ''})", highlight=False)
+        err.print(
+            f"ok  {loaded.paths[d.id]}  ({d.id}: {len(d.consideration)} leg{'s' if len(d.consideration) != 1 else ''})",
+            highlight=False,
+        )
     n_bad = len(loaded.errors)
     err.print(f"{len(loaded.deals)} valid, {n_bad} invalid", highlight=False)
     raise typer.Exit(1 if n_bad or not (loaded.deals or loaded.errors) else 0)
