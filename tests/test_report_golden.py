@@ -1,0 +1,57 @@
+"""Golden tests: the report and the show page as a user reads them, at a fixed width, no colour.
+
+Regenerate after an intended change with ``ARB_REGEN_GOLDEN=1 pytest tests/test_report_golden.py``
+and read the diff before committing it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from arb.cli.render import render_deal, render_report
+from arb.loader import load_deals
+from arb.prices.csvfile import snapshot
+from arb.resources import seeds_dir
+from arb.valuation import value_deals
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def _text(renderable: object, width: int) -> str:
+    buf = StringIO()
+    Console(file=buf, width=width, color_system=None, legacy_windows=False).print(renderable)
+    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+
+
+def _check(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("ARB_REGEN_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def seeded():
+    deals = load_deals([seeds_dir()]).deals
+    return value_deals(deals, snapshot(), today=dt.date(2026, 1, 1))
+
+
+@pytest.mark.parametrize("width", [100, 140])
+def test_report_golden(seeded, width):
+    _check(f"report-{width}.txt", _text(render_report(seeded, width=width), width))
+
+
+def test_show_golden(seeded):
+    _check("show-enn-energy.txt", _text(render_deal(seeded.get("enn-energy"), seeded), 100))
+
+
+def test_report_shows_the_article_figures(seeded):
+    text = _text(render_report(seeded, width=100), 100)
+    row = next(line for line in text.splitlines() if line.strip().startswith("enn-energy"))
+    assert row.split()[1:6] == ["HKD", "65.00", "80.00", "+15.00", "+23.1%"]
