@@ -1,0 +1,97 @@
+"""Shared fixtures. Each section below belongs to one area of the suite; append, don't rewrite."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from arb.models import Deal
+from arb.prices.base import MemorySource
+from arb.valuation import Valuation, value_deals
+
+# =====================================================================================
+# Section: environment and paths (core suite)
+# =====================================================================================
+
+TESTS = Path(__file__).parent
+DATA = TESTS / "data"
+DEALS = DATA / "deals"
+REPO = TESTS.parent
+
+#: The as-of date the hand-made deals are valued at: ordinal arithmetic in the tests uses it.
+AS_OF = dt.date(2025, 6, 20)
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep caches and config out of the user's home; no colour codes in captured output."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
+@pytest.fixture
+def deals_dir() -> Path:
+    """``tests/data/deals``: valid deals under ``valid/``, one bad file per case under ``invalid/``."""
+    return DEALS
+
+
+# =====================================================================================
+# Section: building and valuing deals in memory (core suite)
+# =====================================================================================
+
+#: The top of a deal file the tests complete with legs: target T.HK, 194 days from AS_OF to close.
+DEAL_HEAD = """\
+id = "{id}"
+name = "Test deal {id}"
+status = "pending"
+announced = 2025-01-02
+expected_close = 2025-12-31
+currency = "{currency}"
+{extra}
+[target]
+ticker = "{target}"
+"""
+
+
+def deal_toml(body: str, *, id: str = "t", currency: str = "HKD", target: str = "T.HK", extra: str = "") -> str:
+    """A full deal file: ``DEAL_HEAD`` then ``body`` (legs, securities, dividends)."""
+    return DEAL_HEAD.format(id=id, currency=currency, target=target, extra=extra) + "\n" + body
+
+
+def make_deal(body: str, **head: str) -> Deal:
+    """Validate a deal from TOML text built by :func:`deal_toml`."""
+    return Deal.model_validate(tomllib.loads(deal_toml(body, **head)))
+
+
+Prices = Mapping[str, tuple[float, str]]
+
+
+def memory(prices: Prices) -> MemorySource:
+    """A price source from ``{symbol: (price, currency)}``."""
+    return MemorySource({s: p for s, (p, _) in prices.items()}, {s: c for s, (_, c) in prices.items()})
+
+
+def value(deals: Deal | Sequence[Deal], prices: Prices, *, as_of: dt.date = AS_OF) -> Valuation:
+    """Value one deal or several with in-memory prices at ``as_of``."""
+    seq = [deals] if isinstance(deals, Deal) else list(deals)
+    return value_deals(seq, memory(prices), as_of=as_of)
+
+
+@pytest.fixture
+def deal() -> Callable[..., Deal]:
+    return make_deal
+
+
+@pytest.fixture
+def valued() -> Callable[..., Valuation]:
+    return value
