@@ -78,10 +78,8 @@ class DealResult:
 
     @property
     def valued(self) -> bool:
-        """True when the spread could be computed, or when there were no terms to value."""
-        return self.figures["spread"] is not None or (not self.deal.has_terms and self.figures["target_price"] is not None) or (
-            not self.deal.has_terms and self.deal.target.ticker is None
-        )
+        """True when the spread could be computed, or when undisclosed terms leave nothing to value."""
+        return self.figures["spread"] is not None or not self.deal.has_terms
 
     def to_dict(self, *, detail: bool = False) -> dict[str, Any]:
         """The JSON shape of ``arb report --json`` (``detail`` adds the legs, as ``arb show --json``)."""
