@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from types import ModuleType
+from typing import TypeVar
 
 from arb.extract import patterns_en, patterns_zh
 from arb.extract.classify import skip_reason
@@ -18,6 +20,7 @@ __all__ = ["extract_article"]
 CROSS_CHECK_TOLERANCE = 0.01
 
 Party = Company | str | None
+T = TypeVar("T")
 
 
 def extract_article(text: str, *, source_title: str | None = None,
@@ -51,9 +54,9 @@ def extract_article(text: str, *, source_title: str | None = None,
     return result
 
 
-def _first(sentences: list[str], finder: object) -> tuple[object, str] | None:
+def _first(sentences: list[str], finder: Callable[[str], T | None]) -> tuple[T, str] | None:
     for s in sentences:
-        value = finder(s)  # type: ignore[operator]
+        value = finder(s)
         if value:
             return value, s
     return None
@@ -126,17 +129,23 @@ def _roles_in(s: str, registry: Registry, p: ModuleType, language: str) -> tuple
 
     if language == "zh":
         if (m := p.PAYS_RE.search(s)) is not None:
-            target = registry.resolve(m["t"])
-            if target is not None:
-                return last_before(m.start()) or _zh_subject(s[:m.start()]), target
+            payee = registry.resolve(m["t"])
+            if payee is not None:
+                return last_before(m.start()) or _zh_subject(s[:m.start()]), payee
         if (v := p.ACTIVE_VERBS.search(s)) is not None:
             before = [mn for mn in mentions if mn.end <= v.start()]
             if len(before) >= 2 and p.PASSIVE_RE.search(s[before[-2].end:before[-1].start]):
                 return before[-1].company, before[-2].company
-            acquirer: Party = last_before(v.start()) or _zh_subject(s[:v.start()])
-            target: Party = first_after(v.end()) or _zh_object(s[v.end():])
-            return acquirer, target
+            if before and (pm := p.PASSIVE_RE.search(s, before[-1].end, v.start())) is not None:
+                # "Y获X提出私有化": the buyer sits between 获 and the verb, maybe unlisted.
+                buyer = re.sub(r"(?:提出|发出|作出|的|拟|以)+.*$", "", s[pm.end():v.start()]).strip()
+                if len(buyer) >= 2:
+                    return buyer, before[-1].company
+            return (last_before(v.start()) or _zh_subject(s[:v.start()]),
+                    first_after(v.end()) or _zh_object(s[v.end():]))
         return None
+    acquirer: Party
+    target: Party
     if (v := p.PASSIVE_VERBS.search(s)) is not None:
         target = last_before(v.start()) or _en_subject(s[:v.start()])
         acquirer = first_after(v.end()) or _en_object(s[v.end():])
@@ -196,22 +205,23 @@ def _set_parties(draft: DraftDeal, acquirer: Party, target: Party, quote: str) -
 
 def _read_terms(draft: DraftDeal, sentences: list[str], registry: Registry, p: ModuleType) -> None:
     if (found := _first(sentences, p.ratio)) is not None:
-        (value, sec_phrase), s = found  # type: ignore[misc]
-        draft.ratio = value
+        pair, s = found
+        value, sec_phrase = pair
+        draft.ratio = float(value)
         draft.quotes["ratio"] = s
         _stock_security(draft, sec_phrase, registry)
     if (found := _first(sentences, p.cash_per_share)) is not None:
         money, s = found
-        draft.cash_amount, draft.cash_currency = money.amount, money.currency  # type: ignore[attr-defined]
+        draft.cash_amount, draft.cash_currency = money.amount, money.currency
         draft.quotes["cash"] = s
     if (found := _first(sentences, p.value_per_share)) is not None:
         money, s = found
-        draft.value_per_share, draft.value_currency = money.amount, money.currency  # type: ignore[attr-defined]
+        draft.value_per_share, draft.value_currency = money.amount, money.currency
         draft.quotes["value"] = s
         if draft.ratio is None and draft.stock_ticker is None:
             draft.stock_ticker = draft.acquirer_ticker
     if (found := _first(sentences, p.collar)) is not None:
-        draft.collar, draft.quotes["collar"] = found  # type: ignore[assignment]
+        draft.collar, draft.quotes["collar"] = found
     for s in sentences:
         weights = p.election(s)
         if weights is not None:
@@ -222,19 +232,20 @@ def _read_terms(draft: DraftDeal, sentences: list[str], registry: Registry, p: M
                 break
     if (found := _first(sentences, p.offer_value)) is not None:
         money, s = found
-        draft.offer_value, draft.offer_value_currency = money.amount, money.currency  # type: ignore[attr-defined]
+        draft.offer_value, draft.offer_value_currency = money.amount, money.currency
         draft.quotes["offer_value"] = s
     if (found := _first(sentences, p.total_cash)) is not None:
         money, s = found
-        draft.total_cash, draft.total_cash_currency = money.amount, money.currency  # type: ignore[attr-defined]
+        draft.total_cash, draft.total_cash_currency = money.amount, money.currency
         draft.quotes["total_cash"] = s
     if (found := _first(sentences, p.total_value)) is not None:
         money, s = found
-        draft.total_value, draft.total_value_currency = money.amount, money.currency  # type: ignore[attr-defined]
+        draft.total_value, draft.total_value_currency = money.amount, money.currency
         draft.quotes["total_value"] = s
     if (found := _first(sentences, p.new_shares)) is not None:
-        (count, upper), s = found  # type: ignore[misc]
-        draft.new_shares, draft.new_shares_upper_bound = count, upper
+        pair, s = found
+        count, upper = pair
+        draft.new_shares, draft.new_shares_upper_bound = float(count), bool(upper)
         draft.quotes["new_shares"] = s
     has_legs = draft.ratio is not None or draft.cash_amount is not None \
         or draft.value_per_share is not None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Money", "NUM", "find_money", "parse_count", "parse_number"]
+__all__ = ["NUM", "Money", "find_money", "parse_count", "parse_number"]
 
 NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 
@@ -36,7 +36,7 @@ _PRE_RE = rf"(?P<pre>{_alt(_PREFIXES)}|(?:{'|'.join(_CODES)})\s?)"
 _SUF_RE = (rf"(?P<suf>{_alt(k for k in _SUFFIXES if k not in ('p', 'pence', 'cents', 'euro', 'euros'))}"
            rf"|\s?(?:pence|cents|euros?|p)(?![A-Za-z])|\s?(?:{'|'.join(_CODES)})(?![A-Za-z]))")
 _MONEY_RE = re.compile(
-    rf"{_PRE_RE}\s?(?P<num>{NUM})(?P<scale>{_SCALE_RE})?(?:\s?元)?(?![\d.])"
+    rf"{_PRE_RE}\s?(?P<num>{NUM})(?P<scale>{_SCALE_RE})?(?:\s?元)?(?!\d|\.\d)"
     rf"|(?P<num2>{NUM})(?P<scale2>{_SCALE_RE})?\s?{_SUF_RE}"
 )
 

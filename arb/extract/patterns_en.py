@@ -76,7 +76,7 @@ _DATE_DMY = re.compile(r"\b(\d{1,2})\s+(January|February|March|April|May|June|Ju
 _EXPECTED = re.compile(r"expected to (?:close|complete|be completed|be finali[sz]ed)\s+"
                        r"(?P<when>(?:in|by|during|before|on|at|within)\s+[^.;,]{3,50})", re.I)
 _ELECTION = re.compile(r"\belect\w*\b|\bprorat\w*\b|\bproration\b", re.I)
-_WEIGHT = re.compile(r"(?P<p>\d+(?:\.\d+)?)\s?%[^.;%]{0,70}?\b(?P<k>cash|stock|shares)\b", re.I)
+_WEIGHT = re.compile(r"(?P<p>\d+(?:\.\d+)?)\s?%[^.;%]{0,70}?\b(?P<k>cash|stock)\b", re.I)
 
 ACTIVE_VERBS = re.compile(r"\b(?:acquire|acquires|acquiring|buy|buys|purchase|take private|"
                           r"takes private|merge with|acquisition of|bid for)\b", re.I)
@@ -131,7 +131,7 @@ def collar(s: str) -> tuple[float, float] | None:
     if not re.search(r"\bcollar\b|\bband\b|\brange\b|volume-weighted|\bVWAP\b|average (?:closing )?price",
                      s, re.I):
         return None
-    m = re.search(rf"(?:between|from|of)\s+(?P<a>\S*?{NUM}\S*?)\s+(?:and|to)\s+(?P<b>\S*?{NUM})", s)
+    m = re.search(rf"(?:between|from|of)\s+(?P<a>\S*?(?:{NUM})\S*?)\s+(?:and|to)\s+(?P<b>\S*?(?:{NUM}))", s)
     if m is None:
         return None
     found = [x for x in find_money(m.group(0)) if not x.scaled]

@@ -25,7 +25,8 @@ _RATIO = re.compile(
 _CASH_BEFORE = re.compile(r"(?:现金代价|现金对价|现金|注销价|要约价|收购价|作价|每股)(?:为|约为|约|合共)?\s*$")
 _NOT_CASH_BEFORE = re.compile(r"总|合共|合计|股价|收盘|市值|估算|计算|介乎|价值")
 _OFFER_VALUE = re.compile(r"(?:对价|代价|要约|收购价)价值(?:约为|约|为|达)?\s*$")
-_TOTAL_CASH = re.compile(r"(?:总现金代价|现金代价总额|现金总额|现金对价总额|总现金对价|总现金)(?:为|约为|约|达|合共)?\s*$")
+_TOTAL_CASH = re.compile(r"(?:总现金代价|现金代价总额|现金总额|现金对价总额|总现金对价|总现金)"
+                         r"(?:为|约为|约|达|合共)?\s*$")
 _TOTAL_VALUE = re.compile(r"(?:总代价|交易总额|交易总值|总对价|交易对价|交易金额|总值)(?:为|约为|约|达|合共)?\s*$")
 _NEW_SHARES = re.compile(rf"发行(?P<pre>[^,。;\d]{{0,12}}?)(?P<num>{NUM})\s?(?P<scale>亿|万)?股")
 _PRICE_BEFORE = re.compile(r"(?:股价|收盘价|收市价|收报|现价)(?:目前|现时|现|为|报|约为|约|是|收于|收报)*\s*$"
@@ -38,7 +39,7 @@ _WEIGHT = re.compile(r"(?:(?P<p1>\d+(?:\.\d+)?)%[^,。;\d]{0,8}?(?P<k1>现金|�
                      r"|(?P<k2>现金|股份|股票)[^,。;\d]{0,8}?(?P<p2>\d+(?:\.\d+)?)%)")
 
 ACTIVE_VERBS = re.compile(r"私有化|收购|吸收合并|全面要约")
-PAYS_RE = re.compile(r"向(?P<t>[^,。;]{1,24}?)的?(?:原有|全体|现有|其他|独立)?(?:H股|A股)?(?:计划)?股东支付")
+PAYS_RE = re.compile(r"向(?P<t>[^,。;]{1,24}?)的?(?:原有|全体|现有|其他|独立)?(?:H股|A股)?(?:计划)?股东(?:支付|提出)")
 PASSIVE_RE = re.compile(r"(?:获|被|接获)")
 
 
@@ -88,7 +89,7 @@ def offer_value(s: str) -> Money | None:
 
 
 def collar(s: str) -> tuple[float, float] | None:
-    if not re.search(r"上下限|价格区间|区间|介乎", s) or "换股" not in s and "股价" not in s:
+    if not re.search(r"上下限|价格区间|区间|介乎", s) or ("换股" not in s and "股价" not in s):
         return None
     found = [m for m in find_money(s) if not m.scaled]
     if len(found) >= 2:

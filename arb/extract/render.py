@@ -57,17 +57,6 @@ def _deal_name(draft: DraftDeal) -> str:
     return f"{acquirer} to acquire {target}"
 
 
-def _listed_target(draft: DraftDeal) -> tuple[str | None, str | None, list[str]]:
-    """The [target] ticker and name, and comment lines when the target has no listing."""
-    if draft.target_ticker:
-        return draft.target_ticker, draft.target_name, []
-    if draft.acquirer_ticker:
-        notes = [f"# the target ({draft.target_name or 'unnamed'}) is not listed; the listed party in "
-                 "this news is the buyer, so the draft tracks the buyer's shares"]
-        return draft.acquirer_ticker, draft.acquirer_name, notes
-    return None, draft.target_name, []
-
-
 def render_toml(draft: DraftDeal) -> str:
     lines: list[str] = [
         f"# Draft deal file read from the article: {_one_line(draft.source_title or draft.headline)}",
@@ -101,20 +90,24 @@ def render_toml(draft: DraftDeal) -> str:
     if draft.total_value:
         lines.append(f"# the article puts the deal at {draft.total_value:,.0f} {draft.total_value_currency}")
 
-    ticker, name, notes = _listed_target(draft)
-    lines += ["", "[target]"] + notes
-    lines.append(f"ticker = {toml_string(ticker)}" if ticker else
-                 '# TODO ticker = "..."  (no listing for the target in the article)')
-    lines.append(f"name = {toml_string(name or '')}" if name else '# TODO name = "..."')
+    lines += ["", "[target]"]
+    if draft.target_ticker:
+        lines.append(f"ticker = {toml_string(draft.target_ticker)}")
+    else:
+        lines.append("# the target has no listing in the article (unlisted, or not named)")
+    lines.append(f"name = {toml_string(_one_line(draft.target_name or 'undisclosed target'))}")
     if len(draft.target_tickers) > 1:
         lines.append(f"# also listed as: {', '.join(draft.target_tickers[1:])}")
-    if draft.acquirer_ticker and draft.acquirer_name and ticker != draft.acquirer_ticker:
-        lines += ["", "[acquirer]", f"ticker = {toml_string(draft.acquirer_ticker)}",
-                  f"name = {toml_string(draft.acquirer_name)}"]
+    if draft.acquirer_ticker or draft.acquirer_name:
+        lines += ["", "[acquirer]"]
+        if draft.acquirer_ticker:
+            lines.append(f"ticker = {toml_string(draft.acquirer_ticker)}")
+        else:
+            lines.append("# the acquirer has no listing in the article")
+        if draft.acquirer_name:
+            lines.append(f"name = {toml_string(_one_line(draft.acquirer_name))}")
         if len(draft.acquirer_tickers) > 1:
             lines.append(f"# also listed as: {', '.join(draft.acquirer_tickers[1:])}")
-    elif draft.acquirer_name and ticker != draft.acquirer_ticker:
-        lines += ["", f"# acquirer: {_one_line(draft.acquirer_name)} (no listing in the article)"]
 
     lines += _legs(draft)
     if draft.security:

@@ -77,10 +77,12 @@ def read_article(source: str | bytes | Path) -> str:
         raw = source
     if isinstance(raw, bytes):
         try:
-            raw = raw.decode("utf-8-sig")
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raw = raw.decode("gb18030", errors="replace")
-    return html_to_text(raw) if looks_like_html(raw) else raw
+            text = raw.decode("gb18030", errors="replace")
+    else:
+        text = raw
+    return html_to_text(text) if looks_like_html(text) else text
 
 
 # Full-width ASCII forms -> ASCII, except the full-width comma (it would glue into numbers).

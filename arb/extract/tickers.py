@@ -47,10 +47,10 @@ def parse_ticker_group(text: str) -> list[str]:
 _ZH_LEADERS = ("上市公司", "公司", "企业", "之一", "制造商", "供应商", "开发商", "运营商", "营运商",
                "品牌", "母企", "母公司", "旗下", "巨头", "龙头", "达到", "宣布", "表示", "收购",
                "私有化", "股东", "集团", "的", "向", "与", "和", "及", "被", "获", "将", "由", "对",
-               "指", "称", "据", "今日", "昨日")
+               "指", "称", "据", "今日", "昨日", "吸收合并", "合并", "方式", "拟", "商")
+_ZH_CORP_ONLY = re.compile(r"^(?:国际)?(?:控股|集团|股份)?(?:有限)?公司$|^集团$|^控股$")
 _EN_STOP = {"Shares", "Shares of", "On", "In", "Today", "Yesterday", "After", "Under", "Monday",
-            "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Both", "Rival",
-            "Buyer", "Target"}
+            "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Both", "Rival"}
 _EN_CORP = {"Inc.", "Inc", "Corp.", "Corp", "plc", "PLC", "Ltd.", "Ltd", "Co.", "LLC", "N.V.",
             "S.A.", "AG", "SE", "SA", "NV", "Limited", "Holdings", "Group"}
 _EN_JOIN = {"&", "of", "and", "de", "du", "la"}
@@ -65,7 +65,8 @@ def _zh_name(before: str) -> str:
         idx = name.rfind(leader)
         while idx >= 0:
             rest = name[idx + len(leader):].strip()
-            if len(rest) >= 2 and len(rest) < len(best):
+            if len(rest) >= 2 and len(rest) < len(best) and not _ZH_CORP_ONLY.match(rest) \
+                    and not re.match(r"^[\u4e00-\u9fff]?(?:有限)?公司", rest):
                 best = rest
                 break
             idx = name.rfind(leader, 0, idx)
@@ -77,12 +78,15 @@ def _en_name(before: str) -> str:
     kept: list[str] = []
     while words:
         word = words[-1].rstrip(",")
-        if not word or re.search(r"[^\x00-\x7f]", word):
+        if not word or re.search(r"[^\x00-\x7f]", word) or word[0].isdigit():
+            break
+        if words[-1].endswith(",") and not (kept and kept[0].rstrip(".") in
+                                            {k.rstrip(".") for k in _EN_CORP}):
             break
         capital = word[0].isupper() or word[0].isdigit() or word in _EN_CORP
         if word in _EN_JOIN and kept:
             kept.insert(0, word)
-        elif capital and word not in _EN_STOP and not word.endswith((".", ";", ":")) \
+        elif (capital and word not in _EN_STOP and not word.endswith((".", ";", ":"))) \
                 or word in _EN_CORP:
             kept.insert(0, words[-1])
         else:
@@ -98,7 +102,7 @@ def _en_name(before: str) -> str:
 
 def company_name_before(text: str, pos: int) -> str:
     """The company name written just before position ``pos`` (a ticker parenthesis)."""
-    before = text[max(0, pos - 80):pos].rstrip()
+    before = text[max(0, pos - 80):pos].split("\n")[-1].rstrip()
     if not before:
         return ""
     if re.match(r"[\u4e00-\u9fff]", before[-1]):
