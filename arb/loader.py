@@ -47,7 +47,9 @@ def _friendly(err: Any) -> tuple[str, str]:
     ctx = err.get("ctx") or {}
     if etype == "unknown_key":
         loc = [*loc, ctx["key"]]
-        return _key_path(loc), err["msg"].replace("unknown key", "unknown key", 1)
+        return _key_path(loc), err["msg"]
+    if "key" in ctx and not loc:
+        return str(ctx["key"]), err["msg"]
     if etype == "missing":
         return _key_path(loc), "is required but missing"
     if etype == "extra_forbidden":
@@ -79,10 +81,14 @@ def load_deal(path: Path | str) -> Deal:
     try:
         return Deal.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        key, problem = _friendly(errors[0])
-        if len(errors) > 1:
-            problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+        errors = [_friendly(e) for e in exc.errors()]
+        key, problem = errors[0]
+        # One line per file: the first problem in full, the others after it, each with its key.
+        rest = [f"{k}: {p}" if k else p for k, p in errors[1:4]]
+        if rest:
+            problem += "; also " + "; ".join(rest)
+        if len(errors) > 4:
+            problem += f" (and {len(errors) - 4} more)"
         raise DealFileError(path, key, problem) from None
 
 

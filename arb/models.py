@@ -45,7 +45,7 @@ def _check_currency(value: str | None) -> str | None:
         fix = f"; did you mean {hint[0]!r}?" if hint else "; use an ISO 4217 code such as 'HKD'"
         if code in {"GBp", "GBX", "ZAc", "ILA"}:
             fix = "; write amounts in the major unit (GBP, ZAR, ILS): 150 pence is 1.50 GBP"
-        raise PydanticCustomError("currency", "unknown currency code {code!r}{fix}", {"code": value, "fix": fix})
+        raise PydanticCustomError("currency", "unknown currency code '{code}'{fix}", {"code": value, "fix": fix})
     return code
 
 
@@ -234,7 +234,7 @@ class Deal(_Strict):
     def _id_slug(cls, value: str) -> str:
         if not _ID_RE.match(value):
             raise PydanticCustomError(
-                "id", "{value!r} is not lower-case words and hyphens, e.g. 'enn-energy'", {"value": value}
+                "id", "'{value}' is not lower-case words and hyphens, e.g. 'enn-energy'", {"value": value}
             )
         return value
 
@@ -243,19 +243,19 @@ class Deal(_Strict):
         if self.announced and self.expected_close and self.expected_close < self.announced:
             raise PydanticCustomError(
                 "dates",
-                "expected_close {close} is before announced {announced}",
-                {"close": self.expected_close.isoformat(), "announced": self.announced.isoformat()},
+                "{close} is before announced {announced}; fix either date",
+                {"key": "expected_close", "close": self.expected_close.isoformat(), "announced": self.announced.isoformat()},
             )
         for i, leg in enumerate(self.consideration):
             if leg.security is not None and leg.security not in self.securities:
                 defined = ", ".join(sorted(self.securities)) or "none"
                 raise PydanticCustomError(
                     "security_ref",
-                    "consideration[{i}].security {name!r} is not defined under [securities] (defined: {defined})",
-                    {"i": i, "name": leg.security, "defined": defined},
+                    "'{name}' is not defined under [securities] (defined: {defined}); add [securities.{name}]",
+                    {"key": f"consideration[{i}].security", "name": leg.security, "defined": defined},
                 )
         if self.target.ticker is None and self.target.name is None:
-            raise PydanticCustomError("target", "[target] needs a 'ticker' or at least a 'name'", {})
+            raise PydanticCustomError("target", "needs a 'ticker' or at least a 'name'", {"key": "target"})
         return self
 
     @property

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from arb.errors import ArbError
 from arb.loader import LoadResult, load_deals
@@ -20,12 +21,13 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def warn(message: str) -> None:
-    """One line on stderr."""
-    err.print(f"[yellow]warning:[/yellow] {message}", markup=True, highlight=False)
+    """One line on stderr (the message is plain text, never markup)."""
+    err.print(Text("warning: ", style="yellow") + Text(message), highlight=False)
 
 
 def error(message: str) -> None:
-    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    """One line on stderr (the message is plain text, never markup)."""
+    err.print(Text("error: ", style="red") + Text(message), highlight=False)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
