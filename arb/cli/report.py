@@ -169,5 +169,5 @@ def validate(
             highlight=False,
         )
     n_bad = len(loaded.errors)
-    err.print(f"{len(loaded.deals)} valid, {n_bad} invalid", highlight=False)
+    out.print(f"{len(loaded.deals)} valid, {n_bad} invalid", highlight=False)
     raise typer.Exit(1 if n_bad or not (loaded.deals or loaded.errors) else 0)

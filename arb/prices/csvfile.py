@@ -77,7 +77,8 @@ class CsvSource:
         seen: dict[str, int] = {}
         for (line_no, _), row in zip(lines[1:], reader, strict=False):
             try:
-                quote = self._row(dict(zip(header, (c.strip() for c in row), strict=False)), len(row), len(header))
+                cells = [c.strip() for c in row] + [""] * max(0, len(header) - len(row))
+                quote = self._row(dict(zip(header, cells, strict=False)), len(row), len(header))
             except ValueError as exc:
                 self.errors.append(PriceFileError(self.path, line_no, str(exc)))
                 continue
@@ -88,7 +89,7 @@ class CsvSource:
             self._quotes[quote.symbol] = quote
 
     def _row(self, row: dict[str, str], n_cells: int, n_cols: int) -> Quote:
-        if n_cells != n_cols:
+        if n_cells > n_cols or any(c in REQUIRED for c in list(row)[n_cells:]):
             raise ValueError(f"has {n_cells} cells but the header has {n_cols}")
         symbol = normalize_price_symbol(row["symbol"]) if row["symbol"] else ""
         if not symbol:
