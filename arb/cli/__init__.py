@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from arb.cli import extract as _extract
 from arb.cli import report as _report
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app = typer.Typer(
 app.command("report")(_report.report)
 app.command("show")(_report.show)
 app.command("validate")(_report.validate)
+app.command("extract")(_extract.extract)
 
 
 def main() -> None:
