@@ -191,7 +191,10 @@ def _price_leg(info: DealInfo, i: int, leg: Leg, quotes: Mapping[str, Quote], fx
             if li.priced_by == "stock" and proxy_q is not None:
                 conv = fx.rate(proxy_q.currency, sec.currency)
                 if conv is None:
-                    info.flag("no-fx-rate", f"no {proxy_q.currency}->{sec.currency} rate to price {leg.security} from {sec.proxy}")
+                    info.flag(
+                        "no-fx-rate",
+                        f"no {proxy_q.currency}->{sec.currency} rate to price {leg.security} from {sec.proxy}",
+                    )
                 else:
                     li.priced_by, li.quote, li.proxy_fx = "proxy", proxy_q, conv
                     li.hedge_symbol = sec.proxy
@@ -203,14 +206,18 @@ def _price_leg(info: DealInfo, i: int, leg: Leg, quotes: Mapping[str, Quote], fx
                 li.priced_by = "estimate"
                 li.security_price = sec.estimate
                 why = f"no price for proxy {sec.proxy}" if sec.proxy and proxy_q is None else "no proxy"
-                info.flag("estimate-used", f"{leg.security} priced at its estimate {sec.estimate:g} {sec.currency} ({why})")
+                info.flag(
+                    "estimate-used", f"{leg.security} priced at its estimate {sec.estimate:g} {sec.currency} ({why})"
+                )
             if li.priced_by == "stock":
                 li.priced_by = "none"
                 info.flag("no-price", f"no price for {leg.security} or its proxy {sec.proxy}")
         if leg.collar is not None and not math.isnan(li.security_price):
             low, high = leg.collar
             if not low <= li.security_price <= high:
-                info.flag("outside-collar", f"{li.symbol} at {li.security_price:g} is outside its collar [{low:g}, {high:g}]")
+                info.flag(
+                    "outside-collar", f"{li.symbol} at {li.security_price:g} is outside its collar [{low:g}, {high:g}]"
+                )
     if li.currency is None:
         info.flag("no-price", f"leg {i}: currency unknown (no quote)")
     elif ccy is not None:
@@ -232,7 +239,9 @@ def compile_book(
     ``quotes`` must be in major units (see :meth:`Quote.in_major_units`).
     """
     fx = FxTable(quotes)
-    cols: dict[str, list[float]] = {k: [] for k in ("weight", "ratio", "value", "amount", "probability", "low", "high", "price", "fx", "hedge_mult")}
+    cols: dict[str, list[float]] = {
+        k: [] for k in ("weight", "ratio", "value", "amount", "probability", "low", "high", "price", "fx", "hedge_mult")
+    }
     leg_deal: list[int] = []
     leg_kind: list[int] = []
     div_deal: list[int] = []

@@ -181,7 +181,7 @@ def _group_sum(x: FloatArray, n_per_group: IntArray) -> FloatArray:
     in order, exactly as a per-group loop would (no cumulative-sum cancellation).
     """
     n_groups = n_per_group.shape[0]
-    out = np.zeros(x.shape[:-1] + (n_groups,), dtype=np.float64)
+    out = np.zeros((*x.shape[:-1], n_groups), dtype=np.float64)
     if x.shape[-1] == 0 or n_groups == 0:
         return out
     starts = np.concatenate(([0], np.cumsum(n_per_group)[:-1]))

@@ -56,11 +56,22 @@ def _friendly(err: Any) -> tuple[str, str]:
         return _key_path(loc), "unknown key"
     given = err.get("input")
     msg = err["msg"]
-    if etype in {"float_parsing", "float_type", "int_parsing", "int_type", "string_type", "date_parsing",
-                 "date_type", "date_from_datetime_parsing", "bool_type", "list_type", "tuple_type", "dict_type",
-                 "model_type", "literal_error"}:
-        msg = f"{msg[0].lower()}{msg[1:]}, got {given!r}"
-    elif etype.startswith(("greater_than", "less_than")):
+    if etype in {
+        "float_parsing",
+        "float_type",
+        "int_parsing",
+        "int_type",
+        "string_type",
+        "date_parsing",
+        "date_type",
+        "date_from_datetime_parsing",
+        "bool_type",
+        "list_type",
+        "tuple_type",
+        "dict_type",
+        "model_type",
+        "literal_error",
+    } or etype.startswith(("greater_than", "less_than")):
         msg = f"{msg[0].lower()}{msg[1:]}, got {given!r}"
     return _key_path(loc), msg
 
@@ -118,7 +129,9 @@ def load_deals(paths: Iterable[Path | str]) -> LoadResult:
             continue
         if deal.id in result.paths:
             result.errors.append(
-                DuplicateDealError(path, "id", f"{deal.id!r} is already used by {result.paths[deal.id]}; ids must be unique")
+                DuplicateDealError(
+                    path, "id", f"{deal.id!r} is already used by {result.paths[deal.id]}; ids must be unique"
+                )
             )
             continue
         result.paths[deal.id] = path

@@ -153,7 +153,9 @@ class Leg(_Strict):
                 raise PydanticCustomError("collar", "collar low must be above zero, got {low}", {"low": low})
             if low >= high:
                 raise PydanticCustomError(
-                    "collar", "collar low {low} must be below high {high}: write [low, high]", {"low": low, "high": high}
+                    "collar",
+                    "collar low {low} must be below high {high}: write [low, high]",
+                    {"low": low, "high": high},
                 )
         return band
 
@@ -178,7 +180,9 @@ class Leg(_Strict):
             if self.ratio is None and self.value is None:
                 raise bad("a stock leg needs 'ratio' (shares per target share) or 'value' (fixed value)")
             if (self.ticker is None) == (self.security is None):
-                raise bad("a stock leg needs exactly one of 'ticker' (a listing) or 'security' (defined under [securities])")
+                raise bad(
+                    "a stock leg needs exactly one of 'ticker' (a listing) or 'security' (defined under [securities])"
+                )
             for key in ("amount", "currency", "probability"):
                 if getattr(self, key) is not None:
                     raise bad(f"a stock leg takes no '{key}'")
@@ -244,7 +248,11 @@ class Deal(_Strict):
             raise PydanticCustomError(
                 "dates",
                 "{close} is before announced {announced}; fix either date",
-                {"key": "expected_close", "close": self.expected_close.isoformat(), "announced": self.announced.isoformat()},
+                {
+                    "key": "expected_close",
+                    "close": self.expected_close.isoformat(),
+                    "announced": self.announced.isoformat(),
+                },
             )
         for i, leg in enumerate(self.consideration):
             if leg.security is not None and leg.security not in self.securities:

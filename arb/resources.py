@@ -13,9 +13,7 @@ def seeds_dir() -> Path:
     for candidate in (here / "_seeds", here.parent / "seeds"):
         if (candidate / "prices.csv").is_file():
             return candidate
-    raise FileNotFoundError(
-        "arb's bundled seeds/ folder is missing; reinstall arb (pip install --force-reinstall arb)"
-    )
+    raise FileNotFoundError("arb's bundled seeds/ folder is missing; reinstall arb (pip install --force-reinstall arb)")
 
 
 def snapshot_path() -> Path:

@@ -41,14 +41,14 @@ def parse_override(text: str) -> tuple[str, Override]:
     sym, sep, rest = text.rpartition("=")  # the last '=': FX pairs such as CNYHKD=X=1.08 hold one too
     if not sep or not sym or not rest:
         raise ArbError(f"--price {text!r}: write SYMBOL=VALUE, e.g. --price 2688.HK=66 or --price 600803.SH=13.1:CNY")
-    value_text, _, ccy = rest.partition(":")
+    value_text, _, ccy_text = rest.partition(":")
     try:
         value = float(value_text)
     except ValueError:
         raise ArbError(f"--price {text!r}: {value_text!r} is not a number") from None
     if not math.isfinite(value) or value <= 0:
         raise ArbError(f"--price {text!r}: the price must be a positive number")
-    ccy = ccy.strip() or None
+    ccy: str | None = ccy_text.strip() or None
     if ccy is not None and ccy.upper() in ISO_CURRENCIES:
         ccy = ccy.upper()
     if ccy is not None and ccy not in ISO_CURRENCIES and ccy not in MINOR_UNITS:
@@ -109,7 +109,9 @@ class DealResult:
             "terms_hash": self.deal.terms_hash(),
         }
         if detail:
-            out["legs"] = [_leg_dict(li, lf, self.currency) for li, lf in zip(self.info.legs, self.leg_figures, strict=True)]
+            out["legs"] = [
+                _leg_dict(li, lf, self.currency) for li, lf in zip(self.info.legs, self.leg_figures, strict=True)
+            ]
             out["sources"] = [s.model_dump(mode="json", exclude_none=True) for s in self.deal.source]
         return out
 
@@ -138,8 +140,12 @@ def _leg_dict(li: LegInfo, lf: Mapping[str, float | None], ccy: str | None) -> d
             "leg_currency": li.currency,
             "security_price": None if math.isnan(li.security_price) else li.security_price,
             "quote": _quote_dict(li.quote) | {"symbol": li.quote.symbol} if li.quote else None,
-            "fx_to_deal": None if li.fx is None else {"pair": li.fx.symbol, "rate": li.fx.rate, "inverted": li.fx.inverted},
-            "proxy_fx": None if li.proxy_fx is None else {"pair": li.proxy_fx.symbol, "rate": li.proxy_fx.rate, "inverted": li.proxy_fx.inverted},
+            "fx_to_deal": None
+            if li.fx is None
+            else {"pair": li.fx.symbol, "rate": li.fx.rate, "inverted": li.fx.inverted},
+            "proxy_fx": None
+            if li.proxy_fx is None
+            else {"pair": li.proxy_fx.symbol, "rate": li.proxy_fx.rate, "inverted": li.proxy_fx.inverted},
             "hedge_symbol": li.hedge_symbol,
             "deal_currency": ccy,
         }
@@ -181,9 +187,11 @@ class Valuation:
 
     def sorted(self) -> list[DealResult]:
         """Best annualised return first; deals without one last, by id."""
+
         def key(r: DealResult) -> tuple[int, float, str]:
             a = r.figures["annualized"]
             return (0, -a, r.id) if a is not None else (1, 0.0, r.id)
+
         return sorted(self.results, key=key)
 
     def to_frame(self) -> pd.DataFrame:
@@ -248,7 +256,9 @@ def _apply_overrides(result: FetchResult, overrides: Mapping[str, Override], sec
         if unit is None:
             raise ArbError(f"--price {sym}={price:g}: cannot tell its currency; write {sym}={price:g}:CCY")
         was = f"; was {base.price:g} {base.currency} from {base.source}" if base else ""
-        result.quotes[sym] = Quote(sym, price, unit, dt.datetime.now().replace(microsecond=0), "override", f"--price{was}")
+        result.quotes[sym] = Quote(
+            sym, price, unit, dt.datetime.now().replace(microsecond=0), "override", f"--price{was}"
+        )
         result.failures.pop(sym, None)
 
 
@@ -279,8 +289,18 @@ def value_deals(
     res = value_book(book.legs, book.deals, book.dividends)
     results: list[DealResult] = []
     leg_start = np.concatenate(([0], np.cumsum(book.deals.n_legs)))
-    names = ("target_price", "deal_value", "dividends", "spread", "spread_pct", "days_to_close",
-             "annualized", "annualized_simple", "downside", "implied_probability")
+    names = (
+        "target_price",
+        "deal_value",
+        "dividends",
+        "spread",
+        "spread_pct",
+        "days_to_close",
+        "annualized",
+        "annualized_simple",
+        "downside",
+        "implied_probability",
+    )
     columns = {n: getattr(res, n) for n in names}
     for i, info in enumerate(book.info):
         figures = {n: _opt(float(columns[n][i])) for n in names}
@@ -289,12 +309,14 @@ def value_deals(
         for j, li in enumerate(info.legs):
             k = int(leg_start[i]) + j
             h = float(res.leg_hedge[k])
-            leg_figs.append({
-                "leg_value": _opt(float(res.leg_value[k])),
-                "weighted_value": _opt(float(res.leg_value[k]) * li.leg.weight),
-                "delta": _opt(float(res.leg_delta[k])),
-                "hedge_shares": _opt(h) if li.hedge_symbol else None,
-            })
+            leg_figs.append(
+                {
+                    "leg_value": _opt(float(res.leg_value[k])),
+                    "weighted_value": _opt(float(res.leg_value[k]) * li.leg.weight),
+                    "delta": _opt(float(res.leg_delta[k])),
+                    "hedge_shares": _opt(h) if li.hedge_symbol else None,
+                }
+            )
             if li.hedge_symbol and li.priced_by in ("listing", "proxy"):
                 hedge[li.hedge_symbol] = hedge.get(li.hedge_symbol, 0.0) + h if math.isfinite(h) else math.nan
         hedge = {s: v for s, v in hedge.items() if math.isfinite(v)}

@@ -143,7 +143,8 @@ def _leg_block(li: LegInfo, lf: Mapping[str, float | None], r: DealResult) -> Re
     leg, ccy = li.leg, r.currency
     title = f"Leg {li.index + 1}: {leg.kind}"
     if leg.kind == "stock":
-        title += f" {li.symbol}, {'fixed ratio ' + num(leg.ratio, 6) if leg.ratio is not None else 'fixed value ' + money(leg.value, ccy)}"
+        form = f"fixed ratio {num(leg.ratio, 6)}" if leg.ratio is not None else f"fixed value {money(leg.value, ccy)}"
+        title += f" {li.symbol}, {form}"
         if leg.collar:
             title += f", collar [{num(leg.collar[0])}, {num(leg.collar[1])}] {li.currency}"
     elif leg.kind == "cvr":

@@ -85,9 +85,9 @@ def _csv_row(rec: dict[str, Any]) -> list[Any]:
     for col in CSV_COLUMNS:
         val = rec.get(col)
         if col == "hedge":
-            val = ";".join(f"{s}={n!r}" for s, n in val.items())
+            val = ";".join(f"{s}={n!r}" for s, n in rec["hedge"].items())
         elif col == "flags":
-            val = ";".join(val)
+            val = ";".join(rec["flags"])
         row.append("" if val is None else val)
     return row
 

@@ -60,7 +60,11 @@ class CsvSource:
             text = self.path.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise PriceFileError(self.path, None, f"cannot read the price file ({exc.strerror or exc})") from None
-        lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.lstrip().startswith("#")]
+        lines = [
+            (n, line)
+            for n, line in enumerate(text.splitlines(), 1)
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
         if not lines:
             raise PriceFileError(self.path, None, "has no rows; expected a header 'symbol,price,currency'")
         header_no = lines[0][0]
@@ -73,7 +77,11 @@ class CsvSource:
                 raise PriceFileError(self.path, header_no, f"unknown column {col!r}{hint}")
         missing = [c for c in REQUIRED if c not in header]
         if missing:
-            raise PriceFileError(self.path, header_no, f"missing column(s) {', '.join(missing)}; the header must hold symbol,price,currency")
+            raise PriceFileError(
+                self.path,
+                header_no,
+                f"missing column(s) {', '.join(missing)}; the header must hold symbol,price,currency",
+            )
         seen: dict[str, int] = {}
         for (line_no, _), row in zip(lines[1:], reader, strict=False):
             try:
@@ -83,7 +91,13 @@ class CsvSource:
                 self.errors.append(PriceFileError(self.path, line_no, str(exc)))
                 continue
             if quote.symbol in seen:
-                self.errors.append(PriceFileError(self.path, line_no, f"{quote.symbol} is already priced on line {seen[quote.symbol]}; keep one row per symbol"))
+                self.errors.append(
+                    PriceFileError(
+                        self.path,
+                        line_no,
+                        f"{quote.symbol} is already priced on line {seen[quote.symbol]}; keep one row per symbol",
+                    )
+                )
                 continue
             seen[quote.symbol] = line_no
             self._quotes[quote.symbol] = quote
@@ -105,7 +119,9 @@ class CsvSource:
         if currency.upper() in ISO_CURRENCIES:
             currency = currency.upper()
         elif currency not in MINOR_UNITS:
-            raise ValueError(f"currency {currency!r} of {symbol} is not an ISO code (HKD, USD...) or a minor unit (GBp, ZAc, ILA)")
+            raise ValueError(
+                f"currency {currency!r} of {symbol} is not an ISO code (HKD, USD...) or a minor unit (GBp, ZAc, ILA)"
+            )
         as_of = parse_when(row["as_of"]) if row.get("as_of") else None
         origin = row.get("source") or str(self.path)
         return Quote(symbol, price, currency, as_of, self.kind, origin, synthetic="synthetic" in origin.lower())
