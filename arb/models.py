@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from arb.symbols import ISO_CURRENCIES, normalize_symbol
+from arb.symbols import ISO_CURRENCIES, MINOR_UNITS, normalize_symbol
 
 __all__ = [
     "Acquirer",
@@ -38,12 +38,14 @@ def _check_currency(value: str | None) -> str | None:
     if value is None:
         return None
     code = value.strip()
-    if code.upper() in ISO_CURRENCIES and code != code.upper():
+    # A minor unit is checked before upper-casing: "GBp".upper() is "GBP", 100 times the amount.
+    minor = code in MINOR_UNITS
+    if not minor and code.upper() in ISO_CURRENCIES and code != code.upper():
         code = code.upper()
     if code not in ISO_CURRENCIES:
         hint = difflib.get_close_matches(code.upper(), sorted(ISO_CURRENCIES), n=1)
         fix = f"; did you mean {hint[0]!r}?" if hint else "; use an ISO 4217 code such as 'HKD'"
-        if code in {"GBp", "GBX", "ZAc", "ILA"}:
+        if minor:
             fix = "; write amounts in the major unit (GBP, ZAR, ILS): 150 pence is 1.50 GBP"
         raise PydanticCustomError("currency", "unknown currency code '{code}'{fix}", {"code": value, "fix": fix})
     return code
