@@ -11,9 +11,9 @@ import difflib
 import hashlib
 import json
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from arb.symbols import ISO_CURRENCIES, MINOR_UNITS, normalize_symbol
@@ -32,6 +32,11 @@ DealStatus = Literal["rumoured", "announced", "pending", "completed", "terminate
 LegKind = Literal["cash", "stock", "cvr"]
 
 _ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+# TOML has its own numbers and dates: a quoted "0.5", a true, or an integer where a date belongs
+# (which lax parsing reads as Unix seconds) is a mistake to report, not a value to coerce.
+Number = Annotated[float, Strict()]
+Day = Annotated[dt.date, Strict()]
 
 
 def _check_currency(value: str | None) -> str | None:
@@ -106,8 +111,8 @@ class Security(_Strict):
     name: str | None = None
     currency: str
     proxy: str | None = None
-    discount: float = Field(default=0.0, ge=0.0, lt=1.0)
-    estimate: float | None = Field(default=None, gt=0.0)
+    discount: Number = Field(default=0.0, ge=0.0, lt=1.0)
+    estimate: Number | None = Field(default=None, gt=0.0)
 
     _currency = field_validator("currency")(_check_currency)
     _proxy = field_validator("proxy")(_check_ticker)
@@ -132,15 +137,15 @@ class Leg(_Strict):
     """
 
     kind: LegKind
-    amount: float | None = Field(default=None, ge=0.0)
+    amount: Number | None = Field(default=None, ge=0.0)
     currency: str | None = None
-    ratio: float | None = Field(default=None, gt=0.0)
-    value: float | None = Field(default=None, gt=0.0)
+    ratio: Number | None = Field(default=None, gt=0.0)
+    value: Number | None = Field(default=None, gt=0.0)
     ticker: str | None = None
     security: str | None = None
-    collar: tuple[float, float] | None = None
-    probability: float | None = Field(default=None, ge=0.0, le=1.0)
-    weight: float = Field(default=1.0, gt=0.0, le=1.0)
+    collar: tuple[Number, Number] | None = None
+    probability: Number | None = Field(default=None, ge=0.0, le=1.0)
+    weight: Number = Field(default=1.0, gt=0.0, le=1.0)
     note: str | None = None
 
     _currency = field_validator("currency")(_check_currency)
@@ -195,9 +200,9 @@ class Dividend(_Strict):
     """A dividend per share on the target (received) or on a hedged security (owed)."""
 
     ticker: str
-    amount: float = Field(ge=0.0)
+    amount: Number = Field(ge=0.0)
     currency: str
-    ex_date: dt.date
+    ex_date: Day
     note: str | None = None
 
     _currency = field_validator("currency")(_check_currency)
@@ -209,7 +214,7 @@ class Source(_Strict):
 
     title: str
     publisher: str | None = None
-    date: dt.date | None = None
+    date: Day | None = None
     url: str | None = None
     note: str | None = None
     quote: str | None = None
@@ -221,10 +226,10 @@ class Deal(_Strict):
     id: str
     name: str
     status: DealStatus = "announced"
-    announced: dt.date | None = None
-    expected_close: dt.date | None = None
+    announced: Day | None = None
+    expected_close: Day | None = None
     currency: str | None = None
-    downside: float | None = Field(default=None, ge=0.0)
+    downside: Number | None = Field(default=None, ge=0.0)
     target: Target
     acquirer: Acquirer | None = None
     consideration: tuple[Leg, ...] = ()
