@@ -49,7 +49,7 @@ def parse_override(text: str) -> tuple[str, Override]:
     if not math.isfinite(value) or value <= 0:
         raise ArbError(f"--price {text!r}: the price must be a positive number")
     ccy: str | None = ccy_text.strip() or None
-    if ccy is not None and ccy.upper() in ISO_CURRENCIES:
+    if ccy is not None and ccy not in MINOR_UNITS and ccy.upper() in ISO_CURRENCIES:  # GBp is pence, not GBP
         ccy = ccy.upper()
     if ccy is not None and ccy not in ISO_CURRENCIES and ccy not in MINOR_UNITS:
         raise ArbError(f"--price {text!r}: unknown currency {ccy!r}")

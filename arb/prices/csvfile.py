@@ -116,7 +116,8 @@ class CsvSource:
         if why:
             raise ValueError(f"{symbol}: {why}")
         currency = row["currency"]
-        if currency.upper() in ISO_CURRENCIES:
+        # Minor units first: "GBp".upper() is "GBP", which would read pence as pounds.
+        if currency not in MINOR_UNITS and currency.upper() in ISO_CURRENCIES:
             currency = currency.upper()
         elif currency not in MINOR_UNITS:
             raise ValueError(
