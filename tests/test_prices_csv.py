@@ -1,0 +1,164 @@
+"""Price files (CSV), the bundled snapshot, and the in-memory and chained sources."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from arb.errors import PriceFileError
+from arb.prices.base import ChainSource, MemorySource, Quote, bad_price_reason
+from arb.prices.csvfile import CsvSource, normalize_price_symbol, snapshot
+
+
+def _csv(tmp_path: Path, text: str) -> CsvSource:
+    path = tmp_path / "prices.csv"
+    path.write_text(text, encoding="utf-8")
+    return CsvSource(path)
+
+
+def test_good_file(tmp_path: Path) -> None:
+    src = _csv(
+        tmp_path,
+        "# a comment\n"
+        "symbol,price,currency,as_of,source\n"
+        "\n"
+        "600803.SH,13.05,CNY,2025-06-20,article\n"
+        "09992.HK,250.5,hkd,2025-06-19T16:10:00,exchange close\n"
+        "CNYHKD=X,1.0945,HKD,2025-06-20,\n"
+        "enn-ng-h,18.86,HKD,,company estimate\n"
+        "VOD.L,7250,GBp,2025-06-20,test\n",
+    )
+    assert src.errors == []
+    q = src.quotes
+    assert sorted(q) == ["600803.SS", "9992.HK", "CNYHKD=X", "VOD.L", "enn-ng-h"]
+    assert (q["600803.SS"].price, q["600803.SS"].currency) == (13.05, "CNY")
+    assert q["600803.SS"].as_of == dt.datetime(2025, 6, 20)
+    assert q["600803.SS"].source == "file (article)"
+    assert q["9992.HK"].currency == "HKD"
+    assert q["9992.HK"].as_of == dt.datetime(2025, 6, 19, 16, 10)
+    assert q["CNYHKD=X"].origin == str(tmp_path / "prices.csv")  # no source cell: the file
+    assert q["enn-ng-h"].as_of is None
+    # pence stay pence in the file; in_major_units makes them pounds
+    assert q["VOD.L"].currency == "GBp"
+    major = q["VOD.L"].in_major_units()
+    assert (major.price, major.currency) == (72.5, "GBP")
+
+
+def test_fetch_names_a_reason_for_each_missing_symbol(tmp_path: Path) -> None:
+    src = _csv(tmp_path, "symbol,price,currency\nAAA,1.5,USD\n")
+    got = src.fetch(["AAA", "BBB"])
+    assert list(got.quotes) == ["AAA"]
+    assert got.failures == {"BBB": "not in prices.csv"}
+
+
+@pytest.mark.parametrize(
+    ("row", "fragments"),
+    [
+        ("BBB,abc,USD", ["'abc'", "not a number"]),
+        ("BBB,-2.5,USD", ["above zero", "-2.5"]),
+        ("BBB,0,USD", ["above zero"]),
+        ("BBB,nan,USD", ["NaN"]),
+        ("BBB,inf,USD", ["infinite"]),
+        ("BBB,2.5,USX", ["'USX'", "not an ISO code"]),
+        ("BBB,2.5,GBP,2025-06-20,src,extra", ["6 cells", "header has 5"]),
+        ("BBB,2.5", ["2 cells"]),
+        (",2.5,USD", ["symbol is empty"]),
+        ("BBB,2.5,USD,20/06/2025", ["as_of", "YYYY-MM-DD"]),
+        ("AAA,1.6,USD", ["AAA is already priced on line 3"]),
+        ("aaa.us,1.6,USD", ["AAA is already priced on line 3"]),
+    ],
+)
+def test_bad_row_is_reported_with_its_line_and_skipped(tmp_path: Path, row: str, fragments: list[str]) -> None:
+    src = _csv(tmp_path, f"# prices\nsymbol,price,currency,as_of,source\nAAA,1.5,USD\n{row}\nCCC,3.0,USD\n")
+    [err] = src.errors
+    assert isinstance(err, PriceFileError)
+    assert err.line == 4
+    assert str(err).startswith(f"{tmp_path / 'prices.csv'}:4: ")
+    for fragment in fragments:
+        assert fragment in err.problem
+    # the good rows around it are kept, the first price of a duplicate wins
+    assert {s: q.price for s, q in src.quotes.items()} == {"AAA": 1.5, "CCC": 3.0}
+
+
+def test_trailing_optional_cells_may_be_left_off(tmp_path: Path) -> None:
+    src = _csv(tmp_path, "symbol,price,currency,as_of,source\nAAA,1.5,USD\n")
+    assert src.errors == []
+    assert src.quotes["AAA"].as_of is None
+
+
+def test_missing_column_is_an_error_for_the_whole_file(tmp_path: Path) -> None:
+    with pytest.raises(PriceFileError) as info:
+        _csv(tmp_path, "# header next\nsymbol,price\nAAA,1.5\n")
+    assert info.value.line == 2
+    assert "missing column(s) currency" in info.value.problem
+
+
+def test_unknown_column_suggests_the_one_meant(tmp_path: Path) -> None:
+    with pytest.raises(PriceFileError) as info:
+        _csv(tmp_path, "symbol,prise,currency\nAAA,1.5,USD\n")
+    assert info.value.line == 1
+    assert "unknown column 'prise'" in info.value.problem
+    assert "did you mean 'price'?" in info.value.problem
+
+
+def test_empty_and_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(PriceFileError, match="has no rows"):
+        _csv(tmp_path, "# only a comment\n\n")
+    with pytest.raises(PriceFileError, match="cannot read"):
+        CsvSource(tmp_path / "missing.csv")
+
+
+def test_normalize_price_symbol() -> None:
+    assert normalize_price_symbol("600803.SH") == "600803.SS"
+    assert normalize_price_symbol(" enn-ng-h ") == "enn-ng-h"  # a [securities] name stays as written
+    assert normalize_price_symbol("cnyhkd=x") == "CNYHKD=X"
+    assert normalize_price_symbol("NVDA.US") == "NVDA"
+
+
+def test_bundled_snapshot() -> None:
+    src = snapshot()
+    assert src.errors == []
+    assert src.path.name == "prices.csv"
+    q = src.quotes
+    assert (q["2688.HK"].price, q["2688.HK"].currency) == (65.0, "HKD")
+    assert q["2688.HK"].as_of == dt.datetime(2025, 6, 20)
+    assert q["2688.HK"].kind == "snapshot"
+    assert (q["2533.HK"].price, q["2533.HK"].as_of) == (18.24, dt.datetime(2025, 6, 18))
+
+
+def test_bad_price_reason() -> None:
+    assert bad_price_reason(1.5) is None
+    assert bad_price_reason(2) is None
+    assert bad_price_reason(True) == "not a number: True"
+    assert bad_price_reason("1.5") == "not a number: '1.5'"
+    assert bad_price_reason(0.0) == "price must be above zero, got 0"
+
+
+def test_memory_source_needs_a_currency_and_refuses_bad_prices() -> None:
+    with pytest.raises(ValueError, match="no currency for 'AAA'"):
+        MemorySource({"AAA": 1.0})
+    src = MemorySource({"AAA": 1.0, "BAD": -1.0}, {"AAA": "USD", "BAD": "USD"})
+    got = src.fetch(["AAA", "BAD", "ZZZ"])
+    assert list(got.quotes) == ["AAA"]
+    assert "above zero" in got.failures["BAD"]
+    assert got.failures["ZZZ"] == "not in the price set"
+
+
+def test_chain_source_falls_back_and_says_why() -> None:
+    first = MemorySource({"AAA": 1.0}, {"AAA": "USD"}, label="first")
+    second = MemorySource({"AAA": 9.0, "BBB": 2.0}, {"AAA": "USD", "BBB": "USD"}, label="second")
+    chain = ChainSource([first, second])
+    got = chain.fetch(["AAA", "BBB", "CCC"])
+    assert got.quotes["AAA"].price == 1.0 and got.quotes["AAA"].fallback is None
+    assert got.quotes["BBB"].price == 2.0
+    assert got.quotes["BBB"].fallback == "first: not in the price set"
+    assert got.failures == {"CCC": "first: not in the price set; second: not in the price set"}
+    assert chain.label == "first -> second"
+
+
+def test_quote_age_and_label() -> None:
+    q = Quote("AAA", 1.0, "USD", dt.datetime(2025, 6, 13), "file", "prices.csv", synthetic=True)
+    assert q.age_days(dt.date(2025, 6, 20)) == 7
+    assert q.source == "file (prices.csv) [synthetic]"
