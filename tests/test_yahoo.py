@@ -368,3 +368,37 @@ def test_live_yahoo(tmp_path: Path) -> None:
     assert got.failures == {"enn-ng-h": "not a Yahoo symbol"}
     assert {s: q.currency for s, q in got.quotes.items()} == {"2688.HK": "HKD", "AAPL": "USD", "CNYHKD=X": "HKD"}
     assert all(q.price > 0 and q.as_of is not None and q.as_of.tzinfo is not None for q in got.quotes.values())
+
+
+# -- a real socket that never answers (localhost only) -----------------------------------------
+
+
+class _ToLocal(requests.Session):
+    """A session that sends every request to a local port instead of Yahoo."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__()
+        self.port = port
+
+    def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> requests.Response:
+        return super().request(method, f"http://127.0.0.1:{self.port}/chart", *args, **kwargs)
+
+
+@pytest.mark.enable_socket
+def test_a_real_silent_socket_is_bounded_by_the_deadline(tmp_path: Path) -> None:
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)  # accepts connections (the kernel does) and never answers
+    try:
+        start = time.monotonic()
+        got = YahooSource(session=_ToLocal(server.getsockname()[1]), timeout=0.8, cache_dir=tmp_path).fetch(
+            ["2688.HK", "AAPL"]
+        )
+        elapsed = time.monotonic() - start
+    finally:
+        server.close()
+    assert elapsed < 1.3
+    assert got.quotes == {}
+    assert got.failures == {"2688.HK": "timed out after 0.8s", "AAPL": "timed out after 0.8s"}

@@ -67,6 +67,9 @@ BROWSER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like
 #: A pause between retries never exceeds this many seconds, whatever Retry-After says.
 MAX_PAUSE = 8.0
 
+#: Seconds a request may outlive the deadline (its thread is abandoned by then anyway).
+CLIENT_GRACE = 0.5
+
 NOT_A_SYMBOL = "not a Yahoo symbol"
 
 Progress = Callable[[str, bool], None]
@@ -255,7 +258,9 @@ class YahooSource:
             if left <= 0 or stop.is_set():
                 return f"timed out after {self.timeout:g}s"
             try:
-                status, body, retry_after = get_chart(session, symbol, left)
+                # A little beyond the deadline, so the pool's own clock, not a race with the
+                # client's, decides, and the reason reads the same for every late symbol.
+                status, body, retry_after = get_chart(session, symbol, left + CLIENT_GRACE)
             except Exception as exc:
                 return _network_reason(exc, left)
             if status in RETRY_STATUSES:
