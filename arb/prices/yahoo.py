@@ -15,8 +15,9 @@ the things a refresh needs are exactly the things yfinance hides:
   ``Ticker``; this source keeps nothing between calls to :meth:`YahooSource.fetch`.
 
 yfinance's own code notes that the chart API does not need the crumb, so nothing is lost by
-skipping the handshake. What yfinance does add is its HTTP client: ``curl_cffi`` with Chrome
-TLS impersonation, which Yahoo rate-limits far less than a plain ``requests`` client. The
+skipping the handshake. What yfinance does add is its choice of HTTP client: ``curl_cffi`` with Chrome
+TLS impersonation, which it adopted during Yahoo's rate-limit waves against plain clients
+(yfinance issues #2411, #2428; not verified from here: these machines cannot reach Yahoo). The
 default session here is the same (``curl_cffi`` is installed with yfinance), falling back to
 ``requests`` with a browser User-Agent. yfinance itself is never imported by this module, so it
 writes no cache; :func:`arb_cache_dir` is where it would, and :func:`point_yfinance_caches`
