@@ -1,0 +1,350 @@
+"""One deal valued over a grid of its inputs, in one pass of the vectorised engine.
+
+The deal is compiled once (:func:`arb.book.compile_book`) at the source's prices, with each
+gridded price standing in at its first value so the book knows how every leg is priced. The
+arrays the grid touches are then rebuilt with a leading scenario axis, shape ``(S, L)``, and
+:func:`arb.engine.value_book` values all ``S`` scenarios at once:
+
+- a listing's price feeds the legs priced from it directly, and the legs of a security priced
+  from it as a proxy: security price = proxy price x proxy FX x (1 - discount);
+- ``discount:NAME`` feeds the proxy discount of security NAME (and the hedge, which is
+  ``1 - discount`` proxy shares per security share);
+- an FX pair (``CNYHKD=X``, or its inverse ``HKDCNY=X`` as 1/x) feeds every conversion that
+  uses it: proxy to security, leg to deal currency, target and dividends to deal currency;
+- ``expected_close`` and ``as_of`` feed the days to close and the dividend window;
+- ``downside`` feeds the implied probability, ``probability`` (of completion) the expected return.
+
+Grid prices are in the quote's major currency (CNY for ``600803.SS``, GBP not GBp).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from arb.api import PricesLike, load, prices_from
+from arb.book import compile_book
+from arb.engine import value_book
+from arb.errors import ArbError
+from arb.fx import FxRate, FxTable
+from arb.models import Deal
+from arb.prices.base import Quote
+from arb.prices.csvfile import normalize_price_symbol
+from arb.symbols import fx_pair, guess_currency, is_fx_pair, major_currency, parse_fx_pair
+from arb.valuation import fetch_for
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["DATE_KEYS", "FIGURES", "scenarios"]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Grid keys holding dates (given as dates, ``datetime64`` or ISO strings).
+DATE_KEYS = ("expected_close", "as_of")
+#: Grid keys that are neither prices nor dates.
+NUMBER_KEYS = ("probability", "downside")
+#: Per-scenario figures in the result, as in ``arb report --json``.
+FIGURES = (
+    "target_price", "deal_value", "dividends", "spread", "spread_pct", "days_to_close",
+    "annualized", "annualized_simple", "downside", "implied_probability",
+)
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+@dataclass
+class _Axis:
+    """One grid input: the user's key, what it feeds, and its values (float; dates as ordinals)."""
+
+    label: str
+    key: str
+    values: FloatArray
+    is_date: bool = False
+
+
+def _to_ordinals(values: Any) -> FloatArray:
+    days = np.asarray(values, dtype="datetime64[D]").astype(np.int64)
+    return (days + _EPOCH_ORDINAL).astype(np.float64)
+
+
+def _axis(label: str, values: Any, deal: Deal) -> _Axis:
+    if label in DATE_KEYS:
+        try:
+            ords = _to_ordinals(np.atleast_1d(np.asarray(values)))
+        except (TypeError, ValueError):
+            raise ArbError(f"grid {label!r}: give dates (datetime.date, datetime64 or 'YYYY-MM-DD')") from None
+        return _Axis(label, label, ords.ravel(), is_date=True)
+    arr = np.atleast_1d(np.asarray(values, dtype=np.float64)).ravel()
+    if arr.size == 0:
+        raise ArbError(f"grid {label!r} is empty")
+    if not np.all(np.isfinite(arr)):
+        raise ArbError(f"grid {label!r} holds NaN or infinite values")
+    if label == "probability" or label.startswith("discount:"):
+        hi_ok = arr <= 1 if label == "probability" else arr < 1
+        if np.any(arr < 0) or not np.all(hi_ok):
+            what = "from 0 to 1" if label == "probability" else "from 0 up to (not including) 1"
+            raise ArbError(f"grid {label!r}: a fraction {what}, not a percent")
+        return _Axis(label, label, arr)
+    if label == "downside":
+        if np.any(arr < 0):
+            raise ArbError("grid 'downside' must not be negative")
+        return _Axis(label, label, arr)
+    key = deal.target.ticker if label == "target" else None
+    if key is None:
+        if label == "target":
+            raise ArbError(f"grid 'target': {deal.id} has no listed target")
+        try:
+            key = normalize_price_symbol(label)
+        except ValueError:
+            raise ArbError(f"grid key {label!r} is not a symbol") from None
+    if np.any(arr <= 0):
+        raise ArbError(f"grid {label!r}: prices and rates must be above zero")
+    return _Axis(label, key, arr)
+
+
+def _layout(axes: list[_Axis], product: bool) -> dict[str, FloatArray]:
+    """Each axis's value per scenario, shape (S,): the Cartesian product (first axis slowest) or zipped."""
+    if not product:
+        if len({a.values.size for a in axes}) > 1:
+            raise ArbError("product=False needs grid arrays of one length; got "
+                           + ", ".join(f"{a.label}: {a.values.size}" for a in axes))
+        return {a.key: a.values for a in axes}
+    sizes = [a.values.size for a in axes]
+    total = math.prod(sizes)
+    out: dict[str, FloatArray] = {}
+    inner = total
+    for a, n in zip(axes, sizes, strict=True):
+        inner //= n
+        out[a.key] = np.tile(np.repeat(a.values, inner), total // (n * inner))
+    return out
+
+
+def _resolve_deal(deal: Deal | str | Path) -> Deal:
+    if isinstance(deal, Deal):
+        return deal
+    found = load(deal)
+    if len(found) != 1:
+        raise ArbError(f"{deal}: holds {len(found)} deals; pass one Deal or one deal file")
+    return found[0]
+
+
+def scenarios(
+    deal: Deal | str | Path,
+    prices: PricesLike = "snapshot",
+    grid: Mapping[str, Any] | None = None,
+    *,
+    product: bool = True,
+    as_of: dt.date | str | None = None,
+) -> pd.DataFrame:
+    """Value one deal over a grid of inputs; one row per scenario (a tidy DataFrame).
+
+    ``grid`` maps an input to its values: a listing (``"600803.SS"``, or ``"target"`` for the
+    target's own listing), an FX pair (``"CNYHKD=X"``), a security's own price
+    (``"enn-ng-h"``), ``"discount:NAME"``, ``"expected_close"``, ``"as_of"``, ``"downside"``
+    or ``"probability"`` (of completion). With ``product=True`` every combination is a
+    scenario (the first key varies slowest); with ``product=False`` the arrays are zipped.
+
+    Columns: each grid input as given (dates as ``datetime64``), then the figures of
+    :data:`FIGURES`, ``expected_return`` when ``probability`` is gridded, ``hedge.SYMBOL``
+    (shares to short per target share) and ``security_price.NAME`` for each stock leg (in
+    the security's currency). Prices not in the grid come from ``prices``.
+    """
+    import pandas as pd
+
+    deal = _resolve_deal(deal)
+    if not grid:
+        raise ArbError("scenarios: give a grid, e.g. grid={'600803.SS': np.linspace(10, 16, 61)}")
+    axes = [_axis(str(k), v, deal) for k, v in grid.items()]
+    keys = [a.key for a in axes]
+    if len(set(keys)) != len(keys):
+        raise ArbError("grid: the same input appears twice (" + ", ".join(a.label for a in axes) + ")")
+    source = prices_from(prices)
+
+    fetched = fetch_for([deal], source)
+    quotes = dict(fetched.quotes)
+    for a in axes:
+        if a.key in DATE_KEYS or a.key in NUMBER_KEYS or a.key.startswith("discount:"):
+            continue
+        quotes[a.key] = _stand_in(a, quotes.get(a.key), deal)
+    day = _as_of(as_of, source.dated, fetched.quotes)
+    book = compile_book([deal], quotes, day)
+    info = book.info[0]
+    by_key = _layout(axes, product)
+    n = next(iter(by_key.values())).size
+
+    used: set[str] = set()
+
+    def take(key: str) -> FloatArray | None:
+        if key in by_key:
+            used.add(key)
+            return by_key[key]
+        return None
+
+    def rate(fx: FxRate | None) -> FloatArray | float:
+        if fx is None:
+            return math.nan
+        direct = take(fx_pair(fx.base, fx.quote))
+        if direct is not None:
+            return direct
+        inverse = take(fx_pair(fx.quote, fx.base))
+        return 1.0 / inverse if inverse is not None else fx.rate
+
+    n_legs = len(book.legs)
+    price = np.empty((n, n_legs))
+    fx = np.empty((n, n_legs))
+    hedge_mult = np.empty((n, n_legs))
+    sec_price: dict[str, FloatArray] = {}
+    for j, li in enumerate(info.legs):
+        price[:, j] = book.legs.price[j]
+        hedge_mult[:, j] = book.legs.hedge_mult[j]
+        fx[:, j] = rate(li.fx)
+        if li.priced_by == "listing" and li.quote is not None:
+            p = take(li.quote.symbol)
+            if p is not None:
+                price[:, j] = p
+        elif li.priced_by in ("proxy", "price") and li.quote is not None:
+            own = take(li.quote.symbol)
+            base = own if own is not None else li.quote.price
+            discount: FloatArray | float = 0.0
+            if li.priced_by == "proxy":
+                d = take(f"discount:{li.leg.security}")
+                discount = d if d is not None else li.discount
+                hedge_mult[:, j] = 1.0 - discount
+            price[:, j] = base * rate(li.proxy_fx) * (1.0 - discount)
+        if li.symbol is not None and li.leg.kind == "stock":
+            sec_price.setdefault(li.symbol, price[:, j])
+
+    target_price: FloatArray | float = float(book.deals.target_price[0])
+    if info.target_quote is not None and info.target_fx is not None:
+        tp = take(info.target_quote.symbol)
+        target_price = (tp if tp is not None else info.target_quote.price) * rate(info.target_fx)
+    close = take("expected_close")
+    start = take("as_of")
+    downside = take("downside")
+    deals = book.deals.with_(
+        target_price=_column(target_price, n),
+        close=_column(close if close is not None else book.deals.close[0], n),
+        as_of=_column(start if start is not None else book.deals.as_of[0], n),
+        downside=_column(downside if downside is not None else book.deals.downside[0], n),
+    )
+    dividends = book.dividends
+    div_rates = _dividend_rates(deal, info, quotes, rate)
+    if div_rates is not None and len(dividends.deal):
+        amounts = np.column_stack([np.broadcast_to(np.asarray(r, dtype=np.float64), (n,)) for r in div_rates])
+        dividends = replace(dividends, amount=amounts)
+    probability = take("probability")
+
+    unused = [a for a in axes if a.key not in used]
+    if unused:
+        raise ArbError(_unused_message(unused[0], deal, info, axes))
+
+    res = value_book(book.legs.with_(price=price, fx=fx, hedge_mult=hedge_mult), deals, dividends)
+    columns: dict[str, Any] = {}
+    for a in axes:
+        vals = by_key[a.key]
+        if a.is_date:
+            columns[a.label] = (vals.astype(np.int64) - _EPOCH_ORDINAL).astype("datetime64[D]")
+        else:
+            columns[a.label] = vals
+    for name in FIGURES:
+        columns[name] = np.broadcast_to(getattr(res, name)[..., 0], (n,))
+    if probability is not None:
+        if np.isnan(deals.downside).all():
+            raise ArbError(f"grid 'probability': {deal.id} has no downside; set downside in the deal or grid it")
+        received = columns["deal_value"] + columns["dividends"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            columns["expected_return"] = (probability * received + (1.0 - probability) * columns["downside"]
+                                          - columns["target_price"]) / columns["target_price"]
+    hedge: dict[str, FloatArray] = {}
+    for j, li in enumerate(info.legs):
+        if li.hedge_symbol and li.priced_by in ("listing", "proxy"):
+            h = res.leg_hedge[:, j]
+            hedge[li.hedge_symbol] = hedge[li.hedge_symbol] + h if li.hedge_symbol in hedge else h
+    for sym, h in hedge.items():
+        columns[f"hedge.{sym}"] = h
+    for sym, p in sec_price.items():
+        columns[f"security_price.{sym}"] = p
+    return pd.DataFrame(columns, copy=False)
+
+
+def _column(x: FloatArray | float, n: int) -> FloatArray:
+    """A deal-table field with the scenario axis: shape (S, 1)."""
+    return np.broadcast_to(np.asarray(x, dtype=np.float64).reshape(-1, 1), (n, 1))
+
+
+def _stand_in(a: _Axis, base: Quote | None, deal: Deal) -> Quote:
+    """The quote a gridded symbol has in the compiled book: its first grid value, major units."""
+    if base is not None:
+        unit = major_currency(base.currency)[0]
+    elif a.key in deal.securities:
+        unit = deal.securities[a.key].currency
+    elif is_fx_pair(a.key):
+        unit = parse_fx_pair(a.key)[1]
+    else:
+        guess = guess_currency(a.key)
+        if guess is None:
+            raise ArbError(f"grid {a.label!r}: the price source has no quote for it and its currency cannot be "
+                           "told from the symbol; add it to the prices with its currency")
+        unit = major_currency(guess)[0]
+    return Quote(a.key, float(a.values[0]), unit, None, "scenario", "grid")
+
+
+def _as_of(as_of: dt.date | str | None, dated: bool, quotes: Mapping[str, Quote]) -> dt.date:
+    if as_of is not None:
+        return as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
+    dates = [q.as_of.date() for q in quotes.values() if q.as_of is not None and q.kind != "override"]
+    return max(dates) if dated and dates else dt.date.today()
+
+
+def _dividend_rates(deal: Deal, info: Any, quotes: Mapping[str, Quote], rate: Any) -> list[Any] | None:
+    """Per dividend row (as compile_book lays them out), its amount per scenario; None if none moves."""
+    table = FxTable(quotes)
+    rows: list[Any] = []
+    moves = False
+    for div in deal.dividend:
+        conv = table.rate(div.currency, info.currency) if info.currency else None
+        r = rate(conv)
+        moves = moves or isinstance(r, np.ndarray)
+        count = 1 if div.ticker == deal.target.ticker else sum(1 for li in info.legs if li.hedge_symbol == div.ticker)
+        rows.extend([div.amount * r] * count)
+    return rows if moves else None
+
+
+def _usable(deal: Deal, info: Any) -> list[str]:
+    keys: dict[str, None] = {}
+    if info.target_quote is not None:
+        keys[info.target_quote.symbol] = None
+    for li in info.legs:
+        if li.priced_by in ("listing", "proxy", "price") and li.quote is not None:
+            keys[li.quote.symbol] = None
+        if li.priced_by == "proxy":
+            keys[f"discount:{li.leg.security}"] = None
+        for fx in (li.fx, li.proxy_fx):
+            if fx is not None and fx.base != fx.quote:
+                keys[fx_pair(fx.base, fx.quote)] = None
+    if info.target_fx is not None and info.target_fx.base != info.target_fx.quote:
+        keys[fx_pair(info.target_fx.base, info.target_fx.quote)] = None
+    return [*keys, *DATE_KEYS, *NUMBER_KEYS]
+
+
+def _unused_message(a: _Axis, deal: Deal, info: Any, axes: Sequence[_Axis]) -> str:
+    usable = _usable(deal, info)
+    if a.key.startswith("discount:"):
+        name = a.key.partition(":")[2]
+        sec = deal.securities.get(name)
+        if sec is not None and sec.proxy:
+            how = next((li.priced_by for li in info.legs if li.leg.security == name), "none")
+            return (f"grid {a.label!r} has no effect: {name} is priced by {how}, not from its proxy {sec.proxy}; "
+                    f"give {sec.proxy} a price (in the prices or the grid)")
+    close = difflib.get_close_matches(a.key, usable, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    why = f"; note: {'; '.join(info.notes)}" if info.notes else ""
+    return f"grid {a.label!r} feeds nothing in {deal.id}{hint} (inputs: {', '.join(usable)}){why}"
