@@ -232,7 +232,10 @@ def value_book(legs: LegTable, deals: DealTable, dividends: DividendTable | None
     if len(dividends.deal):
         d = dividends.deal
         in_window = (dividends.ex_date > as_of[..., d]) & (dividends.ex_date <= close[..., d])
-        owed_shares = np.where(dividends.leg >= 0, hedge[..., np.maximum(dividends.leg, 0)], -1.0)
+        # A zero column after the last leg gives target dividends (leg -1) a valid index, even in a
+        # book with no legs at all (every deal's terms undisclosed).
+        padded = np.concatenate([hedge, np.zeros(hedge.shape[:-1] + (1,))], axis=-1)
+        owed_shares = np.where(dividends.leg >= 0, padded[..., dividends.leg], -1.0)
         # Received on the target: +amount; owed on a short: -amount * shares short.
         contrib = np.where(in_window, -dividends.amount * owed_shares, 0.0)
         counts = np.bincount(d, minlength=len(deals.n_legs)).astype(np.int64)
