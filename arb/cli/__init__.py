@@ -9,7 +9,10 @@ from __future__ import annotations
 import typer
 
 from arb.cli import extract as _extract
+from arb.cli import history as _history
+from arb.cli import refresh as _refresh
 from arb.cli import report as _report
+from arb.cli import watch as _watch
 
 app = typer.Typer(
     name="arb",
@@ -23,6 +26,9 @@ app.command("report")(_report.report)
 app.command("show")(_report.show)
 app.command("validate")(_report.validate)
 app.command("extract")(_extract.extract)
+app.command("refresh")(_refresh.refresh)
+app.command("history")(_history.history)
+app.add_typer(_watch.app, name="watch")
 
 
 def main() -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -55,17 +57,38 @@ def load(paths: Sequence[Path] | None) -> LoadResult:
     return result
 
 
-def price_source(prices: Path | None) -> tuple[PriceSource, bool]:
+def price_source(
+    prices: Path | None,
+    *,
+    offline: bool = False,
+    timeout: float = 20.0,
+    progress: Callable[[str, bool], None] | None = None,
+) -> tuple[PriceSource, bool]:
     """The price source for a command and whether a price file had bad rows.
 
-    ``--prices FILE`` uses only that file; otherwise the bundled snapshot.
+    ``--prices FILE`` uses only that file. Otherwise live: per symbol Yahoo, then the history
+    store's last price, then the bundled snapshot; ``offline`` (or ``ARB_OFFLINE=1``) skips Yahoo.
     """
-    from arb.prices.csvfile import CsvSource, snapshot
+    from arb.prices.csvfile import CsvSource
 
+    if prices is None:
+        from arb.paths import store_path
+        from arb.refresh import default_source
+        from arb.store import HistoryStore
+
+        offline = offline or os.environ.get("ARB_OFFLINE", "") not in ("", "0")
+        store = HistoryStore(store_path(), create=False)
+        return default_source(store, offline=offline, timeout=timeout, progress=progress), False
     try:
-        source = CsvSource(prices) if prices is not None else snapshot()
+        source = CsvSource(prices)
     except ArbError as exc:
         raise fail(str(exc)) from None
     for e in source.errors:
         error(str(e))
     return source, bool(source.errors)
+
+
+OfflineOpt = Annotated[
+    bool, typer.Option("--offline", help="Skip the network: the history store's last prices, then the snapshot.")
+]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds the live price fetch may take in all.")]

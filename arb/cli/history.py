@@ -1,0 +1,156 @@
+"""``arb history DEAL``: one deal's spread over time from the history store."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import typer
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from arb.cli.common import error, out, parse_date
+from arb.cli.format import money, pct
+
+__all__ = ["CSV_COLUMNS", "history", "render_history", "sparkline"]
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+
+CSV_COLUMNS = (
+    "deal_id", "as_of", "refresh_id", "refreshed", "source", "currency", "target_price", "deal_value",
+    "dividends", "spread", "spread_pct", "days_to_close", "annualized", "annualized_simple", "downside",
+    "implied_probability", "terms_hash", "terms_changed", "flags",
+)  # fmt: skip
+
+
+def sparkline(values: Sequence[float | None], width: int | None = None) -> str:
+    """One block character per value, lowest ``▁`` to highest ``█``; a gap for a missing value.
+
+    With ``width`` and more values than that, consecutive values are averaged into ``width``
+    buckets, so ten years of daily rows still fit on a line. A flat series is drawn mid-height.
+    """
+    vals = [v if v is not None and math.isfinite(v) else None for v in values]
+    if width is not None and width > 0 and len(vals) > width:
+        n, buckets = len(vals), []
+        for i in range(width):
+            chunk = [v for v in vals[i * n // width : (i + 1) * n // width] if v is not None]
+            buckets.append(sum(chunk) / len(chunk) if chunk else None)
+        vals = buckets
+    finite = [v for v in vals if v is not None]
+    if not finite:
+        return " " * len(vals)
+    lo, hi = min(finite), max(finite)
+    top = len(BLOCKS) - 1
+    chars = []
+    for v in vals:
+        if v is None:
+            chars.append(" ")
+        elif hi == lo:
+            chars.append(BLOCKS[top // 2])
+        else:
+            chars.append(BLOCKS[round((v - lo) / (hi - lo) * top)])
+    return "".join(chars)
+
+
+def render_history(deal_id: str, rows: list[dict[str, Any]], *, last: int = 30, width: int = 80) -> RenderableType:
+    """A sparkline of spread % over every row, then a table of the last ``last`` rows (0: all)."""
+    spark_width = max(10, min(width - 2, 120))
+    values = [r["spread_pct"] for r in rows]
+    finite = [v for v in values if v is not None]
+    head = Text()
+    head.append(f"{deal_id}", style="bold")
+    head.append(f"  spread % from {rows[0]['as_of']} to {rows[-1]['as_of']}, {len(rows)} refreshes\n", style="dim")
+    head.append(sparkline(values, spark_width), style="cyan")
+    if finite:
+        head.append(
+            f"\nfirst {pct(finite[0])}  last {pct(finite[-1])}  low {pct(min(finite))}  high {pct(max(finite))}",
+            style="dim",
+        )
+    changes = [r for r in rows if r["terms_changed"]]
+    if changes:
+        head.append(
+            "\nTerms changed: " + ", ".join(f"{r['as_of']} (#{r['refresh_id']})" for r in changes), style="yellow"
+        )
+
+    shown = rows if last <= 0 else rows[-last:]
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("As of", no_wrap=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    for name in ("Target", "Value", "Spread", "Spread %", "Ann. %"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("Terms", no_wrap=True)
+    table.add_column("Flags", overflow="fold")
+    for r in shown:
+        ccy = r["currency"]
+        table.add_row(
+            r["as_of"],
+            str(r["refresh_id"]),
+            money(r["target_price"], ccy),
+            money(r["deal_value"], ccy),
+            money(r["spread"], ccy, sign=True),
+            pct(r["spread_pct"], sign=True),
+            pct(r["annualized"]),
+            Text("◆ changed", style="bold yellow") if r["terms_changed"] else "",
+            ", ".join(r["flags"]),
+        )
+    parts: list[RenderableType] = [head, table]
+    if len(shown) < len(rows):
+        parts.append(Text(f"Showing the last {len(shown)} of {len(rows)} rows; --rows 0 shows all.", style="dim"))
+    return Group(*parts)
+
+
+def _csv_value(col: str, value: Any) -> Any:
+    if col == "flags":
+        return ";".join(value)
+    if value is None:
+        return ""
+    return value
+
+
+def history(
+    deal: Annotated[str, typer.Argument(help="The deal id.", show_default=False)],
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only rows as of this date or later, YYYY-MM-DD.")
+    ] = None,
+    rows: Annotated[int, typer.Option("--rows", min=0, help="Table rows to show, the latest (0: all).")] = 30,
+    json_out: Annotated[bool, typer.Option("--json", help="Print every row as a JSON array.")] = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print every row as CSV.")] = False,
+) -> None:
+    """A deal's spread over time: a sparkline of spread % and a table, term changes marked."""
+    from arb.errors import ArbError
+    from arb.paths import store_path
+    from arb.store import HistoryStore
+
+    if json_out and csv_out:
+        raise typer.BadParameter("choose one of --json and --csv", param_hint="--json/--csv")
+    day = parse_date(since, "--since")
+    store = HistoryStore(store_path(), create=False)
+    if not store.exists():
+        error(f"{store.path}: no history yet; run `arb refresh` first")
+        raise typer.Exit(1)
+    try:
+        found = store.deal_history(deal, since=day)
+        known = store.deal_ids() if not found else []
+    except ArbError as exc:
+        error(str(exc))
+        raise typer.Exit(1) from None
+    if not found and deal not in known:
+        error(f"no history for {deal!r} (stored deals: {', '.join(known) or 'none'})")
+        raise typer.Exit(1)
+    if json_out:
+        sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    elif csv_out:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows([_csv_value(c, r.get(c)) for c in CSV_COLUMNS] for r in found)
+    elif not found:
+        out.print(f"{deal}: no rows as of {since} or later", highlight=False)
+    else:
+        out.print(render_history(deal, found, last=rows, width=out.width))
+    raise typer.Exit(0)

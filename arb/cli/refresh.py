@@ -1,0 +1,189 @@
+"""``arb refresh``: price the watchlist, store one snapshot, show what changed and which alerts fired."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from arb.cli.common import OfflineOpt, TimeoutOpt, error, out, parse_date, price_source, warn
+from arb.cli.format import DASH, money, pct
+from arb.errors import ArbError
+from arb.refresh import DEFAULT_TIMEOUT, RefreshResult, expected_symbols, run_refresh
+
+__all__ = ["WatchlistOpt", "refresh", "render_changes", "render_refresh"]
+
+WatchlistOpt = Annotated[
+    Path | None,
+    typer.Option("--watchlist", help="Watchlist TOML to use (default: <data folder>/watchlist.toml, else the seeds)."),
+]
+
+
+def _signed(text: str, x: float | None) -> Text:
+    if x is None or text == DASH:
+        return Text(text, style="dim")
+    return Text(text, style="green" if x > 0 else "red" if x < 0 else "")
+
+
+def _points(x: float | None) -> str:
+    return DASH if x is None else f"{x * 100:+.1f}pp"
+
+
+def render_changes(result: RefreshResult) -> RenderableType:
+    """Spread and spread % now, at the previous refresh, and the difference, one row per deal."""
+    if not result.changes:
+        return Text("No previous refresh to compare with.", style="dim")
+    table = Table(
+        title="Since the previous refresh",
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("Deal", overflow="fold")
+    table.add_column("Previous", no_wrap=True)
+    for name in ("Spread then", "Spread now", "Change", "Spread % then", "now", "Change"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("Terms", no_wrap=True)
+    for r in result.valuation.sorted():
+        c = result.changes.get(r.id)
+        if c is None:
+            table.add_row(r.id, Text("first refresh", style="dim"), *([""] * 6), "")
+            continue
+        ccy, f = r.currency, r.figures
+        table.add_row(
+            r.id,
+            c.previous_as_of,
+            money(c.previous_spread, ccy),
+            money(f["spread"], ccy),
+            _signed(money(c.spread, ccy, sign=True), c.spread),
+            pct(c.previous_spread_pct),
+            pct(f["spread_pct"]),
+            _signed(_points(c.spread_pct), c.spread_pct),
+            Text("changed", style="bold yellow") if c.terms_changed else "",
+        )
+    return table
+
+
+def render_refresh(result: RefreshResult, width: int | None = None) -> RenderableType:
+    """The report table, the change since the previous refresh, the alerts, and where it was stored."""
+    from arb.cli.render import render_report
+
+    parts: list[RenderableType] = [render_report(result.valuation, width=width), Text(""), render_changes(result)]
+    if result.alerts:
+        alerts = Text()
+        alerts.append(f"Alerts ({len(result.alerts)})", style="bold red")
+        for a in result.alerts:
+            alerts.append(f"\n  ! {a.message}", style="red")
+        parts.append(alerts)
+    else:
+        parts.append(Text("No alerts fired.", style="dim"))
+    s = result.stored
+    kept = f"Stored refresh #{s.id} (as of {s.as_of}, {s.n_deals} deals)"
+    if s.replaced is not None:
+        kept += f", replacing the earlier back-fill #{s.replaced} of that date"
+    parts.append(Text(kept, style="dim"))
+    return Group(*parts)
+
+
+@contextmanager
+def _progress(total: int, show: bool) -> Iterator[Callable[[str, bool], None] | None]:
+    """A progress bar of symbols fetched and failed, or nothing when not shown."""
+    if not show:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    failed = 0
+    with Progress(
+        TextColumn("Fetching prices"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]}"),
+        TimeElapsedColumn(),
+        console=out,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("fetch", total=max(total, 1), failed="")
+
+        def tick(symbol: str, ok: bool) -> None:
+            nonlocal failed
+            failed += 0 if ok else 1
+            t = bar.tasks[0]
+            if t.completed + 1 > (t.total or 0):  # a second round for FX pairs the quotes revealed
+                bar.update(task, total=t.completed + 1)
+            bar.update(task, advance=1, failed=f"[red]{failed} failed[/red]" if failed else "")
+
+        yield tick
+
+
+def refresh(
+    watchlist: WatchlistOpt = None,
+    prices: Annotated[
+        Path | None,
+        typer.Option("--prices", help="Feed the refresh from this CSV of prices instead of Yahoo (back-filling)."),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Value as of this date, YYYY-MM-DD (default: today; with --prices, its date)."),
+    ] = None,
+    offline: OfflineOpt = False,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print JSON: the refresh, the records with change and alerts.")
+    ] = False,
+) -> None:
+    """Price every watched deal, store one snapshot in the history, show changes and fired alerts.
+
+    Exit 0 when every price was live (or, with --prices, in the file); 1 when some price fell
+    back to the store or the snapshot, or could not be found (each named on stderr).
+    """
+    from arb.loader import load_deals
+    from arb.paths import store_path
+    from arb.store import HistoryStore
+    from arb.watchlist import load_watchlist
+
+    day = parse_date(as_of, "--as-of")
+    try:
+        wl = load_watchlist(watchlist)
+    except ArbError as exc:
+        error(str(exc))
+        raise typer.Exit(1) from None
+    loaded = load_deals(wl.deal_paths())
+    for e in loaded.errors:
+        error(str(e))
+    if not loaded.deals:
+        error(f"{wl.path}: the watchlist follows no deal that loads; add one with `arb watch add PATH`")
+        raise typer.Exit(1)
+    show = not json_out and prices is None and not offline and out.is_terminal
+    try:
+        with _progress(expected_symbols(loaded.deals), show) as tick:
+            source, bad_prices = price_source(prices, offline=offline, timeout=timeout, progress=tick)
+            result = run_refresh(
+                loaded.deals, source, HistoryStore(store_path()), wl, as_of=day, backfill=prices is not None
+            )
+    except ArbError as exc:
+        error(str(exc))
+        raise typer.Exit(1) from None
+    result.load_errors = list(loaded.errors)
+    if json_out:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    else:
+        out.print(render_refresh(result, width=out.width))
+    for w in result.warnings:
+        warn(w)
+    for sym, why in result.fallbacks.items():
+        warn(f"{sym}: not live, fell back to {result.valuation.fetch.quotes[sym].source} ({why})")
+    for sym, why in result.failures.items():
+        error(f"{sym}: no price ({why})")
+    bad = bad_prices or bool(loaded.errors)
+    raise typer.Exit(0 if result.all_live and not bad else 1)

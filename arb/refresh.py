@@ -1,0 +1,272 @@
+"""A refresh: price every watched deal, value it, append one snapshot to the history store, and
+say what changed since the previous refresh and which alerts fired.
+
+>>> from arb.refresh import refresh
+>>> result = refresh()                       # doctest: +SKIP   (watchlist, live prices, store)
+>>> [a.message for a in result.alerts]       # doctest: +SKIP
+
+The default price source is live: per symbol Yahoo, then the last price in the history store,
+then the bundled snapshot (a fallen-back quote carries the reason, and the valuation flags it
+``stale-price``). No rich or typer here: the CLI renders the :class:`RefreshResult`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from arb.errors import ArbError, DealFileError
+from arb.models import Deal
+from arb.prices.base import ChainSource, FetchResult, PriceSource
+from arb.store import HistoryStore, RefreshInfo, StoreSource
+from arb.valuation import Valuation, value_deals
+from arb.watchlist import Alert, Watchlist, evaluate_alerts, load_watchlist
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "DealChange",
+    "RefreshResult",
+    "default_source",
+    "expected_symbols",
+    "refresh",
+    "run_refresh",
+    "yahoo_factory",
+]
+
+#: Seconds the live fetch may take in all before unfinished symbols fall back.
+DEFAULT_TIMEOUT = 20.0
+
+Progress = Callable[[str, bool], None]
+
+
+class _Unavailable:
+    """Stands in for Yahoo when it cannot be built: every symbol fails with the reason."""
+
+    dated = False
+
+    def __init__(self, label: str, reason: str) -> None:
+        self.label = label
+        self.reason = reason
+
+    def fetch(self, symbols: Collection[str]) -> FetchResult:
+        return FetchResult(failures={s: self.reason for s in symbols})
+
+
+def _make_yahoo(*, timeout: float, progress: Progress | None) -> PriceSource:
+    from arb.paths import cache_dir
+
+    try:
+        from arb.prices.yahoo import YahooSource
+
+        source: PriceSource = YahooSource(timeout=timeout, cache_dir=cache_dir(), progress=progress)
+    except (ImportError, ArbError) as exc:
+        return _Unavailable("yahoo", f"the Yahoo source cannot start ({exc})")
+    return source
+
+
+#: Builds the live source; tests replace it (``monkeypatch.setattr(arb.refresh, "yahoo_factory", ...)``).
+yahoo_factory: Callable[..., PriceSource] = _make_yahoo
+
+
+def default_source(
+    store: HistoryStore | None,
+    *,
+    offline: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: Progress | None = None,
+) -> ChainSource:
+    """Yahoo, then the store's latest price, then the bundled snapshot; ``offline`` drops Yahoo."""
+    from arb.prices.csvfile import snapshot
+
+    sources: list[PriceSource] = []
+    if not offline:
+        sources.append(yahoo_factory(timeout=timeout, progress=progress))
+    if store is not None:
+        sources.append(StoreSource(store))
+    sources.append(snapshot())
+    return ChainSource(sources)
+
+
+def expected_symbols(deals: Sequence[Deal]) -> int:
+    """How many symbols the first fetch round asks for (listings and the FX pairs already known)."""
+    from arb.book import needed_fx, symbols_for
+    from arb.fx import pairs_to_fetch
+
+    return len(set(symbols_for(deals)) | set(pairs_to_fetch(needed_fx(deals, {}), {}, set())))
+
+
+@dataclass(frozen=True)
+class DealChange:
+    """One deal's change since its previous stored valuation: this refresh minus that one.
+
+    ``spread`` in the deal's currency per target share; ``spread_pct`` in fraction points
+    (0.01 = one percentage point). None where either side is missing or the currency changed.
+    """
+
+    deal_id: str
+    previous_as_of: str
+    previous_refresh: int
+    previous_spread: float | None
+    previous_spread_pct: float | None
+    spread: float | None
+    spread_pct: float | None
+    target_price: float | None
+    terms_changed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "previous_as_of": self.previous_as_of,
+            "previous_refresh": self.previous_refresh,
+            "previous_spread": self.previous_spread,
+            "previous_spread_pct": self.previous_spread_pct,
+            "spread": self.spread,
+            "spread_pct": self.spread_pct,
+            "target_price": self.target_price,
+            "terms_changed": self.terms_changed,
+        }
+
+
+@dataclass
+class RefreshResult:
+    """What a refresh did: the valuation, the stored refresh, changes, alerts and price problems."""
+
+    valuation: Valuation
+    stored: RefreshInfo
+    changes: dict[str, DealChange] = field(default_factory=dict)
+    alerts: list[Alert] = field(default_factory=list)
+    load_errors: list[DealFileError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    #: Symbols asked for on the off chance (``[securities]`` names, which only a price file can
+    #: price): their failures are expected and not reported.
+    optional: set[str] = field(default_factory=set)
+
+    @property
+    def fallbacks(self) -> dict[str, str]:
+        """Symbols priced by a later source than the first, with the reason the first failed."""
+        return {s: q.fallback for s, q in sorted(self.valuation.fetch.quotes.items()) if q.fallback}
+
+    @property
+    def failures(self) -> dict[str, str]:
+        """Symbols no source could price, with the reasons (optional symbols left out)."""
+        return {s: why for s, why in sorted(self.valuation.fetch.failures.items()) if s not in self.optional}
+
+    @property
+    def all_live(self) -> bool:
+        """True when every price came from the first source (exit status 0)."""
+        return not self.fallbacks and not self.failures
+
+    def records(self) -> list[dict[str, Any]]:
+        """The report records (best annualised return first), each with ``change`` and ``alerts``."""
+        out = []
+        for r in self.valuation.sorted():
+            rec = r.to_dict()
+            change = self.changes.get(r.id)
+            rec["change"] = None if change is None else change.to_dict()
+            rec["alerts"] = [a.to_dict() for a in self.alerts if a.deal_id == r.id]
+            out.append(rec)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``arb refresh --json`` object."""
+        s = self.stored
+        return {
+            "refresh": {
+                "id": s.id,
+                "started": s.started,
+                "finished": s.finished,
+                "as_of": s.as_of,
+                "source": s.source,
+                "backfill": s.backfill_of is not None,
+                "replaced": s.replaced,
+            },
+            "deals": self.records(),
+            "alerts": [a.to_dict() for a in self.alerts],
+            "fallbacks": self.fallbacks,
+            "failures": self.failures,
+            "warnings": list(self.warnings),
+        }
+
+
+def _diff(now: float | None, then: float | None) -> float | None:
+    return None if now is None or then is None else now - then
+
+
+def run_refresh(
+    deals: Sequence[Deal],
+    source: PriceSource,
+    store: HistoryStore,
+    watchlist: Watchlist | None = None,
+    *,
+    as_of: dt.date | None = None,
+    backfill: bool = False,
+    today: dt.date | None = None,
+) -> RefreshResult:
+    """Value ``deals`` with ``source`` in one ``value_deals`` call, store the snapshot, compare, alert.
+
+    ``backfill=True`` (a refresh from a dated price file) replaces an earlier back-fill of the
+    same as-of date instead of adding a second one.
+    """
+    if not deals:
+        raise ArbError("no deals to refresh; add one with `arb watch add PATH`")
+    started = dt.datetime.now(dt.UTC)
+    valuation = value_deals(deals, source, as_of=as_of, today=today)
+    stored = store.record_refresh(valuation, started=started, backfill=backfill)
+    previous = store.previous_valuations([r.id for r in valuation.results], valuation.as_of, stored.id)
+    result = RefreshResult(valuation, stored, optional={name for d in deals for name in d.securities})
+    for r in valuation.results:
+        prev = previous.get(r.id)
+        if prev is None:
+            continue
+        same_ccy = prev["currency"] is None or prev["currency"] == r.currency
+        f = r.figures
+        result.changes[r.id] = DealChange(
+            r.id,
+            prev["as_of"],
+            prev["refresh_id"],
+            prev["spread"],
+            prev["spread_pct"],
+            _diff(f["spread"], prev["spread"]) if same_ccy else None,
+            _diff(f["spread_pct"], prev["spread_pct"]),
+            _diff(f["target_price"], prev["target_price"]) if same_ccy else None,
+            prev["terms_hash"] is not None and prev["terms_hash"] != r.deal.terms_hash(),
+        )
+    if watchlist is not None:
+        for r in valuation.sorted():
+            change = result.changes.get(r.id)
+            figures = {"currency": r.currency, **r.figures}
+            result.alerts += evaluate_alerts(
+                r.id, watchlist.rules_for(r.id), figures, None if change is None else change.to_dict()
+            )
+        for deal_id in watchlist.unknown_alert_deals({d.id for d in deals}):
+            result.warnings.append(f"alerts.{deal_id}: no watched deal has this id; check the spelling")
+    return result
+
+
+def refresh(
+    watchlist: Watchlist | Path | str | None = None,
+    *,
+    source: PriceSource | None = None,
+    store: HistoryStore | Path | str | None = None,
+    as_of: dt.date | None = None,
+    backfill: bool = False,
+    offline: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> RefreshResult:
+    """The whole refresh from Python: load the watchlist (default file, else the seeds), its deals,
+    the store (default ``<data>/history.sqlite3``), and price with ``source`` (default: live chain).
+
+    Deal files that fail to load are skipped and listed in ``load_errors``.
+    """
+    from arb.loader import load_deals
+    from arb.paths import store_path
+
+    wl = watchlist if isinstance(watchlist, Watchlist) else load_watchlist(watchlist)
+    st = store if isinstance(store, HistoryStore) else HistoryStore(store or store_path())
+    loaded = load_deals(wl.deal_paths())
+    src = source or default_source(st, offline=offline, timeout=timeout)
+    result = run_refresh(loaded.deals, src, st, wl, as_of=as_of, backfill=backfill)
+    result.load_errors = list(loaded.errors)
+    return result

@@ -1,0 +1,399 @@
+"""The watchlist: which deal files ``arb refresh`` values, and the alerts it checks on them.
+
+A TOML file (default ``<data folder>/watchlist.toml``, see :mod:`arb.paths`; the format is in
+``docs/watchlist.md``)::
+
+    [[watch]]
+    id = "enn-energy"
+    path = "/home/me/deals/enn-energy.toml"   # a deal file, or a folder of them
+
+    [alerts.enn-energy]                       # a deal id, or "*" for every deal
+    spread_pct_below = "10%"
+    spread_widens_by = 1.5                    # deal currency per target share, since the last refresh
+
+With no watchlist file a user follows the bundled seed deals. Levels are fractions (``0.05``)
+or percents written as text (``"5%"``); widening in spread % is in percentage points
+(``0.02`` or ``"2pp"``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from arb.errors import ArbError
+
+__all__ = [
+    "RULES",
+    "Alert",
+    "Rule",
+    "WatchEntry",
+    "Watchlist",
+    "WatchlistError",
+    "add_entry",
+    "evaluate_alerts",
+    "load_watchlist",
+    "remove_entry",
+]
+
+#: Alert rule keys and what each compares: (figure, direction, needs the previous refresh).
+RULES: dict[str, tuple[str, str, bool]] = {
+    "spread_pct_below": ("spread_pct", "below", False),
+    "spread_pct_above": ("spread_pct", "above", False),
+    "annualized_above": ("annualized", "above", False),
+    "spread_widens_by": ("spread", "widens", True),
+    "spread_pct_widens_by": ("spread_pct", "widens", True),
+}
+ALL_DEALS = "*"
+_ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_HEADER = """\
+# arb watchlist: the deals `arb refresh` values and the alerts it checks (see docs/watchlist.md).
+# `arb watch add PATH` and `arb watch remove ID` edit the [[watch]] entries; add alerts by hand:
+#
+# [alerts.enn-energy]          # a deal id, or "*" for every deal
+# spread_pct_below = "10%"     # spread % under 10%
+# spread_pct_above = "30%"
+# annualized_above = "40%"
+# spread_widens_by = 1.5       # spread up by more than 1.50 (deal currency) since the last refresh
+# spread_pct_widens_by = "2pp" # spread % up by more than 2 percentage points since the last refresh
+"""
+
+
+class WatchlistError(ArbError):
+    """A watchlist that cannot be read, or a key in it that is wrong."""
+
+    def __init__(self, path: Path | str | None, key: str, problem: str) -> None:
+        self.path = None if path is None else Path(path)
+        self.key = key
+        self.problem = problem
+        where = f"{self.path}: " if self.path else ""
+        super().__init__(where + (f"{key}: " if key else "") + problem)
+
+
+@dataclass(frozen=True)
+class WatchEntry:
+    """One followed deal file or folder. ``path`` is resolved against the watchlist's folder."""
+
+    id: str
+    path: Path
+    written: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One alert rule on one deal (``deal`` may be ``"*"``): ``kind`` is a key of :data:`RULES`.
+
+    ``level`` is a fraction for ``spread_pct_*``, ``annualized_above`` and ``spread_pct_widens_by``,
+    and money in the deal's currency per target share for ``spread_widens_by``.
+    """
+
+    deal: str
+    kind: str
+    level: float
+    written: str
+
+    @property
+    def figure(self) -> str:
+        return RULES[self.kind][0]
+
+    @property
+    def needs_previous(self) -> bool:
+        return RULES[self.kind][2]
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A rule that fired: which deal, which rule, the figure seen, and one line saying so."""
+
+    deal_id: str
+    rule: str
+    level: float
+    value: float
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "deal": self.deal_id,
+            "rule": self.rule,
+            "level": self.level,
+            "value": self.value,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Watchlist:
+    """Followed deal paths and alert rules. ``path`` is None when following the bundled seeds."""
+
+    path: Path | None
+    entries: list[WatchEntry] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+
+    @property
+    def follows_seeds(self) -> bool:
+        return self.path is None
+
+    def deal_paths(self) -> list[Path]:
+        """The deal files and folders to load (the bundled seeds when there is no watchlist)."""
+        if self.path is None:
+            from arb.resources import seeds_dir
+
+            return [seeds_dir()]
+        return [e.path for e in self.entries]
+
+    def rules_for(self, deal_id: str) -> list[Rule]:
+        """The deal's own rules, plus the ``"*"`` rules of kinds the deal does not set itself."""
+        own = [r for r in self.rules if r.deal == deal_id]
+        kinds = {r.kind for r in own}
+        return own + [r for r in self.rules if r.deal == ALL_DEALS and r.kind not in kinds]
+
+    def unknown_alert_deals(self, deal_ids: set[str]) -> list[str]:
+        """Deal ids that have alert rules but are not among ``deal_ids`` (likely a typo)."""
+        return sorted({r.deal for r in self.rules if r.deal != ALL_DEALS and r.deal not in deal_ids})
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def _suggest(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(known)}"
+
+
+def _level(path: Path, key: str, kind: str, value: Any) -> float:
+    """A rule's level as a number (fraction, or money for ``spread_widens_by``)."""
+    money = kind == "spread_widens_by"
+    points = kind == "spread_pct_widens_by"
+    if isinstance(value, bool):
+        value = str(value).lower()
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str) and not money:
+        text = value.strip().replace(" ", "")
+        unit = "pp" if points and text.endswith("pp") else "%" if text.endswith("%") else ""
+        try:
+            number = float(text[: -len(unit)] if unit else "nan") / 100
+        except ValueError:
+            number = math.nan
+    else:
+        number = math.nan
+    if not math.isfinite(number):
+        if money:
+            fix = "write a number in the deal's currency per target share, e.g. 1.5"
+        elif points:
+            fix = 'write percentage points, e.g. "2pp", or a fraction, e.g. 0.02'
+        else:
+            fix = 'write a percent, e.g. "5%", or a fraction, e.g. 0.05'
+        raise WatchlistError(path, key, f"{value!r} is not a level; {fix}")
+    if RULES[kind][1] == "widens" and number <= 0:
+        raise WatchlistError(path, key, f"{value!r} must be above zero (it is how much the spread widens)")
+    return number
+
+
+def _entries(path: Path, data: Any) -> list[WatchEntry]:
+    if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
+        raise WatchlistError(path, "watch", 'must be a list of [[watch]] tables, each with id = "..." and path = "..."')
+    out: list[WatchEntry] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(data):
+        where = f"watch[{i}]"
+        for key in entry:
+            if key not in ("id", "path"):
+                raise WatchlistError(path, f"{where}.{key}", f"unknown key; {_suggest(key, ['id', 'path'])}")
+        ident, written = entry.get("id"), entry.get("path")
+        if not isinstance(written, str) or not written.strip():
+            raise WatchlistError(
+                path, f"{where}.path", 'is required: the deal file or folder, e.g. path = "deals/enn.toml"'
+            )
+        if not isinstance(ident, str) or not _ID_RE.match(ident):
+            raise WatchlistError(
+                path, f"{where}.id", f"{ident!r} is not an id; use lower-case letters, digits and dashes"
+            )
+        if ident in seen:
+            raise WatchlistError(path, f"{where}.id", f"{ident!r} is used twice; give each entry its own id")
+        seen.add(ident)
+        target = Path(written).expanduser()
+        out.append(WatchEntry(ident, target if target.is_absolute() else path.parent / target, written))
+    return out
+
+
+def _rules(path: Path, data: Any) -> list[Rule]:
+    if not isinstance(data, dict):
+        raise WatchlistError(path, "alerts", "must be a table of deal ids, e.g. [alerts.enn-energy]")
+    out: list[Rule] = []
+    for deal, table in data.items():
+        if deal != ALL_DEALS and not _ID_RE.match(deal):
+            raise WatchlistError(path, f"alerts.{deal}", 'is not a deal id; use the deal\'s id, or "*" for every deal')
+        if not isinstance(table, dict):
+            raise WatchlistError(path, f"alerts.{deal}", 'must be a table of rules, e.g. spread_pct_below = "10%"')
+        for kind, value in table.items():
+            key = f"alerts.{deal}.{kind}"
+            if kind not in RULES:
+                raise WatchlistError(path, key, f"unknown rule; {_suggest(kind, list(RULES))}")
+            out.append(Rule(deal, kind, _level(path, key, kind, value), str(value)))
+    return out
+
+
+def load_watchlist(path: Path | str | None = None) -> Watchlist:
+    """Read a watchlist. ``None`` means the default file; when that does not exist, the seeds.
+
+    An explicit ``path`` that does not exist is an error. Raises :class:`WatchlistError`.
+    """
+    if path is None:
+        from arb.paths import watchlist_path
+
+        path = watchlist_path()
+        if not path.exists():
+            return Watchlist(None)
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise WatchlistError(path, "", "no such watchlist; create it with `arb watch add PATH`") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WatchlistError(path, "", f"cannot read the watchlist ({exc})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise WatchlistError(path, "", f"TOML syntax error: {exc}") from None
+    for key in data:
+        if key not in ("watch", "alerts"):
+            raise WatchlistError(path, key, f"unknown key; {_suggest(key, ['alerts', 'watch'])}")
+    return Watchlist(path, _entries(path, data.get("watch", [])), _rules(path, data.get("alerts", {})))
+
+
+# -- editing -----------------------------------------------------------------------------------
+
+_TABLE_RE = re.compile(r"^\s*\[")
+_WATCH_RE = re.compile(r"^\s*\[\[\s*watch\s*\]\]\s*(#.*)?$")
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", text.lower())).strip("-") or "deals"
+
+
+def add_entry(watchlist: Path | str, deal_path: Path | str, *, entry_id: str | None = None) -> WatchEntry:
+    """Follow a deal file or folder: check that it loads, then append a ``[[watch]]`` entry.
+
+    Creates the watchlist (and its folder) when needed. Comments and alerts already in the file
+    are kept: the entry is appended as text. The id defaults to the deal's id for a file, the
+    folder's name for a folder. Raises :class:`WatchlistError` (or the deal's own error).
+    """
+    from arb.loader import load_deals
+
+    watchlist = Path(watchlist)
+    target = Path(deal_path).expanduser().resolve()
+    if not target.exists():
+        raise WatchlistError(None, "", f"{deal_path}: no such deal file or folder")
+    loaded = load_deals([target])
+    if loaded.errors:
+        raise loaded.errors[0]
+    if not loaded.deals:
+        raise WatchlistError(None, "", f"{deal_path}: holds no deal files (*.toml)")
+    current = load_watchlist(watchlist) if watchlist.exists() else Watchlist(watchlist)
+    for e in current.entries:
+        if e.path.resolve() == target:
+            raise WatchlistError(watchlist, "", f"{deal_path} is already watched as {e.id!r}")
+    if entry_id is None:
+        base = loaded.deals[0].id if target.is_file() else _slug(target.name)
+        taken = {e.id for e in current.entries}
+        entry_id, n = base, 2
+        while entry_id in taken:
+            entry_id, n = f"{base}-{n}", n + 1
+    elif not _ID_RE.match(entry_id) or entry_id in {e.id for e in current.entries}:
+        raise WatchlistError(watchlist, "", f"{entry_id!r} is taken or not an id (lower-case letters, digits, dashes)")
+    text = watchlist.read_text(encoding="utf-8") if watchlist.exists() else _HEADER
+    if text and not text.endswith("\n"):
+        text += "\n"
+    text += f"\n[[watch]]\nid = {_quote(entry_id)}\npath = {_quote(str(target))}\n"
+    _write(watchlist, text)
+    return WatchEntry(entry_id, target, str(target))
+
+
+def remove_entry(watchlist: Path | str, entry_id: str) -> WatchEntry:
+    """Stop following an entry (by id): its ``[[watch]]`` block is cut from the file, the rest kept."""
+    watchlist = Path(watchlist)
+    current = load_watchlist(watchlist)
+    match = [e for e in current.entries if e.id == entry_id]
+    if not match:
+        known = ", ".join(e.id for e in current.entries) or "none"
+        raise WatchlistError(watchlist, "", f"no entry with id {entry_id!r} (entries: {known}); see `arb watch list`")
+    lines = watchlist.read_text(encoding="utf-8").splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if _WATCH_RE.match(line)]
+    for start in starts:
+        end = next((j for j in range(start + 1, len(lines)) if _TABLE_RE.match(lines[j])), len(lines))
+        try:
+            block = tomllib.loads("".join(lines[start:end]))
+        except tomllib.TOMLDecodeError:
+            continue
+        if block.get("watch", [{}])[0].get("id") == entry_id:
+            _write(watchlist, "".join(lines[:start] + lines[end:]))
+            if any(e.id == entry_id for e in load_watchlist(watchlist).entries):  # pragma: no cover - odd layouts
+                break
+            return match[0]
+    raise WatchlistError(
+        watchlist, "", f"cannot find the [[watch]] block of {entry_id!r} to cut; edit the file by hand"
+    )
+
+
+def _write(path: Path, text: str) -> None:
+    tomllib.loads(text)  # never leave a file that does not parse
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+# -- alerts ------------------------------------------------------------------------------------
+
+
+def _fmt(x: float, kind: str, currency: str | None) -> str:
+    if kind == "spread_widens_by":
+        return f"{currency + ' ' if currency else ''}{x:,.2f}"
+    if kind == "spread_pct_widens_by":
+        return f"{x * 100:.1f} points"
+    return f"{x * 100:.1f}%"
+
+
+def evaluate_alerts(
+    deal_id: str,
+    rules: list[Rule],
+    figures: Mapping[str, Any],
+    change: Mapping[str, Any] | None,
+) -> list[Alert]:
+    """The rules that fire for one deal.
+
+    ``figures`` holds ``spread_pct`` and ``annualized`` (fractions) and ``currency``; ``change``
+    holds ``spread`` and ``spread_pct``: this refresh minus the previous one (None when there is
+    no previous refresh, so widening rules cannot fire). A missing figure fires nothing.
+    """
+    fired: list[Alert] = []
+    currency = figures.get("currency")
+    for rule in rules:
+        name, direction, _ = RULES[rule.kind]
+        source = change if direction == "widens" else figures
+        value = None if source is None else source.get(name)
+        if value is None or not math.isfinite(value):
+            continue
+        level_text, value_text = _fmt(rule.level, rule.kind, currency), _fmt(value, rule.kind, currency)
+        label = "spread %" if name == "spread_pct" else "annualised return" if name == "annualized" else "spread"
+        if direction == "below" and value < rule.level:
+            message = f"{deal_id}: {label} {value_text} is below {level_text}"
+        elif direction == "above" and value > rule.level:
+            message = f"{deal_id}: {label} {value_text} is above {level_text}"
+        elif direction == "widens" and value > rule.level:
+            message = f"{deal_id}: {label} widened by {value_text} since the last refresh (more than {level_text})"
+        else:
+            continue
+        fired.append(Alert(deal_id, rule.kind, rule.level, float(value), f"{message} [{rule.kind}]"))
+    return fired
