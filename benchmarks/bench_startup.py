@@ -1,0 +1,120 @@
+"""start-up: ``arb --help`` (< 0.15 s) and ``arb report`` on the bundled snapshot (< 0.6 s).
+
+Each command runs in a fresh process, as a user would start it. The reference is the bare
+interpreter (``python -c pass``), the floor no command can go below. The rows also say which
+heavy modules the command imported (there should be none) and, from ``-X importtime``, what
+the start-up time is spent importing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.timing import Row
+
+__all__ = ["HEAVY", "arb_command", "heavy_imports", "import_times", "run"]
+
+#: Modules ``import arb`` and ``arb --help`` must not import.
+HEAVY = ("yfinance", "matplotlib", "scipy")
+#: Packages whose import cost the start-up rows report.
+WATCHED = ("typer", "click", "rich", "pydantic", "numpy", "pandas", "arb.models", "arb.valuation", "arb.cli.report")
+
+TARGETS = {"--help": 0.15, "report": 0.6}
+
+
+def arb_command() -> list[str]:
+    """The installed ``arb`` console script beside this interpreter, else ``python -m arb``."""
+    script = Path(sys.executable).parent / "arb"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "arb"]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"NO_COLOR": "1", "COLUMNS": "120", "PYTHONDONTWRITEBYTECODE": "1"})
+    return env
+
+
+def _wall(cmd: list[str], repeats: int) -> float:
+    times = []
+    for _ in range(repeats + 1):  # the first run warms the OS file cache and is dropped
+        start = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env(), check=False)
+        times.append(time.perf_counter() - start)
+    rest = sorted(times[1:])
+    return rest[len(rest) // 2]
+
+
+_PROBE = """
+import sys
+sys.argv = ["arb", *sys.argv[1:]]
+from arb.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+heavy = sorted({m.split(".")[0] for m in sys.modules} & set(HEAVY))
+sys.stderr.write("HEAVY:" + ",".join(heavy) + "\\n")
+"""
+
+
+def heavy_imports(args: list[str]) -> list[str]:
+    """The heavy modules loaded by running ``arb ARGS`` in a fresh interpreter."""
+    code = f"HEAVY = {HEAVY!r}\n{_PROBE}"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=_env(), check=False
+    )
+    for line in proc.stderr.splitlines():
+        if line.startswith("HEAVY:"):
+            return [m for m in line[6:].split(",") if m]
+    raise RuntimeError(f"probe of arb {' '.join(args)} failed: {proc.stderr[-500:]}")
+
+
+def import_times(args: list[str]) -> dict[str, float]:
+    """Cumulative import time in ms of each watched package when running ``arb ARGS`` (first import)."""
+    code = _PROBE.split("heavy =")[0]
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code, *args], capture_output=True, text=True, env=_env(), check=False
+    )
+    out: dict[str, float] = {}
+    pattern = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
+    for line in proc.stderr.splitlines():
+        m = pattern.match(line)
+        if m and m.group(4) in WATCHED and m.group(4) not in out:
+            out[m.group(4)] = int(m.group(2)) / 1000.0
+    return out
+
+
+def run(smoke: bool = False) -> list[Row]:
+    repeats = 1 if smoke else 9
+    base = _wall([sys.executable, "-c", "pass"], repeats)
+    rows = []
+    for args in (["--help"], ["report"]):
+        cmd = [*arb_command(), *args]
+        t = _wall(cmd, repeats)
+        heavy = heavy_imports(args)
+        imports = import_times(args)
+        limit = TARGETS[args[0]]
+        label = "arb " + " ".join(args) + (" (bundled snapshot)" if args == ["report"] else "")
+        top = ", ".join(f"{k} {v:.0f} ms" for k, v in sorted(imports.items(), key=lambda kv: -kv[1])[:5])
+        rows.append(
+            Row(
+                "start-up",
+                label,
+                t,
+                "s",
+                f"< {limit:g} s, no {'/'.join(HEAVY)}" if not smoke else "",
+                (t < limit and not heavy) if not smoke else None,
+                base,
+                "python -c pass",
+                base / t,
+                repeats,
+                note=f"heavy imports: {', '.join(heavy) or 'none'}; imports: {top}",
+                extra={"heavy_imports": heavy, "import_ms": imports, "command": cmd},
+            )
+        )
+    return rows

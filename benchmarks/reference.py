@@ -1,0 +1,142 @@
+"""References written the obvious way, each timed in the same run as the code it is compared with.
+
+- :func:`value_loop`: a per-deal, per-leg Python loop over the same compiled tables the engine
+  reads; the test suite checks it gives the engine's numbers.
+- :func:`scenario_loop`: that loop run once per grid point.
+- :func:`fetch_sequential`: one Yahoo chart request after another, with a plain ``requests`` loop.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from arb.engine import CASH, CVR, DAYS_PER_YEAR, STOCK_RATIO, STOCK_VALUE, DealTable, DividendTable, LegTable
+
+__all__ = ["fetch_sequential", "value_loop"]
+
+NAN = math.nan
+
+
+def _leg(kind: int, weight: float, ratio: float, value: float, amount: float, probability: float,
+         low: float, high: float, s: float, fx: float) -> tuple[float, float]:
+    """Value and delta of one leg, before weight (see :func:`arb.engine.leg_values`)."""
+    if kind == CASH:
+        return amount * fx, 0.0
+    if kind == CVR:
+        return amount * probability * fx, 0.0
+    if math.isnan(s):
+        return NAN, NAN
+    inside = low <= s <= high
+    clamped = min(max(s, low), high)
+    if kind == STOCK_RATIO:
+        return ratio * clamped * fx, (ratio if inside else 0.0)
+    if kind == STOCK_VALUE:
+        shares = value / (clamped * fx) if clamped * fx != 0 else NAN
+        return shares * s * fx, (0.0 if inside else shares)
+    return NAN, 0.0
+
+
+def _div(a: float, b: float) -> float:
+    """``a / b`` with numpy's answers where Python would raise: +-inf for x/0, NaN for 0/0."""
+    if b != 0:
+        return a / b
+    if a == 0 or math.isnan(a):
+        return NAN
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+def value_loop(legs: LegTable, deals: DealTable, dividends: DividendTable) -> dict[str, list[float]]:
+    """Every deal's figures and every leg's hedge, one deal at a time in plain Python.
+
+    Returns lists keyed like :class:`arb.engine.EngineResult` fields: ``deal_value``,
+    ``dividends``, ``spread``, ``spread_pct``, ``days_to_close``, ``annualized``,
+    ``annualized_simple``, ``implied_probability`` (one per deal) and ``leg_hedge`` (one per leg).
+    """
+    cols = [getattr(legs, k).tolist() for k in
+            ("kind", "weight", "ratio", "value", "amount", "probability", "low", "high", "price", "fx")]
+    hedge_mult = legs.hedge_mult.tolist()
+    rows = list(zip(*cols, strict=True))
+    div_rows = list(zip(dividends.deal.tolist(), dividends.leg.tolist(), dividends.amount.tolist(),
+                        dividends.ex_date.tolist(), strict=True))
+    out: dict[str, list[float]] = {k: [] for k in ("deal_value", "dividends", "spread", "spread_pct", "days_to_close",
+                                                    "annualized", "annualized_simple", "implied_probability")}
+    leg_hedge: list[float] = []
+    first = 0
+    d_pos = 0
+    for d, (n, target, downside, as_of, close) in enumerate(zip(
+        deals.n_legs.tolist(), deals.target_price.tolist(), deals.downside.tolist(),
+        deals.as_of.tolist(), deals.close.tolist(), strict=True,
+    )):
+        total = 0.0
+        for j in range(first, first + n):
+            kind, weight, *rest = rows[j]
+            value, delta = _leg(kind, weight, *rest)
+            total += weight * value
+            leg_hedge.append(weight * delta * hedge_mult[j])
+        div_total = 0.0
+        while d_pos < len(div_rows) and div_rows[d_pos][0] == d:
+            _, leg, amount, ex = div_rows[d_pos]
+            if as_of < ex <= close:
+                div_total += amount if leg < 0 else -amount * leg_hedge[leg]
+            d_pos += 1
+        first += n
+        if n == 0:
+            total = div_total = NAN
+        days = close - as_of
+        received = total + div_total
+        spread = received - target
+        pct = _div(spread, target)
+        if days > 0 and not math.isnan(pct):
+            base = 1.0 + pct
+            try:
+                annual = base ** (DAYS_PER_YEAR / days) - 1.0 if base >= 0 else NAN
+            except OverflowError:
+                annual = math.inf
+            simple = pct * DAYS_PER_YEAR / days
+        else:
+            annual = simple = NAN
+        out["deal_value"].append(total)
+        out["dividends"].append(div_total)
+        out["spread"].append(spread)
+        out["spread_pct"].append(pct)
+        out["days_to_close"].append(days)
+        out["annualized"].append(annual)
+        out["annualized_simple"].append(simple)
+        out["implied_probability"].append(_div(target - downside, received - downside))
+    out["leg_hedge"] = leg_hedge
+    return out
+
+
+def scenario_loop(legs: LegTable, deals: DealTable, dividends: DividendTable,
+                  field: str, points: Sequence[float], leg: int = 0) -> list[float]:
+    """The spread of deal 0 at each value of one leg field (``price`` of ``leg`` by default), one point at a time."""
+    column = getattr(legs, field)
+    spreads = []
+    for x in points:
+        changed = column.copy()
+        changed[leg] = x
+        spreads.append(value_loop(legs.with_(**{field: changed}), deals, dividends)["spread"][0])
+    return spreads
+
+
+def fetch_sequential(symbols: Sequence[str], url: str, params: dict[str, Any] | None = None,
+                     timeout: float = 20.0) -> dict[str, float]:
+    """Last close of each symbol from Yahoo's chart endpoint, one request after another.
+
+    ``url`` has a ``{symbol}`` placeholder. What a user writes before reaching for a pool: no
+    session reuse, no concurrency.
+    """
+    import requests
+
+    from arb.prices._yahoo_parse import NoPrice, quote_from_chart
+
+    out: dict[str, float] = {}
+    for sym in symbols:
+        resp = requests.get(url.format(symbol=sym), params=params, timeout=timeout)
+        try:
+            out[sym] = quote_from_chart(sym, resp.json()).price
+        except (NoPrice, ValueError):
+            continue
+    return out
