@@ -1,0 +1,181 @@
+"""The history store: schema, transactions, duplicates, back-fills, migration, the store price source."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from arb.loader import load_deals
+from arb.prices.base import MemorySource, Quote
+from arb.prices.csvfile import CsvSource
+from arb.store import SCHEMA_VERSION, HistoryStore, StoreError, StoreSource, create_schema
+from arb.store import db as store_db
+from arb.valuation import Valuation, value_deals
+
+DATA = Path(__file__).parent / "data" / "refresh"
+DAY1 = DATA / "prices-2025-06-02.csv"
+DAY2 = DATA / "prices-2025-06-03.csv"
+
+
+def valued(prices: Path) -> Valuation:
+    return value_deals(load_deals([DATA / "deals"]).deals, CsvSource(prices))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> HistoryStore:
+    return HistoryStore(tmp_path / "data" / "history.sqlite3")
+
+
+def test_a_refresh_is_stored_whole(store: HistoryStore) -> None:
+    v = valued(DAY1)
+    info = store.record_refresh(v, backfill=True)
+    assert store.counts() == {"refreshes": 1, "valuations": 2, "prices": 3}
+    assert (info.as_of, info.backfill_of, info.n_deals, info.n_valued, info.n_prices) == (
+        "2025-06-02", "2025-06-02", 2, 2, 3,
+    )  # fmt: skip
+    assert store.schema_version() == SCHEMA_VERSION
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        record = json.loads(conn.execute("SELECT record FROM valuations WHERE deal_id = 'alpha'").fetchone()[0])
+    assert record == json.loads(json.dumps(v.get("alpha").to_dict()))
+    (row,) = store.deal_history("alpha")
+    for key in ("target_price", "deal_value", "spread", "spread_pct", "days_to_close", "annualized", "downside"):
+        assert row[key] == pytest.approx(v.get("alpha").figures[key])
+    assert row["terms_hash"] == v.get("alpha").deal.terms_hash()
+    assert row["terms_changed"] is False
+
+
+def test_repeating_a_backfill_replaces_it(store: HistoryStore) -> None:
+    first = store.record_refresh(valued(DAY1), backfill=True)
+    again = store.record_refresh(valued(DAY1), backfill=True)
+    assert again.replaced == first.id and again.id != first.id
+    assert store.counts() == {"refreshes": 1, "valuations": 2, "prices": 3}
+    assert [r.id for r in store.refreshes()] == [again.id]
+
+
+def test_live_refreshes_on_one_day_are_two_snapshots_but_prices_stay_unique(store: HistoryStore) -> None:
+    store.record_refresh(valued(DAY1))
+    store.record_refresh(valued(DAY1))
+    assert store.counts() == {"refreshes": 2, "valuations": 4, "prices": 3}
+    assert len(store.deal_history("beta")) == 2
+
+
+def test_a_failed_refresh_leaves_nothing(store: HistoryStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.record_refresh(valued(DAY1), backfill=True)
+
+    def boom() -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(store_db, "_pause_hook", boom)
+    with pytest.raises(RuntimeError):
+        store.record_refresh(valued(DAY2), backfill=True)
+    assert store.counts() == {"refreshes": 1, "valuations": 2, "prices": 3}
+    assert store.integrity_check() == "ok"
+
+
+def test_latest_price_per_symbol(store: HistoryStore) -> None:
+    store.record_refresh(valued(DAY2), backfill=True)
+    store.record_refresh(valued(DAY1), backfill=True)  # an older day back-filled later
+    latest = store.latest_prices()
+    assert latest["1111.HK"]["price"] == 8.5 and latest["1111.HK"]["time"] == "2025-06-03"
+    assert set(store.latest_prices(["2222.HK", "NOPE.HK"])) == {"2222.HK"}
+
+
+def test_store_source_prices_from_the_latest_row_with_its_age(store: HistoryStore) -> None:
+    store.record_refresh(valued(DAY2), backfill=True)
+    got = StoreSource(store, today=dt.date(2025, 6, 13)).fetch(["1111.HK", "9999.HK"])
+    q = got.quotes["1111.HK"]
+    assert (q.price, q.currency, q.kind, q.as_of) == (8.5, "HKD", "store", dt.datetime(2025, 6, 3))
+    assert "10 days old" in q.origin and "file" in q.origin
+    assert got.failures == {"9999.HK": "never stored"}
+
+
+def test_store_source_without_a_store_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "none" / "history.sqlite3"
+    got = StoreSource(path).fetch(["1111.HK"])
+    assert got.failures == {"1111.HK": "no history store yet"}
+    assert not path.exists() and not path.parent.exists()
+
+
+def test_fallback_and_store_quotes_are_not_written_again(store: HistoryStore) -> None:
+    deals = load_deals([DATA / "deals"]).deals
+    quotes = {
+        "1111.HK": Quote("1111.HK", 9.0, "HKD", dt.datetime(2025, 6, 2), "store", "old"),
+        "2222.HK": Quote("2222.HK", 6.0, "HKD", dt.datetime(2025, 6, 2), "snapshot", "x", fallback="yahoo: down"),
+        "3333.HK": Quote("3333.HK", 9.0, "HKD", dt.datetime(2025, 6, 2), "yahoo", "live"),
+    }
+    store.record_refresh(value_deals(deals, MemorySource(quotes)))
+    assert store.latest_prices().keys() == {"3333.HK"}
+
+
+def test_migration_from_schema_v1_keeps_every_row(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    create_schema(conn, 1)
+    conn.executemany(
+        "INSERT INTO prices VALUES (?, ?, ?, ?, ?)",
+        [("1111.HK", "2024-01-02", 9.0, "HKD", "yahoo"), ("1111.HK", "2024-01-03", 9.2, "HKD", "yahoo")],
+    )
+    conn.executemany(
+        "INSERT INTO valuations VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            ("alpha", "2024-01-02", 9.0, 10.0, 1.0, 1 / 9, 0.2, "aaaa"),
+            ("beta", "2024-01-02", 6.0, 6.5, 0.5, 0.5 / 6, 0.1, "bbbb"),
+            ("alpha", "2024-01-03", 9.2, 11.0, 1.8, 1.8 / 9.2, 0.4, "cccc"),
+        ],
+    )
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    conn.close()
+
+    store = HistoryStore(path)
+    assert store.schema_version() == SCHEMA_VERSION
+    assert store.counts() == {"refreshes": 2, "valuations": 3, "prices": 2}
+    rows = store.deal_history("alpha")
+    assert [(r["as_of"], r["spread"], r["terms_changed"]) for r in rows] == [
+        ("2024-01-02", 1.0, False),
+        ("2024-01-03", 1.8, True),
+    ]
+    assert store.latest_prices()["1111.HK"]["price"] == 9.2
+    assert store.integrity_check() == "ok"
+    store.record_refresh(valued(DAY1), backfill=True)  # the migrated store takes new refreshes
+    assert store.counts() == {"refreshes": 3, "valuations": 5, "prices": 5}
+
+
+def test_a_store_from_a_newer_arb_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreError, match="newer than this arb"):
+        HistoryStore(path).counts()
+
+
+def test_ten_years_of_daily_rows_read_fast_through_the_index(store: HistoryStore) -> None:
+    store.schema_version()  # creates the file and its schema
+    days = [dt.date(2015, 1, 1) + dt.timedelta(days=i) for i in range(3653)]
+    with sqlite3.connect(store.path) as conn:
+        for i, day in enumerate(days, 1):
+            conn.execute(
+                "INSERT INTO refreshes (id, started, finished, as_of, source) VALUES (?, ?, ?, ?, 'test')",
+                (i, day.isoformat(), day.isoformat(), day.isoformat()),
+            )
+            for deal in ("alpha", "beta", "gamma"):
+                conn.execute(
+                    "INSERT INTO valuations (refresh_id, deal_id, as_of, spread, spread_pct, terms_hash)"
+                    " VALUES (?, ?, ?, ?, ?, 'h')",
+                    (i, deal, day.isoformat(), 1.0, 0.01 * (i % 30)),
+                )
+        plan = " ".join(
+            r[3] for r in conn.execute("EXPLAIN QUERY PLAN SELECT * FROM valuations WHERE deal_id = 'alpha' ORDER BY as_of")
+        )
+    assert "valuations_deal_as_of" in plan
+    t0 = time.perf_counter()
+    rows = store.deal_history("alpha")
+    since = store.deal_history("alpha", since=dt.date(2024, 1, 1))
+    elapsed = time.perf_counter() - t0
+    assert len(rows) == 3653 and since[0]["as_of"] == "2024-01-01"
+    assert elapsed < 1.0, f"{elapsed:.2f}s for ten years of rows"
