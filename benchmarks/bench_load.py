@@ -61,7 +61,8 @@ def run(smoke: bool = False) -> list[Row]:
         raise AssertionError(f"only {valued} of {n} synthetic deals were valued")
     t_value = median_time(lambda: value_deals(deals, source, as_of=AS_OF), repeats)
     t_engine = median_time(
-lambda: value_book(valuation.book.legs, valuation.book.deals, valuation.book.dividends), repeats)
+        lambda: value_book(valuation.book.legs, valuation.book.deals, valuation.book.dividends), repeats
+    )
     rows.append(
         Row(
             "load",

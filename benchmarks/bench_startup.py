@@ -65,9 +65,7 @@ sys.stderr.write("HEAVY:" + ",".join(heavy) + "\\n")
 def heavy_imports(args: list[str]) -> list[str]:
     """The heavy modules loaded by running ``arb ARGS`` in a fresh interpreter."""
     code = f"HEAVY = {HEAVY!r}\n{_PROBE}"
-    proc = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=_env(), check=False
-    )
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=_env(), check=False)
     for line in proc.stderr.splitlines():
         if line.startswith("HEAVY:"):
             return [m for m in line[6:].split(",") if m]

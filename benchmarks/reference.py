@@ -19,8 +19,18 @@ __all__ = ["fetch_sequential", "value_loop"]
 NAN = math.nan
 
 
-def _leg(kind: int, weight: float, ratio: float, value: float, amount: float, probability: float,
-         low: float, high: float, s: float, fx: float) -> tuple[float, float]:
+def _leg(
+    kind: int,
+    weight: float,
+    ratio: float,
+    value: float,
+    amount: float,
+    probability: float,
+    low: float,
+    high: float,
+    s: float,
+    fx: float,
+) -> tuple[float, float]:
     """Value and delta of one leg, before weight (see :func:`arb.engine.leg_values`)."""
     if kind == CASH:
         return amount * fx, 0.0
@@ -54,21 +64,47 @@ def value_loop(legs: LegTable, deals: DealTable, dividends: DividendTable) -> di
     ``dividends``, ``spread``, ``spread_pct``, ``days_to_close``, ``annualized``,
     ``annualized_simple``, ``implied_probability`` (one per deal) and ``leg_hedge`` (one per leg).
     """
-    cols = [getattr(legs, k).tolist() for k in
-            ("kind", "weight", "ratio", "value", "amount", "probability", "low", "high", "price", "fx")]
+    cols = [
+        getattr(legs, k).tolist()
+        for k in ("kind", "weight", "ratio", "value", "amount", "probability", "low", "high", "price", "fx")
+    ]
     hedge_mult = legs.hedge_mult.tolist()
     rows = list(zip(*cols, strict=True))
-    div_rows = list(zip(dividends.deal.tolist(), dividends.leg.tolist(), dividends.amount.tolist(),
-                        dividends.ex_date.tolist(), strict=True))
-    out: dict[str, list[float]] = {k: [] for k in ("deal_value", "dividends", "spread", "spread_pct", "days_to_close",
-                                                    "annualized", "annualized_simple", "implied_probability")}
+    div_rows = list(
+        zip(
+            dividends.deal.tolist(),
+            dividends.leg.tolist(),
+            dividends.amount.tolist(),
+            dividends.ex_date.tolist(),
+            strict=True,
+        )
+    )
+    out: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "deal_value",
+            "dividends",
+            "spread",
+            "spread_pct",
+            "days_to_close",
+            "annualized",
+            "annualized_simple",
+            "implied_probability",
+        )
+    }
     leg_hedge: list[float] = []
     first = 0
     d_pos = 0
-    for d, (n, target, downside, as_of, close) in enumerate(zip(
-        deals.n_legs.tolist(), deals.target_price.tolist(), deals.downside.tolist(),
-        deals.as_of.tolist(), deals.close.tolist(), strict=True,
-    )):
+    for d, (n, target, downside, as_of, close) in enumerate(
+        zip(
+            deals.n_legs.tolist(),
+            deals.target_price.tolist(),
+            deals.downside.tolist(),
+            deals.as_of.tolist(),
+            deals.close.tolist(),
+            strict=True,
+        )
+    ):
         total = 0.0
         for j in range(first, first + n):
             kind, weight, *rest = rows[j]
@@ -109,8 +145,9 @@ def value_loop(legs: LegTable, deals: DealTable, dividends: DividendTable) -> di
     return out
 
 
-def scenario_loop(legs: LegTable, deals: DealTable, dividends: DividendTable,
-                  field: str, points: Sequence[float], leg: int = 0) -> list[float]:
+def scenario_loop(
+    legs: LegTable, deals: DealTable, dividends: DividendTable, field: str, points: Sequence[float], leg: int = 0
+) -> list[float]:
     """The spread of deal 0 at each value of one leg field (``price`` of ``leg`` by default), one point at a time."""
     column = getattr(legs, field)
     spreads = []
@@ -121,8 +158,9 @@ def scenario_loop(legs: LegTable, deals: DealTable, dividends: DividendTable,
     return spreads
 
 
-def fetch_sequential(symbols: Sequence[str], url: str, params: dict[str, Any] | None = None,
-                     timeout: float = 20.0) -> dict[str, float]:
+def fetch_sequential(
+    symbols: Sequence[str], url: str, params: dict[str, Any] | None = None, timeout: float = 20.0
+) -> dict[str, float]:
     """Last close of each symbol from Yahoo's chart endpoint, one request after another.
 
     ``url`` has a ``{symbol}`` placeholder. What a user writes before reaching for a pool: no
