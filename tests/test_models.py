@@ -1,0 +1,316 @@
+"""The deal model and the TOML loader: valid files of every leg kind, and one test per bad input."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import DEALS, REPO, deal_toml
+
+from arb.errors import DealFileError, DuplicateDealError
+from arb.loader import deal_files, load_deal, load_deals
+from arb.models import Deal
+
+VALID = DEALS / "valid"
+INVALID = DEALS / "invalid"
+
+
+# ------------------------------------------------------------------------------------------------
+# Valid files
+# ------------------------------------------------------------------------------------------------
+
+
+def test_every_valid_file_loads() -> None:
+    result = load_deals([VALID])
+    assert result.errors == []
+    assert sorted(d.id for d in result.deals) == [
+        "cash-deal", "cash-plus-cvr", "collar-ratio", "collar-value", "dividends", "election", "estimate-only",
+        "fixed-value", "fx-leg", "minor-units", "proxy-h-share", "ratio-ticker", "undisclosed",
+    ]
+
+
+def test_tickers_are_normalised_and_defaults_filled() -> None:
+    proxy = load_deal(VALID / "proxy.toml")
+    assert proxy.target.ticker == "2688.HK"  # written 02688.HK
+    assert proxy.securities["parent-h"].proxy == "600803.SS"  # written 600803.SH
+    assert proxy.status == "announced"  # the default
+    assert [leg.weight for leg in proxy.consideration] == [1.0, 1.0]
+    ratio = load_deal(VALID / "ratio-ticker.toml")
+    assert ratio.consideration[0].ticker == "BIGCO"  # written BIGCO.US
+    assert load_deal(VALID / "cash.toml").target.ticker == "ACME"
+    assert load_deal(VALID / "estimate.toml").securities["newco"].discount == 0.0
+
+
+def test_leg_fields_as_written() -> None:
+    collar = load_deal(VALID / "collar-value.toml").consideration[0]
+    assert (collar.kind, collar.value, collar.ratio, collar.collar) == ("stock", 20.0, None, (40.0, 50.0))
+    cvr = load_deal(VALID / "cvr.toml").consideration[1]
+    assert (cvr.kind, cvr.amount, cvr.currency, cvr.probability) == ("cvr", 4.0, "USD", 0.25)
+    election = load_deal(VALID / "election.toml")
+    assert [leg.weight for leg in election.consideration] == [0.5, 0.5]
+    divs = load_deal(VALID / "dividends.toml").dividend
+    assert [(d.ticker, d.amount, d.ex_date.isoformat()) for d in divs] == [
+        ("DIVT", 0.40, "2025-09-15"), ("DIVT", 0.40, "2026-03-15"), ("BIGCO", 0.30, "2025-08-01"),
+    ]
+
+
+def test_undisclosed_terms_are_valid() -> None:
+    deal = load_deal(VALID / "undisclosed.toml")
+    assert deal.consideration == ()
+    assert not deal.has_terms
+
+
+def test_seeds_load() -> None:
+    result = load_deals([REPO / "seeds"])
+    assert result.errors == []
+    enn = next(d for d in result.deals if d.id == "enn-energy")
+    assert enn.consideration[0].ratio == 2.9427
+    assert enn.consideration[1].amount == 24.50
+    assert enn.securities["enn-ng-h"].estimate == 18.86
+
+
+def test_lower_case_currency_is_upper_cased() -> None:
+    deal = Deal.model_validate(_toml('[[consideration]]\nkind = "cash"\namount = 1.0\ncurrency = "usd"\n'))
+    assert deal.consideration[0].currency == "USD"
+
+
+def test_terms_hash_follows_terms_not_names() -> None:
+    body = '[[consideration]]\nkind = "cash"\namount = {amount}\ncurrency = "USD"\n'
+    a = Deal.model_validate(_toml(body.format(amount="10.0")))
+    renamed = a.model_copy(update={"name": "Another name"})
+    bumped = Deal.model_validate(_toml(body.format(amount="10.5")))
+    assert a.terms_hash() == renamed.terms_hash()
+    assert a.terms_hash() != bumped.terms_hash()
+
+
+def test_deal_files_skips_hidden_and_underscored(tmp_path: Path) -> None:
+    for name in ("b.toml", "a.toml", ".hidden.toml", "_draft.toml", "notes.txt"):
+        (tmp_path / name).write_text("")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "c.toml").write_text("")
+    assert [p.relative_to(tmp_path).as_posix() for p in deal_files([tmp_path])] == ["a.toml", "b.toml", "sub/c.toml"]
+
+
+# ------------------------------------------------------------------------------------------------
+# Bad input: one message naming the file, the key path and the problem
+# ------------------------------------------------------------------------------------------------
+
+BAD_FILES = [
+    # file, key path, fragments the message must hold
+    ("syntax.toml", "", ["TOML syntax error", "line 2"]),
+    ("misspelt-key.toml", "consideration[0].ration", ["unknown key", "did you mean 'ratio'?"]),
+    ("wrong-type.toml", "consideration[0].ratio", ["valid number", "'two'"]),
+    ("ratio-zero.toml", "consideration[0].ratio", ["greater than 0", "got 0"]),
+    ("ratio-negative.toml", "consideration[0].ratio", ["greater than 0", "got -0.5"]),
+    ("weight-above-one.toml", "consideration[0].weight", ["less than or equal to 1", "got 1.5"]),
+    ("weight-zero.toml", "consideration[0].weight", ["greater than 0", "got 0"]),
+    ("negative-amount.toml", "consideration[0].amount", ["greater than or equal to 0", "got -10.0"]),
+    ("unknown-currency.toml", "consideration[0].currency", ["unknown currency code 'USX'", "did you mean 'USD'?"]),
+    ("close-before-announced.toml", "expected_close", ["2025-03-01", "before announced 2025-04-01"]),
+    ("undefined-security.toml", "consideration[0].security", ["'newco-h'", "not defined", "newco-a"]),
+    ("collar-inverted.toml", "consideration[0].collar", ["low 50.0 must be below high 40.0"]),
+    ("ratio-and-value.toml", "consideration[0]", ["'ratio'", "'value'", "not both"]),
+]
+
+
+@pytest.mark.parametrize(("name", "key", "fragments"), BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_bad_file_gives_one_clear_message(name: str, key: str, fragments: list[str]) -> None:
+    path = INVALID / name
+    with pytest.raises(DealFileError) as info:
+        load_deal(path)
+    err = info.value
+    assert err.path == path
+    assert err.key == key
+    for fragment in fragments:
+        assert fragment in err.problem
+    text = str(err)
+    assert text.startswith(f"{path}: ")
+    if key:
+        assert text.startswith(f"{path}: {key}: ")
+    assert "\n" not in text  # one line
+    assert "Traceback" not in text and "pydantic" not in text.lower()
+
+
+def test_every_invalid_file_has_a_case() -> None:
+    covered = {b[0] for b in BAD_FILES}
+    assert {p.name for p in INVALID.glob("*.toml")} == covered
+
+
+def test_duplicate_id_is_one_error_and_the_first_file_loads() -> None:
+    result = load_deals([INVALID / "duplicate"])
+    assert [d.id for d in result.deals] == ["same-id"]
+    assert result.paths["same-id"] == INVALID / "duplicate" / "a.toml"
+    [err] = result.errors
+    assert isinstance(err, DuplicateDealError)
+    assert err.path == INVALID / "duplicate" / "b.toml"
+    assert err.key == "id"
+    assert "'same-id' is already used by" in err.problem and "a.toml" in err.problem
+
+
+def test_bad_files_do_not_stop_the_good_ones() -> None:
+    result = load_deals([VALID, INVALID])
+    assert not result.ok
+    # every bad file once (the duplicate folder holds one good and one bad file)
+    assert sorted(e.path.name for e in result.errors) == sorted([b[0] for b in BAD_FILES] + ["b.toml"])
+    assert len(result.deals) == 13 + 1
+    assert {"cash-deal", "proxy-h-share", "same-id"} <= {d.id for d in result.deals}
+
+
+def test_missing_file_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    result = load_deals([tmp_path / "nope.toml"])
+    [err] = result.errors
+    assert "no such file" in err.problem
+
+
+def _toml(body: str, **head: str) -> dict:
+    import tomllib
+
+    return tomllib.loads(deal_toml(body, **head))
+
+
+def _load_text(tmp_path: Path, text: str) -> DealFileError:
+    path = tmp_path / "deal.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DealFileError) as info:
+        load_deal(path)
+    assert str(info.value).startswith(f"{path}: ")
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("body", "head_extra", "key", "fragment"),
+    [
+        # misspelt keys at each level, each with the key meant
+        ("", "expected_closing = 2026-01-01", "expected_closing", "did you mean 'expected_close'?"),
+        ('[[consideration]]\nkind = "cash"\namont = 1.0\ncurrency = "USD"\n', "", "consideration[0].amont",
+         "did you mean 'amount'?"),
+        ('[[consideration]]\nkind = "stock"\nratio = 1.0\nsecurity = "s"\n[securities.s]\ncurrency = "USD"\n'
+         "estimate = 5.0\ndiscont = 0.1\n", "", "securities.s.discont", "did you mean 'discount'?"),
+        ('[[dividend]]\nticker = "T.HK"\namount = 1.0\ncurrency = "HKD"\nexdate = 2025-09-01\n', "",
+         "dividend[0].exdate", "did you mean 'ex_date'?"),
+        # wrong types
+        ('[[consideration]]\nkind = "cash"\namount = "ten"\ncurrency = "USD"\n', "",
+         "consideration[0].amount", "'ten'"),
+        ('[[consideration]]\nkind = "stok"\nratio = 1.0\nticker = "A"\n', "", "consideration[0].kind", "'stok'"),
+        ('[[consideration]]\nkind = "stock"\nratio = 1.0\nticker = "A"\ncollar = 40\n', "",
+         "consideration[0].collar", "40"),
+        # other range checks
+        ('[[consideration]]\nkind = "cvr"\namount = 1.0\ncurrency = "USD"\nprobability = 1.5\n', "",
+         "consideration[0].probability", "less than or equal to 1"),
+        ('[[consideration]]\nkind = "stock"\nratio = 1.0\nsecurity = "s"\n[securities.s]\ncurrency = "USD"\n'
+         "estimate = 5.0\ndiscount = 1.0\n", "", "securities.s.discount", "less than 1"),
+        ('[[consideration]]\nkind = "stock"\nratio = 1.0\nsecurity = "s"\n[securities.s]\ncurrency = "USD"\n',
+         "", "securities.s", "'proxy'"),
+        ('[[consideration]]\nkind = "stock"\nratio = 1.0\n', "", "consideration[0]", "exactly one of 'ticker'"),
+        ('[[consideration]]\nkind = "cvr"\namount = 1.0\ncurrency = "USD"\n', "", "consideration[0]",
+         "needs 'probability'"),
+        ('[[consideration]]\nkind = "stock"\nratio = 1.0\nticker = "A"\ncollar = [0.0, 5.0]\n', "",
+         "consideration[0].collar", "above zero"),
+        ("", "downside = -1.0", "downside", "greater than or equal to 0"),
+    ],
+)
+def test_more_bad_input(tmp_path: Path, body: str, head_extra: str, key: str, fragment: str) -> None:
+    err = _load_text(tmp_path, deal_toml(body, extra=head_extra))
+    assert err.key == key
+    assert fragment in err.problem
+
+
+@pytest.mark.parametrize(
+    ("line", "replacement", "key", "fragment"),
+    [
+        ("announced = 2025-01-02", 'announced = "soon"', "announced", "'soon'"),
+        ('status = "pending"', 'status = "pendng"', "status", "'pendng'"),
+        ("expected_close = 2025-12-31", "expected_close = 20251231", "expected_close", "20251231"),
+    ],
+)
+def test_wrong_type_of_a_top_level_key(tmp_path: Path, line: str, replacement: str, key: str, fragment: str) -> None:
+    text = deal_toml("")
+    assert line in text
+    err = _load_text(tmp_path, text.replace(line, replacement))
+    assert err.key == key
+    assert fragment in err.problem
+
+
+def test_bad_id(tmp_path: Path) -> None:
+    err = _load_text(tmp_path, deal_toml("", id="ENN Energy"))
+    assert err.key == "id"
+    assert "lower-case words and hyphens" in err.problem
+
+
+def test_quoted_number_is_a_wrong_type(tmp_path: Path) -> None:
+    # TOML has numbers: a number in quotes is a mistake the file's author should hear about.
+    err = _load_text(tmp_path, deal_toml('[[consideration]]\nkind = "stock"\nratio = "0.5"\nticker = "A"\n'))
+    assert err.key == "consideration[0].ratio"
+    assert "valid number" in err.problem
+
+
+def test_boolean_amount_is_a_wrong_type(tmp_path: Path) -> None:
+    err = _load_text(tmp_path, deal_toml('[[consideration]]\nkind = "cash"\namount = true\ncurrency = "USD"\n'))
+    assert err.key == "consideration[0].amount"
+    assert "valid number" in err.problem
+
+
+@pytest.mark.parametrize("unit", ["GBp", "GBX", "ZAc", "ILA"])
+def test_minor_unit_in_a_deal_file_is_refused_with_a_hint(tmp_path: Path, unit: str) -> None:
+    # 150 pence written as currency "GBp" must not become 150 pounds.
+    err = _load_text(tmp_path, deal_toml(f'[[consideration]]\nkind = "cash"\namount = 150\ncurrency = "{unit}"\n'))
+    assert err.key == "consideration[0].currency"
+    assert "major unit" in err.problem
+
+
+def test_many_problems_still_one_message(tmp_path: Path) -> None:
+    body = '[[consideration]]\nkind = "cash"\namount = -1.0\ncurrency = "USD"\nweight = 2.0\n'
+    err = _load_text(tmp_path, deal_toml(body))
+    assert err.key == "consideration[0].amount"
+    assert "greater than or equal to 0" in err.problem
+    # the second problem is summarised or named, in the same one-line message
+    assert "1 more problem" in err.problem or "consideration[0].weight" in err.problem
+    assert "\n" not in str(err)
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('name = "Société"\n'.encode("latin-1"))
+    with pytest.raises(DealFileError, match="UTF-8"):
+        load_deal(path)
+
+
+def test_nothing_in_a_deal_file_is_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    text = deal_toml("", extra=f'notes = "__import__(\'pathlib\').Path(r\'{marker}\').touch()"')
+    path = tmp_path / "deal.toml"
+    path.write_text(text)
+    deal = load_deal(path)
+    assert deal.notes is not None and "__import__" in deal.notes
+    assert not marker.exists()
+
+
+# ------------------------------------------------------------------------------------------------
+# docs/deal-format.md: every ```toml block is a valid deal file
+# ------------------------------------------------------------------------------------------------
+
+DOC = REPO / "docs" / "deal-format.md"
+_BLOCK = re.compile(r"^```toml\n(.*?)^```", re.S | re.M)
+
+
+def _doc_blocks() -> list[str]:
+    return _BLOCK.findall(DOC.read_text(encoding="utf-8"))
+
+
+def test_doc_has_an_example_of_every_leg_kind() -> None:
+    blocks = _doc_blocks()
+    assert len(blocks) >= 10
+    text = "\n".join(blocks)
+    for needle in ('kind = "cash"', 'kind = "stock"', 'kind = "cvr"', "value = ", "collar = ", "weight = ",
+                   "[securities.", "proxy = ", "estimate = ", "[[dividend]]"):
+        assert needle in text, needle
+
+
+@pytest.mark.parametrize("index", range(len(_BLOCK.findall(DOC.read_text(encoding="utf-8"))) if DOC.exists() else 0))
+def test_doc_example_validates(tmp_path: Path, index: int) -> None:
+    block = _doc_blocks()[index]
+    path = tmp_path / f"example-{index}.toml"
+    path.write_text(block, encoding="utf-8")
+    deal = load_deal(path)  # raises DealFileError naming the key if the doc is wrong
+    assert deal.id
