@@ -133,7 +133,8 @@ def _quote_from(symbol: str, price: Any, currency: str | None, *, as_of: Any = N
             when = dt.datetime.combine(as_of, dt.time())
         else:
             when = parse_when(str(as_of))
-    return Quote(sym, float(price), unit, when, "memory", origin or label, synthetic="synthetic" in origin.lower())
+    origin = origin or ("" if label == "memory" else label)
+    return Quote(sym, float(price), unit, when, "memory", origin, synthetic="synthetic" in origin.lower())
 
 
 def _named_source(name: str) -> PriceSource:

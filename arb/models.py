@@ -273,6 +273,11 @@ class Deal(_Strict):
             raise PydanticCustomError("target", "needs a 'ticker' or at least a 'name'", {"key": "target"})
         return self
 
+    def _repr_html_(self) -> str:
+        from arb.display import deal_html
+
+        return deal_html(self)
+
     @property
     def has_terms(self) -> bool:
         """False when the consideration is undisclosed."""

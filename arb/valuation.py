@@ -81,6 +81,11 @@ class DealResult:
         """True when the spread could be computed, or when undisclosed terms leave nothing to value."""
         return self.figures["spread"] is not None or not self.deal.has_terms
 
+    def _repr_html_(self) -> str:
+        from arb.display import result_html
+
+        return result_html(self)
+
     def to_dict(self, *, detail: bool = False) -> dict[str, Any]:
         """The JSON shape of ``arb report --json`` (``detail`` adds the legs, as ``arb show --json``)."""
         f = self.figures
@@ -180,6 +185,11 @@ class Valuation:
             if r.deal.id == deal_id:
                 return r
         raise KeyError(deal_id)
+
+    def _repr_html_(self) -> str:
+        from arb.display import valuation_html
+
+        return valuation_html(self)
 
     def records(self) -> list[dict[str, Any]]:
         """One JSON-ready dict per deal (the ``arb report --json`` array)."""

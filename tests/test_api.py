@@ -282,3 +282,32 @@ def test_history_from_a_store(tmp_path: Path) -> None:
         history("nope", store=store)
     with pytest.raises(ArbError, match="no history store yet"):
         history("enn-energy", store=tmp_path / "none.sqlite3")
+
+
+# -- HTML in Jupyter ---------------------------------------------------------------------------
+
+
+def test_deal_and_results_show_as_html() -> None:
+    enn = load(SEEDS / "enn-energy.toml")[0]
+    deal_page = enn._repr_html_()
+    assert "2.9427 enn-ng-h shares" in deal_page and "HKD 24.50 cash" in deal_page
+    assert "Bamboo Works" in deal_page and "600803.SS" in deal_page  # the source and the proxy
+    prices = {"2688.HK": 65.0, "600803.SS": 15.0, "CNYHKD=X": 1.09}
+    v = valuation(enn, prices, as_of=AS_OF)
+    page = v.get("enn-energy")._repr_html_()
+    h_price = 15.0 * 1.09
+    assert f"15 x 1.0900 x (1 - 0) = {h_price:.4f}" in page  # the proxy arithmetic
+    assert f"= {2.9427 * h_price:,.2f}" in page
+    assert "hedge: short 2.9427 600803.SS per target share" in page
+    assert "+11.7%" in page  # spread % = (2.9427 x 16.35 + 24.50 - 65) / 65
+    report = v._repr_html_()
+    assert "enn-energy" in report and "as of 2025-06-20" in report
+
+
+def test_html_escapes_text() -> None:
+    from arb.display import deal_html
+
+    enn = load(SEEDS / "enn-energy.toml")[0]
+    odd = enn.model_copy(update={"name": "<script>alert(1)</script> & co"})
+    page = deal_html(odd)
+    assert "<script>" not in page and "&lt;script&gt;" in page and "&amp; co" in page
