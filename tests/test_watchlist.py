@@ -76,14 +76,14 @@ def test_no_watchlist_follows_the_seeds() -> None:
     ("text", "message"),
     [
         ("watches = []\n", "watches: unknown key; did you mean 'watch'?"),
-        ("[alerts.alpha]\nspread_pct_blow = 0.1\n", "alerts.alpha.spread_pct_blow: unknown rule; did you mean 'spread_pct_below'?"),
-        ("[alerts.alpha]\nspread_pct_below = \"ten\"\n", "alerts.alpha.spread_pct_below: 'ten' is not a level; write a percent"),
+        ("[alerts.alpha]\nspread_pct_blow = 0.1\n", "alerts.alpha.spread_pct_blow: unknown rule; did you mean 'spread_pct_below'?"),  # noqa: E501
+        ("[alerts.alpha]\nspread_pct_below = \"ten\"\n", "alerts.alpha.spread_pct_below: 'ten' is not a level; write a percent"),  # noqa: E501
         ("[alerts.alpha]\nspread_pct_below = \"10\"\n", "'10' is not a level; write a percent, e.g. \"5%\""),
-        ("[alerts.alpha]\nspread_widens_by = \"1.5%\"\n", "spread_widens_by: '1.5%' is not a level; write a number in the deal's currency"),
+        ("[alerts.alpha]\nspread_widens_by = \"1.5%\"\n", "spread_widens_by: '1.5%' is not a level; write a number in the deal's currency"),  # noqa: E501
         ("[alerts.alpha]\nspread_pct_widens_by = -0.01\n", "spread_pct_widens_by: -0.01 must be above zero"),
         ("[alerts.Alpha]\nspread_pct_below = 0.1\n", "alerts.Alpha: is not a deal id"),
         ("[[watch]]\nid = \"a\"\n", "watch[0].path: is required"),
-        ("[[watch]]\nid = \"a\"\npath = \"x\"\n[[watch]]\nid = \"a\"\npath = \"y\"\n", "watch[1].id: 'a' is used twice"),
+        ("[[watch]]\nid = \"a\"\npath = \"x\"\n[[watch]]\nid = \"a\"\npath = \"y\"\n", "watch[1].id: 'a' is used twice"),  # noqa: E501
         ("[[watch]]\nid = \"a\"\npath = \"x\"\nfolder = true\n", "watch[0].folder: unknown key"),
         ("[watch]\nid = 1\n", "watch: must be a list of [[watch]] tables"),
         ("[alerts\n", "TOML syntax error"),
@@ -124,7 +124,9 @@ def test_add_and_remove_keep_comments_and_alerts(tmp_path: Path) -> None:
 
 def test_add_checks_the_deal_first(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text('id = "bad"\nname = "x"\nstatus = "pending"\n[target]\nticker = "1111.HK"\n[[consideration]]\nkind = "cash"\n')
+    bad.write_text(
+        'id = "bad"\nname = "x"\nstatus = "pending"\n[target]\nticker = "1111.HK"\n[[consideration]]\nkind = "cash"\n'
+    )
     path = tmp_path / "wl" / "watchlist.toml"
     with pytest.raises(DealFileError):
         add_entry(path, bad)
@@ -163,7 +165,7 @@ def test_each_rule_fires_only_past_its_level(
 
 
 def test_alert_messages_read_in_the_trade_units(tmp_path: Path) -> None:
-    wl = load_watchlist(write(tmp_path, "[alerts.alpha]\nspread_widens_by = 0.4\nspread_pct_below = \"10%\"\n"))
+    wl = load_watchlist(write(tmp_path, '[alerts.alpha]\nspread_widens_by = 0.4\nspread_pct_below = "10%"\n'))
     got = evaluate_alerts("alpha", wl.rules_for("alpha"), {"currency": "HKD", "spread_pct": 0.0825}, {"spread": 0.5})
     assert [a.message for a in got] == [
         "alpha: spread widened by HKD 0.50 since the last refresh (more than HKD 0.40) [spread_widens_by]",
