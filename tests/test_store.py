@@ -170,7 +170,8 @@ def test_ten_years_of_daily_rows_read_fast_through_the_index(store: HistoryStore
                     (i, deal, day.isoformat(), 1.0, 0.01 * (i % 30)),
                 )
         plan = " ".join(
-            r[3] for r in conn.execute("EXPLAIN QUERY PLAN SELECT * FROM valuations WHERE deal_id = 'alpha' ORDER BY as_of")
+            r[3]
+            for r in conn.execute("EXPLAIN QUERY PLAN SELECT * FROM valuations WHERE deal_id = 'alpha' ORDER BY as_of")
         )
     assert "valuations_deal_as_of" in plan
     t0 = time.perf_counter()
