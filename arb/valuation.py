@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -265,6 +265,8 @@ def _apply_overrides(result: FetchResult, overrides: Mapping[str, Override], sec
         unit = unit or guess_currency(sym)
         if unit is None:
             raise ArbError(f"--price {sym}={price:g}: cannot tell its currency; write {sym}={price:g}:CCY")
+        if base is not None and base.kind != "override":
+            result.replaced[sym] = base
         was = f"; was {base.price:g} {base.currency} from {base.source}" if base else ""
         result.quotes[sym] = Quote(
             sym, price, unit, dt.datetime.now().replace(microsecond=0), "override", f"--price{was}"
@@ -272,10 +274,10 @@ def _apply_overrides(result: FetchResult, overrides: Mapping[str, Override], sec
         result.failures.pop(sym, None)
 
 
-def _default_as_of(source: PriceSource, quotes: Mapping[str, Quote], today: dt.date) -> dt.date:
+def _default_as_of(source: PriceSource, quotes: Iterable[Quote], today: dt.date) -> dt.date:
     if not source.dated:
         return today
-    dates = [q.as_of.date() for q in quotes.values() if q.as_of is not None and q.kind != "override"]
+    dates = [q.as_of.date() for q in quotes if q.as_of is not None and q.kind != "override"]
     return max(dates) if dates else today
 
 
@@ -294,7 +296,8 @@ def value_deals(
     """
     fetched = fetch_for(deals, source, overrides)
     today = today or dt.date.today()
-    as_of = as_of or _default_as_of(source, fetched.quotes, today)
+    # The source's own dates decide the default as-of, including those of quotes an override replaced.
+    as_of = as_of or _default_as_of(source, [*fetched.quotes.values(), *fetched.replaced.values()], today)
     book = compile_book(deals, fetched.quotes, as_of)
     res = value_book(book.legs, book.deals, book.dividends)
     results: list[DealResult] = []

@@ -70,6 +70,8 @@ class FetchResult:
 
     quotes: dict[str, Quote] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
+    #: Quotes a ``--price`` override replaced: their dates still say when the source's prices are from.
+    replaced: dict[str, Quote] = field(default_factory=dict)
 
     def merge(self, other: FetchResult) -> None:
         self.quotes.update(other.quotes)
