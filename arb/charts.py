@@ -135,8 +135,8 @@ def payoff(
         ax.axvspan(low, high, color="tab:orange", alpha=0.15, label="collar band", gid=GID_COLLAR)
     if current is not None:
         now = scenarios(deal, source, {sym: [current.price]}, as_of=base.as_of)["deal_value"].iloc[0]
-        ax.plot([current.price], [now], "o", color="tab:blue", ms=8, label=f"now: {sym} {current.price:,.2f}",
-                gid=GID_CURRENT)
+        label = f"at the prices given: {sym} {current.price:,.2f}"
+        ax.plot([current.price], [now], "o", color="tab:blue", ms=8, label=label, gid=GID_CURRENT)
     unit = current.currency if current is not None else ""
     ax.set_xlabel(f"{sym} price {unit}".strip())
     ax.set_ylabel(f"value per target share ({ccy})")
@@ -214,8 +214,6 @@ def sensitivity(
     (red: the deal is worth less than the target's price), with the zero contour drawn as the
     break-even line; ``mark`` places a point, e.g. today's inputs.
     """
-    from matplotlib.colors import TwoSlopeNorm
-
     for col in (x, y, value):
         if col not in frame.columns:
             raise ArbError(f"sensitivity: no column {col!r} in the frame (columns: {', '.join(frame.columns)})")
@@ -227,8 +225,8 @@ def sensitivity(
     fig, ax = _axes(ax, (7.0, 4.8))
     finite = z[np.isfinite(z)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
-    norm = TwoSlopeNorm(0.0, min(lo, -1e-9), max(hi, 1e-9))
-    mesh = ax.pcolormesh(xs, ys, z, cmap="RdYlGn", norm=norm, shading="nearest", gid="heatmap")
+    cmap, norm = _diverging_at_zero(lo, hi)
+    mesh = ax.pcolormesh(xs, ys, z, cmap=cmap, norm=norm, shading="nearest", gid="heatmap")
     bar = fig.colorbar(mesh, ax=ax)
     if value in FRACTIONS:
         _percent_axis(bar.ax.yaxis)
@@ -247,6 +245,19 @@ def sensitivity(
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8, loc="best")
     return fig
+
+
+def _diverging_at_zero(lo: float, hi: float) -> tuple[Any, Any]:
+    """Red below zero, yellow at zero, green above, whichever side the values fall on."""
+    from matplotlib import colormaps
+    from matplotlib.colors import ListedColormap, Normalize, TwoSlopeNorm
+
+    full = colormaps["RdYlGn"]
+    if lo < 0 < hi:
+        return full, TwoSlopeNorm(0.0, lo, hi)
+    if lo >= 0:  # all gains: the green half, anchored at zero
+        return ListedColormap(full(np.linspace(0.5, 1.0, 128))), Normalize(0.0, max(hi, 1e-9))
+    return ListedColormap(full(np.linspace(0.0, 0.5, 128))), Normalize(min(lo, -1e-9), 0.0)
 
 
 def expected_return(

@@ -147,6 +147,7 @@ def test_sensitivity_heatmap_colours_the_spread(enn) -> None:  # type: ignore[no
     want = (RATIO * np.outer(1 - disc, a) * 1.09 + CASH - 65) / 65
     np.testing.assert_allclose(z, want, atol=1e-12)
     assert mesh.norm.vcenter == 0.0  # type: ignore[attr-defined]
+    assert mesh.norm(0.0) == 0.5  # zero sits mid-scale: yellow
     assert len(_by_gid(fig, charts.GID_BREAKEVEN)) == 1
     star = _line(fig, charts.GID_CURRENT)
     assert (list(star.get_xdata()), list(star.get_ydata())) == ([15.0], [0.0])
@@ -155,6 +156,15 @@ def test_sensitivity_heatmap_colours_the_spread(enn) -> None:  # type: ignore[no
         charts.sensitivity(grid, "600803.SS", "CNYHKD=X")
     with pytest.raises(ArbError, match="missing some"):
         charts.sensitivity(grid.iloc[:-1], "600803.SS", "discount:enn-ng-h")
+
+
+def test_sensitivity_anchors_colours_at_zero_when_every_spread_is_a_gain(enn) -> None:  # type: ignore[no-untyped-def]
+    grid = scenarios(enn, "snapshot", {"enn-ng-h": [18.0, 20.0], "expected_close": ["2025-12-31", "2026-06-30"]})
+    assert (grid["annualized"] > 0).all()
+    fig = charts.sensitivity(grid, "expected_close", "enn-ng-h", value="annualized")
+    (mesh,) = [c for c in fig.axes[0].collections if isinstance(c, QuadMesh)]
+    assert mesh.norm.vmin == 0.0 and mesh.norm.vmax == pytest.approx(grid["annualized"].max())
+    assert _by_gid(fig, charts.GID_BREAKEVEN) == []  # no zero to draw
 
 
 def test_expected_return_marks_the_market_implied_probability() -> None:
