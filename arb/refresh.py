@@ -84,8 +84,9 @@ def default_source(
     sources: list[PriceSource] = []
     if not offline:
         sources.append(yahoo_factory(timeout=timeout, progress=progress))
-    if store is not None:
+    if store is not None and (store.exists() or not offline):
         sources.append(StoreSource(store))
+    # Offline with no store yet, the snapshot is the source asked for, not a fallback.
     sources.append(snapshot())
     return ChainSource(sources)
 

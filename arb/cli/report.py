@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from arb.cli.common import err, error, load, out, parse_date, price_source
+from arb.cli.common import OfflineOpt, TimeoutOpt, error, load, out, parse_date, price_source
 from arb.errors import ArbError
 from arb.valuation import Valuation, parse_override, value_deals
 
@@ -55,7 +55,12 @@ CSV_COLUMNS = (
 
 
 def _value(
-    paths: list[Path] | None, prices: Path | None, price: list[str] | None, as_of: str | None
+    paths: list[Path] | None,
+    prices: Path | None,
+    price: list[str] | None,
+    as_of: str | None,
+    offline: bool = False,
+    timeout: float = 20.0,
 ) -> tuple[Valuation, bool]:
     """Load, price and value; returns the valuation and whether any input was bad."""
     day = parse_date(as_of, "--as-of")
@@ -64,7 +69,7 @@ def _value(
     except ArbError as exc:
         raise typer.BadParameter(str(exc), param_hint="--price") from None
     loaded = load(paths)
-    source, bad_prices = price_source(prices)
+    source, bad_prices = price_source(prices, offline=offline, timeout=timeout)
     try:
         valuation = value_deals(loaded.deals, source, as_of=day, overrides=overrides)
     except ArbError as exc:
@@ -97,13 +102,15 @@ def report(
     prices: PricesOpt = None,
     price: PriceOpt = None,
     as_of: AsOfOpt = None,
+    offline: OfflineOpt = False,
+    timeout: TimeoutOpt = 20.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON array (fractions, not percents).")] = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV (fractions, not percents).")] = False,
 ) -> None:
     """One row per deal: target price, deal value, spread, annualised return, implied probability, flags."""
     if json_out and csv_out:
         raise typer.BadParameter("choose one of --json and --csv", param_hint="--json/--csv")
-    v, bad = _value(paths, prices, price, as_of)
+    v, bad = _value(paths, prices, price, as_of, offline, timeout)
     records = [r.to_dict() for r in v.sorted()]
     if json_out:
         sys.stdout.write(json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
@@ -126,6 +133,8 @@ def show(
     prices: PricesOpt = None,
     price: PriceOpt = None,
     as_of: AsOfOpt = None,
+    offline: OfflineOpt = False,
+    timeout: TimeoutOpt = 20.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print the deal as JSON, legs included.")] = False,
 ) -> None:
     """One deal leg by leg: each price and its source, the FX conversion, the arithmetic, the hedge."""
@@ -134,7 +143,7 @@ def show(
         paths, wanted = [as_file], None
     else:
         wanted = deal
-    v, bad = _value(paths, prices, price, as_of)
+    v, bad = _value(paths, prices, price, as_of, offline, timeout)
     if wanted is None:
         if not v.results:
             raise typer.Exit(1)
@@ -164,7 +173,7 @@ def validate(
     """Check deal files (syntax, keys, types, references) without pricing them."""
     loaded = load(paths)
     for d in loaded.deals:
-        err.print(
+        out.print(
             f"ok  {loaded.paths[d.id]}  ({d.id}: {len(d.consideration)} leg{'s' if len(d.consideration) != 1 else ''})",
             highlight=False,
         )
