@@ -37,6 +37,8 @@ def _hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.delenv("FORCE_COLOR", raising=False)
+    for var in ("ARB_HOME", "ARB_CACHE_DIR", "ARB_OFFLINE"):
+        monkeypatch.delenv(var, raising=False)
 
 
 @pytest.fixture
