@@ -150,6 +150,59 @@ def leg_values(legs: LegTable) -> tuple[FloatArray, FloatArray]:
       0 inside the band (the value is fixed), ``shares`` outside it.
     """
     kind = legs.kind
+    if kind.ndim != 1:
+        return _leg_values_by_mask(legs)
+    fields_used = (legs.ratio, legs.value, legs.amount, legs.probability, legs.low, legs.high, legs.price, legs.fx)
+    shape = np.broadcast_shapes(kind.shape, *(a.shape for a in fields_used))
+    value = np.full(shape, np.nan)
+    delta = np.zeros(shape)
+    n_legs = kind.shape[0]
+    # Each formula runs on its own kind's columns only: with a scenario axis, a (S, L) grid of
+    # which most columns are cash would otherwise compute every formula on every cell.
+    for k in (CASH, CVR, STOCK_RATIO, STOCK_VALUE):
+        cols = np.flatnonzero(kind == k)
+        if cols.size == 0:
+            continue
+        every = cols.size == n_legs
+
+        def take(a: FloatArray, cols: IntArray = cols, every: bool = every) -> FloatArray:
+            return a if every else a[..., cols]
+
+        fx = take(legs.fx)
+        d: FloatArray | None = None
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if k == CASH:
+                v = take(legs.amount) * fx
+            elif k == CVR:
+                v = take(legs.amount) * take(legs.probability) * fx
+            else:
+                s, low, high = take(legs.price), take(legs.low), take(legs.high)
+                clamped = np.clip(s, low, high)
+                inside = (s >= low) & (s <= high)
+                if k == STOCK_RATIO:
+                    ratio = take(legs.ratio)
+                    v = ratio * clamped * fx
+                    d = np.where(inside, ratio, 0.0)
+                else:
+                    shares = take(legs.value) / (clamped * fx)
+                    v = shares * s * fx
+                    d = np.where(inside, 0.0, shares)
+                # A missing price leaves the delta unknown too, not zero.
+                d = np.where(np.isnan(s), np.nan, d)
+        if every:
+            value[...] = v
+            if d is not None:
+                delta[...] = d
+        else:
+            value[..., cols] = v
+            if d is not None:
+                delta[..., cols] = d
+    return value, delta
+
+
+def _leg_values_by_mask(legs: LegTable) -> tuple[FloatArray, FloatArray]:
+    """:func:`leg_values` for a ``kind`` that itself has a scenario axis: every formula on every cell."""
+    kind = legs.kind
     s = legs.price
     clamped = np.clip(s, legs.low, legs.high)
     inside = (s >= legs.low) & (s <= legs.high)
@@ -169,7 +222,6 @@ def leg_values(legs: LegTable) -> tuple[FloatArray, FloatArray]:
         [np.where(inside, legs.ratio, 0.0), np.where(inside, 0.0, value_shares)],
         default=0.0,
     )
-    # A missing price leaves the delta unknown too, not zero.
     delta = np.where((kind == STOCK_RATIO) | (kind == STOCK_VALUE), np.where(np.isnan(s), np.nan, delta), delta)
     return value, delta
 
@@ -234,7 +286,7 @@ def value_book(legs: LegTable, deals: DealTable, dividends: DividendTable | None
         in_window = (dividends.ex_date > as_of[..., d]) & (dividends.ex_date <= close[..., d])
         # A zero column after the last leg gives target dividends (leg -1) a valid index, even in a
         # book with no legs at all (every deal's terms undisclosed).
-        padded = np.concatenate([hedge, np.zeros(hedge.shape[:-1] + (1,))], axis=-1)
+        padded = np.concatenate([hedge, np.zeros((*hedge.shape[:-1], 1))], axis=-1)
         owed_shares = np.where(dividends.leg >= 0, padded[..., dividends.leg], -1.0)
         # Received on the target: +amount; owed on a short: -amount * shares short.
         contrib = np.where(in_window, -dividends.amount * owed_shares, 0.0)
