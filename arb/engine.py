@@ -227,10 +227,11 @@ def _leg_values_by_mask(legs: LegTable) -> tuple[FloatArray, FloatArray]:
 
 
 def _group_sum(x: FloatArray, n_per_group: IntArray) -> FloatArray:
-    """Sum the last axis of ``x`` over contiguous groups of the given sizes, left to right.
+    """Sum the last axis of ``x`` over contiguous groups of the given sizes.
 
     Groups of size zero sum to 0. Uses ``np.add.reduceat`` so each sum adds its own elements
-    in order, exactly as a per-group loop would (no cumulative-sum cancellation).
+    only (no cumulative-sum cancellation). Groups of more than two elements are not summed
+    strictly left to right (numpy pairs them), so a per-group loop may differ in the last bit.
     """
     n_groups = n_per_group.shape[0]
     out = np.zeros((*x.shape[:-1], n_groups), dtype=np.float64)
@@ -238,6 +239,16 @@ def _group_sum(x: FloatArray, n_per_group: IntArray) -> FloatArray:
         return out
     starts = np.concatenate(([0], np.cumsum(n_per_group)[:-1]))
     nonempty = n_per_group > 0
+    if x.ndim > 1 and n_per_group.max() <= 2:
+        # A scenario grid (S rows of a few legs): reduceat along the short last axis is slow, and
+        # adding the first and second legs column-wise is the same arithmetic (a0 + a1), bit for bit.
+        out[..., nonempty] = x[..., starts[nonempty]]
+        second = n_per_group > 1
+        if second.all():
+            out += x[..., starts + 1]
+        elif second.any():
+            out[..., second] += x[..., starts[second] + 1]
+        return out
     out[..., nonempty] = np.add.reduceat(x, starts[nonempty], axis=-1)
     return out
 
