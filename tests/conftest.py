@@ -39,6 +39,8 @@ def _hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     for var in ("ARB_HOME", "ARB_CACHE_DIR", "ARB_OFFLINE"):
         monkeypatch.delenv(var, raising=False)
+    # libcurl's sockets escape pytest-socket: make any live Yahoo path use requests, which it blocks.
+    monkeypatch.setenv("ARB_HTTP_CLIENT", "requests")
 
 
 @pytest.fixture

@@ -290,13 +290,18 @@ class YahooSource:
 
 
 def _default_session_maker() -> Callable[[], Any]:
-    """A factory of HTTP sessions, one per worker (curl_cffi sessions are not thread-safe)."""
-    try:
-        from curl_cffi import requests as curl_requests
+    """A factory of HTTP sessions, one per worker (curl_cffi sessions are not thread-safe).
 
-        return lambda: curl_requests.Session(impersonate="chrome")
-    except Exception:
-        pass
+    ``ARB_HTTP_CLIENT=requests`` forces plain ``requests``: the test suite sets it so that its
+    socket blocking (which cannot see libcurl's sockets) covers every live path.
+    """
+    if os.environ.get("ARB_HTTP_CLIENT", "").lower() != "requests":
+        try:
+            from curl_cffi import requests as curl_requests
+
+            return lambda: curl_requests.Session(impersonate="chrome")
+        except Exception:
+            pass
     try:
         import requests
     except Exception as exc:
