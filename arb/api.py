@@ -73,9 +73,13 @@ def load(paths: str | Path | Iterable[str | Path] | None = None, *, skip_bad: bo
         if not skip_bad:
             first = loaded.errors[0]
             more = loaded.errors[1:]
-            extra = f" (and {len(more)} more bad deal file{'s' if len(more) > 1 else ''}: " + ", ".join(
-                str(e.path) for e in more
-            ) + ")" if more else ""
+            extra = (
+                f" (and {len(more)} more bad deal file{'s' if len(more) > 1 else ''}: "
+                + ", ".join(str(e.path) for e in more)
+                + ")"
+                if more
+                else ""
+            )
             raise DealFileError(first.path, first.key, first.problem + extra)
         for e in loaded.errors:
             warnings.warn(f"skipped {e}", stacklevel=2)
@@ -110,8 +114,9 @@ def _as_date(when: dt.date | str | None) -> dt.date | None:
         raise ArbError(f"as_of {when!r} is not a date; write YYYY-MM-DD") from None
 
 
-def _quote_from(symbol: str, price: Any, currency: str | None, *, as_of: Any = None, origin: str = "",
-                label: str = "memory") -> Quote:
+def _quote_from(
+    symbol: str, price: Any, currency: str | None, *, as_of: Any = None, origin: str = "", label: str = "memory"
+) -> Quote:
     """One quote from loose Python values, checked like a price-file row."""
     sym = normalize_price_symbol(str(symbol))
     why = bad_price_reason(float(price) if isinstance(price, (int, float, np.number)) else price)
@@ -119,8 +124,9 @@ def _quote_from(symbol: str, price: Any, currency: str | None, *, as_of: Any = N
         raise PriceSourceError(f"{label}: {sym}: {why}")
     unit = currency or guess_currency(sym)
     if unit is None:
-        raise PriceSourceError(f"{label}: no currency for {sym!r}; give it as {{{sym!r}: ({float(price):g}, 'HKD')}} "
-                               "or in currencies=")
+        raise PriceSourceError(
+            f"{label}: no currency for {sym!r}; give it as {{{sym!r}: ({float(price):g}, 'HKD')}} or in currencies="
+        )
     if unit.upper() in ISO_CURRENCIES:
         unit = unit.upper()
     elif unit not in MINOR_UNITS:
@@ -288,9 +294,11 @@ def _figures(obj: Any) -> tuple[Any, Any, Any, Any]:
         rec: Mapping[str, Any] = {k: (math.nan if v is None else v) for k, v in f.items()}
         return rec["deal_value"] + rec["dividends"], rec["target_price"], rec["downside"], None
     if isinstance(obj, Mapping):
+
         def num(k: str) -> float:
             v = obj.get(k)
             return math.nan if v is None else float(v)
+
         return num("deal_value") + num("dividends"), num("target_price"), num("downside"), None
     if hasattr(obj, "columns") or hasattr(obj, "index"):  # a DataFrame or a Series (a row)
         get = obj.__getitem__

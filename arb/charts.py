@@ -129,8 +129,9 @@ def payoff(
         ax.axhline(target, color="black", lw=1, ls="--", label=f"target price {target:,.2f}", gid=GID_TARGET)
     down = result.figures["downside"]
     if down is not None:
-        ax.axhline(down, color="tab:red", lw=1, ls=":", label=f"downside {down:,.2f} (if the deal breaks)",
-                   gid=GID_DOWNSIDE)
+        ax.axhline(
+            down, color="tab:red", lw=1, ls=":", label=f"downside {down:,.2f} (if the deal breaks)", gid=GID_DOWNSIDE
+        )
     for low, high in _collar_bands(result, sym):
         ax.axvspan(low, high, color="tab:orange", alpha=0.15, label="collar band", gid=GID_COLLAR)
     if current is not None:

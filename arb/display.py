@@ -104,20 +104,31 @@ def deal_html(deal: Deal) -> str:
         f"{'; downside ' + escape(_money(deal.downside, deal.currency)) if deal.downside is not None else ''}",
     ]
     if deal.consideration:
-        parts.append(_table(["leg", "kind", "terms"], [
-            (i, leg.kind, _leg_terms(leg, deal)) for i, leg in enumerate(deal.consideration)
-        ]))
+        parts.append(
+            _table(
+                ["leg", "kind", "terms"],
+                [(i, leg.kind, _leg_terms(leg, deal)) for i, leg in enumerate(deal.consideration)],
+            )
+        )
     else:
         parts.append("<p><i>Terms not disclosed.</i></p>")
     if deal.securities:
-        parts.append(_table(["security", "currency", "proxy", "discount", "estimate"], [
-            (name, s.currency, s.proxy, _pct(s.discount, signed=False), s.estimate)
-            for name, s in deal.securities.items()
-        ]))
+        parts.append(
+            _table(
+                ["security", "currency", "proxy", "discount", "estimate"],
+                [
+                    (name, s.currency, s.proxy, _pct(s.discount, signed=False), s.estimate)
+                    for name, s in deal.securities.items()
+                ],
+            )
+        )
     if deal.dividend:
-        parts.append(_table(["dividend on", "amount", "ex-date"], [
-            (d.ticker, _money(d.amount, d.currency), d.ex_date.isoformat()) for d in deal.dividend
-        ]))
+        parts.append(
+            _table(
+                ["dividend on", "amount", "ex-date"],
+                [(d.ticker, _money(d.amount, d.currency), d.ex_date.isoformat()) for d in deal.dividend],
+            )
+        )
     parts.append("<div><b>Sources</b>" + _sources(deal) + "</div>")
     return "<div>" + "".join(parts) + "</div>"
 
@@ -173,26 +184,40 @@ def result_html(result: DealResult) -> str:
         f"<table {_TABLE}>{summary}</table>",
     ]
     if result.info.legs:
-        parts.append(_table(["leg", "terms", "priced by", "price used", "arithmetic", "hedge (shares)"], [
-            (
-                li.index,
-                _leg_terms(li.leg, result.deal),
-                li.priced_by,
-                _quote_text(li.quote) or (f"estimate {li.security_price:g}" if li.priced_by == "estimate" else ""),
-                _arithmetic(li, lf, ccy),
-                "" if lf.get("hedge_shares") is None else f"{lf['hedge_shares']:.4f} {li.hedge_symbol}",
+        parts.append(
+            _table(
+                ["leg", "terms", "priced by", "price used", "arithmetic", "hedge (shares)"],
+                [
+                    (
+                        li.index,
+                        _leg_terms(li.leg, result.deal),
+                        li.priced_by,
+                        _quote_text(li.quote)
+                        or (f"estimate {li.security_price:g}" if li.priced_by == "estimate" else ""),
+                        _arithmetic(li, lf, ccy),
+                        "" if lf.get("hedge_shares") is None else f"{lf['hedge_shares']:.4f} {li.hedge_symbol}",
+                    )
+                    for li, lf in zip(result.info.legs, result.leg_figures, strict=True)
+                ],
             )
-            for li, lf in zip(result.info.legs, result.leg_figures, strict=True)
-        ]))
+        )
     prices = result.info.prices
     if prices:
-        parts.append(_table(["symbol", "price", "currency", "as of", "source"], [
-            (s, f"{q.price:,.4f}", q.currency, q.as_of.date().isoformat() if q.as_of else "", q.source)
-            for s, q in prices.items()
-        ]))
+        parts.append(
+            _table(
+                ["symbol", "price", "currency", "as of", "source"],
+                [
+                    (s, f"{q.price:,.4f}", q.currency, q.as_of.date().isoformat() if q.as_of else "", q.source)
+                    for s, q in prices.items()
+                ],
+            )
+        )
     if result.hedge:
-        parts.append("hedge: short " + escape(", ".join(f"{n:.4f} {s}" for s, n in result.hedge.items()))
-                     + " per target share<br>")
+        parts.append(
+            "hedge: short "
+            + escape(", ".join(f"{n:.4f} {s}" for s, n in result.hedge.items()))
+            + " per target share<br>"
+        )
     if result.flags:
         notes = "".join(f"<li>{escape(n)}</li>" for n in result.info.notes)
         parts.append(f"flags: <b>{escape(', '.join(result.flags))}</b><ul style='margin:2px 0'>{notes}</ul>")
@@ -209,12 +234,14 @@ def valuation_html(valuation: Valuation) -> str:
             + _cells([r.id, _money(f["target_price"], ccy), _money(f["deal_value"], ccy)])
             + f"<td {_CELL.format(align='right')}>{_coloured(_money(f['spread'], None, True), f['spread'])}</td>"
             + f"<td {_CELL.format(align='right')}>{_coloured(_pct(f['spread_pct']), f['spread_pct'])}</td>"
-            + _cells([
-                "n/a" if f["days_to_close"] is None else int(f["days_to_close"]),
-                _pct(f["annualized"]),
-                _pct(f["implied_probability"], signed=False),
-                ", ".join(r.flags),
-            ])
+            + _cells(
+                [
+                    "n/a" if f["days_to_close"] is None else int(f["days_to_close"]),
+                    _pct(f["annualized"]),
+                    _pct(f["implied_probability"], signed=False),
+                    ", ".join(r.flags),
+                ]
+            )
             + "</tr>"
         )
     header = ["deal", "target price", "deal value", "spread", "spread %", "days", "annualised", "implied p", "flags"]

@@ -54,8 +54,16 @@ DATE_KEYS = ("expected_close", "as_of")
 NUMBER_KEYS = ("probability", "downside")
 #: Per-scenario figures in the result, as in ``arb report --json``.
 FIGURES = (
-    "target_price", "deal_value", "dividends", "spread", "spread_pct", "days_to_close",
-    "annualized", "annualized_simple", "downside", "implied_probability",
+    "target_price",
+    "deal_value",
+    "dividends",
+    "spread",
+    "spread_pct",
+    "days_to_close",
+    "annualized",
+    "annualized_simple",
+    "downside",
+    "implied_probability",
 )
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
@@ -114,8 +122,10 @@ def _layout(axes: list[_Axis], product: bool) -> dict[str, FloatArray]:
     """Each axis's value per scenario, shape (S,): the Cartesian product (first axis slowest) or zipped."""
     if not product:
         if len({a.values.size for a in axes}) > 1:
-            raise ArbError("product=False needs grid arrays of one length; got "
-                           + ", ".join(f"{a.label}: {a.values.size}" for a in axes))
+            raise ArbError(
+                "product=False needs grid arrays of one length; got "
+                + ", ".join(f"{a.label}: {a.values.size}" for a in axes)
+            )
         return {a.key: a.values for a in axes}
     sizes = [a.values.size for a in axes]
     total = math.prod(sizes)
@@ -261,8 +271,9 @@ def scenarios(
             raise ArbError(f"grid 'probability': {deal.id} has no downside; set downside in the deal or grid it")
         received = columns["deal_value"] + columns["dividends"]
         with np.errstate(invalid="ignore", divide="ignore"):
-            columns["expected_return"] = (probability * received + (1.0 - probability) * columns["downside"]
-                                          - columns["target_price"]) / columns["target_price"]
+            columns["expected_return"] = (
+                probability * received + (1.0 - probability) * columns["downside"] - columns["target_price"]
+            ) / columns["target_price"]
     hedge: dict[str, FloatArray] = {}
     for j, li in enumerate(info.legs):
         if li.hedge_symbol and li.priced_by in ("listing", "proxy"):
@@ -291,8 +302,10 @@ def _stand_in(a: _Axis, base: Quote | None, deal: Deal) -> Quote:
     else:
         guess = guess_currency(a.key)
         if guess is None:
-            raise ArbError(f"grid {a.label!r}: the price source has no quote for it and its currency cannot be "
-                           "told from the symbol; add it to the prices with its currency")
+            raise ArbError(
+                f"grid {a.label!r}: the price source has no quote for it and its currency cannot be "
+                "told from the symbol; add it to the prices with its currency"
+            )
         unit = major_currency(guess)[0]
     return Quote(a.key, float(a.values[0]), unit, None, "scenario", "grid")
 
@@ -342,8 +355,10 @@ def _unused_message(a: _Axis, deal: Deal, info: Any, axes: Sequence[_Axis]) -> s
         sec = deal.securities.get(name)
         if sec is not None and sec.proxy:
             how = next((li.priced_by for li in info.legs if li.leg.security == name), "none")
-            return (f"grid {a.label!r} has no effect: {name} is priced by {how}, not from its proxy {sec.proxy}; "
-                    f"give {sec.proxy} a price (in the prices or the grid)")
+            return (
+                f"grid {a.label!r} has no effect: {name} is priced by {how}, not from its proxy {sec.proxy}; "
+                f"give {sec.proxy} a price (in the prices or the grid)"
+            )
     close = difflib.get_close_matches(a.key, usable, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     why = f"; note: {'; '.join(info.notes)}" if info.notes else ""

@@ -78,7 +78,9 @@ def test_load_skip_bad_warns_and_keeps_the_good(tmp_path: Path) -> None:
         deals = load(folder, skip_bad=True)
     assert [d.id for d in deals] == ["enn-energy"]
     assert sorted(Path(str(w.message).split(": ")[0].removeprefix("skipped ")).name for w in warned) == [
-        "a-bad.toml", "b-bad.toml"]
+        "a-bad.toml",
+        "b-bad.toml",
+    ]
 
 
 def test_load_an_empty_folder_is_an_error(tmp_path: Path) -> None:
@@ -114,8 +116,18 @@ def test_value_has_the_same_figures_as_report_json() -> None:
     frame = value(prices=prices)
     for deal_id, rec in records.items():
         row = frame.loc[deal_id]
-        for key in ("target_price", "deal_value", "dividends", "spread", "spread_pct", "days_to_close",
-                    "annualized", "annualized_simple", "downside", "implied_probability"):
+        for key in (
+            "target_price",
+            "deal_value",
+            "dividends",
+            "spread",
+            "spread_pct",
+            "days_to_close",
+            "annualized",
+            "annualized_simple",
+            "downside",
+            "implied_probability",
+        ):
             want = rec[key]
             if want is None:
                 assert math.isnan(row[key]), (deal_id, key)
@@ -173,13 +185,15 @@ def test_prices_from_a_dict_checks_prices_and_currencies() -> None:
 
 
 def test_prices_from_a_dataframe_dated_and_synthetic() -> None:
-    frame = pd.DataFrame({
-        "symbol": ["2688.HK", "600803.SH"],
-        "price": [64.0, 14.2],
-        "currency": ["HKD", "CNY"],
-        "as_of": ["2025-07-01", "2025-07-01"],
-        "source": ["synthetic: test", "synthetic: test"],
-    })
+    frame = pd.DataFrame(
+        {
+            "symbol": ["2688.HK", "600803.SH"],
+            "price": [64.0, 14.2],
+            "currency": ["HKD", "CNY"],
+            "as_of": ["2025-07-01", "2025-07-01"],
+            "source": ["synthetic: test", "synthetic: test"],
+        }
+    )
     source = prices_from(frame)
     assert source.dated
     quotes = _fetch(source, "2688.HK", "600803.SS")
@@ -270,8 +284,15 @@ def test_history_from_a_store(tmp_path: Path) -> None:
     store = HistoryStore(tmp_path / "h.sqlite3")
     deals = load(SEEDS / "enn-energy.toml")
     for day, price in (("2025-06-20", 65.0), ("2025-06-23", 66.0)):
-        frame = pd.DataFrame({"symbol": ["2688.HK"], "price": [price], "currency": ["HKD"], "as_of": [day],
-                              "source": ["synthetic: test"]})
+        frame = pd.DataFrame(
+            {
+                "symbol": ["2688.HK"],
+                "price": [price],
+                "currency": ["HKD"],
+                "as_of": [day],
+                "source": ["synthetic: test"],
+            }
+        )
         store.record_refresh(valuation(deals, frame), backfill=True)
     hist = history("enn-energy", store=tmp_path / "h.sqlite3")
     assert list(hist["as_of"]) == [pd.Timestamp("2025-06-20"), pd.Timestamp("2025-06-23")]

@@ -78,7 +78,8 @@ def test_payoff_needs_a_grid_when_the_symbol_has_no_price(enn) -> None:  # type:
         charts.payoff(enn, "snapshot")
     fig = charts.payoff(enn, {"2688.HK": 65.0, "CNYHKD=X": 1.09}, grid=[10.0, 20.0], as_of="2025-06-20")
     assert list(_line(fig, charts.GID_VALUE).get_ydata()) == pytest.approx(
-        [RATIO * 10 * 1.09 + CASH, RATIO * 20 * 1.09 + CASH], abs=1e-12)
+        [RATIO * 10 * 1.09 + CASH, RATIO * 20 * 1.09 + CASH], abs=1e-12
+    )
     assert _by_gid(fig, charts.GID_CURRENT) == []
 
 
@@ -119,12 +120,14 @@ def test_payoff_converts_a_proxy_collar_into_the_proxy_price() -> None:
 
 
 def test_spread_history_marks_term_changes() -> None:
-    frame = pd.DataFrame({
-        "deal_id": "d",
-        "as_of": pd.to_datetime(["2025-06-20", "2025-06-23", "2025-06-24", "2025-06-25"]),
-        "spread_pct": [0.20, 0.22, 0.05, 0.04],
-        "terms_changed": [False, False, True, False],
-    })
+    frame = pd.DataFrame(
+        {
+            "deal_id": "d",
+            "as_of": pd.to_datetime(["2025-06-20", "2025-06-23", "2025-06-24", "2025-06-25"]),
+            "spread_pct": [0.20, 0.22, 0.05, 0.04],
+            "terms_changed": [False, False, True, False],
+        }
+    )
     fig = charts.spread_history(frame)
     (line,) = [ln for ln in fig.axes[0].lines if ln.get_gid() == "spread"]
     assert list(line.get_ydata()) == [0.20, 0.22, 0.05, 0.04]

@@ -91,8 +91,11 @@ def test_target_price_grid(enn: Deal) -> None:
 def test_close_date_grid(enn: Deal) -> None:
     closes = [dt.date(2025, 9, 18), "2026-06-20", np.datetime64("2025-06-10")]
     frame = scenarios(enn, "snapshot", {"expected_close": closes})
-    assert list(frame["expected_close"]) == [pd.Timestamp("2025-09-18"), pd.Timestamp("2026-06-20"),
-                                             pd.Timestamp("2025-06-10")]
+    assert list(frame["expected_close"]) == [
+        pd.Timestamp("2025-09-18"),
+        pd.Timestamp("2026-06-20"),
+        pd.Timestamp("2025-06-10"),
+    ]
     assert list(frame["days_to_close"][:2]) == [90, 365]
     spread_pct = (RATIO * 18.86 + CASH - 65) / 65
     assert frame["annualized"].iloc[1] == pytest.approx(spread_pct, abs=1e-12)  # one year exactly
