@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from arb.api import PricesLike, load, prices_from
+from arb.api import PricesLike, _as_date, load, prices_from
 from arb.book import compile_book
 from arb.engine import value_book
 from arb.errors import ArbError
@@ -311,8 +311,9 @@ def _stand_in(a: _Axis, base: Quote | None, deal: Deal) -> Quote:
 
 
 def _as_of(as_of: dt.date | str | None, dated: bool, quotes: Mapping[str, Quote]) -> dt.date:
-    if as_of is not None:
-        return as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
+    day = _as_date(as_of)
+    if day is not None:
+        return day
     dates = [q.as_of.date() for q in quotes.values() if q.as_of is not None and q.kind != "override"]
     return max(dates) if dated and dates else dt.date.today()
 

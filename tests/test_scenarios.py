@@ -165,6 +165,11 @@ def test_bad_grid_values(enn: Deal, grid: dict[str, object], message: str) -> No
         scenarios(enn, "snapshot", grid)
 
 
+def test_a_bad_as_of_is_an_arb_error(enn: Deal) -> None:
+    with pytest.raises(ArbError, match="not a date"):
+        scenarios(enn, "snapshot", {"target": [60.0]}, as_of="20 June")
+
+
 def test_a_million_scenarios_in_about_a_second(enn: Deal) -> None:
     grid = {"600803.SS": np.linspace(8.0, 20.0, 1000), "CNYHKD=X": np.linspace(1.0, 1.2, 1000)}
     scenarios(enn, "snapshot", {"600803.SS": [14.0], "CNYHKD=X": [1.1]})  # imports and first-call costs
