@@ -1,6 +1,8 @@
 """start-up: ``arb --help`` (< 0.15 s) and ``arb report`` on the bundled snapshot (< 0.6 s).
 
-Each command runs in a fresh process, as a user would start it. The reference is the bare
+Each command runs in a fresh process, as a user would start it. ``arb report --offline`` with an
+empty data folder (``ARB_HOME``, so no history store) prices the bundled seeds from the bundled
+snapshot, and ``ARB_OFFLINE=1`` makes sure nothing reaches for the network. The reference is the bare
 interpreter (``python -c pass``), the floor no command can go below. The rows also say which
 heavy modules the command imported (there should be none) and, from ``-X importtime``, what
 the start-up time is spent importing.
@@ -12,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,9 +25,20 @@ __all__ = ["HEAVY", "arb_command", "heavy_imports", "import_times", "run"]
 #: Modules ``import arb`` and ``arb --help`` must not import.
 HEAVY = ("yfinance", "matplotlib", "scipy")
 #: Packages whose import cost the start-up rows report.
-WATCHED = ("typer", "click", "rich", "pydantic", "numpy", "pandas", "arb.models", "arb.valuation", "arb.cli.report")
+WATCHED = (
+    "typer",
+    "click",
+    "rich.console",
+    "pydantic",
+    "numpy",
+    "pandas",
+    "arb.models",
+    "arb.valuation",
+    "arb.cli.report",
+)
 
 TARGETS = {"--help": 0.15, "report": 0.6}
+COMMANDS = (["--help"], ["report", "--offline"])
 
 
 def arb_command() -> list[str]:
@@ -33,17 +47,20 @@ def arb_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "arb"]
 
 
-def _env() -> dict[str, str]:
+def _env(home: str | None = None) -> dict[str, str]:
+    """The environment the commands run in: no colour, no network, a data folder of their own."""
     env = dict(os.environ)
-    env.update({"NO_COLOR": "1", "COLUMNS": "120", "PYTHONDONTWRITEBYTECODE": "1"})
+    env.update({"NO_COLOR": "1", "COLUMNS": "120", "ARB_OFFLINE": "1"})
+    if home is not None:
+        env["ARB_HOME"] = home
     return env
 
 
-def _wall(cmd: list[str], repeats: int) -> float:
+def _wall(cmd: list[str], repeats: int, env: dict[str, str]) -> float:
     times = []
     for _ in range(repeats + 1):  # the first run warms the OS file cache and is dropped
         start = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env(), check=False)
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
         times.append(time.perf_counter() - start)
     rest = sorted(times[1:])
     return rest[len(rest) // 2]
@@ -62,21 +79,27 @@ sys.stderr.write("HEAVY:" + ",".join(heavy) + "\\n")
 """
 
 
-def heavy_imports(args: list[str]) -> list[str]:
+def heavy_imports(args: list[str], env: dict[str, str] | None = None) -> list[str]:
     """The heavy modules loaded by running ``arb ARGS`` in a fresh interpreter."""
     code = f"HEAVY = {HEAVY!r}\n{_PROBE}"
-    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=_env(), check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env or _env(), check=False
+    )
     for line in proc.stderr.splitlines():
         if line.startswith("HEAVY:"):
             return [m for m in line[6:].split(",") if m]
     raise RuntimeError(f"probe of arb {' '.join(args)} failed: {proc.stderr[-500:]}")
 
 
-def import_times(args: list[str]) -> dict[str, float]:
+def import_times(args: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
     """Cumulative import time in ms of each watched package when running ``arb ARGS`` (first import)."""
     code = _PROBE.split("heavy =")[0]
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code, *args], capture_output=True, text=True, env=_env(), check=False
+        [sys.executable, "-X", "importtime", "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env=env or _env(),
+        check=False,
     )
     out: dict[str, float] = {}
     pattern = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
@@ -88,16 +111,24 @@ def import_times(args: list[str]) -> dict[str, float]:
 
 
 def run(smoke: bool = False) -> list[Row]:
+    with tempfile.TemporaryDirectory(prefix="arb-bench-home-") as home:
+        return _run(smoke, _env(home))
+
+
+def _run(smoke: bool, env: dict[str, str]) -> list[Row]:
     repeats = 1 if smoke else 9
-    base = _wall([sys.executable, "-c", "pass"], repeats)
+    base = _wall([sys.executable, "-c", "pass"], repeats, env)
     rows = []
-    for args in (["--help"], ["report"]):
+    for args in COMMANDS:
         cmd = [*arb_command(), *args]
-        t = _wall(cmd, repeats)
-        heavy = heavy_imports(args)
-        imports = import_times(args)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+        if proc.returncode != 0 or ("Usage" not in proc.stdout and "enn-energy" not in proc.stdout):
+            raise AssertionError(f"`arb {' '.join(args)}` failed ({proc.returncode}): {proc.stderr[-300:]}")
+        t = _wall(cmd, repeats, env)
+        heavy = heavy_imports(args, env)
+        imports = import_times(args, env)
         limit = TARGETS[args[0]]
-        label = "arb " + " ".join(args) + (" (bundled snapshot)" if args == ["report"] else "")
+        label = "arb " + " ".join(args) + (" (bundled snapshot)" if args[0] == "report" else "")
         top = ", ".join(f"{k} {v:.0f} ms" for k, v in sorted(imports.items(), key=lambda kv: -kv[1])[:5])
         rows.append(
             Row(

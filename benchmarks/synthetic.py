@@ -150,7 +150,8 @@ def make_book(n: int, seed: int = 0) -> SyntheticBook:
     has_target_div = (rng.random(n) < 0.2) & (n_legs > 0)
     t_deal = np.flatnonzero(has_target_div)
     stock_legs = np.flatnonzero(is_stock)
-    first_stock = stock_legs[np.concatenate(([True], deal[stock_legs][1:] != deal[stock_legs][:-1]))]
+    starts_deal = np.concatenate(([True], deal[stock_legs][1:] != deal[stock_legs][:-1]))[: stock_legs.size]
+    first_stock = stock_legs[starts_deal]
     h_leg = first_stock[rng.random(first_stock.shape[0]) < 0.1]
     div_deal = np.concatenate((t_deal, deal[h_leg]))
     div_leg = np.concatenate((np.full(t_deal.shape[0], -1, np.int64), h_leg))
