@@ -54,7 +54,8 @@ def render_report(v: Valuation, title: str | None = None, width: int | None = No
     """
     inline = width is None or width >= WIDE
     table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("Deal", overflow="fold", min_width=10)
+    longest = max((len(r.deal.id) for r in v.results), default=4)
+    table.add_column("Deal", overflow="fold", min_width=min(longest, 24 if width is None or width >= 90 else 12))
     table.add_column("Ccy", no_wrap=True)
     for name in ("Target", "Value", "Spread", "Spread %", "Days", "Ann. %", "Prob."):
         table.add_column(name, justify="right", no_wrap=True)
