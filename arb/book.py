@@ -96,10 +96,12 @@ def symbols_for(deals: Sequence[Deal]) -> list[str]:
     return list(out)
 
 
-def _unit(sym: str, quotes: Mapping[str, Quote]) -> str | None:
+def _unit_of(sym: str, quotes: Mapping[str, Quote], guess_missing: bool = True) -> str | None:
     q = quotes.get(sym)
     if q is not None:
         return q.currency
+    if not guess_missing:
+        return None
     guess = guess_currency(sym)
     return None if guess is None else Quote(sym, 1.0, guess, None, "guess").in_major_units().currency
 
@@ -118,9 +120,18 @@ def deal_currency(deal: Deal, quotes: Mapping[str, Quote]) -> str | None:
     return None
 
 
-def needed_fx(deals: Sequence[Deal], quotes: Mapping[str, Quote]) -> list[tuple[str, str]]:
-    """(from, to) currency pairs the deals need, from quote currencies where known, else guessed."""
+def needed_fx(
+    deals: Sequence[Deal], quotes: Mapping[str, Quote], *, guess_missing: bool = True
+) -> list[tuple[str, str]]:
+    """(from, to) currency pairs the deals need, from quote currencies where known, else guessed.
+
+    With ``guess_missing=False`` a listing without a quote needs no pair: what is left are the
+    conversions a valuation actually had to make.
+    """
     pairs: dict[tuple[str, str], None] = {}
+
+    def _unit(sym: str, quotes: Mapping[str, Quote]) -> str | None:
+        return _unit_of(sym, quotes, guess_missing)
 
     def need(a: str | None, b: str | None) -> None:
         if a and b and a != b:

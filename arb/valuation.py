@@ -18,10 +18,10 @@ import numpy as np
 from arb.book import Book, DealInfo, LegInfo, compile_book, needed_fx, symbols_for
 from arb.engine import EngineResult, value_book
 from arb.errors import ArbError
-from arb.fx import pairs_to_fetch
+from arb.fx import FxTable, pairs_to_fetch
 from arb.models import Deal
 from arb.prices.base import FetchResult, PriceSource, Quote
-from arb.symbols import ISO_CURRENCIES, MINOR_UNITS, guess_currency
+from arb.symbols import ISO_CURRENCIES, MINOR_UNITS, fx_pair, guess_currency, is_fx_pair
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -253,7 +253,24 @@ def fetch_for(
         extra = source.fetch(more)
         result.merge(FetchResult({s: q.in_major_units() for s, q in extra.quotes.items()}, extra.failures))
         _apply_overrides(result, {k: v for k, v in (overrides or {}).items() if k in more}, securities)
+    result.failures = _fx_failures_that_matter(deals, result)
     return result
+
+
+def _fx_failures_that_matter(deals: Sequence[Deal], result: FetchResult) -> dict[str, str]:
+    """Drop the FX probes that did not matter; name each conversion that failed once.
+
+    FX pairs are asked for speculatively (guessed currencies, then inverses), so a failed pair
+    is only news when the valuation needed that conversion and neither direction was priced.
+    """
+    kept = {s: why for s, why in result.failures.items() if not is_fx_pair(s)}
+    table = FxTable(result.quotes)
+    for base, quote in needed_fx(deals, result.quotes, guess_missing=False):
+        if table.rate(base, quote) is None:
+            direct, inverse = fx_pair(base, quote), fx_pair(quote, base)
+            reasons = [f"{s}: {result.failures[s]}" for s in (direct, inverse) if s in result.failures]
+            kept[direct] = "; ".join(reasons) or "not priced by the source"
+    return kept
 
 
 def _apply_overrides(result: FetchResult, overrides: Mapping[str, Override], securities: Mapping[str, Any]) -> None:
