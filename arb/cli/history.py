@@ -65,7 +65,8 @@ def render_history(deal_id: str, rows: list[dict[str, Any]], *, last: int = 30, 
     finite = [v for v in values if v is not None]
     head = Text()
     head.append(f"{deal_id}", style="bold")
-    head.append(f"  spread % from {rows[0]['as_of']} to {rows[-1]['as_of']}, {len(rows)} refreshes\n", style="dim")
+    n = f"{len(rows)} refresh{'es' if len(rows) != 1 else ''}"
+    head.append(f"  spread % from {rows[0]['as_of']} to {rows[-1]['as_of']}, {n}\n", style="dim")
     head.append(sparkline(values, spark_width), style="cyan")
     if finite:
         head.append(
@@ -82,22 +83,26 @@ def render_history(deal_id: str, rows: list[dict[str, Any]], *, last: int = 30, 
     table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("As of", no_wrap=True)
     table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("Ccy", no_wrap=True)
     for name in ("Target", "Value", "Spread", "Spread %", "Ann. %"):
         table.add_column(name, justify="right", no_wrap=True)
     table.add_column("Terms", no_wrap=True)
-    table.add_column("Flags", overflow="fold")
+    wide = width >= 100  # below that, flags would be squeezed to a sliver: leave them to --json
+    if wide:
+        table.add_column("Flags", overflow="fold", min_width=10)
     for r in shown:
         ccy = r["currency"]
         table.add_row(
             r["as_of"],
             str(r["refresh_id"]),
-            money(r["target_price"], ccy),
-            money(r["deal_value"], ccy),
-            money(r["spread"], ccy, sign=True),
+            ccy or "—",
+            money(r["target_price"], None),
+            money(r["deal_value"], None),
+            money(r["spread"], None, sign=True),
             pct(r["spread_pct"], sign=True),
             pct(r["annualized"]),
             Text("◆ changed", style="bold yellow") if r["terms_changed"] else "",
-            ", ".join(r["flags"]),
+            *([", ".join(r["flags"])] if wide else []),
         )
     parts: list[RenderableType] = [head, table]
     if len(shown) < len(rows):
