@@ -27,6 +27,7 @@ __all__ = [
     "CASH",
     "CVR",
     "DAYS_PER_YEAR",
+    "FIGURES",
     "STOCK_RATIO",
     "STOCK_VALUE",
     "DealTable",
@@ -40,6 +41,20 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+
+#: The per-deal figures, in the order of ``arb report --json`` (the contract of every output).
+FIGURES = (
+    "target_price",
+    "deal_value",
+    "dividends",
+    "spread",
+    "spread_pct",
+    "days_to_close",
+    "annualized",
+    "annualized_simple",
+    "downside",
+    "implied_probability",
+)
 
 #: Calendar days per year for annualising (ACT/365).
 DAYS_PER_YEAR = 365.0

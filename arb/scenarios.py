@@ -32,7 +32,7 @@ import numpy.typing as npt
 
 from arb.api import PricesLike, _as_date, load, prices_from
 from arb.book import compile_book
-from arb.engine import value_book
+from arb.engine import FIGURES, value_book
 from arb.errors import ArbError
 from arb.fx import FxRate, FxTable
 from arb.models import Deal
@@ -52,19 +52,6 @@ FloatArray = npt.NDArray[np.float64]
 DATE_KEYS = ("expected_close", "as_of")
 #: Grid keys that are neither prices nor dates.
 NUMBER_KEYS = ("probability", "downside")
-#: Per-scenario figures in the result, as in ``arb report --json``.
-FIGURES = (
-    "target_price",
-    "deal_value",
-    "dividends",
-    "spread",
-    "spread_pct",
-    "days_to_close",
-    "annualized",
-    "annualized_simple",
-    "downside",
-    "implied_probability",
-)
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from arb.book import Book, DealInfo, LegInfo, compile_book, needed_fx, symbols_for
-from arb.engine import EngineResult, value_book
+from arb.engine import FIGURES, EngineResult, value_book
 from arb.errors import ArbError
 from arb.fx import FxTable, pairs_to_fetch
 from arb.models import Deal
@@ -319,18 +319,7 @@ def value_deals(
     res = value_book(book.legs, book.deals, book.dividends)
     results: list[DealResult] = []
     leg_start = np.concatenate(([0], np.cumsum(book.deals.n_legs)))
-    names = (
-        "target_price",
-        "deal_value",
-        "dividends",
-        "spread",
-        "spread_pct",
-        "days_to_close",
-        "annualized",
-        "annualized_simple",
-        "downside",
-        "implied_probability",
-    )
+    names = FIGURES
     columns = {n: getattr(res, n) for n in names}
     for i, info in enumerate(book.info):
         figures = {n: _opt(float(columns[n][i])) for n in names}

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from arb.cli.common import OfflineOpt, TimeoutOpt, error, load, out, parse_date, price_source
+from arb.engine import FIGURES
 from arb.errors import ArbError
 from arb.valuation import Valuation, parse_override, value_deals
 
@@ -33,25 +34,7 @@ AsOfOpt = Annotated[
     ),
 ]
 
-CSV_COLUMNS = (
-    "id",
-    "name",
-    "status",
-    "currency",
-    "as_of",
-    "target_price",
-    "deal_value",
-    "dividends",
-    "spread",
-    "spread_pct",
-    "days_to_close",
-    "annualized",
-    "annualized_simple",
-    "downside",
-    "implied_probability",
-    "hedge",
-    "flags",
-)
+CSV_COLUMNS = ("id", "name", "status", "currency", "as_of", *FIGURES, "hedge", "flags")
 
 
 def _value(
