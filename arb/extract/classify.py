@@ -9,9 +9,11 @@ from arb.extract import patterns_en, patterns_zh
 
 __all__ = ["skip_reason"]
 
-_KINDS = (("IPO_RE", "an IPO or share offering, not an acquisition"),
-          ("PARTNER_RE", "a partnership, not an acquisition"),
-          ("RESULTS_RE", "a results report, not an acquisition"))
+_KINDS = (
+    ("IPO_RE", "an IPO or share offering, not an acquisition"),
+    ("PARTNER_RE", "a partnership, not an acquisition"),
+    ("RESULTS_RE", "a results report, not an acquisition"),
+)
 
 
 def _match(regex_name: str, text: str, modules: tuple[ModuleType, ...]) -> str | None:
@@ -37,8 +39,7 @@ def skip_reason(headline: str, lead: str, body: str, language: str, has_terms: b
     if has_terms and deal_anywhere:
         return None
     for regex_name, reason in _KINDS:
-        if (word := _match(regex_name, headline, both)) is not None \
-                and _match("DEAL_RE", headline, both) is None:
+        if (word := _match(regex_name, headline, both)) is not None and _match("DEAL_RE", headline, both) is None:
             return f"{reason} (headline says {word!r})"
     if _match("DEAL_RE", headline + "\n" + lead, both) is not None:
         return None

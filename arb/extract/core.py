@@ -23,9 +23,14 @@ Party = Company | str | None
 T = TypeVar("T")
 
 
-def extract_article(text: str, *, source_title: str | None = None,
-                    source_date: datetime.date | None = None, source_url: str | None = None,
-                    source_publisher: str | None = None) -> Extraction:
+def extract_article(
+    text: str,
+    *,
+    source_title: str | None = None,
+    source_date: datetime.date | None = None,
+    source_url: str | None = None,
+    source_publisher: str | None = None,
+) -> Extraction:
     """Draft deals from an article's text (plain text or HTML already reduced by ``read_article``).
 
     Each deal-like news item gives a :class:`DraftDeal`; each other item a :class:`SkippedItem`
@@ -69,8 +74,7 @@ def _extract_item(item: Item) -> DraftDeal | SkippedItem:
     sentences = body_sentences + [h for h in item.headlines]
     registry = find_companies(clean_text(item.text))
     lead = " ".join(body_sentences[:2])
-    has_terms = any(p.ratio(s) or p.cash_per_share(s) or p.value_per_share(s)
-                    for s in body_sentences)
+    has_terms = any(p.ratio(s) or p.cash_per_share(s) or p.value_per_share(s) for s in body_sentences)
     reason = skip_reason(" ".join(item.headlines), lead, item.text, language, has_terms)
     if reason is not None:
         return SkippedItem(headline=item.headline, reason=reason)
@@ -89,8 +93,7 @@ def _extract_item(item: Item) -> DraftDeal | SkippedItem:
 # --- who buys whom -------------------------------------------------------------------------
 
 
-def _roles(sentences: list[str], registry: Registry, p: ModuleType,
-           language: str) -> tuple[Party, Party, str]:
+def _roles(sentences: list[str], registry: Registry, p: ModuleType, language: str) -> tuple[Party, Party, str]:
     best: tuple[Party, Party, str] = (None, None, "")
     if language == "zh":
         # "X将向Y的原有股东支付…" names both sides most reliably.
@@ -106,11 +109,13 @@ def _roles(sentences: list[str], registry: Registry, p: ModuleType,
         acquirer, target = found
         if isinstance(acquirer, Company) and isinstance(target, Company):
             return acquirer, target, s
-        score = (isinstance(acquirer, Company) + isinstance(target, Company)
-                 + (acquirer is not None) + (target is not None))
+        score = (
+            isinstance(acquirer, Company) + isinstance(target, Company) + (acquirer is not None) + (target is not None)
+        )
         old = best
-        old_score = (isinstance(old[0], Company) + isinstance(old[1], Company)
-                     + (old[0] is not None) + (old[1] is not None))
+        old_score = (
+            isinstance(old[0], Company) + isinstance(old[1], Company) + (old[0] is not None) + (old[1] is not None)
+        )
         if score > old_score:
             best = (acquirer, target, s)
     return best
@@ -131,36 +136,39 @@ def _roles_in(s: str, registry: Registry, p: ModuleType, language: str) -> tuple
         if (m := p.PAYS_RE.search(s)) is not None:
             payee = registry.resolve(m["t"])
             if payee is not None:
-                return last_before(m.start()) or _zh_subject(s[:m.start()]), payee
+                return last_before(m.start()) or _zh_subject(s[: m.start()]), payee
         if (v := p.ACTIVE_VERBS.search(s)) is not None:
             before = [mn for mn in mentions if mn.end <= v.start()]
-            if len(before) >= 2 and p.PASSIVE_RE.search(s[before[-2].end:before[-1].start]):
+            if len(before) >= 2 and p.PASSIVE_RE.search(s[before[-2].end : before[-1].start]):
                 return before[-1].company, before[-2].company
             if before and (pm := p.PASSIVE_RE.search(s, before[-1].end, v.start())) is not None:
                 # "Y获X提出私有化": the buyer sits between 获 and the verb, maybe unlisted.
-                buyer = re.sub(r"(?:提出|发出|作出|的|拟|以)+.*$", "", s[pm.end():v.start()]).strip()
+                buyer = re.sub(r"(?:提出|发出|作出|的|拟|以)+.*$", "", s[pm.end() : v.start()]).strip()
                 if len(buyer) >= 2:
                     return buyer, before[-1].company
-            return (last_before(v.start()) or _zh_subject(s[:v.start()]),
-                    first_after(v.end()) or _zh_object(s[v.end():]))
+            return (
+                last_before(v.start()) or _zh_subject(s[: v.start()]),
+                first_after(v.end()) or _zh_object(s[v.end() :]),
+            )
         return None
     acquirer: Party
     target: Party
     if (v := p.PASSIVE_VERBS.search(s)) is not None:
-        target = last_before(v.start()) or _en_subject(s[:v.start()])
-        acquirer = first_after(v.end()) or _en_object(s[v.end():])
+        target = last_before(v.start()) or _en_subject(s[: v.start()])
+        acquirer = first_after(v.end()) or _en_object(s[v.end() :])
         return acquirer, target
     if (v := p.ACTIVE_VERBS.search(s)) is not None:
-        acquirer = last_before(v.start()) or _en_subject(s[:v.start()])
-        target = first_after(v.end()) or _en_object(s[v.end():])
+        acquirer = last_before(v.start()) or _en_subject(s[: v.start()])
+        target = first_after(v.end()) or _en_object(s[v.end() :])
         return acquirer, target
     return None
 
 
 def _zh_subject(before: str) -> str | None:
     run = re.split(r"[,。;:、]", before)[-1]
-    run = re.sub(r"(?:拟|将|已|宣布|计划|提出|正|本周\S|周\S|今日|昨日|以[^,。]*方式|签署[^,。]*协议)+.*$", "",
-                 run).strip()
+    run = re.sub(
+        r"(?:拟|将|已|宣布|计划|提出|正|本周\S|周\S|今日|昨日|以[^,。]*方式|签署[^,。]*协议)+.*$", "", run
+    ).strip()
     return run if 2 <= len(run) <= 20 else None
 
 
@@ -170,15 +178,17 @@ def _zh_object(after: str) -> str | None:
 
 
 def _en_subject(before: str) -> str | None:
-    m = re.search(r"([A-Z][\w&.'\-]*(?:\s+(?:[A-Z][\w&.'\-]*|&|of))*)\s*(?:\([^)]*\)\s*)?"
-                  r"(?:,[^,]*,\s*)?(?:has |have |had )?(?:agreed|agrees|will|would|is set|plans|"
-                  r"said|announced|to|signed|made)\b", before)
+    m = re.search(
+        r"([A-Z][\w&.'\-]*(?:\s+(?:[A-Z][\w&.'\-]*|&|of))*)\s*(?:\([^)]*\)\s*)?"
+        r"(?:,[^,]*,\s*)?(?:has |have |had )?(?:agreed|agrees|will|would|is set|plans|"
+        r"said|announced|to|signed|made)\b",
+        before,
+    )
     return m.group(1) if m else None
 
 
 def _en_object(after: str) -> str | None:
-    m = re.match(r"\s*(?:privately[- ]held\s+|the\s+|rival\s+)?([A-Z][\w&.'\-]*(?:\s+(?:[A-Z][\w&.'\-]*|&))*)",
-                 after)
+    m = re.match(r"\s*(?:privately[- ]held\s+|the\s+|rival\s+)?([A-Z][\w&.'\-]*(?:\s+(?:[A-Z][\w&.'\-]*|&))*)", after)
     if m:
         return m.group(1)
     m = re.match(r"\s*((?:an?|one)\s+[^,.;]{3,60}?)(?:\s+for\b|\s+in\b|[,.;]|$)", after)
@@ -247,8 +257,7 @@ def _read_terms(draft: DraftDeal, sentences: list[str], registry: Registry, p: M
         count, upper = pair
         draft.new_shares, draft.new_shares_upper_bound = float(count), bool(upper)
         draft.quotes["new_shares"] = s
-    has_legs = draft.ratio is not None or draft.cash_amount is not None \
-        or draft.value_per_share is not None
+    has_legs = draft.ratio is not None or draft.cash_amount is not None or draft.value_per_share is not None
     if not has_legs:
         draft.terms_undisclosed = True
         if (found := _first(sentences, lambda s: p.UNDISCLOSED_RE.search(s))) is not None:
@@ -310,8 +319,11 @@ def _read_prices(draft: DraftDeal, sentences: list[str], registry: Registry, p: 
             else:
                 mentions = registry.mentions(who)
                 company = mentions[-1].company if mentions else None
-                symbol = company.ticker if company else (
-                    draft.target_ticker if draft.target_listed else draft.acquirer_ticker)
+                symbol = (
+                    company.ticker
+                    if company
+                    else (draft.target_ticker if draft.target_listed else draft.acquirer_ticker)
+                )
                 role = "target" if symbol == draft.target_ticker else "acquirer"
             if symbol is None or symbol in seen:
                 continue
@@ -331,7 +343,8 @@ def _cross_check(draft: DraftDeal) -> None:
         if draft.total_cash_currency != draft.cash_currency:
             draft.warnings.append(
                 f"total cash is in {draft.total_cash_currency} but cash per share in "
-                f"{draft.cash_currency}: not cross-checked")
+                f"{draft.cash_currency}: not cross-checked"
+            )
         else:
             draft.implied_target_shares = draft.total_cash / draft.cash_amount
     if draft.implied_target_shares and draft.new_shares and draft.ratio:
@@ -342,13 +355,15 @@ def _cross_check(draft: DraftDeal) -> None:
             draft.warnings.append(
                 f"totals disagree with the per-share terms by {gap:.1%}: total cash / cash per share "
                 f"= {draft.implied_target_shares:,.0f} target shares, x ratio {draft.ratio:g} = "
-                f"{expected:,.0f} new shares, but the article says {draft.new_shares:,.0f}{bound}")
+                f"{expected:,.0f} new shares, but the article says {draft.new_shares:,.0f}{bound}"
+            )
     if draft.offer_value:
         value = _value_from_article(draft)
         if value is not None and _rel(value, draft.offer_value) > CROSS_CHECK_TOLERANCE:
             draft.warnings.append(
                 f"the article puts the offer at {draft.offer_value:g} {draft.offer_value_currency} per "
-                f"share, but its own terms and prices give {value:.2f}")
+                f"share, but its own terms and prices give {value:.2f}"
+            )
     if draft.weights and abs(sum(draft.weights.values()) - 1.0) > 1e-6:
         draft.warnings.append(f"election weights {draft.weights} do not add up to 1")
 
@@ -375,8 +390,11 @@ def _todos(draft: DraftDeal) -> None:
     if draft.announced is None:
         draft.todos.append("announced = YYYY-MM-DD  (no announcement date in the article)")
     if draft.expected_close is None:
-        said = f'; the article says "{draft.expected_close_text}"' if draft.expected_close_text else \
-            " (not in the article)"
+        said = (
+            f'; the article says "{draft.expected_close_text}"'
+            if draft.expected_close_text
+            else " (not in the article)"
+        )
         draft.todos.append(f"expected_close = YYYY-MM-DD{said}")
     if draft.election and not draft.weights:
         draft.todos.append("weight = 0.5 on each leg of the election  (the article gives no proration split)")

@@ -11,18 +11,51 @@ __all__ = ["NUM", "Money", "find_money", "parse_count", "parse_number"]
 
 NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 
-_SCALES = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3, "billion": 1e9, "bn": 1e9, "b": 1e9,
-           "million": 1e6, "mn": 1e6, "m": 1e6, "thousand": 1e3}
+_SCALES = {
+    "万亿": 1e12,
+    "亿": 1e8,
+    "万": 1e4,
+    "千": 1e3,
+    "billion": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
+    "million": 1e6,
+    "mn": 1e6,
+    "m": 1e6,
+    "thousand": 1e3,
+}
 
 # symbol or code -> (ISO currency, divisor to major units)
-_PREFIXES = {"HK$": ("HKD", 1.0), "US$": ("USD", 1.0), "NZ$": ("NZD", 1.0), "C$": ("CAD", 1.0),
-             "A$": ("AUD", 1.0), "S$": ("SGD", 1.0), "$": ("USD", 1.0), "€": ("EUR", 1.0),
-             "£": ("GBP", 1.0), "RMB": ("CNY", 1.0), "人民币": ("CNY", 1.0)}
-_SUFFIXES = {"港元": ("HKD", 1.0), "港币": ("HKD", 1.0), "美元": ("USD", 1.0),
-             "元人民币": ("CNY", 1.0), "人民币": ("CNY", 1.0), "元": ("CNY", 1.0),
-             "欧元": ("EUR", 1.0), "英镑": ("GBP", 1.0), "日元": ("JPY", 1.0),
-             "便士": ("GBP", 100.0), "pence": ("GBP", 100.0), "p": ("GBP", 100.0),
-             "euros": ("EUR", 1.0), "euro": ("EUR", 1.0), "cents": ("USD", 100.0)}
+_PREFIXES = {
+    "HK$": ("HKD", 1.0),
+    "US$": ("USD", 1.0),
+    "NZ$": ("NZD", 1.0),
+    "C$": ("CAD", 1.0),
+    "A$": ("AUD", 1.0),
+    "S$": ("SGD", 1.0),
+    "$": ("USD", 1.0),
+    "€": ("EUR", 1.0),
+    "£": ("GBP", 1.0),
+    "RMB": ("CNY", 1.0),
+    "人民币": ("CNY", 1.0),
+}
+_SUFFIXES = {
+    "港元": ("HKD", 1.0),
+    "港币": ("HKD", 1.0),
+    "美元": ("USD", 1.0),
+    "元人民币": ("CNY", 1.0),
+    "人民币": ("CNY", 1.0),
+    "元": ("CNY", 1.0),
+    "欧元": ("EUR", 1.0),
+    "英镑": ("GBP", 1.0),
+    "日元": ("JPY", 1.0),
+    "便士": ("GBP", 100.0),
+    "pence": ("GBP", 100.0),
+    "p": ("GBP", 100.0),
+    "euros": ("EUR", 1.0),
+    "euro": ("EUR", 1.0),
+    "cents": ("USD", 100.0),
+}
 _CODES = ("HKD", "USD", "EUR", "GBP", "CNY", "JPY", "CHF", "CAD", "AUD", "SGD", "GBp", "GBX")
 
 
@@ -33,8 +66,10 @@ def _alt(options: object) -> str:
 
 _SCALE_RE = r"(?:\s?(?:万亿|亿|万|千)|\s?(?:billion|million|thousand|bn|mn|m|b)(?![A-Za-z]))"
 _PRE_RE = rf"(?P<pre>{_alt(_PREFIXES)}|(?:{'|'.join(_CODES)})\s?)"
-_SUF_RE = (rf"(?P<suf>{_alt(k for k in _SUFFIXES if k not in ('p', 'pence', 'cents', 'euro', 'euros'))}"
-           rf"|\s?(?:pence|cents|euros?|p)(?![A-Za-z])|\s?(?:{'|'.join(_CODES)})(?![A-Za-z]))")
+_SUF_RE = (
+    rf"(?P<suf>{_alt(k for k in _SUFFIXES if k not in ('p', 'pence', 'cents', 'euro', 'euros'))}"
+    rf"|\s?(?:pence|cents|euros?|p)(?![A-Za-z])|\s?(?:{'|'.join(_CODES)})(?![A-Za-z]))"
+)
 _MONEY_RE = re.compile(
     rf"{_PRE_RE}\s?(?P<num>{NUM})(?P<scale>{_SCALE_RE})?(?:\s?元)?(?!\d|\.\d)"
     rf"|(?P<num2>{NUM})(?P<scale2>{_SCALE_RE})?\s?{_SUF_RE}"
@@ -79,8 +114,7 @@ def find_money(text: str) -> list[Money]:
         if currency in ("GBp", "GBX"):
             currency, divisor = "GBP", 100.0
         value = parse_number(num) * _scale(scale) / divisor
-        found.append(Money(value, currency, m.group(0), m.start(), m.end(), bool(scale),
-                           divisor != 1.0))
+        found.append(Money(value, currency, m.group(0), m.start(), m.end(), bool(scale), divisor != 1.0))
     return found
 
 

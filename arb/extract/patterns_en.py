@@ -8,80 +8,158 @@ import re
 
 from arb.extract.money import NUM, Money, find_money, parse_count
 
-DEAL_RE = re.compile(r"\b(?:acquir\w*|acquisition|merger|merge|buyout|take[- ]private|taken private|"
-                     r"takeover|tender offer|to buy|buys|bid for|scheme of arrangement|"
-                     r"per share in cash)\b", re.I)
-IPO_RE = re.compile(r"\b(?:IPO|initial public offering|prices? (?:its|an) offering|listing debut|"
-                    r"public offering|flotation)\b", re.I)
-PARTNER_RE = re.compile(r"\b(?:partnership|partners? with|partnering|collaborat\w*|alliance|"
-                        r"joint venture|teams? up)\b", re.I)
-RESULTS_RE = re.compile(r"\b(?:results|earnings|revenue|quarterly|net income|profit|guidance)\b",
-                        re.I)
-OPINION_RE = re.compile(r"\b(?:opinion|op-ed|commentary|the views expressed|author's own|"
-                        r"columnist)\b", re.I)
-RUMOUR_RE = re.compile(r"\b(?:non-binding|nonbinding|rumou?r\w*|people familiar|sources said|"
-                       r"in (?:advanced |early |exclusive )?talks|exploring a sale|possible offer|"
-                       r"indicative (?:offer|proposal)|preliminary proposal|approach(?:ed)?)\b", re.I)
-COMPLETED_RE = re.compile(r"\b(?:has |have )?completed (?:its |the )?(?:acquisition|merger|purchase|"
-                          r"takeover)\b", re.I)
-TERMINATED_RE = re.compile(r"\b(?:terminated (?:the|its) (?:merger|acquisition|deal|agreement)|"
-                           r"called off|walked away)\b", re.I)
-UNDISCLOSED_RE = re.compile(r"\b(?:terms (?:were|was) not disclosed|did not disclose|undisclosed "
-                            r"(?:sum|price|terms|amount)|financial terms (?:were )?not)", re.I)
+DEAL_RE = re.compile(
+    r"\b(?:acquir\w*|acquisition|merger|merge|buyout|take[- ]private|taken private|"
+    r"takeover|tender offer|to buy|buys|bid for|scheme of arrangement|"
+    r"per share in cash)\b",
+    re.I,
+)
+IPO_RE = re.compile(
+    r"\b(?:IPO|initial public offering|prices? (?:its|an) offering|listing debut|"
+    r"public offering|flotation)\b",
+    re.I,
+)
+PARTNER_RE = re.compile(
+    r"\b(?:partnership|partners? with|partnering|collaborat\w*|alliance|"
+    r"joint venture|teams? up)\b",
+    re.I,
+)
+RESULTS_RE = re.compile(r"\b(?:results|earnings|revenue|quarterly|net income|profit|guidance)\b", re.I)
+OPINION_RE = re.compile(
+    r"\b(?:opinion|op-ed|commentary|the views expressed|author's own|"
+    r"columnist)\b",
+    re.I,
+)
+RUMOUR_RE = re.compile(
+    r"\b(?:non-binding|nonbinding|rumou?r\w*|people familiar|sources said|"
+    r"in (?:advanced |early |exclusive )?talks|exploring a sale|possible offer|"
+    r"indicative (?:offer|proposal)|preliminary proposal|approach(?:ed)?)\b",
+    re.I,
+)
+COMPLETED_RE = re.compile(
+    r"\b(?:has |have )?completed (?:its |the )?(?:acquisition|merger|purchase|"
+    r"takeover)\b",
+    re.I,
+)
+TERMINATED_RE = re.compile(
+    r"\b(?:terminated (?:the|its) (?:merger|acquisition|deal|agreement)|"
+    r"called off|walked away)\b",
+    re.I,
+)
+UNDISCLOSED_RE = re.compile(
+    r"\b(?:terms (?:were|was) not disclosed|did not disclose|undisclosed "
+    r"(?:sum|price|terms|amount)|financial terms (?:were )?not)",
+    re.I,
+)
 
 _SEC = r"(?P<sec>(?:the )?[A-Z][\w&.'\-]*(?:\s+(?:[A-Z][\w&.'\-]*|&))*)"
 _RATIO = [
-    re.compile(rf"(?P<ratio>\d+(?:\.\d+)?)\s+(?:of\s+an?\s+)?(?:(?:new|ordinary|common|class\s+[A-Z])\s+)*"
-               rf"(?:shares?|ADSs?|American depositary shares)\s+of\s+{_SEC}"),
+    re.compile(
+        rf"(?P<ratio>\d+(?:\.\d+)?)\s+(?:of\s+an?\s+)?(?:(?:new|ordinary|common|class\s+[A-Z])\s+)*"
+        rf"(?:shares?|ADSs?|American depositary shares)\s+of\s+{_SEC}"
+    ),
     re.compile(rf"(?P<ratio>\d+\.\d+)\s+(?:new\s+)?{_SEC}\s+(?:common\s+|ordinary\s+)?(?:shares?|stock|ADSs?)\b"),
     re.compile(r"exchange ratio\s+(?:of|is|was|set at|fixed at)\s+(?P<ratio>\d+\.\d+)(?P<sec>)"),
 ]
-_PER_SHARE_CONTEXT = re.compile(r"\bfor each\b|\bper share\b|\beach\b|\bexchange ratio\b|\bfor every\b",
-                                re.I)
-_CASH_AFTER = re.compile(r"^\s*(?:per\s+(?:\w+\s+)?share\s+)?in\s+cash\b|^\s*in\s+cash\s+per\b|"
-                         r"^\s*cash\b|^\s*per\s+share\s+cash\b", re.I)
-_CASH_BEFORE = re.compile(r"\bcash(?:\s+consideration|\s+payment)?\s+of\s*$|\bcash\s+price\s+of\s*$",
-                          re.I)
+_PER_SHARE_CONTEXT = re.compile(r"\bfor each\b|\bper share\b|\beach\b|\bexchange ratio\b|\bfor every\b", re.I)
+_CASH_AFTER = re.compile(
+    r"^\s*(?:per\s+(?:\w+\s+)?share\s+)?in\s+cash\b|^\s*in\s+cash\s+per\b|"
+    r"^\s*cash\b|^\s*per\s+share\s+cash\b",
+    re.I,
+)
+_CASH_BEFORE = re.compile(r"\bcash(?:\s+consideration|\s+payment)?\s+of\s*$|\bcash\s+price\s+of\s*$", re.I)
 _PER_SHARE_AFTER = re.compile(r"^\s*(?:a|per)\s+(?:\w+\s+)?share\b", re.I)
-_NOT_OFFER_BEFORE = re.compile(r"(?:clos\w*|price|premium|traded|trading|valued|worth|implied|"
-                               r"values?|represents?|between|and|high|low|estimated?)\s*(?:of|at|to)?\s*$",
-                               re.I)
-_STOCK_AFTER = re.compile(r"^\s*(?:per\s+share\s+)?(?:payable\s+|paid\s+)?in\s+(?:[\w'’]+\s+){0,3}?"
-                          r"(?:stock|shares|common stock)\b", re.I)
+_NOT_OFFER_BEFORE = re.compile(
+    r"(?:clos\w*|price|premium|traded|trading|valued|worth|implied|"
+    r"values?|represents?|between|and|high|low|estimated?)\s*(?:of|at|to)?\s*$",
+    re.I,
+)
+_STOCK_AFTER = re.compile(
+    r"^\s*(?:per\s+share\s+)?(?:payable\s+|paid\s+)?in\s+(?:[\w'’]+\s+){0,3}?"
+    r"(?:stock|shares|common stock)\b",
+    re.I,
+)
 _STOCK_BEFORE = re.compile(r"(?:stock|shares)\s+(?:valued at|worth|with a value of)\s*$", re.I)
-_OFFER_VALUE_BEFORE = re.compile(r"(?:values? (?:each|\w+ shares?) at|implied (?:value|price) of|"
-                                 r"worth|valued at|total value of)\s*(?:about|approximately|around|roughly)?\s*$",
-                                 re.I)
-_TOTAL_CASH = re.compile(r"(?:total|aggregate)\s+cash\s+(?:consideration|payment|amount|outlay)?\s*"
-                         r"(?:of|is|will be|totals?|amounts to)?\s*(?:about|approximately|around|roughly|"
-                         r"some)?\s*$", re.I)
-_TOTAL_VALUE = re.compile(r"(?:valued? (?:the \w+ |\w+ )?at|transaction value of|equity value of|"
-                          r"enterprise value of|deal (?:is )?worth|worth|in a deal valued at)\s*"
-                          r"(?:about|approximately|around|roughly|some|nearly)?\s*$", re.I)
-_NEW_SHARES = re.compile(rf"(?:issue|issuing|issuance of)\s+(?P<pre>(?:up to|approximately|about|roughly|"
-                         rf"a total of|as many as|no more than|some)\s+)*(?P<num>{NUM})\s*"
-                         rf"(?P<scale>billion|bn|million|mn|m)?\s+(?:new\s+)?(?:[\w-]+\s+){{0,3}}?shares",
-                         re.I)
-_PRICE_BEFORE = re.compile(r"(?:closed at|closing price of|last traded at|trading at|traded at|"
-                           r"trades at|share price of|shares (?:were|are|stood) at|ended (?:the day|"
-                           r"trading) at|last (?:sale|close) of)\s*$", re.I)
-_ESTIMATE_BEFORE = re.compile(r"estimated?\s+(?:value|price)\s+(?:of\s+(?P<who>[^,;.$]{0,40}?)\s*"
-                              r"(?:at|of)\s*|of\s*)$", re.I)
-_MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july",
-                                       "august", "september", "october", "november", "december"], 1)}
-_DATE_MDY = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|"
-                       r"November|December)\s+(\d{1,2}),?\s+(20\d\d)")
-_DATE_DMY = re.compile(r"\b(\d{1,2})\s+(January|February|March|April|May|June|July|August|September|"
-                       r"October|November|December)\s+(20\d\d)")
-_EXPECTED = re.compile(r"expected to (?:close|complete|be completed|be finali[sz]ed)\s+"
-                       r"(?P<when>(?:in|by|during|before|on|at|within)\s+[^.;,]{3,50})", re.I)
+_OFFER_VALUE_BEFORE = re.compile(
+    r"(?:values? (?:each|\w+ shares?) at|implied (?:value|price) of|"
+    r"worth|valued at|total value of)\s*(?:about|approximately|around|roughly)?\s*$",
+    re.I,
+)
+_TOTAL_CASH = re.compile(
+    r"(?:total|aggregate)\s+cash\s+(?:consideration|payment|amount|outlay)?\s*"
+    r"(?:of|is|will be|totals?|amounts to)?\s*(?:about|approximately|around|roughly|"
+    r"some)?\s*$",
+    re.I,
+)
+_TOTAL_VALUE = re.compile(
+    r"(?:valued? (?:the \w+ |\w+ )?at|transaction value of|equity value of|"
+    r"enterprise value of|deal (?:is )?worth|worth|in a deal valued at)\s*"
+    r"(?:about|approximately|around|roughly|some|nearly)?\s*$",
+    re.I,
+)
+_NEW_SHARES = re.compile(
+    rf"(?:issue|issuing|issuance of)\s+(?P<pre>(?:up to|approximately|about|roughly|"
+    rf"a total of|as many as|no more than|some)\s+)*(?P<num>{NUM})\s*"
+    rf"(?P<scale>billion|bn|million|mn|m)?\s+(?:new\s+)?(?:[\w-]+\s+){{0,3}}?shares",
+    re.I,
+)
+_PRICE_BEFORE = re.compile(
+    r"(?:closed at|closing price of|last traded at|trading at|traded at|"
+    r"trades at|share price of|shares (?:were|are|stood) at|ended (?:the day|"
+    r"trading) at|last (?:sale|close) of)\s*$",
+    re.I,
+)
+_ESTIMATE_BEFORE = re.compile(
+    r"estimated?\s+(?:value|price)\s+(?:of\s+(?P<who>[^,;.$]{0,40}?)\s*"
+    r"(?:at|of)\s*|of\s*)$",
+    re.I,
+)
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        1,
+    )
+}
+_DATE_MDY = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|"
+    r"November|December)\s+(\d{1,2}),?\s+(20\d\d)"
+)
+_DATE_DMY = re.compile(
+    r"\b(\d{1,2})\s+(January|February|March|April|May|June|July|August|September|"
+    r"October|November|December)\s+(20\d\d)"
+)
+_EXPECTED = re.compile(
+    r"expected to (?:close|complete|be completed|be finali[sz]ed)\s+"
+    r"(?P<when>(?:in|by|during|before|on|at|within)\s+[^.;,]{3,50})",
+    re.I,
+)
 _ELECTION = re.compile(r"\belect\w*\b|\bprorat\w*\b|\bproration\b", re.I)
 _WEIGHT = re.compile(r"(?P<p>\d+(?:\.\d+)?)\s?%[^.;%]{0,70}?\b(?P<k>cash|stock)\b", re.I)
 
-ACTIVE_VERBS = re.compile(r"\b(?:acquire|acquires|acquiring|buy|buys|purchase|take private|"
-                          r"takes private|merge with|acquisition of|bid for)\b", re.I)
-PASSIVE_VERBS = re.compile(r"\b(?:be acquired|be bought|be taken private|acquired|bought|"
-                           r"taken private|purchased)\s+by\b", re.I)
+ACTIVE_VERBS = re.compile(
+    r"\b(?:acquire|acquires|acquiring|buy|buys|purchase|take private|"
+    r"takes private|merge with|acquisition of|bid for)\b",
+    re.I,
+)
+PASSIVE_VERBS = re.compile(
+    r"\b(?:be acquired|be bought|be taken private|acquired|bought|"
+    r"taken private|purchased)\s+by\b",
+    re.I,
+)
 
 
 def ratio(s: str) -> tuple[float, str] | None:
@@ -89,15 +167,14 @@ def ratio(s: str) -> tuple[float, str] | None:
         return None
     for regex in _RATIO:
         m = regex.search(s)
-        if m is not None and not re.match(r"\s*(?:million|billion|bn)", s[m.end("ratio"):]):
+        if m is not None and not re.match(r"\s*(?:million|billion|bn)", s[m.end("ratio") :]):
             sec = re.sub(r"^the\s+", "", m["sec"] or "")
             return float(m["ratio"]), sec
     return None
 
 
 def _per_share_amounts(s: str) -> list[tuple[Money, str, str]]:
-    return [(m, s[max(0, m.start - 40):m.start], s[m.end:m.end + 60]) for m in find_money(s)
-            if not m.scaled]
+    return [(m, s[max(0, m.start - 40) : m.start], s[m.end : m.end + 60]) for m in find_money(s) if not m.scaled]
 
 
 def cash_per_share(s: str) -> Money | None:
@@ -107,8 +184,12 @@ def cash_per_share(s: str) -> Money | None:
             continue
         if _CASH_AFTER.search(after) or _CASH_BEFORE.search(before):
             return money
-        if (_PER_SHARE_AFTER.search(after) and not _NOT_OFFER_BEFORE.search(before)
-                and not stock_words and re.search(r"\bcash\b|\bfor\b", before + after, re.I)):
+        if (
+            _PER_SHARE_AFTER.search(after)
+            and not _NOT_OFFER_BEFORE.search(before)
+            and not stock_words
+            and re.search(r"\bcash\b|\bfor\b", before + after, re.I)
+        ):
             return money
     return None
 
@@ -128,8 +209,7 @@ def offer_value(s: str) -> Money | None:
 
 
 def collar(s: str) -> tuple[float, float] | None:
-    if not re.search(r"\bcollar\b|\bband\b|\brange\b|volume-weighted|\bVWAP\b|average (?:closing )?price",
-                     s, re.I):
+    if not re.search(r"\bcollar\b|\bband\b|\brange\b|volume-weighted|\bVWAP\b|average (?:closing )?price", s, re.I):
         return None
     m = re.search(rf"(?:between|from|of)\s+(?P<a>\S*?(?:{NUM})\S*?)\s+(?:and|to)\s+(?P<b>\S*?(?:{NUM}))", s)
     if m is None:
@@ -152,14 +232,14 @@ def election(s: str) -> dict[str, float] | None:
 
 def total_cash(s: str) -> Money | None:
     for money in find_money(s):
-        if _TOTAL_CASH.search(s[max(0, money.start - 60):money.start]):
+        if _TOTAL_CASH.search(s[max(0, money.start - 60) : money.start]):
             return money
     return None
 
 
 def total_value(s: str) -> Money | None:
     for money in find_money(s):
-        if money.scaled and _TOTAL_VALUE.search(s[max(0, money.start - 40):money.start]):
+        if money.scaled and _TOTAL_VALUE.search(s[max(0, money.start - 40) : money.start]):
             return money
     return None
 
@@ -177,7 +257,7 @@ def prices(s: str) -> list[tuple[Money, str, str]]:
     for money in find_money(s):
         if money.scaled:
             continue
-        before = s[max(0, money.start - 60):money.start]
+        before = s[max(0, money.start - 60) : money.start]
         if (e := _ESTIMATE_BEFORE.search(before)) is not None:
             out.append((money, "estimate", e["who"] or ""))
         elif _PRICE_BEFORE.search(before):
@@ -186,8 +266,7 @@ def prices(s: str) -> list[tuple[Money, str, str]]:
 
 
 def status(s: str) -> tuple[str, str] | None:
-    for regex, name in ((TERMINATED_RE, "terminated"), (COMPLETED_RE, "completed"),
-                        (RUMOUR_RE, "rumoured")):
+    for regex, name in ((TERMINATED_RE, "terminated"), (COMPLETED_RE, "completed"), (RUMOUR_RE, "rumoured")):
         if (m := regex.search(s)) is not None:
             return name, m.group(0)
     return None

@@ -9,8 +9,7 @@ from arb.extract.model import DraftDeal
 
 __all__ = ["deal_id", "price_rows", "render_toml", "toml_string"]
 
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
-            "\r": "\\r"}
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
 
 def toml_string(text: str) -> str:
@@ -41,8 +40,12 @@ def _slug(text: str) -> str:
 
 def deal_id(draft: DraftDeal) -> str:
     """An id derived from the target's name, else its ticker: lower-case words and hyphens."""
-    for candidate in (draft.target_name if draft.target_listed else None, draft.target_ticker,
-                      draft.acquirer_name, draft.acquirer_ticker):
+    for candidate in (
+        draft.target_name if draft.target_listed else None,
+        draft.target_ticker,
+        draft.acquirer_name,
+        draft.acquirer_ticker,
+    ):
         if candidate and (slug := _slug(candidate)):
             return slug if slug[0].isalpha() else f"deal-{slug}"
     return "draft-deal"
@@ -52,8 +55,7 @@ def _deal_name(draft: DraftDeal) -> str:
     acquirer = draft.acquirer_name or "?"
     target = draft.target_name or "?"
     if draft.language == "zh":
-        return f"{acquirer}私有化{target}" if "私有化" in draft.quotes.get("parties", "") \
-            else f"{acquirer}收购{target}"
+        return f"{acquirer}私有化{target}" if "私有化" in draft.quotes.get("parties", "") else f"{acquirer}收购{target}"
     return f"{acquirer} to acquire {target}"
 
 
@@ -65,28 +67,39 @@ def render_toml(draft: DraftDeal) -> str:
     lines.append(f"id = {toml_string(deal_id(draft))}  # derived from the target's name or ticker")
     lines.append(f"name = {toml_string(_deal_name(draft))}")
     if draft.status_words:
-        lines.append(f"status = {toml_string(draft.status)}  "
-                     f"# inferred from the words {_one_line(draft.status_words)!r}")
+        lines.append(
+            f"status = {toml_string(draft.status)}  # inferred from the words {_one_line(draft.status_words)!r}"
+        )
     else:
-        lines.append(f"status = {toml_string(draft.status)}  "
-                     "# inferred: the default, the article reports an agreed deal")
+        lines.append(
+            f"status = {toml_string(draft.status)}  # inferred: the default, the article reports an agreed deal"
+        )
     if draft.announced:
         lines.append(f"announced = {draft.announced.isoformat()}")
     if draft.expected_close:
-        lines.append(f"expected_close = {draft.expected_close.isoformat()}  "
-                     f"# the article says {_one_line(draft.expected_close_text or '')!r}")
+        lines.append(
+            f"expected_close = {draft.expected_close.isoformat()}  "
+            f"# the article says {_one_line(draft.expected_close_text or '')!r}"
+        )
     lines.extend(f"# TODO {todo}" for todo in draft.todos)
     if draft.currency:
         lines.append(f"currency = {toml_string(draft.currency)}")
     lines.extend(f"# WARNING {_one_line(w)}" for w in draft.warnings)
     if draft.implied_target_shares:
-        lines.append(f"# cross-check: total cash / cash per share = "
-                     f"{draft.implied_target_shares:,.0f} target shares"
-                     + (f", x ratio = {draft.implied_target_shares * draft.ratio:,.0f} new shares "
-                        f"(article: {draft.new_shares:,.0f})" if draft.ratio and draft.new_shares else ""))
+        lines.append(
+            f"# cross-check: total cash / cash per share = "
+            f"{draft.implied_target_shares:,.0f} target shares"
+            + (
+                f", x ratio = {draft.implied_target_shares * draft.ratio:,.0f} new shares "
+                f"(article: {draft.new_shares:,.0f})"
+                if draft.ratio and draft.new_shares
+                else ""
+            )
+        )
     if draft.offer_value:
-        lines.append(f"# the article puts the offer at {_num(draft.offer_value)} "
-                     f"{draft.offer_value_currency} per share")
+        lines.append(
+            f"# the article puts the offer at {_num(draft.offer_value)} {draft.offer_value_currency} per share"
+        )
     if draft.total_value:
         lines.append(f"# the article puts the deal at {draft.total_value:,.0f} {draft.total_value_currency}")
 
@@ -111,12 +124,17 @@ def render_toml(draft: DraftDeal) -> str:
 
     lines += _legs(draft)
     if draft.security:
-        lines += ["", f"[securities.{draft.security}]",
-                  f"name = {toml_string(draft.security_name or draft.security)}",
-                  f"currency = {toml_string(draft.security_currency or 'HKD')}"]
+        lines += [
+            "",
+            f"[securities.{draft.security}]",
+            f"name = {toml_string(draft.security_name or draft.security)}",
+            f"currency = {toml_string(draft.security_currency or 'HKD')}",
+        ]
         if draft.security_proxy:
-            lines.append(f"proxy = {toml_string(draft.security_proxy)}  "
-                         "# the issuer's listed shares; converted to the currency above")
+            lines.append(
+                f"proxy = {toml_string(draft.security_proxy)}  "
+                "# the issuer's listed shares; converted to the currency above"
+            )
         lines.append("# TODO discount = 0.0  (the article gives no discount of the new line to the proxy)")
         if draft.security_estimate is not None:
             lines.append(f"estimate = {_num(draft.security_estimate)}  # the article's estimate")
@@ -133,8 +151,10 @@ def _weight(draft: DraftDeal, kind: str) -> list[str]:
 def _legs(draft: DraftDeal) -> list[str]:
     out: list[str] = []
     if draft.terms_undisclosed:
-        return ["", "# terms undisclosed: the article gives no price or exchange ratio, so the "
-                "draft has no [[consideration]]"]
+        return [
+            "",
+            "# terms undisclosed: the article gives no price or exchange ratio, so the draft has no [[consideration]]",
+        ]
     if draft.ratio is not None:
         out += ["", "[[consideration]]", 'kind = "stock"', f"ratio = {_num(draft.ratio)}"]
         if draft.security:
@@ -156,19 +176,33 @@ def _legs(draft: DraftDeal) -> list[str]:
             out.append(f"collar = [{_num(draft.collar[0])}, {_num(draft.collar[1])}]")
         out += _weight(draft, "stock")
     if draft.cash_amount is not None:
-        out += ["", "[[consideration]]", 'kind = "cash"', f"amount = {_num(draft.cash_amount)}",
-                f"currency = {toml_string(draft.cash_currency or '')}"]
+        out += [
+            "",
+            "[[consideration]]",
+            'kind = "cash"',
+            f"amount = {_num(draft.cash_amount)}",
+            f"currency = {toml_string(draft.cash_currency or '')}",
+        ]
         out += _weight(draft, "cash")
     return out
 
 
-_NOTES = {"parties": "who buys whom", "ratio": "the exchange ratio", "cash": "the cash per share",
-          "value": "the fixed value per share in stock", "collar": "the collar",
-          "election": "the election and proration", "offer_value": "the offer value per share",
-          "total_cash": "the total cash", "total_value": "the deal's total value",
-          "new_shares": "the shares to be issued", "status": "the status",
-          "announced": "the announcement date", "expected_close": "the expected close",
-          "undisclosed": "the terms being undisclosed"}
+_NOTES = {
+    "parties": "who buys whom",
+    "ratio": "the exchange ratio",
+    "cash": "the cash per share",
+    "value": "the fixed value per share in stock",
+    "collar": "the collar",
+    "election": "the election and proration",
+    "offer_value": "the offer value per share",
+    "total_cash": "the total cash",
+    "total_value": "the deal's total value",
+    "new_shares": "the shares to be issued",
+    "status": "the status",
+    "announced": "the announcement date",
+    "expected_close": "the expected close",
+    "undisclosed": "the terms being undisclosed",
+}
 
 
 def _sources(draft: DraftDeal) -> list[str]:
@@ -179,12 +213,17 @@ def _sources(draft: DraftDeal) -> list[str]:
         by_sentence.setdefault(price.quote, []).append(f"the price of {price.symbol}")
     out: list[str] = []
     for sentence, what in by_sentence.items():
-        out += ["", "[[source]]",
-                f"title = {toml_string(_one_line(draft.source_title or draft.headline))}"]
-        out.append(f"publisher = {toml_string(draft.source_publisher)}" if draft.source_publisher
-                   else '# TODO publisher = "..."')
-        out.append(f"date = {draft.source_date.isoformat()}" if draft.source_date
-                   else "# TODO date = YYYY-MM-DD  (the article's publication date)")
+        out += ["", "[[source]]", f"title = {toml_string(_one_line(draft.source_title or draft.headline))}"]
+        out.append(
+            f"publisher = {toml_string(draft.source_publisher)}"
+            if draft.source_publisher
+            else '# TODO publisher = "..."'
+        )
+        out.append(
+            f"date = {draft.source_date.isoformat()}"
+            if draft.source_date
+            else "# TODO date = YYYY-MM-DD  (the article's publication date)"
+        )
         if draft.source_url:
             out.append(f"url = {toml_string(draft.source_url)}")
         out.append(f"note = {toml_string('this sentence gives ' + ', '.join(what))}")
@@ -197,5 +236,13 @@ def price_rows(draft: DraftDeal) -> list[dict[str, str]]:
     if draft.source_publisher:
         source += f" ({draft.source_publisher})"
     as_of = draft.source_date.isoformat() if isinstance(draft.source_date, datetime.date) else ""
-    return [{"symbol": q.symbol, "price": _num(q.price), "currency": q.currency, "as_of": as_of,
-             "source": f"article: {source}"} for q in draft.prices]
+    return [
+        {
+            "symbol": q.symbol,
+            "price": _num(q.price),
+            "currency": q.currency,
+            "as_of": as_of,
+            "source": f"article: {source}",
+        }
+        for q in draft.prices
+    ]

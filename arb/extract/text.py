@@ -12,12 +12,31 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-__all__ = ["Item", "clean_text", "html_to_text", "is_chinese", "read_article", "split_items",
-           "split_sentences"]
+__all__ = ["Item", "clean_text", "html_to_text", "is_chinese", "read_article", "split_items", "split_sentences"]
 
 _BREAK = "\n\x00BREAK\x00\n"
-_BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
-               "table", "section", "header", "footer", "blockquote", "figcaption", "title"}
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "table",
+    "section",
+    "header",
+    "footer",
+    "blockquote",
+    "figcaption",
+    "title",
+}
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "head"}
 _HARD_TAGS = {"hr", "article"}
 
@@ -70,8 +89,7 @@ def read_article(source: str | bytes | Path) -> str:
     raw: str | bytes
     if isinstance(source, Path):
         raw = source.read_bytes()
-    elif isinstance(source, str) and "\n" not in source and len(source) < 4096 \
-            and Path(source).is_file():
+    elif isinstance(source, str) and "\n" not in source and len(source) < 4096 and Path(source).is_file():
         raw = Path(source).read_bytes()
     else:
         raw = source
@@ -157,8 +175,10 @@ def split_items(text: str) -> list[Item]:
     return items
 
 
-_ABBREV = re.compile(r"(?:\b(?:Inc|Corp|Co|Ltd|Mr|Ms|Mrs|Dr|Jr|Sr|St|No|vs|approx|Bros|Plc|"
-                     r"Hldgs|Intl|U\.S|U\.K|e\.g|i\.e|N\.V|S\.A)|\b[A-Z])\.$")
+_ABBREV = re.compile(
+    r"(?:\b(?:Inc|Corp|Co|Ltd|Mr|Ms|Mrs|Dr|Jr|Sr|St|No|vs|approx|Bros|Plc|"
+    r"Hldgs|Intl|U\.S|U\.K|e\.g|i\.e|N\.V|S\.A)|\b[A-Z])\.$"
+)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -166,8 +186,7 @@ def split_sentences(text: str) -> list[str]:
     out: list[str] = []
     for para in text.split("\n"):
         start = 0
-        for m in re.finditer(r"[。!?](?![”\"’])|[。!?][”\"’]|[.!?][”\"’]?(?=\s+[\"“(A-Z0-9\u4e00-\u9fff])",
-                             para):
+        for m in re.finditer(r"[。!?](?![”\"’])|[。!?][”\"’]|[.!?][”\"’]?(?=\s+[\"“(A-Z0-9\u4e00-\u9fff])", para):
             end = m.end()
             piece = para[start:end]
             if m.group(0)[0] == "." and _ABBREV.search(piece):

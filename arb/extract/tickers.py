@@ -12,15 +12,67 @@ from arb.symbols import normalize_symbol
 
 __all__ = ["Company", "Mention", "Registry", "find_companies", "parse_ticker_group"]
 
-_SUFFIXES = ("HK", "SH", "SS", "SZ", "US", "N", "O", "OQ", "L", "T", "TO", "V", "AX", "SI", "KS",
-             "KQ", "TW", "PA", "DE", "F", "AS", "MI", "SW", "ST", "OL", "CO", "NS", "BO", "BJ")
-_EXCHANGES = {"NASDAQ": "", "NYSE AMERICAN": "", "NYSE ARCA": "", "NYSE": "", "AMEX": "",
-              "LSE": "L", "LON": "L", "AIM": "L", "TSX": "TO", "TSXV": "V", "ASX": "AX",
-              "HKEX": "HK", "SEHK": "HK", "HKG": "HK", "SSE": "SS", "SZSE": "SZ", "SGX": "SI",
-              "EURONEXT PARIS": "PA", "EPA": "PA", "XETRA": "DE", "ETR": "DE", "TYO": "T"}
+_SUFFIXES = (
+    "HK",
+    "SH",
+    "SS",
+    "SZ",
+    "US",
+    "N",
+    "O",
+    "OQ",
+    "L",
+    "T",
+    "TO",
+    "V",
+    "AX",
+    "SI",
+    "KS",
+    "KQ",
+    "TW",
+    "PA",
+    "DE",
+    "F",
+    "AS",
+    "MI",
+    "SW",
+    "ST",
+    "OL",
+    "CO",
+    "NS",
+    "BO",
+    "BJ",
+)
+_EXCHANGES = {
+    "NASDAQ": "",
+    "NYSE AMERICAN": "",
+    "NYSE ARCA": "",
+    "NYSE": "",
+    "AMEX": "",
+    "LSE": "L",
+    "LON": "L",
+    "AIM": "L",
+    "TSX": "TO",
+    "TSXV": "V",
+    "ASX": "AX",
+    "HKEX": "HK",
+    "SEHK": "HK",
+    "HKG": "HK",
+    "SSE": "SS",
+    "SZSE": "SZ",
+    "SGX": "SI",
+    "EURONEXT PARIS": "PA",
+    "EPA": "PA",
+    "XETRA": "DE",
+    "ETR": "DE",
+    "TYO": "T",
+}
 _DOTTED = re.compile(rf"^(?P<code>[A-Z0-9]{{1,6}}(?:-[A-Z])?)\.(?P<suf>{'|'.join(_SUFFIXES)})$")
-_EXCH = re.compile(rf"^(?P<ex>{'|'.join(sorted(_EXCHANGES, key=len, reverse=True))})\s*:\s*"
-                   r"(?P<code>[A-Z0-9.\-]{1,10})$", re.I)
+_EXCH = re.compile(
+    rf"^(?P<ex>{'|'.join(sorted(_EXCHANGES, key=len, reverse=True))})\s*:\s*"
+    r"(?P<code>[A-Z0-9.\-]{1,10})$",
+    re.I,
+)
 _PAREN = re.compile(r"\(([^()\n]{1,80})\)")
 
 
@@ -44,15 +96,91 @@ def parse_ticker_group(text: str) -> list[str]:
 
 
 # Words after which a Chinese company name starts ("...制造商黑芝麻智能..." -> "黑芝麻智能...").
-_ZH_LEADERS = ("上市公司", "公司", "企业", "之一", "制造商", "供应商", "开发商", "运营商", "营运商",
-               "品牌", "母企", "母公司", "旗下", "巨头", "龙头", "达到", "宣布", "表示", "收购",
-               "私有化", "股东", "集团", "的", "向", "与", "和", "及", "被", "获", "将", "由", "对",
-               "指", "称", "据", "今日", "昨日", "吸收合并", "合并", "方式", "拟", "商")
+_ZH_LEADERS = (
+    "上市公司",
+    "公司",
+    "企业",
+    "之一",
+    "制造商",
+    "供应商",
+    "开发商",
+    "运营商",
+    "营运商",
+    "品牌",
+    "母企",
+    "母公司",
+    "旗下",
+    "巨头",
+    "龙头",
+    "达到",
+    "宣布",
+    "表示",
+    "收购",
+    "私有化",
+    "股东",
+    "集团",
+    "的",
+    "向",
+    "与",
+    "和",
+    "及",
+    "被",
+    "获",
+    "将",
+    "由",
+    "对",
+    "指",
+    "称",
+    "据",
+    "今日",
+    "昨日",
+    "吸收合并",
+    "合并",
+    "方式",
+    "拟",
+    "商",
+)
 _ZH_CORP_ONLY = re.compile(r"^(?:国际)?(?:控股|集团|股份)?(?:有限)?公司$|^集团$|^控股$")
-_EN_STOP = {"Shares", "Shares of", "On", "In", "Today", "Yesterday", "After", "Under", "Monday",
-            "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Both", "Rival"}
-_EN_CORP = {"Inc.", "Inc", "Corp.", "Corp", "plc", "PLC", "Ltd.", "Ltd", "Co.", "LLC", "N.V.",
-            "S.A.", "AG", "SE", "SA", "NV", "Limited", "Holdings", "Group"}
+_EN_STOP = {
+    "Shares",
+    "Shares of",
+    "On",
+    "In",
+    "Today",
+    "Yesterday",
+    "After",
+    "Under",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "Both",
+    "Rival",
+}
+_EN_CORP = {
+    "Inc.",
+    "Inc",
+    "Corp.",
+    "Corp",
+    "plc",
+    "PLC",
+    "Ltd.",
+    "Ltd",
+    "Co.",
+    "LLC",
+    "N.V.",
+    "S.A.",
+    "AG",
+    "SE",
+    "SA",
+    "NV",
+    "Limited",
+    "Holdings",
+    "Group",
+}
 _EN_JOIN = {"&", "of", "and", "de", "du", "la"}
 
 
@@ -64,9 +192,13 @@ def _zh_name(before: str) -> str:
     for leader in _ZH_LEADERS:
         idx = name.rfind(leader)
         while idx >= 0:
-            rest = name[idx + len(leader):].strip()
-            if len(rest) >= 2 and len(rest) < len(best) and not _ZH_CORP_ONLY.match(rest) \
-                    and not re.match(r"^[\u4e00-\u9fff]?(?:有限)?公司", rest):
+            rest = name[idx + len(leader) :].strip()
+            if (
+                len(rest) >= 2
+                and len(rest) < len(best)
+                and not _ZH_CORP_ONLY.match(rest)
+                and not re.match(r"^[\u4e00-\u9fff]?(?:有限)?公司", rest)
+            ):
                 best = rest
                 break
             idx = name.rfind(leader, 0, idx)
@@ -80,20 +212,22 @@ def _en_name(before: str) -> str:
         word = words[-1].rstrip(",")
         if not word or re.search(r"[^\x00-\x7f]", word) or word[0].isdigit():
             break
-        if words[-1].endswith(",") and not (kept and kept[0].rstrip(".") in
-                                            {k.rstrip(".") for k in _EN_CORP}):
+        if words[-1].endswith(",") and not (kept and kept[0].rstrip(".") in {k.rstrip(".") for k in _EN_CORP}):
             break
         capital = word[0].isupper() or word[0].isdigit() or word in _EN_CORP
         if word in _EN_JOIN and kept:
             kept.insert(0, word)
-        elif (capital and word not in _EN_STOP and not word.endswith((".", ";", ":"))) \
-                or word in _EN_CORP:
+        elif (capital and word not in _EN_STOP and not word.endswith((".", ";", ":"))) or word in _EN_CORP:
             kept.insert(0, words[-1])
         else:
             break
         words.pop()
-        if words and words[-1].endswith((".", ";", ":")) and words[-1] not in _EN_CORP \
-                and words[-1].rstrip(",") not in _EN_CORP:
+        if (
+            words
+            and words[-1].endswith((".", ";", ":"))
+            and words[-1] not in _EN_CORP
+            and words[-1].rstrip(",") not in _EN_CORP
+        ):
             break
     while kept and (kept[0] in _EN_JOIN or kept[0] in {"The", "the"}):
         kept.pop(0)
@@ -102,7 +236,7 @@ def _en_name(before: str) -> str:
 
 def company_name_before(text: str, pos: int) -> str:
     """The company name written just before position ``pos`` (a ticker parenthesis)."""
-    before = text[max(0, pos - 80):pos].split("\n")[-1].rstrip()
+    before = text[max(0, pos - 80) : pos].split("\n")[-1].rstrip()
     if not before:
         return ""
     if re.match(r"[\u4e00-\u9fff]", before[-1]):
@@ -137,10 +271,11 @@ class Mention:
     company: Company
 
 
-_ZH_STRIP = ("国际控股有限公司", "控股有限公司", "股份有限公司", "集团有限公司", "有限公司", "控股",
-             "集团")
-_EN_STRIP = re.compile(r",?\s+(?:Inc\.?|Corp\.?|Corporation|plc|PLC|Ltd\.?|Limited|Co\.?|LLC|"
-                       r"N\.V\.|S\.A\.|AG|SE|Holdings?|Group)$")
+_ZH_STRIP = ("国际控股有限公司", "控股有限公司", "股份有限公司", "集团有限公司", "有限公司", "控股", "集团")
+_EN_STRIP = re.compile(
+    r",?\s+(?:Inc\.?|Corp\.?|Corporation|plc|PLC|Ltd\.?|Limited|Co\.?|LLC|"
+    r"N\.V\.|S\.A\.|AG|SE|Holdings?|Group)$"
+)
 
 
 def _aliases(name: str) -> list[str]:
@@ -177,8 +312,8 @@ class Registry:
                 counts[alias] = counts.get(alias, 0) + 1
         # An alias shared by two companies (新奥 for both 新奥股份 and 新奥能源) identifies neither.
         self._alias: list[tuple[str, Company]] = sorted(
-            ((a, c) for c in companies for a in c.aliases if counts[a] == 1),
-            key=lambda ac: len(ac[0]), reverse=True)
+            ((a, c) for c in companies for a in c.aliases if counts[a] == 1), key=lambda ac: len(ac[0]), reverse=True
+        )
 
     def mentions(self, text: str) -> list[Mention]:
         """Every place ``text`` names a known company, longest name first, no overlaps."""
@@ -186,11 +321,12 @@ class Registry:
         found: list[Mention] = []
         for alias, company in self._alias:
             for m in re.finditer(re.escape(alias), text):
-                if any(taken[m.start():m.end()]):
+                if any(taken[m.start() : m.end()]):
                     continue
                 if alias.isascii() and (
-                        (m.start() > 0 and text[m.start() - 1].isalnum())
-                        or (m.end() < len(text) and text[m.end()].isalnum())):
+                    (m.start() > 0 and text[m.start() - 1].isalnum())
+                    or (m.end() < len(text) and text[m.end()].isalnum())
+                ):
                     continue
                 for i in range(m.start(), m.end()):
                     taken[i] = True
