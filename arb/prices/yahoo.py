@@ -1,47 +1,66 @@
-"""Live prices from Yahoo Finance's v8 chart endpoint.
+"""Live prices from Yahoo Finance's v8 chart endpoint, directly or through yfinance.
 
-Why call the endpoint directly rather than ``yfinance.Ticker.history``: every price yfinance
-returns comes from this one endpoint anyway (one request per symbol, nothing is batched), and
-the things a refresh needs are exactly the things yfinance hides:
+Every price yfinance returns comes from one endpoint, ``v8/finance/chart/{SYMBOL}``, one request
+per symbol (nothing is batched). :class:`YahooSource` reaches it through one of three clients,
+chosen by its ``client`` argument or ``$ARB_YAHOO_CLIENT``:
 
-* the HTTP status. A 429 (rate limit) must be retried with backoff and a 404 must say
-  "unknown symbol"; yfinance turns both into exceptions whose type depends on global retry
-  counters, or into an empty frame and a log line;
-* the time a request may take. yfinance's cookie/crumb handshake has hard-coded 30 s time-outs
-  that its ``timeout`` argument does not bound; here every request gets what is left of one
-  overall deadline;
-* ``meta.currency`` and the exchange time zone, which travel in the same JSON as the closes;
-* no process-wide state: yfinance keeps one session for the whole process and memoises per
-  ``Ticker``; this source keeps nothing between calls to :meth:`YahooSource.fetch`.
+``"direct"``
+    GET the chart URL with our own session and read the JSON (:func:`chart_url`, :func:`get_chart`,
+    :func:`arb.prices._yahoo_parse.quote_from_chart`). It sees what a refresh needs and yfinance
+    hides: the HTTP status (a 429 is retried with backoff, a 404 says "unknown symbol"), and the
+    time each request may take (what is left of one overall deadline). yfinance's own code notes
+    that the chart API does not need Yahoo's crumb, so no handshake is made.
 
-yfinance's own code notes that the chart API does not need the crumb, so nothing is lost by
-skipping the handshake. What yfinance does add is its choice of HTTP client: ``curl_cffi`` with Chrome
-TLS impersonation, which it adopted during Yahoo's rate-limit waves against plain clients
-(yfinance issues #2411, #2428; not verified from here: these machines cannot reach Yahoo). The
-default session here is the same (``curl_cffi`` is installed with yfinance), falling back to
-``requests`` with a browser User-Agent. yfinance itself is never imported by this module, so it
-writes no cache; :func:`arb_cache_dir` is where it would, and :func:`point_yfinance_caches`
-moves yfinance's caches there for any code that does use it.
+``"yfinance"``
+    A new ``yfinance.Ticker(symbol, session=...)`` per attempt (yfinance memoises per Ticker, so a
+    long-lived one would serve old prices) and ``Ticker.history`` with :data:`YF_HISTORY_ARGS`;
+    the DataFrame and ``history_metadata`` become a quote in
+    :func:`arb.prices._yahoo_parse.quote_from_history`, through the same checks as the JSON.
+    yfinance performs the cookie/crumb handshake (``fc.yahoo.com``, ``/v1/test/getcrumb``, the
+    ``guce.yahoo.com`` consent fallback) and looks up each new symbol's time zone with an extra
+    chart request, cached on disk. Its exceptions are not stable (its own, an HTTPError, a KeyError
+    or TypeError, depending on global counters), so they are mapped by name onto the direct
+    client's reasons and retry decisions. Its handshake has hard-coded 30 s time-outs that its
+    ``timeout`` does not bound: the pool's deadline does, as for the direct client, by
+    abandoning the worker thread. Before its first request in the process, its caches are moved
+    under arb's cache folder (:func:`point_yfinance_caches`); its log lines on arb's workers are
+    dropped and its (and pandas') deprecation warnings hidden while a fetch runs.
 
-The work is split in three: :func:`chart_url` (query), :func:`get_chart` (extract: the network,
-nothing else) and :func:`arb.prices._yahoo_parse.quote_from_chart` (normalise: pure, tested on
-recorded responses).
+``"auto"`` (the default)
+    Direct first; a symbol Yahoo refuses with HTTP 401 or 403 (it wants a cookie and crumb) is
+    tried again through yfinance within the same deadline, and only that symbol. This keeps the
+    direct client's plain failure reasons, bounded requests and small cost (no yfinance import,
+    no handshake, one request per symbol instead of two or more) for the usual case, and still
+    gets a price on the day Yahoo starts demanding the crumb for the chart API, which is what
+    yfinance exists to keep up with.
+
+Both clients share the worker pool and the deadline; yfinance is imported only on first use in a
+worker, never by ``import arb``. The default session is ``curl_cffi`` with Chrome TLS
+impersonation, as yfinance's, which it adopted during Yahoo's rate-limit waves against plain
+clients (yfinance issues #2411, #2428; not verified from here: these machines cannot reach
+Yahoo), falling back to ``requests`` with a browser User-Agent (``ARB_HTTP_CLIENT=requests``
+forces it). yfinance keeps one session for the whole process: passing ``session=`` to a Ticker
+replaces it for every later call.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import queue
 import random
+import sys
 import threading
 import time
-from collections.abc import Callable, Collection
+import warnings
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 from urllib.parse import quote as _urlquote
 
 from arb.errors import PriceSourceError
-from arb.prices._yahoo_parse import NoPrice, quote_from_chart
+from arb.prices._yahoo_parse import EMPTY, NoPrice, quote_from_chart, quote_from_history, unknown_symbol_reason
 from arb.prices.base import FetchResult, Quote
 from arb.symbols import is_fx_pair, is_listing
 
@@ -51,6 +70,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CHART_PARAMS",
     "CHART_URL",
+    "YF_HISTORY_ARGS",
+    "Client",
     "YahooSource",
     "arb_cache_dir",
     "chart_url",
@@ -63,6 +84,27 @@ CHART_URL = "https://query2.finance.yahoo.com/v8/finance/chart/{symbol}"
 CHART_PARAMS = {"range": "1mo", "interval": "1d"}
 #: Statuses worth another try after a pause: rate limiting and a busy or failing server.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: Statuses with which Yahoo refuses a request that lacks its cookie and crumb: "auto" then asks yfinance.
+REFUSED_STATUSES = frozenset({401, 403})
+
+#: How a :class:`YahooSource` reaches Yahoo (see the module docstring).
+Client = Literal["direct", "yfinance", "auto"]
+CLIENTS: tuple[str, ...] = get_args(Client)
+#: Names the client when the ``client`` argument is not given.
+CLIENT_ENV = "ARB_YAHOO_CLIENT"
+#: What the yfinance client asks ``Ticker.history`` for: the chart request of the direct client
+#: (one month of daily bars, unadjusted closes), exceptions raised rather than logged, and days
+#: without a close kept as NaN rows so the checks in ``_yahoo_parse`` see what Yahoo sent.
+YF_HISTORY_ARGS: dict[str, Any] = {
+    "period": "1mo",
+    "interval": "1d",
+    "auto_adjust": False,
+    "actions": False,
+    "keepna": True,
+    "raise_errors": True,
+}
+#: Worker threads are named with this prefix; yfinance's log records from them are dropped.
+WORKER_PREFIX = "arb-yahoo-"
 #: Sent by the ``requests`` fallback client; Yahoo refuses the default python-requests agent.
 BROWSER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 #: A pause between retries never exceeds this many seconds, whatever Retry-After says.
@@ -135,10 +177,17 @@ class YahooSource:
     A 429 or 5xx answer is retried up to ``retries`` times, pausing ``backoff`` seconds and
     doubling (or what Retry-After asks, up to 8 s), only while the pause fits in the deadline.
 
+    ``client`` picks how each symbol is fetched: ``"direct"`` (the chart endpoint),
+    ``"yfinance"`` (a new ``yfinance.Ticker`` per attempt) or ``"auto"`` (direct, then yfinance
+    for a symbol Yahoo refuses with HTTP 401/403); None reads ``$ARB_YAHOO_CLIENT``, else
+    ``"auto"``. See the module docstring.
+
     ``session`` is any object with a ``requests``-style ``get``; it is shared by all workers
-    (tests pass a ``requests.Session`` that ``responses`` replays). Without one, each worker
-    makes its own Chrome-impersonating ``curl_cffi`` session, or a ``requests`` one if
-    ``curl_cffi`` is missing. ``progress(symbol, ok)`` is called on the calling thread once per
+    (tests pass a ``requests.Session`` that ``responses`` replays); the yfinance client needs a
+    real ``requests`` or ``curl_cffi`` session. Without one, each direct worker makes its own
+    Chrome-impersonating ``curl_cffi`` session, or a ``requests`` one if ``curl_cffi`` is missing,
+    and the yfinance client gets one such session per fetch (yfinance holds a single session for
+    the whole process anyway). ``progress(symbol, ok)`` is called on the calling thread once per
     symbol as it finishes. Prices stay in Yahoo's unit (``GBp``); the quote's ``as_of`` is the
     bar's time in the exchange's time zone.
     """
@@ -156,6 +205,7 @@ class YahooSource:
         retries: int = 3,
         backoff: float = 0.5,
         progress: Progress | None = None,
+        client: Client | None = None,
     ) -> None:
         if timeout <= 0:
             raise ValueError(f"timeout must be above zero, got {timeout!r}")
@@ -163,6 +213,8 @@ class YahooSource:
             raise ValueError(f"workers must be at least 1, got {workers!r}")
         if retries < 0 or backoff < 0:
             raise ValueError("retries and backoff must not be negative")
+        if client is not None and client not in CLIENTS:
+            raise ValueError(f"client must be one of {', '.join(CLIENTS)}, got {client!r}")
         self.timeout = float(timeout)
         self.workers = int(workers)
         self.cache_dir = arb_cache_dir(cache_dir)
@@ -170,6 +222,7 @@ class YahooSource:
         self.retries = int(retries)
         self.backoff = float(backoff)
         self.progress = progress
+        self.client: Client = client or _client_from_env()
 
     def fetch(self, symbols: Collection[str]) -> FetchResult:
         """Price every unique symbol; each one ends in ``quotes`` or in ``failures`` with a reason."""
@@ -182,7 +235,9 @@ class YahooSource:
             else:
                 self._finish(outcomes, sym, NOT_A_SYMBOL)
         if todo:
-            self._run(todo, outcomes)
+            quiet = _yfinance_warnings_silenced() if self.client != "direct" else contextlib.nullcontext()
+            with quiet:
+                self._run(todo, outcomes)
         out = FetchResult()
         for sym in order:
             got = outcomes[sym]
@@ -196,6 +251,7 @@ class YahooSource:
 
     def _run(self, todo: list[str], outcomes: dict[str, Quote | str]) -> None:
         make_session = self._session_maker()
+        yf_session = _Once(make_session)  # one for the whole fetch: yfinance keeps a single session anyway
         deadline = time.monotonic() + self.timeout
         jobs: queue.SimpleQueue[str] = queue.SimpleQueue()
         for sym in todo:
@@ -211,8 +267,9 @@ class YahooSource:
                 except queue.Empty:
                     return
                 try:
-                    session = session or make_session()
-                    outcome: Quote | str = self._price_one(session, sym, deadline, stop)
+                    if self.client != "yfinance":
+                        session = session or make_session()
+                    outcome: Quote | str = self._price_one(session, yf_session, sym, deadline, stop)
                 except Exception as exc:  # a bug or a broken client must not sink the other symbols
                     outcome = f"unexpected error: {_one_line(exc)}"
                 done.put((sym, outcome))
@@ -220,7 +277,7 @@ class YahooSource:
         # Daemon threads, not a ThreadPoolExecutor: the interpreter joins an executor's threads at
         # exit, so one connection that never answers would hang the whole program.
         for i in range(min(self.workers, len(todo))):
-            threading.Thread(target=work, name=f"arb-yahoo-{i}", daemon=True).start()
+            threading.Thread(target=work, name=f"{WORKER_PREFIX}{i}", daemon=True).start()
         pending = set(todo)
         try:
             while pending:
@@ -252,12 +309,29 @@ class YahooSource:
 
     # -- one symbol -------------------------------------------------------------------------
 
-    def _price_one(self, session: Any, symbol: str, deadline: float, stop: threading.Event) -> Quote | str:
+    def _price_one(
+        self, session: Any, yf_session: Callable[[], Any], symbol: str, deadline: float, stop: threading.Event
+    ) -> Quote | str:
+        if self.client == "yfinance":
+            return self._price_yfinance(yf_session(), symbol, deadline, stop)
+        got = self._price_direct(session, symbol, deadline, stop)
+        if not isinstance(got, _Refused):
+            return got
+        refused = f"HTTP {got.status} from Yahoo"
+        if self.client == "direct":
+            return refused
+        # Yahoo wants its cookie and crumb for this symbol: yfinance does that handshake.
+        then = self._price_yfinance(yf_session(), symbol, deadline, stop)
+        return then if isinstance(then, Quote) else f"{refused}; through yfinance: {then}"
+
+    def _price_direct(
+        self, session: Any, symbol: str, deadline: float, stop: threading.Event
+    ) -> Quote | str | _Refused:
         attempt = 0
         while True:
             left = deadline - time.monotonic()
             if left <= 0 or stop.is_set():
-                return f"timed out after {self.timeout:g}s"
+                return self._timed_out()
             try:
                 # A little beyond the deadline, so the pool's own clock, not a race with the
                 # client's, decides, and the reason reads the same for every late symbol.
@@ -265,18 +339,13 @@ class YahooSource:
             except Exception as exc:
                 return _network_reason(exc, left)
             if status in RETRY_STATUSES:
-                what = "rate limited by Yahoo (HTTP 429)" if status == 429 else f"Yahoo server error (HTTP {status})"
-                tries = f"{attempt + 1} attempt" + ("s" if attempt else "")
-                if attempt >= self.retries:
-                    return f"{what} after {tries}"
-                # Jitter keeps the workers that were refused together from coming back together.
-                pause = min(MAX_PAUSE, max(self.backoff * 2**attempt * random.uniform(1.0, 1.25), retry_after or 0.0))
-                if time.monotonic() + pause >= deadline:
-                    return f"{what} after {tries}; no time left to retry within {self.timeout:g}s"
-                if stop.wait(pause):
-                    return f"timed out after {self.timeout:g}s"
+                gave_up = self._pause_or_give_up(status, attempt, retry_after, deadline, stop)
+                if gave_up:
+                    return gave_up
                 attempt += 1
                 continue
+            if status in REFUSED_STATUSES:
+                return _Refused(status)
             if body is None:
                 if status == 404:
                     return "unknown symbol (HTTP 404 from Yahoo)"
@@ -287,6 +356,188 @@ class YahooSource:
                 return quote_from_chart(symbol, body)
             except NoPrice as exc:
                 return str(exc)
+
+    def _price_yfinance(self, session: Any, symbol: str, deadline: float, stop: threading.Event) -> Quote | str:
+        """One symbol through ``yfinance.Ticker(symbol).history``: a new Ticker on every attempt.
+
+        yfinance's memos live on the Ticker (``fast_info``, the price history), so a fresh one
+        never serves an old price. Its cookie/crumb handshake and time-zone lookup have time-outs
+        of their own (10-30 s) that the ``timeout`` given here does not bound: the pool's deadline
+        does, by abandoning the thread.
+        """
+        try:
+            yf = _yfinance(self.cache_dir)
+        except PriceSourceError as exc:
+            return str(exc)
+        attempt = 0
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or stop.is_set():
+                return self._timed_out()
+            try:
+                ticker = yf.Ticker(symbol, session=session)
+                frame = ticker.history(**YF_HISTORY_ARGS, timeout=left + CLIENT_GRACE)
+                return quote_from_history(symbol, frame, ticker.history_metadata)
+            except NoPrice as exc:
+                return str(exc)
+            except Exception as exc:
+                reason, status = _yfinance_failure(exc, left)
+            if stop.is_set() or time.monotonic() >= deadline:
+                return self._timed_out()
+            if status is None:
+                return reason
+            gave_up = self._pause_or_give_up(status, attempt, None, deadline, stop)
+            if gave_up:
+                return gave_up
+            attempt += 1
+
+    def _pause_or_give_up(
+        self, status: int, attempt: int, retry_after: float | None, deadline: float, stop: threading.Event
+    ) -> str | None:
+        """After a 429 or 5xx: pause and return None to try again, or return why not."""
+        what = "rate limited by Yahoo (HTTP 429)" if status == 429 else f"Yahoo server error (HTTP {status})"
+        tries = f"{attempt + 1} attempt" + ("s" if attempt else "")
+        if attempt >= self.retries:
+            return f"{what} after {tries}"
+        # Jitter keeps the workers that were refused together from coming back together.
+        pause = min(MAX_PAUSE, max(self.backoff * 2**attempt * random.uniform(1.0, 1.25), retry_after or 0.0))
+        if time.monotonic() + pause >= deadline:
+            return f"{what} after {tries}; no time left to retry within {self.timeout:g}s"
+        if stop.wait(pause):
+            return self._timed_out()
+        return None
+
+    def _timed_out(self) -> str:
+        return f"timed out after {self.timeout:g}s"
+
+
+class _Refused:
+    """The direct request was refused (HTTP 401/403): Yahoo wants a cookie and crumb."""
+
+    __slots__ = ("status",)
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+
+class _Once:
+    """Calls ``make`` on first use, from whichever worker gets there first, and keeps the result."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._lock = threading.Lock()
+        self._made = False
+        self._value: Any = None
+
+    def __call__(self) -> Any:
+        with self._lock:
+            if not self._made:
+                self._value = self._make()
+                self._made = True
+            return self._value
+
+
+# -- yfinance ---------------------------------------------------------------------------------
+
+_yf_lock = threading.Lock()
+#: Where yfinance's caches were pointed, once per process (None: not yet).
+_yf_caches: Path | None = None
+
+
+def _yfinance(cache_dir: Path) -> Any:
+    """Import yfinance; the first time in the process, move its caches under ``cache_dir`` first.
+
+    yfinance's caches (time zones, cookies) are process-wide and must be placed before its first
+    request; a later source with another ``cache_dir`` does not move them again.
+    """
+    global _yf_caches
+    with _yf_lock:
+        first_import = "yfinance" not in sys.modules
+        if _yf_caches is None:
+            _yf_caches = point_yfinance_caches(cache_dir)
+            logging.getLogger("yfinance").addFilter(_not_from_a_worker)
+        import yfinance
+
+        if first_import:
+            # Importing yfinance puts its own "show DeprecationWarnings from yfinance" filter in
+            # front of the ones fetch() installed: put those back in front (fetch's
+            # catch_warnings still undoes all of it when the pool ends).
+            _silence_yfinance_warnings()
+    return yfinance
+
+
+def _not_from_a_worker(record: logging.LogRecord) -> bool:
+    """Drop yfinance's log lines written on this module's workers: their reasons are reported here."""
+    return not (record.threadName or "").startswith(WORKER_PREFIX)
+
+
+@contextlib.contextmanager
+def _yfinance_warnings_silenced() -> Iterator[None]:
+    """Hide yfinance's and pandas' deprecation warnings raised while ``fetch`` runs.
+
+    Wraps the whole pool on the calling thread, not each worker: ``warnings.catch_warnings``
+    swaps one process-wide filter list and is not thread-safe, so entering it on several workers
+    at once could leave a filter behind for good. The filters are narrow: warnings raised in
+    yfinance's modules (pandas attributes its deprecations to the caller, i.e. yfinance) and the
+    one yfinance raises about ``raise_errors``, which it attributes to the calling code.
+    """
+    with warnings.catch_warnings():
+        _silence_yfinance_warnings()
+        yield
+
+
+def _silence_yfinance_warnings() -> None:
+    for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+        warnings.filterwarnings("ignore", category=category, module=r"yfinance(\.|$)")
+    warnings.filterwarnings("ignore", message=r"'raise_errors' deprecated", category=DeprecationWarning)
+
+
+def _yfinance_failure(exc: BaseException, left: float) -> tuple[str, int | None]:
+    """A reason for what yfinance raised, and the HTTP status to retry on (None: do not retry).
+
+    yfinance's exception types are not stable (the same refusal can surface as its own error,
+    a ``requests``/``curl_cffi`` HTTPError, a KeyError or a TypeError, depending on global retry
+    counters), so this goes by class names along the MRO rather than importing its classes.
+    """
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if "YFRateLimitError" in names:
+        return "rate limited by Yahoo (HTTP 429)", 429
+    if "YFTzMissingError" in names:
+        return "unknown symbol: Yahoo gave no time zone for it", None
+    if "YFTickerMissingError" in names:
+        said = getattr(exc, "yahoo_reason", None)
+        if isinstance(said, str) and said.strip():
+            if said.strip().lower().startswith("no data found"):
+                return unknown_symbol_reason(said), None
+            return f"Yahoo error: {said.strip()}", None
+        return EMPTY, None
+    if "HTTPError" in names:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        if isinstance(status, int):
+            if status in RETRY_STATUSES:
+                return f"HTTP {status} from Yahoo", status
+            if status == 404:
+                return "unknown symbol (HTTP 404 from Yahoo)", None
+            return f"HTTP {status} from Yahoo", None
+        return f"request failed: {_one_line(exc)}", None
+    if "JSONDecodeError" in names:
+        return "Yahoo's answer is not JSON", None
+    if isinstance(exc, (KeyError, TypeError)):
+        return f"yfinance could not read Yahoo's answer: {_one_line(exc)}", None
+    if isinstance(exc, (TimeoutError, ConnectionError, OSError)) or names & {"Timeout", "ConnectionError"}:
+        return _network_reason(exc, left), None
+    return f"yfinance failed: {_one_line(exc)}", None
+
+
+def _client_from_env() -> Client:
+    value = os.environ.get(CLIENT_ENV, "").strip().lower() or "auto"
+    if value == "direct":
+        return "direct"
+    if value == "yfinance":
+        return "yfinance"
+    if value == "auto":
+        return "auto"
+    raise PriceSourceError(f"${CLIENT_ENV} must be one of {', '.join(CLIENTS)}, got {value!r}")
 
 
 def _default_session_maker() -> Callable[[], Any]:
