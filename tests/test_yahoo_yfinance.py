@@ -694,3 +694,11 @@ def test_yfinance_is_imported_on_first_use_and_its_warnings_stay_hidden(tmp_path
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got == {"before": False, "after": True, "price": 58.35, "warnings": []}
     assert "yfinance" not in out.stderr
+
+
+def test_a_cache_folder_that_cannot_be_made_is_a_reason(http: responses.RequestsMock, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    got = source(blocker).fetch(["2688.HK"])
+    assert got.failures["2688.HK"].startswith("cannot prepare yfinance's cache folder: NotADirectoryError: ")
+    assert len(http.calls) == 0  # yfinance was never asked, so it wrote nothing in its own default folder

@@ -369,6 +369,8 @@ class YahooSource:
             yf = _yfinance(self.cache_dir)
         except PriceSourceError as exc:
             return str(exc)
+        except OSError as exc:  # the cache folder cannot be made: do not let yfinance write elsewhere
+            return f"cannot prepare yfinance's cache folder: {_one_line(exc)}"
         attempt = 0
         while True:
             left = deadline - time.monotonic()
