@@ -37,7 +37,7 @@ def _hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.delenv("FORCE_COLOR", raising=False)
-    for var in ("ARB_HOME", "ARB_CACHE_DIR", "ARB_OFFLINE"):
+    for var in ("ARB_HOME", "ARB_CACHE_DIR", "ARB_OFFLINE", "ARB_YAHOO_CLIENT"):
         monkeypatch.delenv(var, raising=False)
     # libcurl's sockets escape pytest-socket: make any live Yahoo path use requests, which it blocks.
     monkeypatch.setenv("ARB_HTTP_CLIENT", "requests")
