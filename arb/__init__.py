@@ -1,24 +1,56 @@
 """arb: merger arbitrage spreads from deal terms.
 
-Load deals from TOML files, value them with a price source, get the figures as records or a
-DataFrame::
+Load deals from TOML files, value them with a price source, get the figures as a DataFrame::
 
     import arb
-    deals = arb.load_deals([arb.seeds_dir()]).deals
-    v = arb.value_deals(deals, arb.snapshot())
-    v.to_frame()
+    deals = arb.load()                       # the bundled seeds, or arb.load(["my-deals/"])
+    arb.value(deals, prices="snapshot")      # one row per deal
+
+The names below are imported on first use (PEP 562), so ``import arb`` and ``arb --help`` stay
+fast; ``from arb import value`` works as usual.
 """
 
-from arb.api import expected_return, history, load, prices_from, valuation, value
-from arb.errors import ArbError, DealFileError, PriceFileError, PriceSourceError, UnknownDealError
-from arb.loader import LoadResult, load_deal, load_deals
-from arb.models import Deal, Dividend, Leg, Security, Source, Target
-from arb.prices.base import ChainSource, FetchResult, MemorySource, PriceSource, Quote
-from arb.prices.csvfile import CsvSource, snapshot
-from arb.resources import seeds_dir
-from arb.scenarios import scenarios
-from arb.symbols import normalize_symbol
-from arb.valuation import DealResult, Valuation, value_deals
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Public name -> the module that defines it.
+_EXPORTS: dict[str, str] = {
+    "ArbError": "arb.errors",
+    "ChainSource": "arb.prices.base",
+    "CsvSource": "arb.prices.csvfile",
+    "Deal": "arb.models",
+    "DealFileError": "arb.errors",
+    "DealResult": "arb.pricing",
+    "Dividend": "arb.models",
+    "FetchResult": "arb.prices.base",
+    "Leg": "arb.models",
+    "LoadResult": "arb.loader",
+    "MemorySource": "arb.prices.base",
+    "PriceFileError": "arb.errors",
+    "PriceSource": "arb.prices.base",
+    "PriceSourceError": "arb.errors",
+    "Quote": "arb.prices.base",
+    "Security": "arb.models",
+    "Source": "arb.models",
+    "Target": "arb.models",
+    "UnknownDealError": "arb.errors",
+    "Valuation": "arb.pricing",
+    "expected_return": "arb.api",
+    "history": "arb.api",
+    "load": "arb.api",
+    "load_deal": "arb.loader",
+    "load_deals": "arb.loader",
+    "normalize_symbol": "arb.symbols",
+    "prices_from": "arb.api",
+    "scenarios": "arb.grid",
+    "seeds_dir": "arb.resources",
+    "snapshot": "arb.prices.csvfile",
+    "valuation": "arb.api",
+    "value": "arb.api",
+    "value_deals": "arb.pricing",
+}
 
 __all__ = [
     "ArbError",
@@ -55,3 +87,29 @@ __all__ = [
     "value",
     "value_deals",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'arb' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from arb.api import expected_return, history, load, prices_from, valuation, value
+    from arb.errors import ArbError, DealFileError, PriceFileError, PriceSourceError, UnknownDealError
+    from arb.grid import scenarios
+    from arb.loader import LoadResult, load_deal, load_deals
+    from arb.models import Deal, Dividend, Leg, Security, Source, Target
+    from arb.prices.base import ChainSource, FetchResult, MemorySource, PriceSource, Quote
+    from arb.prices.csvfile import CsvSource, snapshot
+    from arb.pricing import DealResult, Valuation, value_deals
+    from arb.resources import seeds_dir
+    from arb.symbols import normalize_symbol

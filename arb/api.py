@@ -27,8 +27,8 @@ from arb.loader import load_deals
 from arb.models import Deal
 from arb.prices.base import ChainSource, MemorySource, PriceSource, Quote, bad_price_reason
 from arb.prices.csvfile import CsvSource, normalize_price_symbol, parse_when, snapshot
+from arb.pricing import DealResult, Valuation, value_deals
 from arb.symbols import ISO_CURRENCIES, MINOR_UNITS, guess_currency
-from arb.valuation import DealResult, Valuation, value_deals
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -23,7 +23,7 @@ from arb.api import PricesLike, prices_from, valuation
 from arb.api import expected_return as _expected_return
 from arb.errors import ArbError
 from arb.models import Deal
-from arb.valuation import DealResult
+from arb.pricing import DealResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -69,7 +69,7 @@ def _percent_axis(axis: Any) -> None:
 
 
 def _deal_of(deal: Deal | str | Path) -> Deal:
-    from arb.scenarios import _resolve_deal
+    from arb.grid import _resolve_deal
 
     return _resolve_deal(deal)
 
@@ -107,7 +107,7 @@ def payoff(
     the symbol's price when the collared security is priced from it as a proxy. ``grid``: the
     symbol prices to draw (default: 50% to 150% of its current price).
     """
-    from arb.scenarios import scenarios
+    from arb.grid import scenarios
 
     deal = _deal_of(deal)
     source = prices_from(prices)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from arb.book import LegInfo
     from arb.models import Deal, Leg
     from arb.prices.base import Quote
-    from arb.valuation import DealResult, Valuation
+    from arb.pricing import DealResult, Valuation
 
 __all__ = ["deal_html", "result_html", "valuation_html"]
 

@@ -21,8 +21,8 @@ from typing import Any
 from arb.errors import ArbError, DealFileError
 from arb.models import Deal
 from arb.prices.base import ChainSource, FetchResult, PriceSource
+from arb.pricing import Valuation, value_deals
 from arb.store import HistoryStore, RefreshInfo, StoreSource
-from arb.valuation import Valuation, value_deals
 from arb.watchlist import Alert, Watchlist, evaluate_alerts, load_watchlist
 
 __all__ = [

@@ -43,9 +43,9 @@ def build_store(folder: Path, n_deals: int, days: list[dt.date]) -> Path:
     from arb.loader import load_deals
     from arb.paths import STORE_NAME
     from arb.prices.base import MemorySource
+    from arb.pricing import value_deals
     from arb.store import HistoryStore
     from arb.store.schema import METRICS
-    from arb.valuation import value_deals
 
     write_deal_files(folder / "deals", n_deals)
     deals = load_deals([folder / "deals"]).deals

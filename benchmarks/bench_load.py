@@ -15,7 +15,7 @@ from arb.book import symbols_for
 from arb.engine import value_book
 from arb.loader import load_deals
 from arb.prices.base import MemorySource
-from arb.valuation import value_deals
+from arb.pricing import value_deals
 from benchmarks.synthetic import AS_OF, synthetic_quotes, write_deal_files
 from benchmarks.timing import Row, median_time
 

@@ -2,7 +2,7 @@
 
 The deal is the bundled ENN Energy seed; the grid is 1,000 prices of the proxy listing
 (600803.SS, CNY) times 1,000 CNY/HKD rates, so every point re-prices the H-share leg through
-the proxy, the FX rate and the discount. The figure is the whole :func:`arb.scenarios.scenarios`
+the proxy, the FX rate and the discount. The figure is the whole :func:`arb.grid.scenarios`
 call (fetch, compile, one engine pass, the DataFrame); a second row is the engine pass alone.
 
 The reference is the per-deal loop of :mod:`benchmarks.reference` run once per grid point, on
@@ -28,9 +28,9 @@ PROXY, PAIR = "600803.SS", "CNYHKD=X"
 
 def run(smoke: bool = False) -> list[Row]:
     try:
-        from arb.scenarios import scenarios
+        from arb.grid import scenarios
     except ImportError as exc:
-        raise NotAvailable(f"arb/scenarios.py has not landed ({exc})") from None
+        raise NotAvailable(f"arb/grid.py has not landed ({exc})") from None
     from arb.engine import value_book
     from arb.loader import load_deal
     from arb.resources import seeds_dir

@@ -11,7 +11,7 @@ import pytest
 
 from arb.models import Deal
 from arb.prices.base import MemorySource
-from arb.valuation import Valuation, value_deals
+from arb.pricing import Valuation, value_deals
 
 # =====================================================================================
 # Section: environment and paths (core suite)

@@ -18,7 +18,7 @@ from arb.book import symbols_for  # noqa: E402
 from arb.engine import value_book  # noqa: E402
 from arb.loader import load_deals  # noqa: E402
 from arb.prices.base import MemorySource  # noqa: E402
-from arb.valuation import value_deals  # noqa: E402
+from arb.pricing import value_deals  # noqa: E402
 from benchmarks import run as bench_run  # noqa: E402
 from benchmarks.bench_engine import check_same  # noqa: E402
 from benchmarks.reference import value_loop  # noqa: E402

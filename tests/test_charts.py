@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 from arb import charts
 from arb.api import load, valuation
 from arb.errors import ArbError
-from arb.scenarios import scenarios
+from arb.grid import scenarios
 from tests.conftest import make_deal, memory
 
 SEEDS = Path(__file__).parent.parent / "seeds"

@@ -15,7 +15,7 @@ import pytest
 from conftest import AS_OF, make_deal, value
 
 from arb.engine import CASH, CVR, STOCK_RATIO, STOCK_VALUE, LegTable, leg_values, metrics
-from arb.valuation import DealResult
+from arb.pricing import DealResult
 
 DAYS = 194
 rel = dict(rel=1e-12, abs=1e-12)
@@ -412,7 +412,7 @@ def test_undisclosed_terms_with_a_target_dividend_alone() -> None:
 
 def test_stale_and_synthetic_prices_are_flagged() -> None:
     from arb.prices.base import MemorySource, Quote
-    from arb.valuation import value_deals
+    from arb.pricing import value_deals
 
     old = Quote("T.HK", 9.0, "HKD", dt.datetime(2025, 6, 10), "file", "test", synthetic=True)
     deal = make_deal(CASH_LEG.format(amount=10.0, ccy="HKD"))
@@ -471,8 +471,8 @@ def test_leg_values_table() -> None:
 def test_enn_seed_at_the_snapshot() -> None:
     from arb.loader import load_deals
     from arb.prices.csvfile import snapshot
+    from arb.pricing import value_deals
     from arb.resources import seeds_dir
-    from arb.valuation import value_deals
 
     v = value_deals(load_deals([seeds_dir()]).deals, snapshot())
     assert v.as_of == dt.date(2025, 6, 20)  # the latest snapshot date

@@ -5,8 +5,8 @@ from __future__ import annotations
 from arb.loader import load_deals
 from arb.prices.base import MemorySource
 from arb.prices.csvfile import snapshot
+from arb.pricing import fetch_for
 from arb.resources import seeds_dir
-from arb.valuation import fetch_for
 
 
 def _seed_deals():

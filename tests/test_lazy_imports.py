@@ -51,7 +51,7 @@ def _loaded(code: str, tmp_path: object) -> tuple[list[str], str, str]:
 
 
 def test_import_arb_loads_no_heavy_library(tmp_path: object) -> None:
-    loaded, _, _ = _loaded("import arb\nimport arb.engine, arb.valuation, arb.loader", tmp_path)
+    loaded, _, _ = _loaded("import arb\nimport arb.engine, arb.pricing, arb.loader", tmp_path)
     assert loaded == []
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from arb.book import compile_book
 from arb.engine import CASH, STOCK_VALUE, LegTable, leg_values, value_book
 from arb.models import Deal
-from arb.valuation import fetch_for
+from arb.pricing import fetch_for
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -17,8 +17,8 @@ from rich.console import Console
 from arb.cli.render import render_deal, render_report
 from arb.loader import load_deals
 from arb.prices.csvfile import snapshot
+from arb.pricing import value_deals
 from arb.resources import seeds_dir
-from arb.valuation import value_deals
 
 GOLDEN = Path(__file__).parent / "golden"
 

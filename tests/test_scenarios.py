@@ -13,8 +13,8 @@ import pytest
 
 from arb.api import load, valuation
 from arb.errors import ArbError
+from arb.grid import scenarios
 from arb.models import Deal
-from arb.scenarios import scenarios
 from tests.conftest import make_deal, memory
 
 SEEDS = Path(__file__).parent.parent / "seeds"

@@ -13,9 +13,9 @@ import pytest
 from arb.loader import load_deals
 from arb.prices.base import MemorySource, Quote
 from arb.prices.csvfile import CsvSource
+from arb.pricing import Valuation, value_deals
 from arb.store import SCHEMA_VERSION, HistoryStore, StoreError, StoreSource, create_schema
 from arb.store import db as store_db
-from arb.valuation import Valuation, value_deals
 
 DATA = Path(__file__).parent / "data" / "refresh"
 DAY1 = DATA / "prices-2025-06-02.csv"

@@ -11,7 +11,7 @@ from conftest import AS_OF, make_deal, memory, value
 from arb.errors import ArbError
 from arb.prices.base import MemorySource, Quote
 from arb.prices.csvfile import snapshot
-from arb.valuation import parse_override, value_deals
+from arb.pricing import parse_override, value_deals
 
 CASH = '[[consideration]]\nkind = "cash"\namount = {amount}\ncurrency = "HKD"\n'
 

@@ -6,15 +6,17 @@ import datetime as dt
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
 from arb.errors import ArbError
-from arb.loader import LoadResult, load_deals
-from arb.prices.base import PriceSource
+
+if TYPE_CHECKING:  # the library is imported inside the commands, so `arb --help` starts fast
+    from arb.loader import LoadResult
+    from arb.prices.base import PriceSource
 
 __all__ = ["err", "fail", "load", "out", "parse_date", "price_source", "warn"]
 
@@ -49,6 +51,7 @@ def parse_date(text: str | None, option: str) -> dt.date | None:
 
 def load(paths: Sequence[Path] | None) -> LoadResult:
     """Load deal files (default: the bundled seeds), printing one error line per bad file."""
+    from arb.loader import load_deals
     from arb.resources import seeds_dir
 
     result = load_deals(list(paths) if paths else [seeds_dir()])
@@ -91,4 +94,6 @@ def price_source(
 OfflineOpt = Annotated[
     bool, typer.Option("--offline", help="Skip the network: the history store's last prices, then the snapshot.")
 ]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds the live price fetch may take in all.")]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", min=0.1, metavar="SECONDS", help="Seconds the live price fetch may take in all.")
+]

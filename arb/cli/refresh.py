@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
@@ -18,7 +18,12 @@ from rich.text import Text
 from arb.cli.common import OfflineOpt, TimeoutOpt, error, out, parse_date, price_source, warn
 from arb.cli.format import DASH, money, pct
 from arb.errors import ArbError
-from arb.refresh import DEFAULT_TIMEOUT, RefreshResult, expected_symbols, run_refresh
+
+if TYPE_CHECKING:  # the library is imported inside the command, so `arb --help` starts fast
+    from arb.refresh import RefreshResult
+
+#: Seconds the live fetch may take in all (the same default as arb.refresh.DEFAULT_TIMEOUT).
+DEFAULT_TIMEOUT = 20.0
 
 __all__ = ["WatchlistOpt", "refresh", "render_changes", "render_refresh"]
 
@@ -130,11 +135,17 @@ def refresh(
     watchlist: WatchlistOpt = None,
     prices: Annotated[
         Path | None,
-        typer.Option("--prices", help="Feed the refresh from this CSV of prices instead of Yahoo (back-filling)."),
+        typer.Option(
+            "--prices", metavar="FILE", help="Feed the refresh from this CSV of prices instead of Yahoo (back-filling)."
+        ),
     ] = None,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Value as of this date, YYYY-MM-DD (default: today; with --prices, its date)."),
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="Value as of this date, YYYY-MM-DD (default: today; with --prices, its date).",
+        ),
     ] = None,
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
@@ -149,6 +160,7 @@ def refresh(
     """
     from arb.loader import load_deals
     from arb.paths import store_path
+    from arb.refresh import expected_symbols, run_refresh
     from arb.store import HistoryStore
     from arb.watchlist import load_watchlist
 

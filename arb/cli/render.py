@@ -13,7 +13,7 @@ from rich.text import Text
 from arb.book import LegInfo
 from arb.cli.format import DASH, amount, money, num, pct, shares
 from arb.prices.base import Quote
-from arb.valuation import DealResult, Valuation
+from arb.pricing import DealResult, Valuation
 
 __all__ = ["price_header", "render_deal", "render_report"]
 

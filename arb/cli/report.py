@@ -6,35 +6,51 @@ import csv
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from arb.cli.common import OfflineOpt, TimeoutOpt, error, load, out, parse_date, price_source
-from arb.engine import FIGURES
 from arb.errors import ArbError
-from arb.valuation import Valuation, parse_override, value_deals
+
+if TYPE_CHECKING:
+    from arb.pricing import Valuation
 
 PathsArg = Annotated[
     list[Path] | None,
-    typer.Argument(help="Deal files or folders of them (default: the bundled seeds).", show_default=False),
+    typer.Argument(
+        help="Deal files or folders of them (default: the bundled seeds).", show_default=False, metavar="PATH..."
+    ),
 ]
 PricesOpt = Annotated[
     Path | None,
-    typer.Option("--prices", help="CSV of prices (symbol,price,currency[,as_of,source]); only this file is used."),
+    typer.Option(
+        "--prices", metavar="FILE", help="CSV of prices (symbol,price,currency[,as_of,source]); only this file is used."
+    ),
 ]
 PriceOpt = Annotated[
     list[str] | None,
-    typer.Option("--price", help="Override one price for a what-if: SYMBOL=VALUE or SYMBOL=VALUE:CCY. Repeatable."),
+    typer.Option(
+        "--price",
+        metavar="SYMBOL=VALUE[:CCY]",
+        help="Override one price for a what-if: SYMBOL=VALUE or SYMBOL=VALUE:CCY. Repeatable.",
+    ),
 ]
 AsOfOpt = Annotated[
     str | None,
     typer.Option(
-        "--as-of", help="Value as of this date, YYYY-MM-DD (default: today; for dated prices, the latest price date)."
+        "--as-of",
+        metavar="DATE",
+        help="Value as of this date, YYYY-MM-DD (default: today; for dated prices, the latest price date).",
     ),
 ]
 
-CSV_COLUMNS = ("id", "name", "status", "currency", "as_of", *FIGURES, "hedge", "flags")
+
+def csv_columns() -> tuple[str, ...]:
+    """The ``--csv`` header: the JSON keys, hedge and flags flattened."""
+    from arb.engine import FIGURES
+
+    return ("id", "name", "status", "currency", "as_of", *FIGURES, "hedge", "flags")
 
 
 def _value(
@@ -46,6 +62,8 @@ def _value(
     timeout: float = 20.0,
 ) -> tuple[Valuation, bool]:
     """Load, price and value; returns the valuation and whether any input was bad."""
+    from arb.pricing import parse_override, value_deals
+
     day = parse_date(as_of, "--as-of")
     try:
         overrides = dict(parse_override(p) for p in price or [])
@@ -70,7 +88,7 @@ def _exit_code(v: Valuation, bad_input: bool) -> int:
 
 def _csv_row(rec: dict[str, Any]) -> list[Any]:
     row = []
-    for col in CSV_COLUMNS:
+    for col in csv_columns():
         val = rec.get(col)
         if col == "hedge":
             val = ";".join(f"{s}={n!r}" for s, n in rec["hedge"].items())
@@ -99,7 +117,7 @@ def report(
         sys.stdout.write(json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     elif csv_out:
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(csv_columns())
         writer.writerows(_csv_row(rec) for rec in records)
     else:
         from arb.cli.render import render_report

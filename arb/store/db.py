@@ -1,7 +1,7 @@
 """The history store (:class:`HistoryStore`): every refresh's prices and valuations in one SQLite file.
 
 One refresh is one transaction: its row in ``refreshes``, one row per deal in ``valuations``
-(every figure of :meth:`arb.valuation.DealResult.to_dict`, its flags and the deal's terms hash)
+(every figure of :meth:`arb.pricing.DealResult.to_dict`, its flags and the deal's terms hash)
 and the first-hand prices it fetched in ``prices``. Either all of it lands or none of it does,
 so a refresh killed half-way leaves the store as it was.
 
@@ -37,7 +37,7 @@ from arb.prices.base import Quote
 from arb.store.schema import METRICS, StoreError, create_schema
 
 if TYPE_CHECKING:
-    from arb.valuation import Valuation
+    from arb.pricing import Valuation
 
 __all__ = ["HistoryStore", "RefreshInfo"]
 

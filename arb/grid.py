@@ -38,8 +38,8 @@ from arb.fx import FxRate, FxTable
 from arb.models import Deal
 from arb.prices.base import Quote
 from arb.prices.csvfile import normalize_price_symbol
+from arb.pricing import fetch_for
 from arb.symbols import fx_pair, guess_currency, is_fx_pair, major_currency, parse_fx_pair
-from arb.valuation import fetch_for
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -1,4 +1,4 @@
-"""Value deals: fetch the prices they need, compile the book, run the engine, shape the results.
+"""Price and value deals: fetch the prices they need, compile the book, run the engine, shape the results.
 
 >>> from arb import load_deals, snapshot, value_deals
 >>> result = value_deals(load_deals(["seeds"]).deals, snapshot())   # doctest: +SKIP
