@@ -55,3 +55,10 @@ def test_report_shows_the_article_figures(seeded):
     text = _text(render_report(seeded, width=100), 100)
     row = next(line for line in text.splitlines() if line.strip().startswith("enn-energy"))
     assert row.split()[1:6] == ["HKD", "65.00", "80.00", "+15.00", "+23.1%"]
+
+
+def test_show_golden_terms_undisclosed(seeded):
+    text = _text(render_deal(seeded.get("black-sesame-soc"), seeded), 100)
+    _check("show-black-sesame-soc.txt", text)
+    assert "Acquirer price: 2533.HK 18.24 HKD" in text
+    assert "Deal value" not in text  # no wall of dashes for a deal with nothing to value

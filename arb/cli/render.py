@@ -214,11 +214,16 @@ def render_deal(r: DealResult, v: Valuation) -> RenderableType:
     head.append(f"Target price: {_quote_line(r.info.target_quote)}")
     if r.info.target_fx is not None and r.info.target_fx.symbol is not None:
         head.append(f" × {num(r.info.target_fx.rate, 6)} ({r.info.target_fx.symbol})")
+    acq_ticker = d.acquirer.ticker if d.acquirer else None
+    if acq_ticker and acq_ticker in r.info.prices:
+        head.append(f"\nAcquirer price: {_quote_line(r.info.prices[acq_ticker])}")
     parts.append(head)
 
     for li, lf in zip(r.info.legs, r.leg_figures, strict=True):
         parts.append(_leg_block(li, lf, r))
 
+    if not d.has_terms:
+        parts.append(Text("Terms undisclosed: nothing to value until the consideration is known.", style="yellow"))
     totals = Table.grid(padding=(0, 2))
     totals.add_column(style="bold")
     totals.add_column(justify="right")
@@ -242,7 +247,8 @@ def render_deal(r: DealResult, v: Valuation) -> RenderableType:
     )
     hedge_text = ", ".join(f"short {shares(n)} {s}" for s, n in r.hedge.items()) or "none (no listed security to short)"
     totals.add_row("Hedge per target share", hedge_text, "")
-    parts.append(totals)
+    if d.has_terms:
+        parts.append(totals)
 
     if r.flags or r.info.notes:
         flags = Text()
