@@ -54,27 +54,38 @@ def render_changes(result: RefreshResult) -> RenderableType:
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    table.add_column("Deal", overflow="fold")
-    table.add_column("Previous", no_wrap=True)
-    for name in ("Spread then", "Spread now", "Change", "Spread % then", "now", "Change"):
+    longest = max((len(r.id) for r in result.valuation.results), default=4)
+    dates = {c.previous_as_of for c in result.changes.values()}
+    one_date = len(dates) == 1
+    any_terms = any(c.terms_changed for c in result.changes.values())
+    if one_date:
+        table.title = f"Since the previous refresh (as of {next(iter(dates))})"
+    table.add_column("Deal", overflow="fold", min_width=min(longest, 16))
+    if not one_date:
+        table.add_column("Since", no_wrap=True)
+    table.add_column("Ccy", no_wrap=True)
+    for name in ("Spread", "Now", "Change", "Spread %", "Now", "Change"):
         table.add_column(name, justify="right", no_wrap=True)
-    table.add_column("Terms", no_wrap=True)
+    if any_terms:
+        table.add_column("Terms", no_wrap=True)
     for r in result.valuation.sorted():
         c = result.changes.get(r.id)
         if c is None:
-            table.add_row(r.id, Text("first refresh", style="dim"), *([""] * 6), "")
+            first = [r.id, *([] if one_date else [""]), Text("first refresh", style="dim")]
+            table.add_row(*first, *([""] * (6 + any_terms)))
             continue
-        ccy, f = r.currency, r.figures
+        f = r.figures
         table.add_row(
             r.id,
-            c.previous_as_of,
-            money(c.previous_spread, ccy),
-            money(f["spread"], ccy),
-            _signed(money(c.spread, ccy, sign=True), c.spread),
+            *([] if one_date else [c.previous_as_of]),
+            r.currency or DASH,
+            money(c.previous_spread, None),
+            money(f["spread"], None),
+            _signed(money(c.spread, None, sign=True), c.spread),
             pct(c.previous_spread_pct),
             pct(f["spread_pct"]),
             _signed(_points(c.spread_pct), c.spread_pct),
-            Text("changed", style="bold yellow") if c.terms_changed else "",
+            *([Text("changed", style="bold yellow") if c.terms_changed else ""] if any_terms else []),
         )
     return table
 
@@ -93,7 +104,7 @@ def render_refresh(result: RefreshResult, width: int | None = None) -> Renderabl
     else:
         parts.append(Text("No alerts fired.", style="dim"))
     s = result.stored
-    kept = f"Stored refresh #{s.id} (as of {s.as_of}, {s.n_deals} deals)"
+    kept = f"Stored refresh #{s.id} (as of {s.as_of}, {s.n_deals} deal{'' if s.n_deals == 1 else 's'})"
     if s.replaced is not None:
         kept += f", replacing the earlier back-fill #{s.replaced} of that date"
     parts.append(Text(kept, style="dim"))
