@@ -97,6 +97,16 @@ class RefreshInfo:
     replaced: int | None = None
 
 
+#: One deal's valuations, oldest first; every ``v.`` column is in the covering index
+#: ``valuations_history``, so the table itself (and its large ``record``) is never read.
+HISTORY_SQL = (
+    "SELECT v.refresh_id, r.finished AS refreshed, r.source, v.as_of, v.name, v.status, v.currency,"
+    f" v.target, v.expected_close, {', '.join('v.' + m for m in METRICS)}, v.flags, v.terms_hash"
+    " FROM valuations v JOIN refreshes r ON r.id = v.refresh_id"
+    " WHERE v.deal_id = ? ORDER BY v.as_of, v.refresh_id"
+)
+
+
 class HistoryStore:
     """A history store at ``path`` (see the module docstring for the schema and its rules).
 
@@ -291,13 +301,7 @@ class HistoryStore:
         if not self.exists():
             return []
         with self.connect() as conn:
-            rows = conn.execute(
-                "SELECT v.refresh_id, r.finished AS refreshed, r.source, v.as_of, v.name, v.status, v.currency,"
-                f" v.target, v.expected_close, {', '.join('v.' + m for m in METRICS)}, v.flags, v.terms_hash"
-                " FROM valuations v JOIN refreshes r ON r.id = v.refresh_id"
-                " WHERE v.deal_id = ? ORDER BY v.as_of, v.refresh_id",
-                (deal_id,),
-            ).fetchall()
+            rows = conn.execute(HISTORY_SQL, (deal_id,)).fetchall()
         out: list[dict[str, Any]] = []
         previous_hash: str | None = None
         cutoff = since.isoformat() if since else None

@@ -12,7 +12,7 @@ from arb.errors import ArbError
 
 __all__ = ["METRICS", "SCHEMA_VERSION", "StoreError", "create_schema"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: The figures kept as columns of ``valuations`` (the rest of the record is kept as JSON).
 METRICS = (
@@ -135,6 +135,19 @@ _V1_TO_V2 = (
 )
 
 
+# v2 -> v3: a covering index for a deal's history. Rows of one deal lie on a different page for
+# every day (each refresh writes all deals together), so reading ten years of one deal through
+# the old (deal_id, as_of) index touched thousands of table pages, each dragging in the large
+# ``record``. Every column ``deal_history`` reads is now in the index, stored in deal order.
+_V2_TO_V3 = (
+    "DROP INDEX valuations_deal_as_of",
+    """CREATE INDEX valuations_history ON valuations (
+        deal_id, as_of, refresh_id, name, status, currency, target, expected_close,
+        target_price, deal_value, dividends, spread, spread_pct, days_to_close, annualized,
+        annualized_simple, downside, implied_probability, flags, terms_hash)""",
+)
+
+
 def create_schema(conn: sqlite3.Connection, version: int = SCHEMA_VERSION) -> None:
     """Bring an open connection's schema up to ``version``, one transaction per step.
 
@@ -143,6 +156,7 @@ def create_schema(conn: sqlite3.Connection, version: int = SCHEMA_VERSION) -> No
     steps: dict[int, tuple[str, ...]] = {
         1: tuple(s.strip() for s in _V1.split(";") if s.strip()),
         2: _V1_TO_V2,
+        3: _V2_TO_V3,
     }
     while True:
         conn.execute("BEGIN IMMEDIATE")
