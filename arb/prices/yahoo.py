@@ -168,6 +168,11 @@ def point_yfinance_caches(cache_dir: Path | str | None = None) -> Path:
     return target
 
 
+#: Concurrent requests. Each symbol is one request; 12 at once keeps a 300-symbol book near
+#: 4 s at 150 ms a response, and the 429 backoff absorbs Yahoo's rate limiting when it bites.
+DEFAULT_WORKERS = 12
+
+
 class YahooSource:
     """Last daily closes from Yahoo for listings (``2688.HK``, ``AAPL``) and FX pairs (``CNYHKD=X``).
 
@@ -199,7 +204,7 @@ class YahooSource:
         self,
         *,
         timeout: float = 20.0,
-        workers: int = 8,
+        workers: int = DEFAULT_WORKERS,
         cache_dir: Path | None = None,
         session: requests.Session | None = None,
         retries: int = 3,
