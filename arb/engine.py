@@ -279,13 +279,18 @@ def _into(ufunc: np.ufunc, a: FloatArray, b: FloatArray) -> FloatArray:
 def metrics(
     target_price: FloatArray,
     deal_value: FloatArray,
-    dividends: FloatArray,
+    dividends: FloatArray | float,
     downside: FloatArray,
     days: FloatArray,
 ) -> dict[str, FloatArray]:
-    """The spread figures from their inputs (all arrays broadcast together)."""
+    """The spread figures from their inputs (all arrays broadcast together).
+
+    ``days`` may be per deal while the prices carry a scenario axis: the exponent is then worked
+    out once per deal, not once per scenario.
+    """
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        received = deal_value + dividends
+        # No dividends at all (a Python 0.0): skip a pass over what may be a 1e6-row grid.
+        received = deal_value if isinstance(dividends, float) and dividends == 0.0 else deal_value + dividends
         spread = received - target_price
         spread_pct = spread / target_price
         positive_days = np.where(days > 0, days, np.nan)
@@ -308,7 +313,9 @@ def value_book(legs: LegTable, deals: DealTable, dividends: DividendTable | None
     """Value every deal of a compiled book. See the module docstring for the definitions."""
     dividends = dividends if dividends is not None else DividendTable.empty()
     value, delta = leg_values(legs)
-    weighted = legs.weight * value
+    # Proration weights are mostly 1: then the weighted value is the value (one pass fewer).
+    unit_weights = legs.weight.ndim == 1 and bool(np.all(legs.weight == 1.0))
+    weighted = value if unit_weights else legs.weight * value
     hedge = _into(np.multiply, legs.weight * delta, legs.hedge_mult)
     deal_value = _group_sum(weighted, deals.n_legs)
     no_legs = deals.n_legs == 0
@@ -317,8 +324,9 @@ def value_book(legs: LegTable, deals: DealTable, dividends: DividendTable | None
 
     as_of = np.broadcast_to(deals.as_of, deal_value.shape)
     close = np.broadcast_to(deals.close, deal_value.shape)
-    days = close - as_of
+    days = deals.close - deals.as_of  # per deal unless the dates themselves carry a scenario axis
     div_total = np.zeros_like(deal_value)
+    div_arg: FloatArray | float = 0.0
     if len(dividends.deal):
         d = dividends.deal
         in_window = (dividends.ex_date > as_of[..., d]) & (dividends.ex_date <= close[..., d])
@@ -330,16 +338,19 @@ def value_book(legs: LegTable, deals: DealTable, dividends: DividendTable | None
         contrib = np.where(in_window, -dividends.amount * owed_shares, 0.0)
         counts = np.bincount(d, minlength=len(deals.n_legs)).astype(np.int64)
         div_total = _group_sum(contrib, counts)  # rows are sorted by deal
+        div_arg = div_total
     if no_legs.any():
         div_total[..., no_legs] = np.nan
+        div_arg = div_total
+    # The per-deal inputs go in unbroadcast: what does not vary by scenario is worked out once.
+    m = metrics(deals.target_price, deal_value, div_arg, deals.downside, days)
     target_price = np.broadcast_to(deals.target_price, deal_value.shape)
     downside = np.broadcast_to(deals.downside, deal_value.shape)
-    m = metrics(target_price, deal_value, div_total, downside, days)
     return EngineResult(
         target_price=target_price,
         deal_value=deal_value,
         dividends=div_total,
-        days_to_close=days,
+        days_to_close=np.broadcast_to(days, deal_value.shape),
         downside=downside,
         leg_value=value,
         leg_delta=delta,

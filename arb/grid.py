@@ -194,19 +194,17 @@ def scenarios(
         inverse = take(fx_pair(fx.quote, fx.base))
         return 1.0 / inverse if inverse is not None else fx.rate
 
-    n_legs = len(book.legs)
-    price = np.empty((n, n_legs))
-    fx = np.empty((n, n_legs))
-    hedge_mult = np.empty((n, n_legs))
+    # Each leg's price, FX rate and hedge multiplier: one number, or an array when the grid moves it.
+    price: list[FloatArray | float] = [float(x) for x in book.legs.price]
+    fx: list[FloatArray | float] = [float(x) for x in book.legs.fx]
+    hedge_mult: list[FloatArray | float] = [float(x) for x in book.legs.hedge_mult]
     sec_price: dict[str, FloatArray] = {}
     for j, li in enumerate(info.legs):
-        price[:, j] = book.legs.price[j]
-        hedge_mult[:, j] = book.legs.hedge_mult[j]
-        fx[:, j] = rate(li.fx)
+        fx[j] = rate(li.fx)
         if li.priced_by == "listing" and li.quote is not None:
             p = take(li.quote.symbol)
             if p is not None:
-                price[:, j] = p
+                price[j] = p
         elif li.priced_by in ("proxy", "price") and li.quote is not None:
             own = take(li.quote.symbol)
             base = own if own is not None else li.quote.price
@@ -214,10 +212,10 @@ def scenarios(
             if li.priced_by == "proxy":
                 d = take(f"discount:{li.leg.security}")
                 discount = d if d is not None else li.discount
-                hedge_mult[:, j] = 1.0 - discount
-            price[:, j] = base * rate(li.proxy_fx) * (1.0 - discount)
+                hedge_mult[j] = 1.0 - discount
+            price[j] = base * rate(li.proxy_fx) * (1.0 - discount)
         if li.symbol is not None and li.leg.kind == "stock":
-            sec_price.setdefault(li.symbol, price[:, j])
+            sec_price.setdefault(li.symbol, np.broadcast_to(np.asarray(price[j], dtype=np.float64), (n,)))
 
     target_price: FloatArray | float = float(book.deals.target_price[0])
     if info.target_quote is not None and info.target_fx is not None:
@@ -243,7 +241,12 @@ def scenarios(
     if unused:
         raise ArbError(_unused_message(unused[0], deal, info, axes))
 
-    res = value_book(book.legs.with_(price=price, fx=fx, hedge_mult=hedge_mult), deals, dividends)
+    price_f, fx_f, mult_f = _leg_field(price, n), _leg_field(fx, n), _leg_field(hedge_mult, n)
+    if price_f.ndim == fx_f.ndim == mult_f.ndim == 1:
+        # Only deal-level inputs move (the target's price, a date): the legs still need the axis.
+        price_f = np.broadcast_to(price_f, (n, price_f.size))
+    legs = book.legs.with_(price=price_f, fx=fx_f, hedge_mult=mult_f)
+    res = value_book(legs, deals, dividends)
     columns: dict[str, Any] = {}
     for a in axes:
         vals = by_key[a.key]
@@ -273,9 +276,24 @@ def scenarios(
     return pd.DataFrame(columns, copy=False)
 
 
+def _leg_field(per_leg: list[FloatArray | float], n: int) -> FloatArray:
+    """A leg-table field: shape (L,) when no leg's value moves with the grid, else (S, L)."""
+    if all(np.ndim(v) == 0 for v in per_leg):
+        return np.asarray(per_leg, dtype=np.float64)
+    out = np.empty((n, len(per_leg)))
+    for j, v in enumerate(per_leg):
+        out[:, j] = v
+    return out
+
+
 def _column(x: FloatArray | float, n: int) -> FloatArray:
-    """A deal-table field with the scenario axis: shape (S, 1)."""
-    return np.broadcast_to(np.asarray(x, dtype=np.float64).reshape(-1, 1), (n, 1))
+    """A deal-table field with the scenario axis: shape (S, 1), or (1, 1) when it does not vary.
+
+    A field that does not vary stays one number, so the engine's arithmetic on it (the target
+    price less the downside, say) is done once, not once per scenario.
+    """
+    col = np.asarray(x, dtype=np.float64).reshape(-1, 1)
+    return col if col.shape[0] in (1, n) else np.broadcast_to(col, (n, 1))
 
 
 def _stand_in(a: _Axis, base: Quote | None, deal: Deal) -> Quote:
