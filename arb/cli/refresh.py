@@ -71,7 +71,7 @@ def render_changes(result: RefreshResult) -> RenderableType:
     for r in result.valuation.sorted():
         c = result.changes.get(r.id)
         if c is None:
-            first = [r.id, *([] if one_date else [""]), Text("first refresh", style="dim")]
+            first: list[str | Text] = [r.id, *([] if one_date else [""]), Text("first refresh", style="dim")]
             table.add_row(*first, *([""] * (6 + any_terms)))
             continue
         f = r.figures
