@@ -28,7 +28,7 @@ from arb.models import Deal
 from arb.prices.base import ChainSource, MemorySource, PriceSource, Quote, bad_price_reason
 from arb.prices.csvfile import CsvSource, normalize_price_symbol, parse_when, snapshot
 from arb.pricing import DealResult, Valuation, value_deals
-from arb.symbols import ISO_CURRENCIES, MINOR_UNITS, guess_currency
+from arb.symbols import guess_currency, quote_unit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -127,10 +127,10 @@ def _quote_from(
         raise PriceSourceError(
             f"{label}: no currency for {sym!r}; give it as {{{sym!r}: ({float(price):g}, 'HKD')}} or in currencies="
         )
-    if unit.upper() in ISO_CURRENCIES:
-        unit = unit.upper()
-    elif unit not in MINOR_UNITS:
+    checked = quote_unit(unit)
+    if checked is None:
         raise PriceSourceError(f"{label}: {sym}: unknown currency {unit!r}")
+    unit = checked
     when: dt.datetime | None = None
     if as_of is not None and not (isinstance(as_of, float) and math.isnan(as_of)):
         if isinstance(as_of, dt.datetime):

@@ -21,7 +21,7 @@ from arb.errors import ArbError
 from arb.fx import FxTable, pairs_to_fetch
 from arb.models import Deal
 from arb.prices.base import FetchResult, PriceSource, Quote
-from arb.symbols import ISO_CURRENCIES, MINOR_UNITS, fx_pair, guess_currency, is_fx_pair
+from arb.symbols import fx_pair, guess_currency, is_fx_pair, quote_unit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,11 +48,11 @@ def parse_override(text: str) -> tuple[str, Override]:
         raise ArbError(f"--price {text!r}: {value_text!r} is not a number") from None
     if not math.isfinite(value) or value <= 0:
         raise ArbError(f"--price {text!r}: the price must be a positive number")
-    ccy: str | None = ccy_text.strip() or None
-    if ccy is not None and ccy not in MINOR_UNITS and ccy.upper() in ISO_CURRENCIES:  # GBp is pence, not GBP
-        ccy = ccy.upper()
-    if ccy is not None and ccy not in ISO_CURRENCIES and ccy not in MINOR_UNITS:
-        raise ArbError(f"--price {text!r}: unknown currency {ccy!r}")
+    ccy: str | None = None
+    if ccy_text.strip():
+        ccy = quote_unit(ccy_text)
+        if ccy is None:
+            raise ArbError(f"--price {text!r}: unknown currency {ccy_text.strip()!r}")
     return normalize_price_symbol(sym), (value, ccy)
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "major_currency",
     "normalize_symbol",
     "parse_fx_pair",
+    "quote_unit",
 ]
 
 #: ISO 4217 codes a deal or a quote may use. Upper-case only.
@@ -184,6 +185,18 @@ def major_currency(unit: str) -> tuple[str, float]:
     if unit in MINOR_UNITS:
         return MINOR_UNITS[unit]
     return unit.upper(), 1.0
+
+
+def quote_unit(text: str) -> str | None:
+    """A price's unit as written by a user: a minor unit kept as is (``GBp`` is pence), an ISO
+    code upper-cased (``hkd`` -> ``HKD``); None when it is neither.
+
+    Minor units are checked first: ``"GBp".upper()`` is ``"GBP"``, which would read pence as pounds.
+    """
+    unit = text.strip()
+    if unit in MINOR_UNITS:
+        return unit
+    return unit.upper() if unit.upper() in ISO_CURRENCIES else None
 
 
 def guess_currency(symbol: str) -> str | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from arb.errors import PriceFileError
 from arb.prices.base import FetchResult, Quote, bad_price_reason
-from arb.symbols import ISO_CURRENCIES, MINOR_UNITS, normalize_symbol
+from arb.symbols import normalize_symbol, quote_unit
 
 __all__ = ["CsvSource", "normalize_price_symbol", "parse_when", "snapshot"]
 
@@ -115,11 +115,9 @@ class CsvSource:
         why = bad_price_reason(price)
         if why:
             raise ValueError(f"{symbol}: {why}")
-        currency = row["currency"]
-        # Minor units first: "GBp".upper() is "GBP", which would read pence as pounds.
-        if currency not in MINOR_UNITS and currency.upper() in ISO_CURRENCIES:
-            currency = currency.upper()
-        elif currency not in MINOR_UNITS:
+        currency = quote_unit(row["currency"])
+        if currency is None:
+            currency = row["currency"]
             raise ValueError(
                 f"currency {currency!r} of {symbol} is not an ISO code (HKD, USD...) or a minor unit (GBp, ZAc, ILA)"
             )
