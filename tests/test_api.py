@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 import arb
 from arb.api import expected_return, history, load, prices_from, valuation, value
+from arb.engine import FIGURES
 from arb.errors import ArbError, DealFileError, PriceFileError, PriceSourceError
 from arb.prices.base import ChainSource, MemorySource, Quote
 
@@ -116,18 +117,7 @@ def test_value_has_the_same_figures_as_report_json() -> None:
     frame = value(prices=prices)
     for deal_id, rec in records.items():
         row = frame.loc[deal_id]
-        for key in (
-            "target_price",
-            "deal_value",
-            "dividends",
-            "spread",
-            "spread_pct",
-            "days_to_close",
-            "annualized",
-            "annualized_simple",
-            "downside",
-            "implied_probability",
-        ):
+        for key in FIGURES:
             want = rec[key]
             if want is None:
                 assert math.isnan(row[key]), (deal_id, key)

@@ -7,6 +7,7 @@ import datetime
 import re
 
 from arb.extract.money import NUM, Money, find_money, parse_count
+from arb.extract.shared import quoted_prices, status_of
 
 DEAL_RE = re.compile(
     r"\b(?:acquir\w*|acquisition|merger|merge|buyout|take[- ]private|taken private|"
@@ -253,23 +254,11 @@ def new_shares(s: str) -> tuple[float, bool] | None:
 
 
 def prices(s: str) -> list[tuple[Money, str, str]]:
-    out: list[tuple[Money, str, str]] = []
-    for money in find_money(s):
-        if money.scaled:
-            continue
-        before = s[max(0, money.start - 60) : money.start]
-        if (e := _ESTIMATE_BEFORE.search(before)) is not None:
-            out.append((money, "estimate", e["who"] or ""))
-        elif _PRICE_BEFORE.search(before):
-            out.append((money, "price", before))
-    return out
+    return quoted_prices(s, _ESTIMATE_BEFORE, _PRICE_BEFORE, 60)
 
 
 def status(s: str) -> tuple[str, str] | None:
-    for regex, name in ((TERMINATED_RE, "terminated"), (COMPLETED_RE, "completed"), (RUMOUR_RE, "rumoured")):
-        if (m := regex.search(s)) is not None:
-            return name, m.group(0)
-    return None
+    return status_of(s, TERMINATED_RE, COMPLETED_RE, RUMOUR_RE)
 
 
 def dates(s: str) -> list[datetime.date]:

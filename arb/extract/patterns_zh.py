@@ -6,6 +6,7 @@ import datetime
 import re
 
 from arb.extract.money import NUM, Money, find_money, parse_count
+from arb.extract.shared import quoted_prices, status_of
 
 DEAL_RE = re.compile(r"私有化|收购|吸收合并|要约|协议安排|换股合并|全面要约|并购|合并")
 IPO_RE = re.compile(r"招股|公开发售|首次公开|IPO|新股上市|集资|申购")
@@ -141,24 +142,11 @@ def new_shares(s: str) -> tuple[float, bool] | None:
 
 
 def prices(s: str) -> list[tuple[Money, str, str]]:
-    """(money, kind, words before it) for prices quoted in a sentence; kind: price | estimate."""
-    out: list[tuple[Money, str, str]] = []
-    for money in find_money(s):
-        if money.scaled:
-            continue
-        before = s[max(0, money.start - 24) : money.start]
-        if (e := _ESTIMATE_BEFORE.search(before)) is not None:
-            out.append((money, "estimate", e["who"]))
-        elif _PRICE_BEFORE.search(before):
-            out.append((money, "price", before))
-    return out
+    return quoted_prices(s, _ESTIMATE_BEFORE, _PRICE_BEFORE, 24)
 
 
 def status(s: str) -> tuple[str, str] | None:
-    for regex, name in ((TERMINATED_RE, "terminated"), (COMPLETED_RE, "completed"), (RUMOUR_RE, "rumoured")):
-        if (m := regex.search(s)) is not None:
-            return name, m.group(0)
-    return None
+    return status_of(s, TERMINATED_RE, COMPLETED_RE, RUMOUR_RE)
 
 
 def dates(s: str) -> list[datetime.date]:
