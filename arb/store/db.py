@@ -255,7 +255,7 @@ class HistoryStore:
                         *(rec[m] for m in METRICS),
                         json.dumps(rec["flags"]),
                         rec["terms_hash"],
-                        json.dumps(rec, ensure_ascii=False, allow_nan=False),
+                        json.dumps(rec, ensure_ascii=False, allow_nan=False, separators=(",", ":")),
                     )
                     for _, rec in records
                 ],
