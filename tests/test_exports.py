@@ -31,3 +31,10 @@ def test_cli_timeout_default_matches_the_library():
     from arb.refresh import DEFAULT_TIMEOUT
 
     assert CLI_DEFAULT == DEFAULT_TIMEOUT
+
+
+def test_store_columns_hold_every_figure():
+    from arb.engine import FIGURES
+    from arb.store.schema import METRICS
+
+    assert tuple(METRICS) == tuple(FIGURES)
