@@ -17,11 +17,11 @@ import numpy as np
 
 from arb.book import Book, DealInfo, LegInfo, compile_book, needed_fx, symbols_for
 from arb.engine import FIGURES, EngineResult, value_book
-from arb.errors import ArbError
 from arb.fx import FxTable, pairs_to_fetch
 from arb.models import Deal
 from arb.prices.base import FetchResult, PriceSource, Quote
-from arb.symbols import fx_pair, guess_currency, is_fx_pair, quote_unit
+from arb.prices.overrides import Override, apply_overrides, parse_override
+from arb.symbols import fx_pair, is_fx_pair
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,30 +30,6 @@ __all__ = ["DealResult", "Valuation", "fetch_for", "parse_override", "value_deal
 
 #: Flags that leave the spread itself uncomputable.
 BLOCKING_FLAGS = ("no-price", "no-fx-rate")
-
-Override = tuple[float, str | None]
-
-
-def parse_override(text: str) -> tuple[str, Override]:
-    """``SYMBOL=VALUE`` or ``SYMBOL=VALUE:CCY`` (``2688.HK=66``, ``600803.SH=13.1:CNY``)."""
-    from arb.prices.csvfile import normalize_price_symbol
-
-    sym, sep, rest = text.rpartition("=")  # the last '=': FX pairs such as CNYHKD=X=1.08 hold one too
-    if not sep or not sym or not rest:
-        raise ArbError(f"--price {text!r}: write SYMBOL=VALUE, e.g. --price 2688.HK=66 or --price 600803.SH=13.1:CNY")
-    value_text, _, ccy_text = rest.partition(":")
-    try:
-        value = float(value_text)
-    except ValueError:
-        raise ArbError(f"--price {text!r}: {value_text!r} is not a number") from None
-    if not math.isfinite(value) or value <= 0:
-        raise ArbError(f"--price {text!r}: the price must be a positive number")
-    ccy: str | None = None
-    if ccy_text.strip():
-        ccy = quote_unit(ccy_text)
-        if ccy is None:
-            raise ArbError(f"--price {text!r}: unknown currency {ccy_text.strip()!r}")
-    return normalize_price_symbol(sym), (value, ccy)
 
 
 @dataclass
@@ -242,7 +218,7 @@ def fetch_for(
     guessed = pairs_to_fetch(needed_fx(deals, {}), {}, set())
     asked = set(symbols) | set(guessed)
     result.merge(source.fetch([*symbols, *guessed]))
-    _apply_overrides(result, overrides or {}, securities)
+    apply_overrides(result, overrides or {}, securities)
     result.quotes = {s: q.in_major_units() for s, q in result.quotes.items()}
     # A second (and last) round for pairs only the actual quote currencies reveal, or inverses.
     for _ in range(2):
@@ -252,7 +228,7 @@ def fetch_for(
         asked |= set(more)
         extra = source.fetch(more)
         result.merge(FetchResult({s: q.in_major_units() for s, q in extra.quotes.items()}, extra.failures))
-        _apply_overrides(result, {k: v for k, v in (overrides or {}).items() if k in more}, securities)
+        apply_overrides(result, {k: v for k, v in (overrides or {}).items() if k in more}, securities)
     result.failures = _fx_failures_that_matter(deals, result)
     return result
 
@@ -271,24 +247,6 @@ def _fx_failures_that_matter(deals: Sequence[Deal], result: FetchResult) -> dict
             reasons = [f"{s}: {result.failures[s]}" for s in (direct, inverse) if s in result.failures]
             kept[direct] = "; ".join(reasons) or "not priced by the source"
     return kept
-
-
-def _apply_overrides(result: FetchResult, overrides: Mapping[str, Override], securities: Mapping[str, Any]) -> None:
-    for sym, (price, ccy) in overrides.items():
-        base = result.quotes.get(sym)
-        unit = ccy or (base.currency if base else None)
-        if unit is None and sym in securities:
-            unit = securities[sym].currency
-        unit = unit or guess_currency(sym)
-        if unit is None:
-            raise ArbError(f"--price {sym}={price:g}: cannot tell its currency; write {sym}={price:g}:CCY")
-        if base is not None and base.kind != "override":
-            result.replaced[sym] = base
-        was = f"; was {base.price:g} {base.currency} from {base.source}" if base else ""
-        result.quotes[sym] = Quote(
-            sym, price, unit, dt.datetime.now().replace(microsecond=0), "override", f"--price{was}"
-        )
-        result.failures.pop(sym, None)
 
 
 def _default_as_of(source: PriceSource, quotes: Iterable[Quote], today: dt.date) -> dt.date:

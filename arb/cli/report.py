@@ -62,7 +62,8 @@ def _value(
     timeout: float = 20.0,
 ) -> tuple[Valuation, bool]:
     """Load, price and value; returns the valuation and whether any input was bad."""
-    from arb.pricing import parse_override, value_deals
+    from arb.prices.overrides import parse_override
+    from arb.pricing import value_deals
 
     day = parse_date(as_of, "--as-of")
     try:
