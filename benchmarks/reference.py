@@ -2,6 +2,8 @@
 
 - :func:`value_loop`: a per-deal, per-leg Python loop over the same compiled tables the engine
   reads; the test suite checks it gives the engine's numbers.
+- :func:`value_loop_tight`: the same loop written as tightly as plain Python allows (local
+  floats, no helper calls, columns pre-zipped): the fairer reference for the engine's speed-up.
 - :func:`scenario_loop`: that loop run once per grid point.
 - :func:`fetch_sequential`: one Yahoo chart request after another, with a plain ``requests`` loop.
 """
@@ -14,7 +16,7 @@ from typing import Any
 
 from arb.engine import CASH, CVR, DAYS_PER_YEAR, STOCK_RATIO, STOCK_VALUE, DealTable, DividendTable, LegTable
 
-__all__ = ["fetch_sequential", "value_loop"]
+__all__ = ["fetch_sequential", "value_loop", "value_loop_tight"]
 
 NAN = math.nan
 
@@ -143,6 +145,121 @@ def value_loop(legs: LegTable, deals: DealTable, dividends: DividendTable) -> di
         out["implied_probability"].append(_div(target - downside, received - downside))
     out["leg_hedge"] = leg_hedge
     return out
+
+
+def value_loop_tight(legs: LegTable, deals: DealTable, dividends: DividendTable) -> dict[str, list[float]]:
+    """:func:`value_loop`'s figures from a loop a careful Python programmer would write.
+
+    Every leg's fields come pre-zipped into one tuple, the formulas are inlined, and nothing is
+    looked up in a module or called per leg but ``min``/``max``. Gives the same numbers as the
+    engine (the benchmark checks it every run).
+    """
+    legs_rows = list(
+        zip(
+            legs.kind.tolist(),
+            legs.weight.tolist(),
+            legs.ratio.tolist(),
+            legs.value.tolist(),
+            legs.amount.tolist(),
+            legs.probability.tolist(),
+            legs.low.tolist(),
+            legs.high.tolist(),
+            legs.price.tolist(),
+            legs.fx.tolist(),
+            legs.hedge_mult.tolist(),
+            strict=True,
+        )
+    )
+    div_deal = dividends.deal.tolist()
+    div_leg = dividends.leg.tolist()
+    div_amount = dividends.amount.tolist()
+    div_ex = dividends.ex_date.tolist()
+    n_div = len(div_deal)
+    nan, inf, year = NAN, math.inf, DAYS_PER_YEAR
+    deal_value: list[float] = []
+    div_out: list[float] = []
+    spread_out: list[float] = []
+    pct_out: list[float] = []
+    days_out: list[float] = []
+    annual_out: list[float] = []
+    simple_out: list[float] = []
+    prob_out: list[float] = []
+    hedge: list[float] = []
+    first = 0
+    d_pos = 0
+    for d, (n, target, downside, as_of, close) in enumerate(
+        zip(
+            deals.n_legs.tolist(),
+            deals.target_price.tolist(),
+            deals.downside.tolist(),
+            deals.as_of.tolist(),
+            deals.close.tolist(),
+            strict=True,
+        )
+    ):
+        total = 0.0
+        for kind, weight, ratio, value, amount, prob, low, high, s, fx, mult in legs_rows[first : first + n]:
+            if kind == CASH:
+                v, delta = amount * fx, 0.0
+            elif kind == CVR:
+                v, delta = amount * prob * fx, 0.0
+            elif s != s:  # NaN price
+                v = delta = nan
+            else:
+                c = low if s < low else (high if s > high else s)
+                inside = low <= s <= high
+                if kind == STOCK_RATIO:
+                    v = ratio * c * fx
+                    delta = ratio if inside else 0.0
+                else:
+                    cf = c * fx
+                    shares = value / cf if cf != 0 else nan
+                    v = shares * s * fx
+                    delta = 0.0 if inside else shares
+            total += weight * v
+            hedge.append(weight * delta * mult)
+        div_total = 0.0
+        while d_pos < n_div and div_deal[d_pos] == d:
+            ex = div_ex[d_pos]
+            if as_of < ex <= close:
+                leg = div_leg[d_pos]
+                div_total += div_amount[d_pos] if leg < 0 else -div_amount[d_pos] * hedge[leg]
+            d_pos += 1
+        first += n
+        if n == 0:
+            total = div_total = nan
+        days = close - as_of
+        received = total + div_total
+        spread = received - target
+        pct = _div(spread, target)
+        if days > 0 and pct == pct:
+            base = 1.0 + pct
+            try:
+                annual = base ** (year / days) - 1.0 if base >= 0 else nan
+            except OverflowError:
+                annual = inf
+            simple = pct * year / days
+        else:
+            annual = simple = nan
+        deal_value.append(total)
+        div_out.append(div_total)
+        spread_out.append(spread)
+        pct_out.append(pct)
+        days_out.append(days)
+        annual_out.append(annual)
+        simple_out.append(simple)
+        prob_out.append(_div(target - downside, received - downside))
+    return {
+        "deal_value": deal_value,
+        "dividends": div_out,
+        "spread": spread_out,
+        "spread_pct": pct_out,
+        "days_to_close": days_out,
+        "annualized": annual_out,
+        "annualized_simple": simple_out,
+        "implied_probability": prob_out,
+        "leg_hedge": hedge,
+    }
 
 
 def scenario_loop(

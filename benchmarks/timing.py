@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["NotAvailable", "Row", "median_time", "peak_memory"]
+__all__ = ["NotAvailable", "PairedTimes", "Row", "median_time", "paired_times", "peak_memory"]
 
 
 class NotAvailable(Exception):
@@ -54,6 +54,66 @@ def median_time(fn: Callable[[], object], repeats: int, warmup: int = 1) -> floa
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+@dataclass(frozen=True)
+class PairedTimes:
+    """Times of a figure and its reference taken in alternating pairs, and the ratio of each pair."""
+
+    times: list[float]
+    reference_times: list[float]
+
+    @property
+    def ratios(self) -> list[float]:
+        """Reference / figure for each pair: how many times faster, pair by pair."""
+        return [r / t for t, r in zip(self.times, self.reference_times, strict=True)]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def reference_median(self) -> float:
+        return statistics.median(self.reference_times)
+
+    @property
+    def ratio(self) -> float:
+        """The median of the per-pair ratios (not the ratio of the medians)."""
+        return statistics.median(self.ratios)
+
+    @property
+    def ratio_spread(self) -> tuple[float, float]:
+        """The lowest and highest per-pair ratio."""
+        return min(self.ratios), max(self.ratios)
+
+
+def paired_times(fn: Callable[[], object], reference: Callable[[], object], pairs: int, warmup: int = 1) -> PairedTimes:
+    """Time ``fn`` and ``reference`` one after the other, ``pairs`` times, alternating which goes first.
+
+    Timing the two in separate blocks lets a change in the machine's load (another process, a CPU
+    frequency step) land on one side only; alternating spreads it over both, and each pair's ratio
+    is taken from two runs a moment apart.
+    """
+    for _ in range(warmup):
+        fn()
+        reference()
+
+    def once(f: Callable[[], object]) -> float:
+        gc.collect()
+        start = time.perf_counter()
+        f()
+        return time.perf_counter() - start
+
+    times: list[float] = []
+    ref_times: list[float] = []
+    for i in range(max(1, pairs)):
+        if i % 2 == 0:
+            times.append(once(fn))
+            ref_times.append(once(reference))
+        else:
+            ref_times.append(once(reference))
+            times.append(once(fn))
+    return PairedTimes(times, ref_times)
 
 
 def peak_memory(fn: Callable[[], object]) -> int:

@@ -101,3 +101,26 @@ def test_smoke_run_writes_every_benchmark(tmp_path: Path) -> None:
         assert r["passed"] is None or r["case"] == "not available yet" or r["target"] == "report", r
         assert r["figure"] is not None or r["case"] == "not available yet", r
     assert "benchmark" in proc.stdout.splitlines()[0]
+
+
+@pytest.mark.parametrize(("n", "seed"), [(1, 5), (3_000, 6)])
+def test_tight_reference_loop_gives_the_engine_numbers(n: int, seed: int) -> None:
+    from benchmarks.reference import value_loop_tight
+
+    book = make_book(n, seed)
+    check_same(
+        value_book(book.legs, book.deals, book.dividends), value_loop_tight(book.legs, book.deals, book.dividends)
+    )
+
+
+def test_paired_times_alternate_and_take_the_median_of_per_pair_ratios() -> None:
+    from benchmarks.timing import PairedTimes, paired_times
+
+    calls: list[str] = []
+    got = paired_times(lambda: calls.append("f"), lambda: calls.append("r"), pairs=4, warmup=0)
+    assert calls == ["f", "r", "r", "f", "f", "r", "r", "f"]  # which side goes first alternates
+    assert len(got.times) == len(got.reference_times) == 4
+    fixed = PairedTimes([1.0, 2.0, 1.0], [10.0, 10.0, 30.0])
+    assert fixed.ratios == [10.0, 5.0, 30.0]
+    assert fixed.ratio == 10.0  # median of the ratios, not 10 / 1 from the medians
+    assert fixed.ratio_spread == (5.0, 30.0)
