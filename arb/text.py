@@ -1,0 +1,77 @@
+"""The one door for text that came from input on its way to a terminal: :func:`safe`.
+
+Deal files, price files, watchlists and articles are written by other people. Any string taken
+from them (an id, a name, a ticker, a price file's source cell, a path, an error message quoting
+a value) may hold terminal control sequences: ``ESC [2J`` clears the screen, ``ESC ]0;...``
+sets the window title, ``ESC ]8;;...`` prints a live link, a bare ``CR`` overwrites what was
+printed. :func:`safe` writes every such character as a visible escape, so the text reads the
+same on any terminal and cannot drive it.
+
+This module is part of the core library: it imports nothing from ``rich`` or ``typer``. The
+command line applies it in its consoles and its message helpers (``arb.cli.common``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+__all__ = ["UNSAFE", "json_text", "safe"]
+
+#: Every character :func:`safe` rewrites. C0 controls and DEL (ESC, BEL, CR, LF, TAB...) and the
+#: C1 controls (U+0080-U+009F: U+009B is a one-character CSI, U+009D an OSC on some terminals);
+#: the bidirectional overrides and isolates, which reorder what is shown ("Trojan Source");
+#: the Unicode line and paragraph separators; and lone surrogates (a file name that is not
+#: valid UTF-8 decodes to them, and printing one raises UnicodeEncodeError).
+_BEYOND_C0 = "\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff"
+UNSAFE = re.compile(f"[\x00-\x1f{_BEYOND_C0}]")
+#: What ``json.dumps(..., ensure_ascii=False)`` leaves raw of the above (it escapes C0 itself;
+#: the line breaks and indents it writes between values are layout, not text).
+_JSON_UNSAFE = re.compile(f"[{_BEYOND_C0}]")
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    named = _NAMED.get(ch)
+    if named is not None:
+        return named
+    code = ord(ch)
+    # C0 and DEL the way Python's repr writes them (``\x1b``); the rest as ``\u009b``, which is
+    # also a valid escape inside a TOML or JSON string, so a printed draft stays parseable.
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
+
+
+def safe(text: object) -> str:
+    """``text`` as a single printable line: every character in :data:`UNSAFE` written as an escape.
+
+    ``\\n``, ``\\r`` and ``\\t`` for line breaks and tabs, ``\\x1b`` for the other C0 controls and
+    DEL, ``\\u009b`` for the C1 controls, the bidi controls, the line separators and lone
+    surrogates. Everything else (accents, CJK, emoji, backslashes) is kept as it is.
+
+    Backslashes are not doubled, so escaping is idempotent: ``safe(safe(x)) == safe(x)``, and a
+    message that already quotes a value with ``repr`` (``'USD\\x1b'``) prints as written; the
+    price is that the characters ``\\x1b`` typed out in a file and a real ESC print alike. The
+    JSON output (:func:`json_text`) is the exact form. Rich markup is not this module's concern:
+    the CLI prints with markup off.
+    """
+    s = text if isinstance(text, str) else str(text)
+    return UNSAFE.sub(_escape, s) if UNSAFE.search(s) else s
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def json_text(data: Any, *, indent: int | None = 2) -> str:
+    """``data`` as JSON that is safe to print and parses back to exactly ``data``.
+
+    ``json.dumps`` already escapes C0 controls, but with ``ensure_ascii=False`` (kept so that
+    names in Chinese stay readable) it writes DEL, the C1 controls, the bidi controls and lone
+    surrogates raw. Those only ever occur inside JSON strings, where ``\\uXXXX`` means the same
+    character, so they are rewritten that way. NaN and infinity are refused (``allow_nan=False``).
+    """
+    raw = json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False)
+    return _JSON_UNSAFE.sub(_json_escape, raw) if _JSON_UNSAFE.search(raw) else raw

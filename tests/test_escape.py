@@ -1,0 +1,86 @@
+"""The escape door for printed input text (arb.text.safe, arb.text.json_text)."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arb.text import UNSAFE, json_text, safe
+
+# Text rich with what an attacker would write: control characters, C1, bidi overrides,
+# separators, lone surrogates, backslashes and rich markup, among ordinary letters.
+_NASTY = st.sampled_from(
+    ["\x1b", "\x07", "\r", "\n", "\t", "\x00", "\x7f", "\x9b", "\x9d", "\u202e", "\u2066", "\u2028", "\udcff", "\\"]
+)
+_WORDS = st.sampled_from(["[/]", "[red]", "x1b", "u009b", "]0;PWNED", "[2J", "中文", "é", " ", "n", "A"])
+TEXT = st.lists(st.one_of(_NASTY, _WORDS, st.characters()), max_size=30).map("".join)
+
+_DECODE = re.compile(r"\\(?:n|r|t|x[0-9a-f]{2}|u[0-9a-f]{4})")
+
+
+def _decode(text: str) -> str:
+    """Read the escapes safe() writes back as characters (a backslash before anything else stays)."""
+
+    def one(m: re.Match[str]) -> str:
+        code = m.group()[1:]
+        return {"n": "\n", "r": "\r", "t": "\t"}.get(code) or chr(int(code[1:], 16))
+
+    return _DECODE.sub(one, text)
+
+
+def test_the_sequences_from_the_issue_are_written_out() -> None:
+    assert safe("SMALL\x1b[2J\x1b[H") == "SMALL\\x1b[2J\\x1b[H"
+    assert safe("USD\x1b]0;PWNED\x1b\\") == "USD\\x1b]0;PWNED\\x1b\\"
+    link = "\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\"
+    assert "\x1b" not in safe(link) and "https://evil.example" in safe(link)
+    assert safe("cash-deal\r\n") == "cash-deal\\r\\n"
+    assert safe("bell\x07 del\x7f csi\x9b") == "bell\\x07 del\\x7f csi\\u009b"
+    assert safe("abc\u202edcba") == "abc\\u202edcba"
+
+
+def test_ordinary_text_and_markup_are_kept() -> None:
+    for text in ("BIGCO[/]", "[red]x[red].toml", "v[/]b", "中国光大控股", "Société Générale", "C:\\deals", ""):
+        assert safe(text) == text
+
+
+def test_non_strings_are_formatted_first() -> None:
+    from pathlib import Path
+
+    assert safe(Path("a\x1bb")) == "a\\x1bb"
+    assert safe(12.5) == "12.5"
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_safe_leaves_no_control_character_and_one_line(text: str) -> None:
+    shown = safe(text)
+    assert not UNSAFE.search(shown)
+    assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in shown)
+    assert "\n" not in shown and "\r" not in shown
+    assert shown.encode("utf-8").decode("utf-8") == shown  # a lone surrogate would raise
+    assert safe(shown) == shown  # idempotent: escaping at two layers never doubles up
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, TEXT)
+def test_safe_hides_no_difference(a: str, b: str) -> None:
+    # Read back, the shown text means exactly what the input meant: safe() only ever confuses a
+    # control character with its own escape spelled out, never two different texts.
+    assert _decode(safe(a)) == _decode(a)
+    if "\\" not in a:
+        assert _decode(safe(a)) == a
+    if safe(a) == safe(b):
+        assert _decode(a) == _decode(b)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.recursive(st.one_of(TEXT, st.integers(), st.none()), lambda kids: st.lists(kids, max_size=4), max_leaves=10))
+def test_json_text_is_exact_and_printable(data: object) -> None:
+    text = json_text({"value": data, "name": "中文"})
+    assert json.loads(text) == {"value": data, "name": "中文"}
+    assert not UNSAFE.search(text.replace("\n", ""))
+    assert "中文" in text  # readable, not \u-escaped
