@@ -28,18 +28,28 @@ import os
 import sqlite3
 import time
 from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from arb.prices.base import Quote
-from arb.store.schema import METRICS, StoreError, create_schema
+from arb.store.schema import (
+    METRICS,
+    SCHEMA_VERSION,
+    STALE_FLAG,
+    StoreDamagedError,
+    StoreError,
+    StoreFullError,
+    StoreReadOnlyError,
+    create_schema,
+    version_problem,
+)
 
 if TYPE_CHECKING:
-    from arb.pricing import Valuation
+    from arb.pricing import DealResult, Valuation
 
-__all__ = ["HistoryStore", "RefreshInfo"]
+__all__ = ["HistoryStore", "RefreshInfo", "StoreCheck", "oldest_price"]
 
 NOT_STORED_KINDS = frozenset({"store", "snapshot", "override"})
 #: Test hook: ``SECONDS`` or ``SECONDS:MARKER`` makes a refresh touch MARKER and sleep inside
@@ -57,6 +67,14 @@ def _when(q: Quote, fallback: str) -> str:
     if q.as_of.tzinfo is None and q.as_of.time() == dt.time():
         return q.as_of.date().isoformat()
     return q.as_of.isoformat()
+
+
+def oldest_price(result: DealResult) -> tuple[Quote, int] | None:
+    """The oldest dated price a deal's valuation used and its age in days at the valuation's as-of date."""
+    dated = [(q, age) for q in result.info.prices.values() if (age := q.age_days(result.as_of)) is not None]
+    if not dated:
+        return None
+    return max(dated, key=lambda qa: (qa[1], qa[0].symbol))
 
 
 def parse_time(text: str) -> dt.datetime | None:
@@ -101,7 +119,8 @@ class RefreshInfo:
 #: ``valuations_history``, so the table itself (and its large ``record``) is never read.
 HISTORY_SQL = (
     "SELECT v.refresh_id, r.finished AS refreshed, r.source, v.as_of, v.name, v.status, v.currency,"
-    f" v.target, v.expected_close, {', '.join('v.' + m for m in METRICS)}, v.flags, v.terms_hash"
+    f" v.target, v.expected_close, {', '.join('v.' + m for m in METRICS)}, v.flags, v.terms_hash, v.stale,"
+    " v.price_age_days"
     " FROM valuations v JOIN refreshes r ON r.id = v.refresh_id"
     " WHERE v.deal_id = ? ORDER BY v.as_of, v.refresh_id"
 )
@@ -129,31 +148,175 @@ class HistoryStore:
 
     # -- connections ---------------------------------------------------------------------------
 
-    @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection in autocommit mode (transactions are explicit), the schema up to date."""
-        if not self.exists():
-            if not self.create:
-                raise StoreError(f"{self.path}: no history store yet; run `arb refresh` first")
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(f"{self.path.parent}: cannot create the data folder ({exc.strerror or exc})") from None
+    def problem(self) -> str | None:
+        """What is wrong with the file's shape, read from its header without SQLite; None if nothing.
+
+        Cheap enough for every open: a store is whole pages behind a SQLite header, so a file cut
+        short (to 0 bytes, or by one byte, which ``PRAGMA quick_check`` does not always notice)
+        is caught before SQLite reads zeros where the missing bytes were.
+        """
         try:
-            conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            size = self.path.stat().st_size
+            with self.path.open("rb") as fh:
+                header = fh.read(100)
+        except OSError as exc:
+            return f"cannot be read ({exc.strerror or exc})"
+        if size == 0:
+            return "the file is empty (0 bytes)"
+        if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+            return "the file is not a SQLite database"
+        page_size = int.from_bytes(header[16:18], "big")
+        page_size = 65536 if page_size == 1 else page_size
+        if page_size < 512 or page_size & (page_size - 1):
+            return f"its header is damaged (page size {page_size})"
+        if size % page_size:
+            return f"the file ends part-way through a page ({size} bytes, pages of {page_size})"
+        pages = int.from_bytes(header[28:32], "big")
+        header_count_valid = header[92:96] == header[24:28]
+        wal = self.path.with_name(self.path.name + "-wal")
+        pending = wal.exists() and wal.stat().st_size > 0  # pages past the file's end may be in the WAL
+        if header_count_valid and not pending and pages * page_size > size:
+            return f"the file is cut short ({size // page_size} of {pages} pages)"
+        return None
+
+    def _damaged(self, why: str) -> StoreDamagedError:
+        return StoreDamagedError(
+            f"{self.path}: the history store is damaged ({why}); restore it from a backup, or move it "
+            f"aside to start a new one (`arb store check` shows what is wrong)"
+        )
+
+    def _explain(self, exc: BaseException, *, writing: bool) -> StoreError:
+        """One line for an error SQLite (or the OS) raised on this store, naming the file and the fix."""
+        if isinstance(exc, StoreError):
+            text = str(exc)
+            if text.startswith(str(self.path)):
+                return exc
+            return type(exc)(f"{self.path}: {text}")
+        text = str(exc) if not isinstance(exc, OSError) else (exc.strerror or str(exc))
+        low = text.lower()
+        errno_ = exc.errno if isinstance(exc, OSError) else None
+        if errno_ == 28 or "disk is full" in low or "no space" in low:
+            return StoreFullError(
+                f"{self.path}: the disk is full ({text}); nothing of this write was kept and what was stored "
+                "before is intact; free some space and run it again"
+            )
+        if errno_ in (30, 13, 1) or "readonly" in low or "read-only" in low or (writing and "unable to open" in low):
+            return StoreReadOnlyError(
+                f"{self.path}: the history store cannot be written: its folder (or the file) is read-only "
+                f"({text}); make it writable, or set ARB_HOME to a writable folder"
+            )
+        if "disk i/o error" in low or errno_ == 5:
+            return StoreFullError(
+                f"{self.path}: disk I/O error ({text}); nothing of this write was kept; check the disk "
+                "(full? removed?) and run it again"
+            )
+        if "malformed" in low or "not a database" in low or "corrupt" in low:
+            return self._damaged(text)
+        return StoreError(f"{self.path}: {text}")
+
+    def _check_file(self) -> None:
+        why = self.problem()
+        if why is not None:
+            raise self._damaged(why)
+
+    @contextmanager
+    def connect(self, *, readonly: bool = False) -> Iterator[sqlite3.Connection]:
+        """A connection in autocommit mode (transactions are explicit), the schema up to date.
+
+        ``readonly=True`` opens the file read-only (``mode=ro``), so reading works in a read-only
+        folder or mount and on a full disk; a store whose schema is older than this arb's is
+        migrated first through a writable connection.
+        """
+        if not self.exists():
+            if readonly or not self.create:
+                raise StoreError(f"{self.path}: no history store yet; run `arb refresh` first")
+            self._create_file()
+        self._check_file()
+        if readonly and not self._ready:
+            self._migrate_if_needed()
+        try:
+            conn = self._open(readonly)
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot open the history store ({exc})") from None
+            raise self._explain(exc, writing=not readonly) from None
         try:
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
-            if not self._ready:
+            if not readonly and not self._ready:
                 self._prepare(conn)
             yield conn
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: {exc}") from None
+        except (sqlite3.Error, StoreError, OSError) as exc:
+            raise self._explain(exc, writing=not readonly) from None
         finally:
             conn.close()
+
+    def _open(self, readonly: bool) -> sqlite3.Connection:
+        if not readonly:
+            return sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        uri = self.path.absolute().as_uri() + "?mode=ro"
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=self.timeout, isolation_level=None)
+            conn.execute("PRAGMA user_version").fetchone()
+            return conn
+        except sqlite3.OperationalError as exc:
+            # A WAL store in a folder nobody may write has no -shm file and cannot get one; with
+            # nothing writing there, reading the file as it stands is all there is to read.
+            if "unable to open" not in str(exc) and "readonly" not in str(exc):
+                raise
+        return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=self.timeout, isolation_level=None)
+
+    def _migrate_if_needed(self) -> None:
+        try:
+            with closing(self._open(True)) as conn:
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise self._explain(exc, writing=False) from None
+        if version == SCHEMA_VERSION:
+            self._ready = True
+            return
+        problem = version_problem(version)
+        if problem is not None:
+            raise self._explain(problem, writing=False)
+        try:
+            with self.connect():  # migrates, then forgets the writable connection
+                pass
+        except StoreReadOnlyError:
+            raise StoreReadOnlyError(
+                f"{self.path}: the history store has schema version {version} and must be migrated to "
+                f"{SCHEMA_VERSION} once where it can be written; make its folder writable and run "
+                "`arb store check`"
+            ) from None
+
+    def _create_file(self) -> None:
+        """Build a new, empty store beside the path and move it into place whole.
+
+        So a store file is never seen half-made (a 0-byte file is always a damaged one), and of
+        two processes creating the store at once, the first to link its file wins.
+        """
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._explain(exc, writing=True) from None
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.new")
+        try:
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                create_schema(conn)
+            finally:
+                conn.close()
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+            except OSError:  # a file system without hard links: a plain rename, unless one appeared
+                if not self.path.exists():
+                    os.replace(tmp, self.path)
+        except (OSError, sqlite3.Error) as exc:
+            raise self._explain(exc, writing=True) from None
+        finally:
+            for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+                leftover.unlink(missing_ok=True)
 
     def _prepare(self, conn: sqlite3.Connection) -> None:
         # Switching to WAL needs a moment alone with the file; another process creating the
@@ -173,12 +336,17 @@ class HistoryStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, after ``PRAGMA quick_check``: a damaged store is refused, not appended to."""
         with self.connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                check = [r[0] for r in conn.execute("PRAGMA quick_check")]
+                if check != ["ok"]:
+                    raise self._damaged("quick_check: " + "; ".join(check[:3]))
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # a full disk may have rolled it back already
+                    conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
 
@@ -240,8 +408,8 @@ class HistoryStore:
             )
             conn.executemany(
                 "INSERT INTO valuations (refresh_id, deal_id, as_of, name, status, currency, target, expected_close,"
-                f" {', '.join(METRICS)}, flags, terms_hash, record)"
-                f" VALUES ({', '.join(['?'] * (11 + len(METRICS)))})",
+                f" {', '.join(METRICS)}, flags, terms_hash, stale, price_age_days, record)"
+                f" VALUES ({', '.join(['?'] * (13 + len(METRICS)))})",
                 [
                     (
                         refresh_id,
@@ -255,9 +423,11 @@ class HistoryStore:
                         *(rec[m] for m in METRICS),
                         json.dumps(rec["flags"]),
                         rec["terms_hash"],
+                        int(STALE_FLAG in rec["flags"]),
+                        None if (oldest := oldest_price(r)) is None else oldest[1],
                         json.dumps(rec, ensure_ascii=False, allow_nan=False, separators=(",", ":")),
                     )
-                    for _, rec in records
+                    for r, rec in records
                 ],
             )
             _pause_hook()
@@ -286,7 +456,7 @@ class HistoryStore:
                 return {}
             query += f" AND symbol IN ({', '.join('?' * len(wanted))})"
             params = wanted
-        with self.connect() as conn:
+        with self.connect(readonly=True) as conn:
             rows = conn.execute(query, params).fetchall()
         return {r["symbol"]: {k: r[k] for k in ("price", "currency", "time", "source", "origin")} for r in rows}
 
@@ -294,13 +464,15 @@ class HistoryStore:
         """One dict per stored valuation of ``deal_id``, oldest first (by as-of, then refresh).
 
         Keys: ``refresh_id``, ``refreshed`` (UTC), ``source``, ``as_of``, ``currency``, every metric,
-        ``flags`` (a list), ``terms_hash`` and ``terms_changed`` (True when the hash differs from the
+        ``flags`` (a list), ``stale`` (True when a price it used fell back or was old: the figures
+        are not live), ``price_age_days`` (the oldest price's age at ``as_of``; None when unknown),
+        ``terms_hash`` and ``terms_changed`` (True when the hash differs from the
         row before; the first row is False). ``since`` keeps rows with ``as_of >= since`` (the term
         change is still judged against the row before ``since``).
         """
         if not self.exists():
             return []
-        with self.connect() as conn:
+        with self.connect(readonly=True) as conn:
             rows = conn.execute(HISTORY_SQL, (deal_id,)).fetchall()
         out: list[dict[str, Any]] = []
         previous_hash: str | None = None
@@ -308,6 +480,7 @@ class HistoryStore:
         for r in rows:
             rec = dict(r)
             rec["flags"] = json.loads(rec["flags"] or "[]")
+            rec["stale"] = bool(rec["stale"])
             rec["terms_changed"] = (
                 previous_hash is not None and rec["terms_hash"] is not None and rec["terms_hash"] != previous_hash
             )
@@ -325,10 +498,10 @@ class HistoryStore:
             return {}
         out: dict[str, dict[str, Any]] = {}
         day = as_of.isoformat()
-        with self.connect() as conn:
+        with self.connect(readonly=True) as conn:
             for deal_id in deal_ids:
                 row = conn.execute(
-                    "SELECT v.refresh_id, v.as_of, r.finished AS refreshed, v.currency, v.terms_hash,"
+                    "SELECT v.refresh_id, v.as_of, r.finished AS refreshed, v.currency, v.terms_hash, v.stale,"
                     f" {', '.join('v.' + m for m in METRICS)}"
                     " FROM valuations v JOIN refreshes r ON r.id = v.refresh_id"
                     " WHERE v.deal_id = ? AND (v.as_of < ? OR (v.as_of = ? AND v.refresh_id < ?))"
@@ -343,7 +516,7 @@ class HistoryStore:
         """Stored refreshes, newest first."""
         if not self.exists():
             return []
-        with self.connect() as conn:
+        with self.connect(readonly=True) as conn:
             rows = conn.execute(
                 "SELECT * FROM refreshes ORDER BY id DESC" + (" LIMIT ?" if limit else ""),
                 (limit,) if limit else (),
@@ -354,14 +527,14 @@ class HistoryStore:
         """Every deal id with at least one stored valuation, sorted."""
         if not self.exists():
             return []
-        with self.connect() as conn:
+        with self.connect(readonly=True) as conn:
             return [r[0] for r in conn.execute("SELECT DISTINCT deal_id FROM valuations ORDER BY deal_id")]
 
     def counts(self) -> dict[str, int]:
         """Rows per table: ``{"refreshes": n, "valuations": n, "prices": n}``."""
         if not self.exists():
             return {"refreshes": 0, "valuations": 0, "prices": 0}
-        with self.connect() as conn:
+        with self.connect(readonly=True) as conn:
             return {
                 t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("refreshes", "valuations", "prices")
@@ -369,9 +542,83 @@ class HistoryStore:
 
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check``: ``"ok"`` for a sound file."""
-        with self.connect() as conn:
+        with self.connect(readonly=True) as conn:
             return "; ".join(r[0] for r in conn.execute("PRAGMA integrity_check"))
 
     def schema_version(self) -> int:
-        with self.connect() as conn:
+        with self.connect(readonly=True) as conn:
             return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def check(self) -> StoreCheck:
+        """Check the file without changing it: its shape, ``PRAGMA integrity_check``, schema, rows.
+
+        Nothing is migrated or written, so a damaged store is looked at as it is.
+        """
+        if not self.exists():
+            raise StoreError(f"{self.path}: no history store here; run `arb refresh` to start one")
+        problems: list[str] = []
+        shape = self.problem()
+        if shape is not None:
+            problems.append(shape)
+        version: int | None = None
+        integrity = "not run"
+        counts: dict[str, int] = {}
+        try:
+            with closing(self._open(True)) as conn:
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                integrity = "; ".join(r[0] for r in conn.execute("PRAGMA integrity_check(20)"))
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                for t in ("refreshes", "valuations", "prices"):
+                    if t in tables:
+                        counts[t] = int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
+        except sqlite3.Error as exc:
+            problems.append(str(exc))
+        if integrity not in ("ok", "not run"):
+            problems.append(f"integrity_check: {integrity}")
+        if version is not None and (wrong := version_problem(version)) is not None:
+            problems.append(str(wrong))
+        return StoreCheck(self.path, self.path.stat().st_size, version, integrity, counts, problems)
+
+    def stats(self) -> dict[str, Any]:
+        """Size, rows per table, the first and last refresh, deals, and how many valuations are stale."""
+        size = self.path.stat().st_size if self.exists() else 0
+        with self.connect(readonly=True) as conn:
+            first, last, n = conn.execute("SELECT min(as_of), max(as_of), count(*) FROM refreshes").fetchone()
+            deals, stale = conn.execute(
+                "SELECT count(DISTINCT deal_id), coalesce(sum(stale), 0) FROM valuations"
+            ).fetchone()
+            rows = {
+                t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
+                for t in ("refreshes", "valuations", "prices")
+            }
+        return {
+            "path": str(self.path),
+            "bytes": size,
+            "schema_version": SCHEMA_VERSION,
+            "rows": rows,
+            "first_as_of": first,
+            "last_as_of": last,
+            "refreshes": int(n),
+            "deals": int(deals),
+            "stale_valuations": int(stale),
+        }
+
+
+@dataclass(frozen=True)
+class StoreCheck:
+    """What :meth:`HistoryStore.check` found: the file's size, schema version, integrity and rows."""
+
+    path: Path
+    size: int
+    version: int | None
+    integrity: str
+    counts: dict[str, int]
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def needs_migration(self) -> bool:
+        return self.version is not None and 0 <= self.version < SCHEMA_VERSION

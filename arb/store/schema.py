@@ -10,9 +10,18 @@ import sqlite3
 
 from arb.errors import ArbError
 
-__all__ = ["METRICS", "SCHEMA_VERSION", "StoreError", "create_schema"]
+__all__ = [
+    "METRICS",
+    "SCHEMA_VERSION",
+    "StoreDamagedError",
+    "StoreError",
+    "StoreFullError",
+    "StoreReadOnlyError",
+    "create_schema",
+    "version_problem",
+]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: The figures kept as columns of ``valuations`` (the rest of the record is kept as JSON).
 #: Deliberately not ``engine.FIGURES``: the columns belong to this schema version, and a new
@@ -29,11 +38,24 @@ METRICS = (
     "downside",
     "implied_probability",
 )
-#: Quote kinds that are not first-hand prices and so are not written to ``prices`` again.
+#: The flag a valuation carries when a price it used fell back or is old (see :mod:`arb.book`).
+STALE_FLAG = "stale-price"
 
 
 class StoreError(ArbError):
     """A history store that cannot be opened, migrated or written."""
+
+
+class StoreDamagedError(StoreError):
+    """A history store file that is damaged: truncated, not SQLite, or failing its check."""
+
+
+class StoreReadOnlyError(StoreError):
+    """A history store that must be written but sits in a read-only file, folder or mount."""
+
+
+class StoreFullError(StoreError):
+    """A write that failed because the disk is full (or failing); nothing of it was kept."""
 
 
 # Schema v1: the first release kept one row per deal and day, no refreshes.
@@ -150,6 +172,46 @@ _V2_TO_V3 = (
 )
 
 
+# v3 -> v4: each valuation says whether a price it used was stale (fell back to the store or the
+# snapshot, or older than the stale limit) and how old its oldest price was at its as-of date,
+# so the history, the charts and the alerts can tell a stale figure from a live one. Rows stored
+# before v4 are judged from what they kept: the stale-price flag, and the price dates in the
+# record (rows migrated from v1 kept no record: their age stays unknown).
+_V3_TO_V4 = (
+    "ALTER TABLE valuations ADD COLUMN stale INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE valuations ADD COLUMN price_age_days INTEGER",
+    f"""UPDATE valuations SET stale = EXISTS (
+        SELECT 1 FROM json_each(CASE WHEN json_valid(flags) THEN flags ELSE '[]' END)
+        WHERE value = '{STALE_FLAG}')""",
+    """UPDATE valuations SET price_age_days = (
+        SELECT CAST(max(julianday(valuations.as_of) - julianday(substr(json_extract(p.value, '$.as_of'), 1, 10)))
+                    AS INTEGER)
+        FROM json_each(json_extract(record, '$.prices')) p
+        WHERE json_extract(p.value, '$.as_of') IS NOT NULL)
+       WHERE json_valid(record) AND json_type(record, '$.prices') = 'object'""",
+    "DROP INDEX valuations_history",
+    """CREATE INDEX valuations_history ON valuations (
+        deal_id, as_of, refresh_id, name, status, currency, target, expected_close,
+        target_price, deal_value, dividends, spread, spread_pct, days_to_close, annualized,
+        annualized_simple, downside, implied_probability, flags, terms_hash, stale, price_age_days)""",
+)
+
+
+def version_problem(version: int) -> StoreError | None:
+    """The error for a schema version this arb cannot use (newer, or one no arb writes); else None."""
+    if version > SCHEMA_VERSION:
+        return StoreError(
+            f"the history store has schema version {version}, newer than this arb understands "
+            f"({SCHEMA_VERSION}); upgrade arb (pip install -U arb) to use it"
+        )
+    if version < 0:
+        return StoreDamagedError(
+            f"the history store has schema version {version}, which no arb writes: it is damaged or not an "
+            "arb history store; move it aside (`arb store check` shows what is wrong)"
+        )
+    return None
+
+
 def create_schema(conn: sqlite3.Connection, version: int = SCHEMA_VERSION) -> None:
     """Bring an open connection's schema up to ``version``, one transaction per step.
 
@@ -159,16 +221,15 @@ def create_schema(conn: sqlite3.Connection, version: int = SCHEMA_VERSION) -> No
         1: tuple(s.strip() for s in _V1.split(";") if s.strip()),
         2: _V1_TO_V2,
         3: _V2_TO_V3,
+        4: _V3_TO_V4,
     }
     while True:
         conn.execute("BEGIN IMMEDIATE")
         try:
             current = conn.execute("PRAGMA user_version").fetchone()[0]
-            if current > SCHEMA_VERSION:
-                raise StoreError(
-                    f"the history store has schema version {current}, newer than this arb understands "
-                    f"({SCHEMA_VERSION}); upgrade arb"
-                )
+            problem = version_problem(current)
+            if problem is not None:
+                raise problem
             if current >= version:
                 conn.execute("COMMIT")
                 return
@@ -177,5 +238,6 @@ def create_schema(conn: sqlite3.Connection, version: int = SCHEMA_VERSION) -> No
             conn.execute(f"PRAGMA user_version = {current + 1}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back already (a full disk, an I/O error)
+                conn.execute("ROLLBACK")
             raise
