@@ -4,34 +4,115 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.text import Text
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Span, Text
 
 from arb.errors import ArbError
+from arb.text import UNSAFE, json_text, safe
 
 if TYPE_CHECKING:  # the library is imported inside the commands, so `arb --help` starts fast
     from arb.loader import LoadResult
     from arb.prices.base import PriceSource
 
-__all__ = ["err", "fail", "load", "out", "parse_date", "price_source", "warn"]
+__all__ = [
+    "SafeConsole",
+    "err",
+    "error",
+    "fail",
+    "load",
+    "note",
+    "out",
+    "parse_date",
+    "price_source",
+    "print_json",
+    "warn",
+]
 
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+def _lines(text: str) -> str:
+    """``safe`` line by line: the line breaks the caller put in stay, everything else is escaped."""
+    return "\n".join(safe(line) for line in text.split("\n")) if UNSAFE.search(text) else text
+
+
+def _text(text: Text) -> Text:
+    """A copy of ``text`` passed through ``safe``, its styles moved along with the characters."""
+    plain = text.plain
+    if not UNSAFE.search(plain):
+        return text
+    starts, pieces, at = [], [], 0
+    for ch in plain:
+        starts.append(at)
+        piece = ch if ch == "\n" else safe(ch)
+        pieces.append(piece)
+        at += len(piece)
+    starts.append(at)
+    shown = text.copy()
+    shown.plain = "".join(pieces)
+    shown.spans = [Span(starts[s.start], starts[min(s.end, len(plain))], s.style) for s in text.spans]
+    return shown
+
+
+def _renderable(obj: Any) -> Any:
+    """``obj`` with every string and Text in it passed through ``safe`` (tables and groups in place)."""
+    if isinstance(obj, str):
+        return _lines(obj)
+    if isinstance(obj, Text):
+        return _text(obj)
+    if isinstance(obj, Group):
+        obj.renderables[:] = [_renderable(r) for r in obj.renderables]
+    elif isinstance(obj, Table):
+        obj.title = _renderable(obj.title)
+        obj.caption = _renderable(obj.caption)
+        for column in obj.columns:
+            column.header = _renderable(column.header)
+            column.footer = _renderable(column.footer)
+            column._cells[:] = [_renderable(c) for c in column._cells]
+    return obj
+
+
+class SafeConsole(Console):
+    """A console for text that came from input: it is printed as text, never obeyed.
+
+    Rich markup and ``:emoji:`` codes are off (a ticker ``BIGCO[/]`` is printed as written, not
+    a MarkupError), and every string and Text it prints, in tables and groups too, goes through
+    ``arb.text.safe``, so no control sequence from a deal or price file reaches the terminal.
+    Line breaks already in a string stay; an input value that must stay on one line (an id in
+    a message) is escaped whole by ``error``/``warn``/``note`` or by its printer.
+    """
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(_renderable(o) for o in objects), **kwargs)
+
+
+out = SafeConsole(highlight=False, soft_wrap=False, markup=False, emoji=False)
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+
+def note(message: str) -> None:
+    """One line on stderr: what a command did (the message is escaped whole, so it stays one line)."""
+    err.print(Text(safe(message)))
 
 
 def warn(message: str) -> None:
-    """One line on stderr (the message is plain text, never markup)."""
-    err.print(Text("warning: ", style="yellow") + Text(message), highlight=False)
+    """One line on stderr (the message is escaped whole: plain text, one line, never markup)."""
+    err.print(Text("warning: ", style="yellow") + Text(safe(message)))
 
 
 def error(message: str) -> None:
-    """One line on stderr (the message is plain text, never markup)."""
-    err.print(Text("error: ", style="red") + Text(message), highlight=False)
+    """One line on stderr (the message is escaped whole: plain text, one line, never markup)."""
+    err.print(Text("error: ", style="red") + Text(safe(message)))
+
+
+def print_json(data: object) -> None:
+    """``data`` as indented JSON on stdout: exact, readable, and with nothing a terminal would obey."""
+    sys.stdout.write(json_text(data) + "\n")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
