@@ -14,6 +14,7 @@ from arb.book import LegInfo
 from arb.cli.format import DASH, amount, money, num, pct, shares
 from arb.prices.base import Quote
 from arb.pricing import DealResult, Valuation
+from arb.text import safe
 
 __all__ = ["price_header", "render_deal", "render_report"]
 
@@ -40,7 +41,7 @@ def price_header(v: Valuation) -> str:
         if oldest > 0:
             span += f" (oldest {oldest} day{'s' if oldest != 1 else ''} before as-of)"
     mix = ", ".join(f"{n} from {k}" for k, n in sorted(kinds.items()))
-    return f"Prices: {v.source_label}: {mix or 'none used'}{span} · as of {v.as_of}"
+    return safe(f"Prices: {v.source_label}: {mix or 'none used'}{span} · as of {v.as_of}")
 
 
 #: Below this console width the flags move from a column to lines under the table.
@@ -66,11 +67,11 @@ def render_report(v: Valuation, title: str | None = None, width: int | None = No
         f = r.figures
         days = f["days_to_close"]
         if r.flags and not inline:
-            below.append(f"{r.deal.id}: ", style="bold")
+            below.append(f"{safe(r.deal.id)}: ", style="bold")
             below.append(" ".join(r.flags) + "\n", style="yellow")
         table.add_row(
-            r.deal.id,
-            r.currency or DASH,
+            safe(r.deal.id),
+            safe(r.currency or DASH),
             money(f["target_price"], None),
             money(f["deal_value"], None),
             _signed(money(f["spread"], None, sign=True), f["spread"]),
@@ -104,7 +105,7 @@ def _quote_line(q: Quote | None) -> str:
     text = f"{q.symbol} {amount(q.price)} {q.currency} ({when}; {q.source})"
     if q.fallback:
         text += f" [fallback: {q.fallback}]"
-    return text
+    return safe(text)
 
 
 def _fx_text(li: LegInfo) -> str:
@@ -113,7 +114,7 @@ def _fx_text(li: LegInfo) -> str:
     if li.fx.symbol is None:
         return "same currency"
     how = f"1 / {li.fx.symbol}" if li.fx.inverted else li.fx.symbol
-    return f"{num(li.fx.rate, 6)} {li.fx.quote} per {li.fx.base} ({how})"
+    return safe(f"{num(li.fx.rate, 6)} {li.fx.quote} per {li.fx.base} ({how})")
 
 
 def _arithmetic(li: LegInfo, r: DealResult) -> str:
@@ -168,19 +169,21 @@ def _leg_block(li: LegInfo, lf: Mapping[str, float | None], r: DealResult) -> Re
             "estimate": f"the fixed estimate in the deal file ({num(li.security_price)} {li.currency})",
             "none": "no price found",
         }[li.priced_by]
-        grid.add_row("  priced from", how)
+        grid.add_row("  priced from", safe(how))
         if li.quote is not None:
             grid.add_row("  price", _quote_line(li.quote))
         if li.proxy_fx is not None and li.proxy_fx.symbol is not None:
             grid.add_row(
                 "  proxy FX",
-                f"{num(li.proxy_fx.rate, 6)} {li.proxy_fx.quote} per {li.proxy_fx.base} ({li.proxy_fx.symbol}"
-                + (", inverted" if li.proxy_fx.inverted else "")
-                + ")"
+                safe(
+                    f"{num(li.proxy_fx.rate, 6)} {li.proxy_fx.quote} per {li.proxy_fx.base} ({li.proxy_fx.symbol}"
+                    + (", inverted" if li.proxy_fx.inverted else "")
+                    + ")"
+                )
                 + (f"; {_quote_line(li.proxy_fx.source)}" if li.proxy_fx.source else ""),
             )
     grid.add_row("  FX to deal", _fx_text(li) + (f"; {_quote_line(li.fx.source)}" if li.fx and li.fx.source else ""))
-    grid.add_row("  arithmetic", f"{_arithmetic(li, r)} = {money(lf['leg_value'], ccy)}")
+    grid.add_row("  arithmetic", safe(f"{_arithmetic(li, r)} = {money(lf['leg_value'], ccy)}"))
     if leg.weight != 1:
         grid.add_row(
             "  weighted", f"{num(leg.weight)} × {money(lf['leg_value'], ccy)} = {money(lf['weighted_value'], ccy)}"
@@ -188,13 +191,14 @@ def _leg_block(li: LegInfo, lf: Mapping[str, float | None], r: DealResult) -> Re
     if li.hedge_symbol and lf["hedge_shares"] is not None:
         grid.add_row(
             "  hedge",
-            f"short {shares(lf['hedge_shares'])} {li.hedge_symbol} per target share (delta {shares(lf['delta'])})",
+            f"short {shares(lf['hedge_shares'])} {safe(li.hedge_symbol)} per target share"
+            f" (delta {shares(lf['delta'])})",
         )
     elif leg.kind == "stock":
         grid.add_row(
             "  hedge", "none: no listed security moves this leg" if li.priced_by in ("estimate", "price") else "—"
         )
-    return Group(Text(title, style="bold"), grid)
+    return Group(Text(safe(title), style="bold"), grid)
 
 
 def render_deal(r: DealResult, v: Valuation) -> RenderableType:
@@ -202,18 +206,18 @@ def render_deal(r: DealResult, v: Valuation) -> RenderableType:
     d, f, ccy = r.deal, r.figures, r.currency
     parts: list[RenderableType] = []
     head = Text()
-    head.append(f"{d.name}", style="bold")
-    head.append(f"  [{d.id}]  {d.status}\n", style="dim")
+    head.append(safe(d.name), style="bold")
+    head.append(f"  [{safe(d.id)}]  {d.status}\n", style="dim")
     target = f"{d.target.name or ''} {d.target.ticker or '(unlisted)'}".strip()
     acq = f"{d.acquirer.name or ''} {d.acquirer.ticker or ''}".strip() if d.acquirer else DASH
-    head.append(f"Target: {target}    Acquirer: {acq}\n")
+    head.append(f"Target: {safe(target)}    Acquirer: {safe(acq)}\n")
     head.append(
         f"Announced: {d.announced or DASH}    Expected close: {d.expected_close or DASH}    "
-        f"Deal currency: {ccy or DASH}    As of: {r.as_of}\n"
+        f"Deal currency: {safe(ccy or DASH)}    As of: {r.as_of}\n"
     )
     head.append(f"Target price: {_quote_line(r.info.target_quote)}")
     if r.info.target_fx is not None and r.info.target_fx.symbol is not None:
-        head.append(f" × {num(r.info.target_fx.rate, 6)} ({r.info.target_fx.symbol})")
+        head.append(f" × {num(r.info.target_fx.rate, 6)} ({safe(r.info.target_fx.symbol)})")
     acq_ticker = d.acquirer.ticker if d.acquirer else None
     if acq_ticker and acq_ticker in r.info.prices:
         head.append(f"\nAcquirer price: {_quote_line(r.info.prices[acq_ticker])}")
@@ -245,7 +249,9 @@ def render_deal(r: DealResult, v: Valuation) -> RenderableType:
     totals.add_row(
         "Implied probability", pct(f["implied_probability"], 1), "(price - downside) / (value + dividends - downside)"
     )
-    hedge_text = ", ".join(f"short {shares(n)} {s}" for s, n in r.hedge.items()) or "none (no listed security to short)"
+    hedge_text = (
+        ", ".join(f"short {shares(n)} {safe(s)}" for s, n in r.hedge.items()) or "none (no listed security to short)"
+    )
     totals.add_row("Hedge per target share", hedge_text, "")
     if d.has_terms:
         parts.append(totals)
@@ -255,21 +261,22 @@ def render_deal(r: DealResult, v: Valuation) -> RenderableType:
         flags.append("Flags: ", style="bold")
         flags.append(", ".join(r.flags) or "none", style="yellow")
         for note in r.info.notes:
-            flags.append(f"\n  - {note}", style="dim")
+            flags.append(f"\n  - {safe(note)}", style="dim")
         parts.append(flags)
     if d.source:
         src = Text()
         src.append("Sources of the terms:", style="bold")
         for s in d.source:
             src.append(
-                f"\n  - {s.title}" + (f", {s.publisher}" if s.publisher else "") + (f", {s.date}" if s.date else "")
+                "\n  - "
+                + safe(f"{s.title}" + (f", {s.publisher}" if s.publisher else "") + (f", {s.date}" if s.date else ""))
             )
             if s.url:
-                src.append(f"\n    {s.url}", style="dim")
+                src.append(f"\n    {safe(s.url)}", style="dim")
             if s.note:
-                src.append(f"\n    {s.note}", style="dim")
+                src.append(f"\n    {safe(s.note)}", style="dim")
             if s.quote:
-                src.append(f'\n    "{s.quote}"', style="italic")
+                src.append(f'\n    "{safe(s.quote)}"', style="italic")
         parts.append(src)
     parts.append(Text(price_header(v), style="dim"))
     return Group(*parts)
