@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from arb.cli.common import OfflineOpt, TimeoutOpt, error, load, out, parse_date, price_source
+from arb.cli.common import OfflineOpt, TimeoutOpt, error, load, out, parse_date, price_source, print_json
 from arb.errors import ArbError
+from arb.text import safe
 
 if TYPE_CHECKING:
     from arb.pricing import Valuation
@@ -69,7 +69,7 @@ def _value(
     try:
         overrides = dict(parse_override(p) for p in price or [])
     except ArbError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--price") from None
+        raise typer.BadParameter(safe(str(exc)), param_hint="--price") from None
     loaded = load(paths)
     source, bad_prices = price_source(prices, offline=offline, timeout=timeout)
     try:
@@ -95,7 +95,7 @@ def _csv_row(rec: dict[str, Any]) -> list[Any]:
             val = ";".join(f"{s}={n!r}" for s, n in rec["hedge"].items())
         elif col == "flags":
             val = ";".join(rec["flags"])
-        row.append("" if val is None else val)
+        row.append("" if val is None else safe(val) if isinstance(val, str) else val)
     return row
 
 
@@ -115,7 +115,7 @@ def report(
     v, bad = _value(paths, prices, price, as_of, offline, timeout)
     records = [r.to_dict() for r in v.sorted()]
     if json_out:
-        sys.stdout.write(json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        print_json(records)
     elif csv_out:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(csv_columns())
@@ -158,7 +158,7 @@ def show(
             error(f"no deal with id {wanted!r} (known: {known}); pass a deal file, or --deals FOLDER")
             raise typer.Exit(1) from None
     if json_out:
-        sys.stdout.write(json.dumps(result.to_dict(detail=True), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        print_json(result.to_dict(detail=True))
     else:
         from arb.cli.render import render_deal
 
@@ -175,10 +175,8 @@ def validate(
     """Check deal files (syntax, keys, types, references) without pricing them."""
     loaded = load(paths)
     for d in loaded.deals:
-        out.print(
-            f"ok  {loaded.paths[d.id]}  ({d.id}: {len(d.consideration)} leg{'s' if len(d.consideration) != 1 else ''})",
-            highlight=False,
-        )
+        legs = f"{len(d.consideration)} leg{'s' if len(d.consideration) != 1 else ''}"
+        out.print(safe(f"ok  {loaded.paths[d.id]}  ({d.id}: {legs})"), highlight=False)
     n_bad = len(loaded.errors)
     out.print(f"{len(loaded.deals)} valid, {n_bad} invalid", highlight=False)
     raise typer.Exit(1 if n_bad or not (loaded.deals or loaded.errors) else 0)
