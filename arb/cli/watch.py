@@ -9,9 +9,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from arb.cli.common import err, error, out
+from arb.cli.common import err, error, note, out
 from arb.cli.refresh import WatchlistOpt
 from arb.errors import ArbError
+from arb.text import safe
 
 __all__ = ["app"]
 
@@ -48,7 +49,7 @@ def add(
     except ArbError as exc:
         error(str(exc))
         raise typer.Exit(1) from None
-    err.print(f"watching {entry.path} as {entry.id!r} in {target}", highlight=False)
+    note(f"watching {entry.path} as {entry.id!r} in {target}")
     if new:
         err.print(
             "created the watchlist; the bundled seed deals are no longer followed unless you add them", highlight=False
@@ -67,9 +68,9 @@ def list_(watchlist: WatchlistOpt = None) -> None:
         error(str(exc))
         raise typer.Exit(1) from None
     if wl.follows_seeds:
-        out.print(f"No watchlist at {_file(None)}: following the bundled seed deals.", highlight=False)
+        out.print(safe(f"No watchlist at {_file(None)}: following the bundled seed deals."), highlight=False)
     else:
-        out.print(f"Watchlist: {wl.path}", highlight=False)
+        out.print(safe(f"Watchlist: {wl.path}"), highlight=False)
     table = Table(header_style="bold", pad_edge=False)
     table.add_column("ID", no_wrap=True)
     table.add_column("Path", overflow="fold")
@@ -79,12 +80,12 @@ def list_(watchlist: WatchlistOpt = None) -> None:
     bad = False
     for ident, path in entries:
         loaded = load_deals([path])
-        deals = Text(", ".join(d.id for d in loaded.deals) or "")
+        deals = Text(safe(", ".join(d.id for d in loaded.deals)))
         for e in loaded.errors:
             bad = True
-            deals.append(("\n" if deals else "") + f"error: {e}", style="red")
-        alerts = "\n".join(f"{d.id}: {r.kind} {r.written}" for d in loaded.deals for r in wl.rules_for(d.id))
-        table.add_row(ident, str(path), deals, alerts)
+            deals.append(("\n" if deals else "") + safe(f"error: {e}"), style="red")
+        alerts = "\n".join(safe(f"{d.id}: {r.kind} {r.written}") for d in loaded.deals for r in wl.rules_for(d.id))
+        table.add_row(safe(ident), safe(path), deals, alerts)
     if entries:
         out.print(table)
     else:
@@ -109,4 +110,4 @@ def remove(
     except ArbError as exc:
         error(str(exc))
         raise typer.Exit(1) from None
-    err.print(f"stopped watching {entry.id!r} ({entry.path})", highlight=False)
+    note(f"stopped watching {entry.id!r} ({entry.path})")
