@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import math
 import sys
 from collections.abc import Sequence
@@ -15,8 +14,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from arb.cli.common import error, out, parse_date
+from arb.cli.common import error, out, parse_date, print_json
 from arb.cli.format import money, pct
+from arb.text import safe
 
 __all__ = ["CSV_COLUMNS", "history", "render_history", "sparkline"]
 
@@ -64,7 +64,7 @@ def render_history(deal_id: str, rows: list[dict[str, Any]], *, last: int = 30, 
     values = [r["spread_pct"] for r in rows]
     finite = [v for v in values if v is not None]
     head = Text()
-    head.append(f"{deal_id}", style="bold")
+    head.append(safe(deal_id), style="bold")
     n = f"{len(rows)} refresh{'es' if len(rows) != 1 else ''}"
     head.append(f"  spread % from {rows[0]['as_of']} to {rows[-1]['as_of']}, {n}\n", style="dim")
     head.append(sparkline(values, spark_width), style="cyan")
@@ -115,7 +115,7 @@ def _csv_value(col: str, value: Any) -> Any:
         return ";".join(value)
     if value is None:
         return ""
-    return value
+    return safe(value) if isinstance(value, str) else value
 
 
 def history(
@@ -149,13 +149,13 @@ def history(
         error(f"no history for {deal!r} (stored deals: {', '.join(known) or 'none'})")
         raise typer.Exit(1)
     if json_out:
-        sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        print_json(found)
     elif csv_out:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         writer.writerows([_csv_value(c, r.get(c)) for c in CSV_COLUMNS] for r in found)
     elif not found:
-        out.print(f"{deal}: no rows as of {since} or later", highlight=False)
+        out.print(safe(f"{deal}: no rows as of {since} or later"), highlight=False)
     else:
         out.print(render_history(deal, found, last=rows, width=out.width))
     raise typer.Exit(0)
