@@ -19,7 +19,7 @@ from arb.book import Book, DealInfo, LegInfo, compile_book, needed_fx, symbols_f
 from arb.engine import FIGURES, EngineResult, value_book
 from arb.fx import FxTable, pairs_to_fetch
 from arb.models import Deal
-from arb.prices.base import FetchResult, PriceSource, Quote
+from arb.prices.base import FetchResult, PriceSource, Quote, fetch_as_of
 from arb.prices.overrides import Override, apply_overrides, parse_override
 from arb.symbols import fx_pair, is_fx_pair
 
@@ -206,10 +206,13 @@ def fetch_for(
     deals: Sequence[Deal],
     source: PriceSource,
     overrides: Mapping[str, Override] | None = None,
+    *,
+    as_of: dt.date | None = None,
 ) -> FetchResult:
     """Every quote the deals need, listings first, then the FX pairs their currencies call for.
 
-    Quotes come back in major units. ``overrides`` replace (or add) prices for a what-if.
+    Quotes come back in major units. ``overrides`` replace (or add) prices for a what-if. With
+    ``as_of``, no quote dated after it is used (see :func:`~arb.prices.base.fetch_as_of`).
     """
     symbols = symbols_for(deals)
     securities = {name: sec for d in deals for name, sec in d.securities.items()}
@@ -217,7 +220,7 @@ def fetch_for(
     # Ask for the FX pairs we can already guess in the same round as the listings.
     guessed = pairs_to_fetch(needed_fx(deals, {}), {}, set())
     asked = set(symbols) | set(guessed)
-    result.merge(source.fetch([*symbols, *guessed]))
+    result.merge(fetch_as_of(source, [*symbols, *guessed], as_of))
     apply_overrides(result, overrides or {}, securities)
     result.quotes = {s: q.in_major_units() for s, q in result.quotes.items()}
     # A second (and last) round for pairs only the actual quote currencies reveal, or inverses.
@@ -226,8 +229,9 @@ def fetch_for(
         if not more:
             break
         asked |= set(more)
-        extra = source.fetch(more)
-        result.merge(FetchResult({s: q.in_major_units() for s, q in extra.quotes.items()}, extra.failures))
+        extra = fetch_as_of(source, more, as_of)
+        extra.quotes = {s: q.in_major_units() for s, q in extra.quotes.items()}
+        result.merge(extra)
         apply_overrides(result, {k: v for k, v in (overrides or {}).items() if k in more}, securities)
     result.failures = _fx_failures_that_matter(deals, result)
     return result
@@ -250,10 +254,31 @@ def _fx_failures_that_matter(deals: Sequence[Deal], result: FetchResult) -> dict
 
 
 def _default_as_of(source: PriceSource, quotes: Iterable[Quote], today: dt.date) -> dt.date:
+    """Today, or for a dated source the latest price date that is not after today.
+
+    A price dated in the future (a typo'd year) never moves the as-of: price files refuse such
+    rows, and this keeps any other source from doing it.
+    """
     if not source.dated:
         return today
-    dates = [q.as_of.date() for q in quotes if q.as_of is not None and q.kind != "override"]
+    dates = [d for q in quotes if q.as_of is not None and q.kind != "override" and (d := q.as_of.date()) <= today]
     return max(dates) if dates else today
+
+
+def _flag_later_prices(book: Book, fetched: FetchResult, as_of: dt.date) -> None:
+    """Flag ``price-after-as-of`` on each deal that needed a symbol priced only after the as-of."""
+    if not fetched.later:
+        return
+    for info in book.info:
+        needed = set(symbols_for([info.deal]))
+        needed |= {p for b, q in needed_fx([info.deal], fetched.quotes) for p in (fx_pair(b, q), fx_pair(q, b))}
+        for sym in sorted(needed & set(fetched.later)):
+            when = fetched.later[sym].as_of
+            day = when.date() if when else "?"
+            info.flag(
+                "price-after-as-of",
+                f"{sym}: the only price is dated {day}, after the as-of {as_of}; not used",
+            )
 
 
 def value_deals(
@@ -269,11 +294,12 @@ def value_deals(
     ``as_of`` defaults to today, or, for a source whose prices carry dates (a snapshot, a price
     file), to the latest price date. ``overrides`` maps a symbol to ``(price, currency or None)``.
     """
-    fetched = fetch_for(deals, source, overrides)
+    fetched = fetch_for(deals, source, overrides, as_of=as_of)
     today = today or dt.date.today()
     # The source's own dates decide the default as-of, including those of quotes an override replaced.
     as_of = as_of or _default_as_of(source, [*fetched.quotes.values(), *fetched.replaced.values()], today)
     book = compile_book(deals, fetched.quotes, as_of)
+    _flag_later_prices(book, fetched, as_of)
     res = value_book(book.legs, book.deals, book.dividends)
     results: list[DealResult] = []
     leg_start = np.concatenate(([0], np.cumsum(book.deals.n_legs)))

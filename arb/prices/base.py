@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol, runtime_checkable
@@ -22,6 +23,8 @@ __all__ = [
     "PriceSource",
     "Quote",
     "bad_price_reason",
+    "fallback_summary",
+    "fetch_as_of",
 ]
 
 
@@ -33,7 +36,8 @@ class Quote:
     :meth:`in_major_units` before doing arithmetic. ``kind`` says what sort of source gave it
     (``snapshot``, ``file``, ``yahoo``, ``store``, ``override``, ``memory``); ``origin`` says
     which one (a path, an article, a URL). ``fallback`` holds why the preferred source failed
-    when this quote came from a later one.
+    when this quote came from a later one. ``flags`` holds ``(flag, note)`` pairs the source
+    raised about this price (``possibly-suspended``), for the valuation to put on the deal.
     """
 
     symbol: str
@@ -44,6 +48,7 @@ class Quote:
     origin: str = ""
     fallback: str | None = None
     synthetic: bool = False
+    flags: tuple[tuple[str, str], ...] = ()
 
     def in_major_units(self) -> Quote:
         """The same quote in the ISO currency: ``123.0 GBp`` -> ``1.23 GBP``."""
@@ -72,6 +77,8 @@ class FetchResult:
     failures: dict[str, str] = field(default_factory=dict)
     #: Quotes a ``--price`` override replaced: their dates still say when the source's prices are from.
     replaced: dict[str, Quote] = field(default_factory=dict)
+    #: Symbols priced only after the valuation's as-of: the earliest such quote, never used for a figure.
+    later: dict[str, Quote] = field(default_factory=dict)
 
     def merge(self, other: FetchResult) -> None:
         self.quotes.update(other.quotes)
@@ -80,6 +87,10 @@ class FetchResult:
                 self.failures[sym] = why
         for sym in other.quotes:
             self.failures.pop(sym, None)
+            self.later.pop(sym, None)
+        for sym, q in other.later.items():
+            if sym not in self.quotes:
+                self.later.setdefault(sym, q)
 
 
 @runtime_checkable
@@ -95,6 +106,56 @@ class PriceSource(Protocol):
     def fetch(self, symbols: Collection[str]) -> FetchResult:
         """Price the symbols it can; name a reason for every other symbol. Never raises for one symbol."""
         ...
+
+
+def fetch_as_of(source: PriceSource, symbols: Collection[str], as_of: dt.date | None) -> FetchResult:
+    """Quotes for a valuation as of ``as_of``: never one dated after it (no look-ahead).
+
+    A source that keeps prices for several dates (a price file, the store) has a
+    ``fetch_at(symbols, as_of)`` method and answers with the latest price on or before the
+    date; any other source is asked with ``fetch``. Either way a quote dated after ``as_of``
+    is moved out of ``quotes`` into ``later`` and ``failures`` (the valuation flags
+    ``price-after-as-of``). Undated quotes and ``as_of=None`` pass as they are.
+    """
+    if as_of is None:
+        return source.fetch(symbols)
+    at = getattr(source, "fetch_at", None)
+    got = at(symbols, as_of) if callable(at) else source.fetch(symbols)
+    for sym, q in list(got.quotes.items()):
+        if q.as_of is not None and q.as_of.date() > as_of:
+            del got.quotes[sym]
+            got.later.setdefault(sym, q)
+            got.failures[sym] = f"only a price dated {q.as_of.date()}, after the as-of {as_of}"
+    return got
+
+
+def fallback_summary(quotes: Iterable[Quote], as_of: dt.date) -> str | None:
+    """One line saying that prices fell back from the preferred source, why, and the oldest one's age.
+
+    None when no quote fell back. The preferred source's reason is named once (the commonest,
+    with a count of the others), not once per symbol.
+    """
+    fell = [q for q in quotes if q.fallback]
+    if not fell:
+        return None
+    reasons = Counter((q.fallback or "").split("; ")[0] for q in fell)
+    (why, n_why), *others = reasons.most_common()
+    if others:
+        n_other = len(fell) - n_why
+        why += f" (for {n_why}; {n_other} other{'s' if n_other != 1 else ''} failed for other reasons)"
+    dated = [q for q in fell if q.as_of is not None]
+    if dated:
+        oldest = min(dated, key=_day)
+        age = oldest.age_days(as_of)
+        when = f"the oldest is {age} day{'s' if age != 1 else ''} old ({oldest.symbol}, {_day(oldest)})"
+    else:
+        when = "their dates are unknown"
+    kinds = " and ".join(sorted({q.kind for q in fell}))
+    return f"{len(fell)} price{'s' if len(fell) != 1 else ''} not live, taken from the {kinds}: {why}; {when}"
+
+
+def _day(q: Quote) -> str:
+    return "undated" if q.as_of is None else q.as_of.date().isoformat()
 
 
 def bad_price_reason(price: object) -> str | None:
@@ -168,13 +229,19 @@ class ChainSource:
         self.dated = self.sources[0].dated
 
     def fetch(self, symbols: Collection[str]) -> FetchResult:
+        return self.fetch_at(symbols, None)
+
+    def fetch_at(self, symbols: Collection[str], as_of: dt.date | None) -> FetchResult:
+        """Each source in turn, each asked as of ``as_of`` (see :func:`fetch_as_of`)."""
         out = FetchResult()
         todo = list(dict.fromkeys(symbols))
         reasons: dict[str, list[str]] = {}
         for i, source in enumerate(self.sources):
             if not todo:
                 break
-            got = source.fetch(todo)
+            got = fetch_as_of(source, todo, as_of)
+            for sym, q in got.later.items():
+                out.later.setdefault(sym, q)
             for sym, q in got.quotes.items():
                 if i > 0:
                     q = replace(q, fallback="; ".join(reasons.get(sym, [])) or "earlier source had no price")
@@ -184,4 +251,5 @@ class ChainSource:
             todo = [s for s in todo if s not in out.quotes]
         for sym in todo:
             out.failures[sym] = "; ".join(reasons.get(sym, ["no source priced it"]))
+        out.later = {s: q for s, q in out.later.items() if s not in out.quotes}
         return out
