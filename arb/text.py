@@ -17,7 +17,7 @@ import json
 import re
 from typing import Any
 
-__all__ = ["UNSAFE", "json_text", "safe"]
+__all__ = ["UNSAFE", "json_text", "safe", "safe_lines"]
 
 #: Every character :func:`safe` rewrites. C0 controls and DEL (ESC, BEL, CR, LF, TAB...) and the
 #: C1 controls (U+0080-U+009F: U+009B is a one-character CSI, U+009D an OSC on some terminals);
@@ -59,6 +59,17 @@ def safe(text: object) -> str:
     """
     s = text if isinstance(text, str) else str(text)
     return UNSAFE.sub(_escape, s) if UNSAFE.search(s) else s
+
+
+def safe_lines(text: str) -> str:
+    """:func:`safe` line by line: the ``\\n`` line breaks stay, everything else is escaped.
+
+    For text that is several lines on purpose (a TOML draft, a table cell the CLI built), where
+    only the line breaks are layout. A ``\\r`` is escaped too, so ``\\r\\n`` shows its ``\\r``.
+    Inside a TOML or JSON basic string, the escapes it writes for a tab and for the characters
+    from U+0080 up mean the same character, so a draft that parsed still parses to the same values.
+    """
+    return "\n".join(safe(line) for line in text.split("\n")) if UNSAFE.search(text) else text
 
 
 def _json_escape(match: re.Match[str]) -> str:

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Span, Text
 
 from arb.errors import ArbError
-from arb.text import UNSAFE, json_text, safe
+from arb.text import UNSAFE, json_text, safe, safe_lines
 
 if TYPE_CHECKING:  # the library is imported inside the commands, so `arb --help` starts fast
     from arb.loader import LoadResult
@@ -34,11 +34,6 @@ __all__ = [
     "print_json",
     "warn",
 ]
-
-
-def _lines(text: str) -> str:
-    """``safe`` line by line: the line breaks the caller put in stay, everything else is escaped."""
-    return "\n".join(safe(line) for line in text.split("\n")) if UNSAFE.search(text) else text
 
 
 def _text(text: Text) -> Text:
@@ -62,7 +57,7 @@ def _text(text: Text) -> Text:
 def _renderable(obj: Any) -> Any:
     """``obj`` with every string and Text in it passed through ``safe`` (tables and groups in place)."""
     if isinstance(obj, str):
-        return _lines(obj)
+        return safe_lines(obj)
     if isinstance(obj, Text):
         return _text(obj)
     if isinstance(obj, Group):
