@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from arb.cli.common import err, error, out, parse_date, warn
+from arb.cli.common import error, note, out, parse_date, warn
+from arb.text import safe, safe_lines
 
 
 def extract(
@@ -35,14 +36,14 @@ def extract(
     try:
         raw: str | bytes | Path = sys.stdin.buffer.read() if article == "-" else Path(article)
         if isinstance(raw, Path) and not raw.is_file():
-            raise typer.BadParameter(f"{article}: no such file", param_hint="ARTICLE")
+            raise typer.BadParameter(safe(f"{article}: no such file"), param_hint="ARTICLE")
         text = read_article(raw)
     except OSError as exc:
         error(f"{article}: cannot read it ({exc.strerror or exc})")
         raise typer.Exit(1) from None
     result = extract_article(text, source_title=title, source_date=day, source_url=url, source_publisher=publisher)
     for item in result.skipped:
-        err.print(f"skipped: {item.headline}: {item.reason}", highlight=False, markup=False)
+        note(f"skipped: {item.headline}: {item.reason}")
     for w in result.warnings:
         warn(w)
     drafts = result.drafts
@@ -52,18 +53,18 @@ def extract(
     if output is None:
         for n, d in enumerate(drafts, 1):
             if len(drafts) > 1:
-                out.print(f"# ---- draft {n} of {len(drafts)}: {d.id} ----", highlight=False, markup=False)
-            sys.stdout.write(d.to_toml())
+                out.print(safe(f"# ---- draft {n} of {len(drafts)}: {d.id} ----"), highlight=False, soft_wrap=True)
+            sys.stdout.write(safe_lines(d.to_toml()))  # still the same TOML: see safe_lines
             sys.stdout.flush()
     elif len(drafts) == 1 and not output.is_dir():
         output.write_text(drafts[0].to_toml(), encoding="utf-8")
-        err.print(f"wrote {output}", highlight=False, markup=False)
+        note(f"wrote {output}")
     else:
         output.mkdir(parents=True, exist_ok=True)
         for d in drafts:
             path = output / f"{d.id}.toml"
             path.write_text(d.to_toml(), encoding="utf-8")
-            err.print(f"wrote {path}", highlight=False, markup=False)
+            note(f"wrote {path}")
     if prices_out is not None:
         rows = [row for d in drafts for row in d.prices_csv_rows()]
         buf = io.StringIO()
@@ -71,4 +72,4 @@ def extract(
         writer.writeheader()
         writer.writerows(rows)
         prices_out.write_text(buf.getvalue(), encoding="utf-8")
-        err.print(f"wrote {prices_out} ({len(rows)} price row(s))", highlight=False, markup=False)
+        note(f"wrote {prices_out} ({len(rows)} price row(s))")
