@@ -20,6 +20,7 @@ from arb.engine import FIGURES, EngineResult, value_book
 from arb.fx import FxTable, pairs_to_fetch
 from arb.models import Deal
 from arb.prices.base import FetchResult, PriceSource, Quote, fetch_as_of
+from arb.prices.deadline import shares_one_deadline
 from arb.prices.overrides import Override, apply_overrides, parse_override
 from arb.symbols import fx_pair, is_fx_pair
 
@@ -202,6 +203,7 @@ class Valuation:
         return frame.set_index("id") if len(frame) else frame
 
 
+@shares_one_deadline  # every round below gets what is left of one --timeout, not a new one
 def fetch_for(
     deals: Sequence[Deal],
     source: PriceSource,

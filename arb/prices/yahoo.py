@@ -50,6 +50,7 @@ import logging
 import os
 import queue
 import random
+import re
 import sys
 import threading
 import time
@@ -62,6 +63,7 @@ from urllib.parse import quote as _urlquote
 from arb.errors import PriceSourceError
 from arb.prices._yahoo_parse import EMPTY, NoPrice, quote_from_chart, quote_from_history, unknown_symbol_reason
 from arb.prices.base import FetchResult, Quote
+from arb.prices.deadline import deadline_for
 from arb.symbols import is_fx_pair, is_listing
 
 if TYPE_CHECKING:
@@ -255,9 +257,14 @@ class YahooSource:
     # -- the pool ---------------------------------------------------------------------------
 
     def _run(self, todo: list[str], outcomes: dict[str, Quote | str]) -> None:
+        # Within fetch_for's rounds, what is left of the first round's deadline (arb.prices.deadline).
+        deadline = deadline_for(self, self.timeout)
+        if deadline <= time.monotonic():
+            for sym in todo:
+                self._finish(outcomes, sym, self._timed_out())
+            return
         make_session = self._session_maker()
-        yf_session = _Once(make_session)  # one for the whole fetch: yfinance keeps a single session anyway
-        deadline = time.monotonic() + self.timeout
+        yf_session = _Once(self._yfinance_session)
         jobs: queue.SimpleQueue[str] = queue.SimpleQueue()
         for sym in todo:
             jobs.put(sym)
@@ -311,6 +318,21 @@ class YahooSource:
             shared = self.session
             return lambda: shared
         return _default_session_maker()
+
+    def _yfinance_session(self) -> Any:
+        """The session handed to yfinance: the caller's, else one for the whole process.
+
+        yfinance keeps one session, cookie and crumb for the process. A new session per fetch
+        would leave it sending the crumb it got on the old session without the cookie that goes
+        with it (Yahoo then refuses with 401); one session for the process keeps them together.
+        """
+        if self.session is not None:
+            return self.session
+        global _yf_process_session
+        with _yf_lock:
+            if _yf_process_session is None:
+                _yf_process_session = _default_session_maker()()
+            return _yf_process_session
 
     # -- one symbol -------------------------------------------------------------------------
 
@@ -381,7 +403,9 @@ class YahooSource:
             left = deadline - time.monotonic()
             if left <= 0 or stop.is_set():
                 return self._timed_out()
+            ticker = None
             try:
+                _hand_session_to_yfinance(session)
                 ticker = yf.Ticker(symbol, session=session)
                 frame = ticker.history(**YF_HISTORY_ARGS, timeout=left + CLIENT_GRACE)
                 return quote_from_history(symbol, frame, ticker.history_metadata)
@@ -389,6 +413,13 @@ class YahooSource:
                 return str(exc)
             except Exception as exc:
                 reason, status = _yfinance_failure(exc, left)
+                meta = _metadata_held(ticker) if reason == EMPTY else None
+                if meta is not None:
+                    # No bars, but the chart's meta block may still hold the last trade (a long halt).
+                    try:
+                        return quote_from_history(symbol, None, meta)
+                    except NoPrice as no_price:
+                        return str(no_price)
             if stop.is_set() or time.monotonic() >= deadline:
                 return self._timed_out()
             if status is None:
@@ -449,6 +480,11 @@ class _Once:
 _yf_lock = threading.Lock()
 #: Where yfinance's caches were pointed, once per process (None: not yet).
 _yf_caches: Path | None = None
+#: The session the yfinance client uses when the caller gave none, one per process (None: not yet).
+_yf_process_session: Any = None
+#: What a crumb looks like (Yahoo's are about a dozen characters of base64): anything else, an
+#: error page or "Too Many Requests", is not one.
+_CRUMB = re.compile(r"[^\s<>\"']{1,64}")
 
 
 def _yfinance(cache_dir: Path) -> Any:
@@ -471,6 +507,68 @@ def _yfinance(cache_dir: Path) -> Any:
             # catch_warnings still undoes all of it when the pool ends).
             _silence_yfinance_warnings()
     return yfinance
+
+
+def _hand_session_to_yfinance(session: Any) -> None:
+    """Make ``session`` yfinance's session, with a handshake of its own, and guard its crumb.
+
+    yfinance keeps one ``YfData`` per process holding the session, the cookie and the crumb.
+    Handing it another session keeps the crumb made with the old one's cookie, which Yahoo
+    refuses: when the session changes, the cookie and crumb are dropped so the handshake runs
+    again on the new one. And yfinance stores the body of a refused crumb request (``Too Many
+    Requests``) as the crumb before raising, then sends it with every later request: its crumb
+    getters are wrapped so that anything that is not a crumb is dropped before and after each.
+    Reads yfinance's private attributes (present from 0.2.58 to 1.7), each one only if it is there.
+    """
+    from yfinance.data import YfData
+
+    held = getattr(YfData, "_instances", {}).get(YfData)
+    before = getattr(held, "_session", None)
+    data = YfData(session=session)  # the process's instance, now holding this session
+    lock = getattr(data, "_cookie_lock", None)
+    with lock if lock is not None else contextlib.nullcontext():
+        if before is not None and before is not session:
+            data._cookie = None
+            data._crumb = None
+        if not getattr(data, "_arb_crumb_guard", False):
+            for name in ("_get_crumb_basic", "_get_crumb_csrf"):
+                getter = getattr(data, name, None)
+                if callable(getter):
+                    setattr(data, name, _crumb_checked(data, getter))
+            data._arb_crumb_guard = True
+        _drop_bad_crumb(data)
+
+
+def _crumb_checked(data: Any, getter: Callable[..., Any]) -> Callable[..., Any]:
+    def get_crumb(*args: Any, **kwargs: Any) -> Any:
+        _drop_bad_crumb(data)
+        try:
+            crumb = getter(*args, **kwargs)
+        finally:
+            _drop_bad_crumb(data)  # also when the getter raised the rate-limit error
+        return crumb if is_crumb(crumb) else None
+
+    return get_crumb
+
+
+def _drop_bad_crumb(data: Any) -> None:
+    crumb = getattr(data, "_crumb", None)
+    if crumb is not None and not is_crumb(crumb):
+        data._crumb = None
+
+
+def is_crumb(value: object) -> bool:
+    """True for what can be Yahoo's crumb; False for an error body, a page, or nothing."""
+    return isinstance(value, str) and _CRUMB.fullmatch(value) is not None
+
+
+def _metadata_held(ticker: Any) -> Any:
+    """The chart meta yfinance kept from a history request that had no bars, without a new request.
+
+    ``Ticker.history_metadata`` would request the chart again when it holds none.
+    """
+    held = getattr(getattr(ticker, "_price_history", None), "_history_metadata", None)
+    return held if isinstance(held, dict) and held else None
 
 
 def _not_from_a_worker(record: logging.LogRecord) -> bool:
