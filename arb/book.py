@@ -15,16 +15,25 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from arb.engine import CASH, CVR, STOCK_RATIO, STOCK_VALUE, DealTable, DividendTable, LegTable
+from arb.engine import CASH, CVR, STOCK_RATIO, STOCK_VALUE, DealTable, DividendTable, EngineResult, LegTable
+from arb.flags import FLAGS, Flag
 from arb.fx import FxRate, FxTable
 from arb.models import Deal, Leg
 from arb.prices.base import Quote
 from arb.symbols import guess_currency
 
-__all__ = ["Book", "LegInfo", "compile_book", "needed_fx", "symbols_for"]
+__all__ = ["Book", "LegInfo", "compile_book", "flag_figures", "needed_fx", "symbols_for"]
 
 #: A quote older than this many calendar days at the as-of date is flagged ``stale-price``.
 STALE_AFTER_DAYS = 5
+#: Plausibility (``implausible``): a spread beyond this fraction of the target price either way...
+SPREAD_TOLERANCE = 0.5
+#: ...an estimate further than this fraction from the price its proxy gives...
+ESTIMATE_TOLERANCE = 0.5
+#: ...a target price more than this many times above or below its last stored price.
+REFERENCE_TIMES = 10.0
+#: Figures whose overflow to infinity is flagged ``overflow`` (and so shown as null).
+OVERFLOW_FIGURES = ("spread", "spread_pct", "annualized", "annualized_simple", "implied_probability")
 
 
 @dataclass
@@ -56,12 +65,42 @@ class DealInfo:
     prices: dict[str, Quote] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The figures the flags block (the table's ``blocks``, as each flag was raised).
+    blocked: set[str] = field(default_factory=set)
+    #: Each note with the flag it was raised with, in order (for one stderr line per case).
+    flag_notes: list[tuple[str, str]] = field(default_factory=list)
 
-    def flag(self, name: str, note: str | None = None) -> None:
-        if name not in self.flags:
-            self.flags.append(name)
+    def flag(self, name: str | Flag, note: str | None = None, *, blocks: str | None = None) -> None:
+        """Raise a flag from the table (:data:`arb.flags.FLAGS`) with an optional note.
+
+        ``blocks`` names the figure the flag blocks here when its row blocks one of several (a
+        missing price blocks the target price or the deal value); any other row blocks all its
+        figures, or none.
+        """
+        try:
+            spec = FLAGS[Flag(name)]
+        except ValueError:
+            raise KeyError(
+                f"flag {name!r} is not in arb.flags.FLAGS: add it there (meaning, figures it blocks)"
+            ) from None
+        if blocks is not None:
+            if not spec.one_of or blocks not in spec.blocks:
+                raise ValueError(f"flag {name!r} cannot block {blocks!r} alone (its row: {spec.blocks})")
+            self.blocked.add(blocks)
+        elif spec.one_of:
+            raise ValueError(f"flag {name!r} blocks one of {spec.blocks}: say which")
+        else:
+            self.blocked.update(spec.blocks)
+        text = str(spec.flag)
+        if text not in self.flags:
+            self.flags.append(text)
         if note and note not in self.notes:
             self.notes.append(note)
+            self.flag_notes.append((text, note))
+
+    def notes_for(self, name: str | Flag) -> list[str]:
+        """The notes raised with one flag."""
+        return [n for f, n in self.flag_notes if f == name]
 
 
 @dataclass
@@ -170,6 +209,83 @@ def _leg_currency(leg: Leg, deal: Deal, ccy: str | None, quotes: Mapping[str, Qu
     return q.currency if q else None
 
 
+def _record_fx(info: DealInfo, conv: FxRate) -> None:
+    """Keep the quotes a conversion came from (both legs of a cross) among the deal's prices."""
+    for q in conv.quotes:
+        info.prices[q.symbol] = q
+
+
+def _price_security(info: DealInfo, li: LegInfo, leg: Leg, quotes: Mapping[str, Quote], fx: FxTable) -> None:
+    """A security's price: its own row, else its proxy converted and discounted, else its estimate.
+
+    A row or proxy that is priced but cannot be converted into the security's currency is named
+    in the note: the estimate is then used with ``estimate-used`` saying so, and without an
+    estimate the leg is flagged ``no-fx-rate`` (never ``no-price``: the price exists).
+    """
+    assert leg.security is not None
+    sec = info.deal.securities[leg.security]
+    li.symbol = leg.security
+    li.discount = sec.discount
+    own = quotes.get(leg.security)
+    proxy_q = quotes.get(sec.proxy) if sec.proxy else None
+    unconvertible: list[str] = []
+    if own is not None:
+        conv = fx.rate(own.currency, sec.currency)
+        if conv is None:
+            unconvertible.append(
+                f"its own price {own.price:g} {own.currency} has no {own.currency}->{sec.currency} rate"
+            )
+        else:
+            li.priced_by, li.quote, li.proxy_fx = "price", own, conv
+            li.security_price = own.price * conv.rate
+            info.prices[leg.security] = own
+            _record_fx(info, conv)
+    proxy_price = math.nan  # what the proxy gives, converted and discounted, when it can
+    proxy_conv: FxRate | None = None
+    if proxy_q is not None:
+        proxy_conv = fx.rate(proxy_q.currency, sec.currency)
+        if proxy_conv is None:
+            unconvertible.append(
+                f"proxy {sec.proxy} priced {proxy_q.price:g} {proxy_q.currency} but no "
+                f"{proxy_q.currency}->{sec.currency} rate"
+            )
+        else:
+            proxy_price = proxy_q.price * proxy_conv.rate * (1.0 - sec.discount)
+    if li.priced_by == "stock" and proxy_conv is not None and proxy_q is not None:
+        li.priced_by, li.quote, li.proxy_fx = "proxy", proxy_q, proxy_conv
+        li.hedge_symbol = sec.proxy
+        li.security_price = proxy_price
+        info.prices[proxy_q.symbol] = proxy_q
+        _record_fx(info, proxy_conv)
+    if sec.estimate is not None and proxy_price > 0 and abs(sec.estimate / proxy_price - 1.0) > ESTIMATE_TOLERANCE:
+        info.flag(
+            Flag.IMPLAUSIBLE,
+            f"{leg.security}: the estimate {sec.estimate:g} {sec.currency} is "
+            f"{abs(sec.estimate / proxy_price - 1.0):.0%} away from the {proxy_price:.4g} {sec.currency} "
+            f"its proxy {sec.proxy} gives",
+        )
+    if li.priced_by == "stock" and sec.estimate is not None:
+        li.priced_by = "estimate"
+        li.security_price = sec.estimate
+        if unconvertible:
+            why = "; ".join(unconvertible)
+        elif sec.proxy:
+            why = f"no price for its proxy {sec.proxy}"
+        else:
+            why = "it has no proxy"
+        info.flag(
+            Flag.ESTIMATE_USED,
+            f"{leg.security} valued at its estimate {sec.estimate:g} {sec.currency}: {why}",
+        )
+    if li.priced_by == "stock":
+        li.priced_by = "none"
+        if unconvertible:
+            info.flag(Flag.NO_FX_RATE, f"{leg.security}: {'; '.join(unconvertible)}", blocks="deal_value")
+        else:
+            what = f"{leg.security} or its proxy {sec.proxy}" if sec.proxy else leg.security
+            info.flag(Flag.NO_PRICE, f"no price for {what}", blocks="deal_value")
+
+
 def _price_leg(info: DealInfo, i: int, leg: Leg, quotes: Mapping[str, Quote], fx: FxTable) -> LegInfo:
     deal, ccy = info.deal, info.currency
     li = LegInfo(i, leg, _leg_currency(leg, deal, ccy, quotes), priced_by=leg.kind)
@@ -178,78 +294,84 @@ def _price_leg(info: DealInfo, i: int, leg: Leg, quotes: Mapping[str, Quote], fx
             li.symbol = li.hedge_symbol = leg.ticker
             li.quote = quotes.get(leg.ticker)
             if li.quote is None:
-                info.flag("no-price", f"no price for {leg.ticker}")
+                info.flag(Flag.NO_PRICE, f"no price for {leg.ticker}", blocks="deal_value")
                 li.priced_by = "none"
             else:
                 li.priced_by = "listing"
                 li.security_price = li.quote.price
                 info.prices[leg.ticker] = li.quote
         else:
-            assert leg.security is not None
-            sec = deal.securities[leg.security]
-            li.symbol = leg.security
-            li.discount = sec.discount
-            own = quotes.get(leg.security)
-            proxy_q = quotes.get(sec.proxy) if sec.proxy else None
-            if own is not None:
-                conv = fx.rate(own.currency, sec.currency)
-                if conv is None:
-                    info.flag("no-fx-rate", f"no {own.currency}->{sec.currency} rate for {leg.security}")
-                else:
-                    li.priced_by, li.quote, li.proxy_fx = "price", own, conv
-                    li.security_price = own.price * conv.rate
-                    info.prices[leg.security] = own
-            if li.priced_by == "stock" and proxy_q is not None:
-                conv = fx.rate(proxy_q.currency, sec.currency)
-                if conv is None:
-                    info.flag(
-                        "no-fx-rate",
-                        f"no {proxy_q.currency}->{sec.currency} rate to price {leg.security} from {sec.proxy}",
-                    )
-                else:
-                    li.priced_by, li.quote, li.proxy_fx = "proxy", proxy_q, conv
-                    li.hedge_symbol = sec.proxy
-                    li.security_price = proxy_q.price * conv.rate * (1.0 - sec.discount)
-                    info.prices[proxy_q.symbol] = proxy_q
-                    if conv.source is not None:
-                        info.prices[conv.source.symbol] = conv.source
-            if li.priced_by == "stock" and sec.estimate is not None:
-                li.priced_by = "estimate"
-                li.security_price = sec.estimate
-                why = f"no price for proxy {sec.proxy}" if sec.proxy and proxy_q is None else "no proxy"
-                info.flag(
-                    "estimate-used", f"{leg.security} priced at its estimate {sec.estimate:g} {sec.currency} ({why})"
-                )
-            if li.priced_by == "stock":
-                li.priced_by = "none"
-                info.flag("no-price", f"no price for {leg.security} or its proxy {sec.proxy}")
+            _price_security(info, li, leg, quotes, fx)
         if leg.collar is not None and not math.isnan(li.security_price):
             low, high = leg.collar
             if not low <= li.security_price <= high:
                 info.flag(
-                    "outside-collar", f"{li.symbol} at {li.security_price:g} is outside its collar [{low:g}, {high:g}]"
+                    Flag.OUTSIDE_COLLAR,
+                    f"{li.symbol} at {li.security_price:g} is outside its collar [{low:g}, {high:g}]",
                 )
     if li.currency is None:
-        info.flag("no-price", f"leg {i}: currency unknown (no quote)")
+        info.flag(Flag.NO_PRICE, f"leg {i + 1}: currency unknown (no quote)", blocks="deal_value")
     elif ccy is not None:
         li.fx = fx.rate(li.currency, ccy)
         if li.fx is None:
-            info.flag("no-fx-rate", f"no {li.currency}->{ccy} rate")
-        elif li.fx.source is not None:
-            info.prices[li.fx.source.symbol] = li.fx.source
+            info.flag(Flag.NO_FX_RATE, f"leg {i + 1}: no {li.currency}->{ccy} rate", blocks="deal_value")
+        else:
+            _record_fx(info, li.fx)
     return li
+
+
+def _flag_target(info: DealInfo, quotes: Mapping[str, Quote], fx: FxTable, reference: Mapping[str, Quote]) -> float:
+    """The target's price in the deal currency (NaN when unknown, with the flag that says why)."""
+    deal, ccy, tq = info.deal, info.currency, info.target_quote
+    if deal.target.ticker is None:
+        info.flag(Flag.TARGET_UNLISTED, "the target has no listing to price")
+        return math.nan
+    if tq is None:
+        info.flag(Flag.NO_PRICE, f"no price for the target {deal.target.ticker}", blocks="target_price")
+        return math.nan
+    info.prices[tq.symbol] = tq
+    ref = reference.get(tq.symbol)
+    if ref is not None and ref.currency == tq.currency and ref.price > 0:
+        times = max(tq.price / ref.price, ref.price / tq.price)
+        if times > REFERENCE_TIMES:
+            info.flag(
+                Flag.IMPLAUSIBLE,
+                f"the target {tq.symbol} at {tq.price:g} {tq.currency} is {times:.0f}x away from its last stored "
+                f"price {ref.price:g} {ref.currency}",
+            )
+    if ccy is None:
+        return math.nan
+    info.target_fx = fx.rate(tq.currency, ccy)
+    if info.target_fx is None:
+        info.flag(Flag.NO_FX_RATE, f"no {tq.currency}->{ccy} rate for the target", blocks="target_price")
+        return math.nan
+    _record_fx(info, info.target_fx)
+    return tq.price * info.target_fx.rate
+
+
+def _as_quotes(reference: Mapping[str, Quote | tuple[float, str]] | None) -> dict[str, Quote]:
+    out: dict[str, Quote] = {}
+    for sym, ref in (reference or {}).items():
+        q = ref if isinstance(ref, Quote) else Quote(sym, float(ref[0]), ref[1], None, "reference")
+        out[sym] = q.in_major_units()
+    return out
 
 
 def compile_book(
     deals: Sequence[Deal],
     quotes: Mapping[str, Quote],
     as_of: dt.date,
+    *,
+    reference_prices: Mapping[str, Quote | tuple[float, str]] | None = None,
 ) -> Book:
     """Resolve prices and conversions for each deal and lay the legs out as arrays.
 
-    ``quotes`` must be in major units (see :meth:`Quote.in_major_units`).
+    ``quotes`` must be in major units (see :meth:`Quote.in_major_units`). ``reference_prices``
+    (a symbol's last known price, e.g. from the history store, as a quote or ``(price,
+    currency)``) lets a target price far from it be flagged ``implausible``.
     """
     fx = FxTable(quotes)
+    reference = _as_quotes(reference_prices)
     cols: dict[str, list[float]] = {
         k: [] for k in ("weight", "ratio", "value", "amount", "probability", "low", "high", "price", "fx", "hedge_mult")
     }
@@ -272,32 +394,22 @@ def compile_book(
         tq = quotes.get(deal.target.ticker) if deal.target.ticker else None
         info = DealInfo(deal, ccy, tq, None)
         infos.append(info)
-        target_price = nan
-        if deal.target.ticker is None:
-            info.flag("target-unlisted", "the target has no listing to price")
-        elif tq is None:
-            info.flag("no-price", f"no price for the target {deal.target.ticker}")
-        else:
-            info.prices[tq.symbol] = tq
-            if ccy is not None:
-                info.target_fx = fx.rate(tq.currency, ccy)
-                if info.target_fx is None:
-                    info.flag("no-fx-rate", f"no {tq.currency}->{ccy} rate for the target")
-                else:
-                    target_price = tq.price * info.target_fx.rate
-                    if info.target_fx.source is not None:
-                        info.prices[info.target_fx.source.symbol] = info.target_fx.source
+        target_price = _flag_target(info, quotes, fx, reference)
         if not deal.consideration:
-            info.flag("terms-undisclosed", "the consideration is not disclosed")
+            info.flag(Flag.TERMS_UNDISCLOSED, "the consideration is not disclosed")
             acq = deal.acquirer.ticker if deal.acquirer else None
             if acq and acq in quotes:
                 info.prices[acq] = quotes[acq]
         if deal.expected_close is None:
-            info.flag("no-close-date", "no expected_close in the deal file")
+            info.flag(Flag.NO_CLOSE_DATE, "no expected_close in the deal file")
         elif deal.expected_close < as_of:
-            info.flag("close-date-passed", f"expected_close {deal.expected_close} is before {as_of}")
+            info.flag(Flag.CLOSE_DATE_PASSED, f"expected_close {deal.expected_close} is before {as_of}")
+        elif deal.expected_close == as_of:
+            info.flag(Flag.CLOSE_DATE_PASSED, f"expected_close {deal.expected_close} is the as-of date itself")
+        if deal.downside is None:
+            info.flag(Flag.NO_DOWNSIDE, "no downside in the deal file, so no implied probability")
         if deal.status in ("completed", "terminated"):
-            info.flag(deal.status, f"the deal is {deal.status}")
+            info.flag(Flag(deal.status), f"the deal is {deal.status}")
 
         first_leg = len(leg_deal)
         for i, leg in enumerate(deal.consideration):
@@ -320,18 +432,38 @@ def compile_book(
         d_nlegs.append(len(leg_deal) - first_leg)
 
         for div in deal.dividend:
+            # Counted when as_of < ex_date <= expected_close; without a close, one after as_of may count.
+            after = div.ex_date > as_of
+            counts = after and deal.expected_close is not None and div.ex_date <= deal.expected_close
+            if after and deal.expected_close is None:
+                info.flag(
+                    Flag.DIVIDENDS_UNKNOWN,
+                    f"dividend on {div.ticker} goes ex {div.ex_date}, after {as_of}, and there is no "
+                    "expected_close to say whether it is paid before the close",
+                )
             conv = fx.rate(div.currency, ccy) if ccy else None
-            if conv is None:
-                info.flag("no-fx-rate", f"no {div.currency}->{ccy} rate for the dividend on {div.ticker}")
-            elif conv.source is not None:
-                info.prices[conv.source.symbol] = conv.source
+            if conv is not None:
+                _record_fx(info, conv)
+            elif counts:
+                info.flag(
+                    Flag.NO_FX_RATE,
+                    f"no {div.currency}->{ccy} rate for the dividend on {div.ticker} (ex {div.ex_date})",
+                    blocks="dividends",
+                )
             amount = div.amount * conv.rate if conv else nan
             if div.ticker == deal.target.ticker:
                 targets = [-1]
             else:
-                targets = [first_leg + li.index for li in info.legs if li.hedge_symbol == div.ticker]
+                hedged = [li for li in info.legs if li.hedge_symbol == div.ticker]
+                targets = [first_leg + li.index for li in hedged]
                 if not targets:
                     info.notes.append(f"dividend on {div.ticker} ignored: not a security the hedge is short")
+                elif counts and any(li.priced_by == "none" for li in hedged):
+                    info.flag(
+                        Flag.NO_PRICE,
+                        f"dividend on {div.ticker}: the shares short are unknown without its price",
+                        blocks="dividends",
+                    )
             for t in targets:
                 div_deal.append(d_idx)
                 div_leg.append(t)
@@ -344,12 +476,14 @@ def compile_book(
 
         for q in info.prices.values():
             if q.fallback:
-                info.flag("stale-price", f"{q.symbol}: {q.kind} price used because {q.fallback}")
+                info.flag(Flag.STALE_PRICE, f"{q.symbol}: {q.kind} price used because {q.fallback}")
             age = q.age_days(as_of)
             if age is not None and age > STALE_AFTER_DAYS:
-                info.flag("stale-price", f"{q.symbol} price is {age} days old at {as_of}")
+                info.flag(Flag.STALE_PRICE, f"{q.symbol} price is {age} days old at {as_of}")
             if q.synthetic:
-                info.flag("synthetic-price", f"{q.symbol} price is synthetic test data")
+                info.flag(Flag.SYNTHETIC_PRICE, f"{q.symbol} price is synthetic test data")
+            for name, note in getattr(q, "flags", ()):
+                info.flag(name, note)
 
     legs = LegTable(
         deal=np.asarray(leg_deal, dtype=np.int64),
@@ -371,3 +505,47 @@ def compile_book(
         n_legs=np.asarray(d_nlegs, dtype=np.int64),
     )
     return Book(legs, table, dividends, infos, as_of)
+
+
+def flag_figures(book: Book, res: EngineResult) -> None:
+    """Flags read off the engine's figures (one scenario): the implied probability's cases, overflows,
+    and spreads too wide to be plausible. Each case is a mask over all deals at once."""
+    received = res.deal_value + res.dividends
+    target, downside = res.target_price, res.downside
+    with np.errstate(invalid="ignore"):
+        below = received < downside
+        at = received == downside
+        over = (received > downside) & (target > received)
+        under = (received > downside) & (target < downside)
+        wide = np.abs(res.spread_pct) > SPREAD_TOLERANCE
+    infos = book.info
+    for i in np.flatnonzero(below):
+        infos[i].flag(
+            Flag.VALUE_BELOW_DOWNSIDE,
+            f"value + dividends {received[i]:.4g} is below the downside {downside[i]:.4g}: no implied probability",
+        )
+    for i in np.flatnonzero(at):
+        infos[i].flag(
+            Flag.VALUE_AT_DOWNSIDE,
+            f"value + dividends equals the downside {downside[i]:.4g}: the price cannot say how likely completion is",
+        )
+    for i in np.flatnonzero(over):
+        infos[i].flag(
+            Flag.PRICE_ABOVE_VALUE,
+            f"target price {target[i]:.4g} is above value + dividends {received[i]:.4g}: the market expects more "
+            "(or doubts the terms); no implied probability",
+        )
+    for i in np.flatnonzero(under):
+        infos[i].flag(
+            Flag.PRICE_BELOW_DOWNSIDE,
+            f"target price {target[i]:.4g} is below the downside {downside[i]:.4g}: no implied probability",
+        )
+    for i in np.flatnonzero(wide):
+        infos[i].flag(
+            Flag.IMPLAUSIBLE,
+            f"spread {res.spread_pct[i]:+.1%} of the target price is beyond +/-{SPREAD_TOLERANCE:.0%}: "
+            "check the terms, the units and the prices",
+        )
+    for name in OVERFLOW_FIGURES:
+        for i in np.flatnonzero(np.isinf(getattr(res, name))):
+            infos[i].flag(Flag.OVERFLOW, f"{name} is too large to represent", blocks=name)

@@ -6,9 +6,17 @@ Conventions (the contract of ``arb report --json``):
 - ``spread = deal_value + dividends - target_price``; ``spread_pct`` is a fraction.
 - Days are calendar days (ACT/365): ``annualized = (1 + spread_pct) ** (365 / days) - 1``,
   ``annualized_simple = spread_pct * 365 / days``.
-- ``implied_probability = (target_price - downside) / (deal_value + dividends - downside)``.
+- ``implied_probability = (target_price - downside) / (deal_value + dividends - downside)``,
+  NaN unless ``downside <= target_price <= deal_value + dividends`` and ``deal_value + dividends
+  > downside``: a value at or below the downside, or a price outside that range, gives no
+  probability (never 2.0 or -0.667). :func:`arb.book.flag_figures` flags each case.
+- Dividends count when ``as_of < ex_date <= close``. With no close date (NaN), a dividend going
+  ex after ``as_of`` may or may not count: the dividends figure is then NaN, not 0.
 - A leg's *delta* is the number of shares of its security that move its value one-for-one with
   that security's price: the shares to short per target share to hedge it.
+- At a collar's edge (the price exactly on ``low`` or ``high``) the value has a kink and the
+  delta is one-sided: the engine uses the side *inside the band*, as if the price stayed in it
+  (``ratio`` for a fixed ratio, 0 for a fixed value). :func:`edge_deltas` gives both sides.
 
 Every input array may carry a leading scenario axis: a field of shape ``(L,)`` values one set of
 prices; the same field of shape ``(S, L)`` values ``S`` scenarios at once. Nothing loops over
@@ -34,6 +42,7 @@ __all__ = [
     "DividendTable",
     "EngineResult",
     "LegTable",
+    "edge_deltas",
     "leg_values",
     "metrics",
     "value_book",
@@ -215,6 +224,29 @@ def leg_values(legs: LegTable) -> tuple[FloatArray, FloatArray]:
     return value, delta
 
 
+def edge_deltas(legs: LegTable) -> tuple[FloatArray, FloatArray]:
+    """Each leg's delta just below and just above its price, NaN unless the price sits on a collar bound.
+
+    On a bound the value has a kink, so the delta has two sides; :func:`leg_values` reports the
+    side inside the band. Fixed ratio at ``low``: 0 below, ``ratio`` above; at ``high``:
+    ``ratio`` below, 0 above. Fixed value at ``low``: ``value / (low * fx)`` shares below, 0
+    above; at ``high``: 0 below, ``value / (high * fx)`` above.
+    """
+    kind, s, low, high = legs.kind, legs.price, legs.low, legs.high
+    ratio_leg = kind == STOCK_RATIO
+    at_low = (ratio_leg | (kind == STOCK_VALUE)) & (s == low)
+    at_high = (ratio_leg | (kind == STOCK_VALUE)) & (s == high)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        below = np.where(
+            ratio_leg, np.where(at_low, 0.0, legs.ratio), np.where(at_low, legs.value / (low * legs.fx), 0.0)
+        )
+        above = np.where(
+            ratio_leg, np.where(at_high, 0.0, legs.ratio), np.where(at_high, legs.value / (high * legs.fx), 0.0)
+        )
+    edge = at_low | at_high
+    return np.where(edge, below, np.nan), np.where(edge, above, np.nan)
+
+
 def _leg_values_by_mask(legs: LegTable) -> tuple[FloatArray, FloatArray]:
     """:func:`leg_values` for a ``kind`` that itself has a scenario axis: every formula on every cell."""
     kind = legs.kind
@@ -299,7 +331,11 @@ def metrics(
         annualized = _into(np.power, 1.0 + spread_pct, DAYS_PER_YEAR / positive_days)
         annualized -= 1.0
         annualized_simple = _into(np.divide, spread_pct * DAYS_PER_YEAR, positive_days)
-        implied = _into(np.divide, target_price - downside, received - downside)
+        above_downside = target_price - downside
+        room = received - downside
+        # A probability only where one exists: room above the downside, the price inside [downside, received].
+        exists = (room > 0) & (above_downside >= 0) & (above_downside <= room)
+        implied = np.where(exists, _into(np.divide, above_downside, room), np.nan)
     return {
         "spread": spread,
         "spread_pct": spread_pct,
@@ -336,6 +372,10 @@ def value_book(legs: LegTable, deals: DealTable, dividends: DividendTable | None
         owed_shares = np.where(dividends.leg >= 0, padded[..., dividends.leg], -1.0)
         # Received on the target: +amount; owed on a short: -amount * shares short.
         contrib = np.where(in_window, -dividends.amount * owed_shares, 0.0)
+        # No close date: a dividend after as-of may or may not be paid before the close.
+        unknown = np.isnan(close[..., d]) & (dividends.ex_date > as_of[..., d])
+        if unknown.any():
+            contrib = np.where(unknown, np.nan, contrib)
         counts = np.bincount(d, minlength=len(deals.n_legs)).astype(np.int64)
         div_total = _group_sum(contrib, counts)  # rows are sorted by deal
         div_arg = div_total

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from arb.book import Book, DealInfo, LegInfo, compile_book, needed_fx, symbols_for
-from arb.engine import FIGURES, EngineResult, value_book
+from arb.book import Book, DealInfo, LegInfo, compile_book, flag_figures, needed_fx, symbols_for
+from arb.engine import FIGURES, EngineResult, edge_deltas, value_book
+from arb.flags import closure
 from arb.fx import FxTable, pairs_to_fetch
 from arb.models import Deal
 from arb.prices.base import FetchResult, PriceSource, Quote, fetch_as_of
@@ -28,9 +29,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["DealResult", "Valuation", "fetch_for", "parse_override", "value_deals"]
-
-#: Flags that leave the spread itself uncomputable.
-BLOCKING_FLAGS = ("no-price", "no-fx-rate")
 
 
 @dataclass
@@ -290,25 +288,34 @@ def value_deals(
     as_of: dt.date | None = None,
     overrides: Mapping[str, Override] | None = None,
     today: dt.date | None = None,
+    reference_prices: Mapping[str, Quote | tuple[float, str]] | None = None,
 ) -> Valuation:
     """Value ``deals`` with prices from ``source``.
 
     ``as_of`` defaults to today, or, for a source whose prices carry dates (a snapshot, a price
     file), to the latest price date. ``overrides`` maps a symbol to ``(price, currency or None)``.
+    ``reference_prices`` (each symbol's last known price, as a quote or ``(price, currency)``)
+    flags a target price more than 10x away from it ``implausible``.
+
+    Every figure is finite and follows its definition (:mod:`arb.engine`), or is None, and then
+    one of the deal's flags blocks it (:data:`arb.flags.FLAGS`).
     """
     fetched = fetch_for(deals, source, overrides, as_of=as_of)
     today = today or dt.date.today()
     # The source's own dates decide the default as-of, including those of quotes an override replaced.
     as_of = as_of or _default_as_of(source, [*fetched.quotes.values(), *fetched.replaced.values()], today)
-    book = compile_book(deals, fetched.quotes, as_of)
+    book = compile_book(deals, fetched.quotes, as_of, reference_prices=reference_prices)
     _flag_later_prices(book, fetched, as_of)
     res = value_book(book.legs, book.deals, book.dividends)
+    flag_figures(book, res)
+    below, above = edge_deltas(book.legs)
     results: list[DealResult] = []
     leg_start = np.concatenate(([0], np.cumsum(book.deals.n_legs)))
     names = FIGURES
     columns = {n: getattr(res, n) for n in names}
     for i, info in enumerate(book.info):
-        figures = {n: _opt(float(columns[n][i])) for n in names}
+        blocked = closure(info.blocked)
+        figures = {n: None if n in blocked else _opt(float(columns[n][i])) for n in names}
         hedge: dict[str, float] = {}
         leg_figs: list[dict[str, float | None]] = []
         for j, li in enumerate(info.legs):
@@ -320,6 +327,9 @@ def value_deals(
                     "weighted_value": _opt(float(res.leg_value[k]) * li.leg.weight),
                     "delta": _opt(float(res.leg_delta[k])),
                     "hedge_shares": _opt(h) if li.hedge_symbol else None,
+                    # on a collar bound: the delta on each side of the kink (else None)
+                    "delta_below": _opt(float(below[k])),
+                    "delta_above": _opt(float(above[k])),
                 }
             )
             if li.hedge_symbol and li.priced_by in ("listing", "proxy"):

@@ -39,8 +39,13 @@ def stock(spec: str, extra: str = "") -> str:
 
 
 def test_all_cash_deal_every_metric() -> None:
-    r = one(CASH_LEG.format(amount=50.0, ccy="USD"), {"T": (48.0, "USD")}, target="T", currency="USD",
-            extra="downside = 40.0")
+    r = one(
+        CASH_LEG.format(amount=50.0, ccy="USD"),
+        {"T": (48.0, "USD")},
+        target="T",
+        currency="USD",
+        extra="downside = 40.0",
+    )
     f = r.figures
     assert f["target_price"] == 48.0
     assert f["deal_value"] == 50.0
@@ -74,8 +79,13 @@ def test_implied_probability_counts_dividends() -> None:
 
 
 def test_close_date_passed_gives_no_annualised_figure() -> None:
-    r = one(CASH_LEG.format(amount=50.0, ccy="USD"), {"T": (48.0, "USD")}, as_of=dt.date(2026, 1, 10),
-            target="T", currency="USD")
+    r = one(
+        CASH_LEG.format(amount=50.0, ccy="USD"),
+        {"T": (48.0, "USD")},
+        as_of=dt.date(2026, 1, 10),
+        target="T",
+        currency="USD",
+    )
     assert r.figures["days_to_close"] == -10
     assert r.figures["annualized"] is None and r.figures["annualized_simple"] is None
     assert r.figures["spread"] == pytest.approx(2.0, **rel)
@@ -83,11 +93,18 @@ def test_close_date_passed_gives_no_annualised_figure() -> None:
 
 
 def test_close_day_itself_has_no_annualised_figure() -> None:
-    r = one(CASH_LEG.format(amount=50.0, ccy="USD"), {"T": (48.0, "USD")}, as_of=dt.date(2025, 12, 31),
-            target="T", currency="USD")
+    r = one(
+        CASH_LEG.format(amount=50.0, ccy="USD"),
+        {"T": (48.0, "USD")},
+        as_of=dt.date(2025, 12, 31),
+        target="T",
+        currency="USD",
+    )
     assert r.figures["days_to_close"] == 0
     assert r.figures["annualized"] is None
-    assert "close-date-passed" not in r.flags
+    # no time left to annualise over: said, not left to a silent dash
+    assert "close-date-passed" in r.flags
+    assert any("is the as-of date" in n for n in r.info.notes)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -96,8 +113,12 @@ def test_close_day_itself_has_no_annualised_figure() -> None:
 
 
 def test_fixed_ratio_stock_of_a_ticker() -> None:
-    r = one(stock('ratio = 0.75\nticker = "BIGCO.US"'), {"T": (30.0, "USD"), "BIGCO": (44.0, "USD")},
-            target="T", currency="USD")
+    r = one(
+        stock('ratio = 0.75\nticker = "BIGCO.US"'),
+        {"T": (30.0, "USD"), "BIGCO": (44.0, "USD")},
+        target="T",
+        currency="USD",
+    )
     assert r.figures["deal_value"] == pytest.approx(0.75 * 44.0, **rel)  # 33
     assert r.figures["spread"] == pytest.approx(3.0, **rel)
     assert r.hedge == {"BIGCO": 0.75}
@@ -149,16 +170,50 @@ def test_security_priced_from_its_estimate_when_the_proxy_has_no_price() -> None
 
 
 def test_security_estimate_when_the_proxy_fx_rate_is_missing() -> None:
-    # the proxy has a price but no CNY->HKD rate: fall back to the estimate, and say so
-    r = one(PROXY_DEAL, {"T.HK": (40.0, "HKD"), "600803.SS": (13.0, "CNY")})
+    # The proxy is priced but cannot be converted: valued at the estimate, and the note says exactly
+    # that (not "no proxy"). no-fx-rate is not raised: it blocks figures, and this deal is valued.
+    r = one(PROXY_DEAL, {"T.HK": (40.0, "HKD"), "600803.SS": (17.0, "CNY")})
     assert r.info.legs[0].priced_by == "estimate"
     assert r.figures["deal_value"] == pytest.approx(2.9427 * 18.86 + 24.5, **rel)
-    assert {"estimate-used", "no-fx-rate"} <= set(r.flags)
+    assert "estimate-used" in r.flags and "no-fx-rate" not in r.flags
+    assert r.info.notes_for("estimate-used") == [
+        "parent-h valued at its estimate 18.86 HKD: proxy 600803.SS priced 17 CNY but no CNY->HKD rate"
+    ]
+    assert r.valued
+
+
+def test_security_without_estimate_and_an_unconvertible_proxy_has_no_value() -> None:
+    body = PROXY_DEAL.replace("estimate = 18.86\n", "")
+    r = one(body, {"T.HK": (40.0, "HKD"), "600803.SS": (17.0, "CNY")})
+    assert "no-fx-rate" in r.flags and "no-price" not in r.flags
+    assert r.figures["deal_value"] is None and r.figures["spread"] is None
+    assert r.figures["target_price"] == 40.0
+    assert r.info.notes_for("no-fx-rate") == ["parent-h: proxy 600803.SS priced 17 CNY but no CNY->HKD rate"]
+    assert not r.valued
+
+
+def test_security_priced_through_a_cross_rate() -> None:
+    # no CNYHKD=X nor HKDCNY=X: CNY -> USD -> HKD from USDCNY=X (inverted) and USDHKD=X
+    r = one(
+        PROXY_DEAL,
+        {"T.HK": (40.0, "HKD"), "600803.SS": (13.0, "CNY"), "USDCNY=X": (7.2, "CNY"), "USDHKD=X": (7.8, "HKD")},
+    )
+    li = r.info.legs[0]
+    assert li.priced_by == "proxy"
+    assert li.proxy_fx is not None and li.proxy_fx.rate == pytest.approx(7.8 / 7.2, **rel)
+    assert li.proxy_fx.symbol == "1/USDCNY=X x USDHKD=X"
+    assert li.security_price == pytest.approx(13.0 / 7.2 * 7.8 * 0.9, **rel)
+    assert {"USDCNY=X", "USDHKD=X"} <= set(r.info.prices)  # both legs are the provenance
+    assert "estimate-used" not in r.flags
 
 
 def test_fixed_value_stock_floats_the_shares() -> None:
-    r = one(stock('value = 20.0\nticker = "BIGCO"'), {"T": (19.0, "USD"), "BIGCO": (44.0, "USD")},
-            target="T", currency="USD")
+    r = one(
+        stock('value = 20.0\nticker = "BIGCO"'),
+        {"T": (19.0, "USD"), "BIGCO": (44.0, "USD")},
+        target="T",
+        currency="USD",
+    )
     assert r.figures["deal_value"] == pytest.approx(20.0, **rel)
     assert r.figures["spread"] == pytest.approx(1.0, **rel)
     assert r.hedge == {"BIGCO": 0.0}  # a fixed value does not move with the price
@@ -217,9 +272,8 @@ def test_cvr_is_amount_times_probability() -> None:
 
 
 def test_election_prorated_50_50() -> None:
-    body = (
-        '[[consideration]]\nkind = "cash"\namount = 30.0\ncurrency = "USD"\nweight = 0.5\n'
-        + stock('ratio = 0.8\nticker = "BIGCO"\nweight = 0.5')
+    body = '[[consideration]]\nkind = "cash"\namount = 30.0\ncurrency = "USD"\nweight = 0.5\n' + stock(
+        'ratio = 0.8\nticker = "BIGCO"\nweight = 0.5'
     )
     r = one(body, {"T": (31.0, "USD"), "BIGCO": (44.0, "USD")}, target="T", currency="USD")
     assert r.figures["deal_value"] == pytest.approx(0.5 * 30.0 + 0.5 * 0.8 * 44.0, **rel)  # 32.6
@@ -227,10 +281,10 @@ def test_election_prorated_50_50() -> None:
 
 
 def test_two_legs_on_one_listing_add_up_in_the_hedge() -> None:
-    body = stock('ratio = 0.3\nticker = "BIGCO"') + stock('ratio = 0.2\nticker = "BIGCO"\nweight = 0.5')
+    body = stock('ratio = 0.3\nticker = "BIGCO"') + stock('ratio = 0.2\nticker = "BIGCO"')
     r = one(body, {"T": (20.0, "USD"), "BIGCO": (44.0, "USD")}, target="T", currency="USD")
-    assert r.figures["deal_value"] == pytest.approx(0.3 * 44.0 + 0.5 * 0.2 * 44.0, **rel)
-    assert r.hedge == {"BIGCO": pytest.approx(0.3 + 0.1, **rel)}
+    assert r.figures["deal_value"] == pytest.approx(0.3 * 44.0 + 0.2 * 44.0, **rel)
+    assert r.hedge == {"BIGCO": pytest.approx(0.3 + 0.2, **rel)}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -251,8 +305,10 @@ def test_cash_leg_through_the_inverse_pair() -> None:
 
 
 def test_stock_leg_in_another_currency_hedges_in_shares() -> None:
-    r = one(stock('ratio = 0.1\nticker = "NVDA.US"'),
-            {"T.HK": (110.0, "HKD"), "NVDA": (150.0, "USD"), "USDHKD=X": (7.8, "HKD")})
+    r = one(
+        stock('ratio = 0.1\nticker = "NVDA.US"'),
+        {"T.HK": (110.0, "HKD"), "NVDA": (150.0, "USD"), "USDHKD=X": (7.8, "HKD")},
+    )
     assert r.figures["deal_value"] == pytest.approx(0.1 * 150.0 * 7.8, **rel)  # 117 HKD
     assert r.hedge == {"NVDA": pytest.approx(0.1, **rel)}
 
@@ -267,8 +323,7 @@ def test_missing_fx_rate_is_flagged_never_one() -> None:
 
 
 def test_target_quoted_in_another_currency_than_the_deal() -> None:
-    r = one(CASH_LEG.format(amount=3.0, ccy="USD"), {"T.HK": (22.0, "HKD"), "USDHKD=X": (8.0, "HKD")},
-            currency="USD")
+    r = one(CASH_LEG.format(amount=3.0, ccy="USD"), {"T.HK": (22.0, "HKD"), "USDHKD=X": (8.0, "HKD")}, currency="USD")
     assert r.figures["target_price"] == pytest.approx(22.0 / 8.0, **rel)
     assert r.figures["deal_value"] == 3.0
 
@@ -281,8 +336,9 @@ def test_target_quoted_in_pence() -> None:
 
 @pytest.mark.parametrize(("unit", "major"), [("ZAc", "ZAR"), ("ILA", "ILS"), ("GBX", "GBP")])
 def test_stock_leg_quoted_in_minor_units(unit: str, major: str) -> None:
-    r = one(stock('ratio = 2.0\nticker = "ACQ"'), {"T": (30.0, major), "ACQ": (1600.0, unit)},
-            target="T", currency=major)
+    r = one(
+        stock('ratio = 2.0\nticker = "ACQ"'), {"T": (30.0, major), "ACQ": (1600.0, unit)}, target="T", currency=major
+    )
     assert r.figures["deal_value"] == pytest.approx(2.0 * 16.0, **rel)
     assert r.hedge == {"ACQ": 2.0}
 
@@ -355,8 +411,12 @@ def test_dividend_on_a_proxy_is_owed_in_proxy_shares_and_converted() -> None:
 
 
 def test_dividend_in_another_currency_is_converted() -> None:
-    r = one(STOCK_HALF + _div("T", 1.0, "2025-09-15", ccy="EUR"),
-            {**DIV_PRICES, "EURUSD=X": (1.15, "USD")}, target="T", currency="USD")
+    r = one(
+        STOCK_HALF + _div("T", 1.0, "2025-09-15", ccy="EUR"),
+        {**DIV_PRICES, "EURUSD=X": (1.15, "USD")},
+        target="T",
+        currency="USD",
+    )
     assert r.figures["dividends"] == pytest.approx(1.15, **rel)
 
 
@@ -367,11 +427,19 @@ def test_dividend_on_an_unrelated_ticker_is_ignored_with_a_note() -> None:
 
 
 def test_fixed_value_collar_inside_owes_no_dividend() -> None:
-    r = one(FIXED_VALUE_COLLAR + _div("BIGCO", 0.30, "2025-08-01"), {"T": (19.0, "USD"), "BIGCO": (44.0, "USD")},
-            target="T", currency="USD")
+    r = one(
+        FIXED_VALUE_COLLAR + _div("BIGCO", 0.30, "2025-08-01"),
+        {"T": (19.0, "USD"), "BIGCO": (44.0, "USD")},
+        target="T",
+        currency="USD",
+    )
     assert r.figures["dividends"] == 0.0  # hedge is zero inside the band
-    r = one(FIXED_VALUE_COLLAR + _div("BIGCO", 0.30, "2025-08-01"), {"T": (19.0, "USD"), "BIGCO": (35.0, "USD")},
-            target="T", currency="USD")
+    r = one(
+        FIXED_VALUE_COLLAR + _div("BIGCO", 0.30, "2025-08-01"),
+        {"T": (19.0, "USD"), "BIGCO": (35.0, "USD")},
+        target="T",
+        currency="USD",
+    )
     assert r.figures["dividends"] == pytest.approx(-0.30 * 0.5, **rel)
 
 

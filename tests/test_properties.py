@@ -21,15 +21,20 @@ money = st.floats(min_value=0.5, max_value=500.0, allow_nan=False, allow_infinit
 ratio = st.floats(min_value=0.01, max_value=10.0, allow_nan=False, allow_infinity=False)
 rate = st.floats(min_value=0.05, max_value=20.0, allow_nan=False, allow_infinity=False)
 fraction = st.floats(min_value=0.0, max_value=0.9, allow_nan=False, allow_infinity=False)
-weight = st.sampled_from([1.0, 0.5, 0.25, 0.6, 0.4])
+#: How an election splits a share among its forms (weights of one election sum to 1).
+SPLITS = st.sampled_from([(), (0.5, 0.5), (0.6, 0.4), (0.25, 0.75), (0.5, 0.25, 0.25)])
 
 #: Listings the generated legs may use, and their quote currencies; FX pairs to HKD for each.
 LISTINGS = {"AAA": "USD", "BBB.L": "GBp", "600803.SS": "CNY", "0700.HK": "HKD"}
 FX_TO_HKD = {"USD": "USDHKD=X", "GBP": "GBPHKD=X", "CNY": "CNYHKD=X"}
 
 
-def _deal(deal_id: str, legs: list[dict[str, Any]], securities: dict[str, Any] | None = None,
-          dividends: list[dict[str, Any]] | None = None) -> Deal:
+def _deal(
+    deal_id: str,
+    legs: list[dict[str, Any]],
+    securities: dict[str, Any] | None = None,
+    dividends: list[dict[str, Any]] | None = None,
+) -> Deal:
     return Deal.model_validate(
         {
             "id": deal_id,
@@ -49,15 +54,25 @@ def _deal(deal_id: str, legs: list[dict[str, Any]], securities: dict[str, Any] |
 def legs(draw: st.DrawFn) -> list[dict[str, Any]]:
     """One to four legs of any kind, on the listings above."""
     out: list[dict[str, Any]] = []
-    for _ in range(draw(st.integers(1, 4))):
+    n = draw(st.integers(1, 4))
+    split = draw(SPLITS)
+    weights = [*split, *[1.0] * n][:n] if len(split) <= n else [1.0] * n
+    for w in weights:
         kind = draw(st.sampled_from(["cash", "cvr", "ratio", "value", "ratio-collar", "value-collar"]))
-        w = draw(weight)
         if kind == "cash":
-            out.append({"kind": "cash", "amount": draw(money), "currency": draw(st.sampled_from(["HKD", "USD"])),
-                        "weight": w})
+            out.append(
+                {"kind": "cash", "amount": draw(money), "currency": draw(st.sampled_from(["HKD", "USD"])), "weight": w}
+            )
         elif kind == "cvr":
-            out.append({"kind": "cvr", "amount": draw(money), "currency": "HKD",
-                        "probability": draw(st.floats(0, 1)), "weight": w})
+            out.append(
+                {
+                    "kind": "cvr",
+                    "amount": draw(money),
+                    "currency": "HKD",
+                    "probability": draw(st.floats(0, 1)),
+                    "weight": w,
+                }
+            )
         else:
             leg: dict[str, Any] = {"kind": "stock", "ticker": draw(st.sampled_from(sorted(LISTINGS))), "weight": w}
             leg["ratio" if kind.startswith("ratio") else "value"] = draw(ratio if kind.startswith("ratio") else money)
@@ -95,15 +110,24 @@ def test_spread_moves_one_for_one_with_the_cash_amount(
 
 @SETTINGS
 @given(money, st.floats(1.0, 100.0), st.floats(1.01, 3.0), st.floats(0.0, 1.0), rate)
-def test_fixed_value_collar_is_flat_inside_its_band(fixed: float, low: float, width: float, where: float,
-                                                    fx: float) -> None:
+def test_fixed_value_collar_is_flat_inside_its_band(
+    fixed: float, low: float, width: float, where: float, fx: float
+) -> None:
     high = low * width
     s = low + where * (high - low)
     legs_ = LegTable(
-        deal=np.zeros(1, np.int64), kind=np.array([STOCK_VALUE], np.int8), weight=np.ones(1),
-        ratio=np.full(1, np.nan), value=np.array([fixed]), amount=np.full(1, np.nan),
-        probability=np.full(1, np.nan), low=np.array([low]), high=np.array([high]), price=np.array([s]),
-        fx=np.array([fx]), hedge_mult=np.ones(1),
+        deal=np.zeros(1, np.int64),
+        kind=np.array([STOCK_VALUE], np.int8),
+        weight=np.ones(1),
+        ratio=np.full(1, np.nan),
+        value=np.array([fixed]),
+        amount=np.full(1, np.nan),
+        probability=np.full(1, np.nan),
+        low=np.array([low]),
+        high=np.array([high]),
+        price=np.array([s]),
+        fx=np.array([fx]),
+        hedge_mult=np.ones(1),
     )
     val, delta = leg_values(legs_)
     assert math.isclose(val[0], fixed, rel_tol=1e-12)
@@ -135,11 +159,15 @@ def test_hedge_is_the_finite_difference_delta(
 
 @SETTINGS
 @given(ratio, fraction, money, rate, money)
-def test_proxy_hedge_is_the_finite_difference_delta(r: float, discount: float, proxy: float, fx: float,
-                                                    cash: float) -> None:
+def test_proxy_hedge_is_the_finite_difference_delta(
+    r: float, discount: float, proxy: float, fx: float, cash: float
+) -> None:
     securities = {"new-h": {"currency": "HKD", "proxy": "600803.SS", "discount": discount, "estimate": 1.0}}
-    deal = _deal("p", [{"kind": "stock", "ratio": r, "security": "new-h"},
-                       {"kind": "cash", "amount": cash, "currency": "HKD"}], securities)
+    deal = _deal(
+        "p",
+        [{"kind": "stock", "ratio": r, "security": "new-h"}, {"kind": "cash", "amount": cash, "currency": "HKD"}],
+        securities,
+    )
     prices = {"T.HK": (50.0, "HKD"), "CNYHKD=X": (fx, "HKD")}
     h = proxy * 1e-4
     at = value(deal, {**prices, "600803.SS": (proxy, "CNY")}).results[0]
@@ -182,8 +210,14 @@ def test_many_deals_together_equal_each_alone(
 def test_scenario_axis_equals_separate_runs(
     deal_legs: list[list[dict[str, Any]]], prices: dict[str, tuple[float, str]], n: int, data: st.DataObject
 ) -> None:
-    deals = [_deal(f"d{i}", ls, dividends=[{"ticker": "AAA", "amount": 0.3, "currency": "USD",
-                                             "ex_date": AS_OF.replace(month=10)}]) for i, ls in enumerate(deal_legs)]
+    deals = [
+        _deal(
+            f"d{i}",
+            ls,
+            dividends=[{"ticker": "AAA", "amount": 0.3, "currency": "USD", "ex_date": AS_OF.replace(month=10)}],
+        )
+        for i, ls in enumerate(deal_legs)
+    ]
     quotes = fetch_for(deals, _memory(prices)).quotes
     book = compile_book(deals, quotes, AS_OF)
     n_legs, n_deals = len(book.legs), len(book.deals)

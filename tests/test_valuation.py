@@ -31,8 +31,9 @@ def test_parse_override(text: str, parsed: tuple[str, tuple[float, str | None]])
     assert parse_override(text) == parsed
 
 
-@pytest.mark.parametrize("text", ["2688.HK", "=5", "2688.HK=", "2688.HK=abc", "2688.HK=0", "2688.HK=nan",
-                                  "2688.HK=5:XYZ"])
+@pytest.mark.parametrize(
+    "text", ["2688.HK", "=5", "2688.HK=", "2688.HK=abc", "2688.HK=0", "2688.HK=nan", "2688.HK=5:XYZ"]
+)
 def test_bad_override(text: str) -> None:
     with pytest.raises(ArbError, match="--price"):
         parse_override(text)
@@ -72,8 +73,10 @@ def test_default_as_of_is_today_for_an_undated_source() -> None:
 
 
 def test_records_sorted_by_annualised_return() -> None:
-    deals = [make_deal(CASH.format(amount=a), id=i, target=t) for i, a, t in
-             [("low", 10.1, "A.HK"), ("high", 12.0, "B.HK"), ("none", 10.0, "C.HK")]]
+    deals = [
+        make_deal(CASH.format(amount=a), id=i, target=t)
+        for i, a, t in [("low", 10.1, "A.HK"), ("high", 12.0, "B.HK"), ("none", 10.0, "C.HK")]
+    ]
     v = value(deals, {"A.HK": (10.0, "HKD"), "B.HK": (10.0, "HKD")})
     assert [r.id for r in v.sorted()] == ["high", "low", "none"]
     assert [r.id for r in v] == ["low", "high", "none"]  # input order kept
@@ -95,7 +98,8 @@ def test_to_frame_flattens_hedge_and_prices() -> None:
     assert row["hedge.BIGCO"] == 0.5
     assert row["price.BIGCO"] == 44.0
     assert row["price_currency.T"] == "USD"
-    assert row["flags"] == ""
+    assert row["flags"] == "no-downside"  # the deal gives no downside: no implied probability
+    assert row["implied_probability"] is None or row["implied_probability"] != row["implied_probability"]
 
 
 def test_show_detail_leg_figures() -> None:

@@ -1,0 +1,191 @@
+"""The flags a valuation raises on a deal: one table of name, meaning and the figures each blocks.
+
+Every flag raised anywhere is a member of :class:`Flag` and has a row in :data:`FLAGS`. A row's
+``blocks`` names the figures the flag can leave without a value; the place that raises the flag
+says which of them it blocks when there is more than one (``no-price`` on the target blocks
+``target_price``, on a leg ``deal_value``). A blocked figure is null in every output (report,
+show, JSON, CSV, the API), and so is every figure computed from it (:data:`DEPENDS`): a spread
+is never shown when its deal value is not known.
+
+The rule this table keeps: every figure is finite and follows its definition, or it is null and
+at least one of the deal's flags blocks it. ``docs/figures.md`` lists this table; a test checks
+that the two agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = ["DEPENDS", "FLAGS", "Flag", "FlagSpec", "blocked_by", "closure", "explains"]
+
+
+class Flag(StrEnum):
+    """A flag's name, as it appears in ``flags`` of every output."""
+
+    NO_PRICE = "no-price"
+    NO_FX_RATE = "no-fx-rate"
+    TARGET_UNLISTED = "target-unlisted"
+    TERMS_UNDISCLOSED = "terms-undisclosed"
+    NO_CLOSE_DATE = "no-close-date"
+    CLOSE_DATE_PASSED = "close-date-passed"
+    DIVIDENDS_UNKNOWN = "dividends-unknown"
+    NO_DOWNSIDE = "no-downside"
+    VALUE_BELOW_DOWNSIDE = "value-below-downside"
+    VALUE_AT_DOWNSIDE = "value-at-downside"
+    PRICE_ABOVE_VALUE = "price-above-value"
+    PRICE_BELOW_DOWNSIDE = "price-below-downside"
+    OVERFLOW = "overflow"
+    ESTIMATE_USED = "estimate-used"
+    IMPLAUSIBLE = "implausible"
+    OUTSIDE_COLLAR = "outside-collar"
+    STALE_PRICE = "stale-price"
+    SYNTHETIC_PRICE = "synthetic-price"
+    POSSIBLY_SUSPENDED = "possibly-suspended"
+    PRICE_AFTER_AS_OF = "price-after-as-of"
+    COMPLETED = "completed"
+    TERMINATED = "terminated"
+
+
+@dataclass(frozen=True)
+class FlagSpec:
+    """One row of the table: what the flag means and the figures it may block (none: a warning)."""
+
+    flag: Flag
+    meaning: str
+    blocks: tuple[str, ...] = ()
+    #: True when each raise blocks one of ``blocks`` (named where it is raised), not all of them.
+    one_of: bool = False
+
+
+_ROWS = (
+    FlagSpec(
+        Flag.NO_PRICE,
+        "A price the deal needs was not found: the target's (blocks target_price), or a stock leg's security, its "
+        "proxy and its estimate (blocks deal_value), or a listing the hedge is short owes a dividend in the window "
+        "and its hedge is unknown (blocks dividends).",
+        ("target_price", "deal_value", "dividends"),
+        one_of=True,
+    ),
+    FlagSpec(
+        Flag.NO_FX_RATE,
+        "A conversion the valuation needs has no rate: neither the pair, nor its inverse, nor both legs against "
+        "USD. For the target's price (blocks target_price), a leg (blocks deal_value) or a dividend inside the "
+        "window (blocks dividends). A rate is never taken as 1.",
+        ("target_price", "deal_value", "dividends"),
+        one_of=True,
+    ),
+    FlagSpec(Flag.TARGET_UNLISTED, "The target has no listing, so no price.", ("target_price",)),
+    FlagSpec(
+        Flag.TERMS_UNDISCLOSED,
+        "The deal file has no consideration: nothing to value until the terms are known.",
+        ("deal_value", "dividends"),
+    ),
+    FlagSpec(
+        Flag.NO_CLOSE_DATE,
+        "The deal file has no expected_close: no days to close, so no annualised return.",
+        ("days_to_close",),
+    ),
+    FlagSpec(
+        Flag.CLOSE_DATE_PASSED,
+        "expected_close is on or before the as-of date: no time left to annualise over.",
+        ("annualized", "annualized_simple"),
+    ),
+    FlagSpec(
+        Flag.DIVIDENDS_UNKNOWN,
+        "A dividend goes ex after the as-of date but the deal has no expected_close, so whether it falls "
+        "before the close is unknown: no dividends figure, and so no spread.",
+        ("dividends",),
+    ),
+    FlagSpec(Flag.NO_DOWNSIDE, "The deal file gives no downside: no implied probability.", ("downside",)),
+    FlagSpec(
+        Flag.VALUE_BELOW_DOWNSIDE,
+        "Deal value plus dividends is below the downside: completing is worth less than breaking, and the "
+        "implied probability has no meaning.",
+        ("implied_probability",),
+    ),
+    FlagSpec(
+        Flag.VALUE_AT_DOWNSIDE,
+        "Deal value plus dividends equals the downside: the price says nothing about the odds (0 / 0 or x / 0).",
+        ("implied_probability",),
+    ),
+    FlagSpec(
+        Flag.PRICE_ABOVE_VALUE,
+        "The target trades above deal value plus dividends: the market expects a better offer or doubts the "
+        "terms; the implied probability would be above 1.",
+        ("implied_probability",),
+    ),
+    FlagSpec(
+        Flag.PRICE_BELOW_DOWNSIDE,
+        "The target trades below the downside: the downside is too high or the market fears worse than a break; "
+        "the implied probability would be below 0.",
+        ("implied_probability",),
+    ),
+    FlagSpec(
+        Flag.OVERFLOW,
+        "A figure too large to represent (an annualised return over a few days, say): shown as null.",
+        ("spread", "spread_pct", "annualized", "annualized_simple", "implied_probability"),
+        one_of=True,
+    ),
+    FlagSpec(
+        Flag.ESTIMATE_USED,
+        "A security is valued at the fixed estimate in the deal file; the note says why (no proxy, no price for "
+        "the proxy, or a proxy priced in a currency with no rate).",
+    ),
+    FlagSpec(
+        Flag.IMPLAUSIBLE,
+        "A figure is shown but looks wrong: a spread beyond +/-50% of the target price, a target price more than "
+        "10x away from its last stored price, or an estimate more than 50% away from what the proxy gives.",
+    ),
+    FlagSpec(Flag.OUTSIDE_COLLAR, "A collared security's price is outside its collar."),
+    FlagSpec(Flag.STALE_PRICE, "A price fell back from the live source, or is more than 5 days older than as-of."),
+    FlagSpec(Flag.SYNTHETIC_PRICE, "A price is synthetic test data."),
+    FlagSpec(Flag.POSSIBLY_SUSPENDED, "A listing shows no trade for several sessions; the note says since when."),
+    FlagSpec(
+        Flag.PRICE_AFTER_AS_OF,
+        "A symbol has prices dated only after the as-of date; none is used (no look-ahead).",
+    ),
+    FlagSpec(Flag.COMPLETED, "The deal is completed."),
+    FlagSpec(Flag.TERMINATED, "The deal is terminated."),
+)
+
+#: The table: every flag, its meaning and the figures it may block.
+FLAGS: dict[Flag, FlagSpec] = {row.flag: row for row in _ROWS}
+
+#: Each computed figure and the figures it is computed from (the definitions in :mod:`arb.engine`).
+DEPENDS: dict[str, tuple[str, ...]] = {
+    "target_price": (),
+    "deal_value": (),
+    "dividends": (),
+    "spread": ("deal_value", "dividends", "target_price"),
+    "spread_pct": ("spread", "target_price"),
+    "days_to_close": (),
+    "annualized": ("spread_pct", "days_to_close"),
+    "annualized_simple": ("spread_pct", "days_to_close"),
+    "downside": (),
+    "implied_probability": ("target_price", "deal_value", "dividends", "downside"),
+}
+
+
+def closure(figures: Iterable[str]) -> set[str]:
+    """The figures given and every figure computed from them."""
+    out = set(figures)
+    grew = True
+    while grew:
+        grew = False
+        for name, inputs in DEPENDS.items():
+            if name not in out and out.intersection(inputs):
+                out.add(name)
+                grew = True
+    return out
+
+
+def blocked_by(flag: str | Flag) -> set[str]:
+    """Every figure the flag can leave null: its ``blocks`` and what is computed from them."""
+    return closure(FLAGS[Flag(flag)].blocks)
+
+
+def explains(flags: Iterable[str], figure: str) -> bool:
+    """True when one of ``flags`` can leave ``figure`` null."""
+    return any(figure in blocked_by(f) for f in flags if f in FLAGS)
