@@ -5,7 +5,7 @@ with :class:`matplotlib.figure.Figure` (no pyplot state); pass ``ax=`` to draw i
 your own figure instead. Spreads and returns are plotted as percents of the target price.
 
 - :func:`payoff`: deal value against an acquirer's (or a proxy's) price.
-- :func:`spread_history`: the spread % over time, with term changes marked.
+- :func:`spread_history`: the spread % over time, stale points hollow, term changes marked.
 - :func:`sensitivity`: a heatmap of the spread % over two gridded inputs.
 - :func:`expected_return`: expected return against the probability of completion.
 """
@@ -36,6 +36,9 @@ __all__ = ["expected_return", "payoff", "sensitivity", "spread_history"]
 GID_VALUE, GID_TARGET, GID_DOWNSIDE = "deal-value", "target-price", "downside"
 GID_CURRENT, GID_COLLAR, GID_TERMS = "current", "collar", "terms-changed"
 GID_IMPLIED, GID_ZERO, GID_BREAKEVEN = "implied-probability", "zero", "break-even"
+GID_SPREAD, GID_LIVE, GID_STALE = "spread", "spread-live", "spread-stale"
+#: ``spread_history`` breaks its line across a gap between refreshes longer than this (calendar days).
+MAX_GAP_DAYS = 5.0
 
 #: How figures are named on axes and colour bars.
 LABELS = {
@@ -171,23 +174,59 @@ def _time_column(frame: pd.DataFrame) -> Any:
     raise ArbError("spread_history: the frame needs an as_of (or time) column; use arb.history(deal_id)")
 
 
-def spread_history(frame: pd.DataFrame, *, title: str | None = None, ax: Axes | None = None) -> Figure:
+def spread_history(
+    frame: pd.DataFrame, *, title: str | None = None, ax: Axes | None = None, max_gap_days: float = MAX_GAP_DAYS
+) -> Figure:
     """The spread % over time from :func:`arb.history` (or any frame with as_of and spread_pct).
 
-    Rows where ``terms_changed`` is true (a price bump, a new close date) get a vertical line
-    and a label; the points are the refreshes.
+    The points are the refreshes: filled where the prices were live, hollow where the row is
+    ``stale`` (a price fell back to the store or the snapshot, or was old). The line joins
+    neighbouring points only: it breaks across a gap of more than ``max_gap_days`` calendar
+    days, so days with no refresh are not drawn as a straight move. Rows where
+    ``terms_changed`` is true (a price bump, a new close date) get a vertical line and a label.
     """
+    import pandas as pd
+
     if "spread_pct" not in frame.columns:
         raise ArbError("spread_history: the frame needs a spread_pct column; use arb.history(deal_id)")
     if len(frame) == 0:
         raise ArbError("spread_history: the frame is empty")
-    when = _time_column(frame)
+    times = pd.DatetimeIndex(pd.to_datetime(_time_column(frame)))
+    if times.tz is not None:
+        times = times.tz_convert(None)
+    order = np.argsort(times.to_numpy(), kind="stable")
+    times = times[order]
+    values = np.asarray(frame["spread_pct"], dtype=np.float64)[order]
+    stale = np.zeros(len(frame), dtype=bool)
+    if "stale" in frame.columns:
+        stale = np.asarray(frame["stale"].fillna(False), dtype=bool)[order]
     fig, ax = _axes(ax)
-    ax.plot(when, frame["spread_pct"], "-o", ms=3, color="tab:blue", label="spread %", gid="spread")
+    # One line per run of refreshes no more than max_gap_days apart.
+    breaks = np.nonzero(np.diff(times.to_numpy()) > np.timedelta64(int(max_gap_days * 86400), "s"))[0] + 1
+    starts = [0, *breaks.tolist()]
+    ends = [*breaks.tolist(), len(times)]
+    for i, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        ax.plot(
+            times[a:b], values[a:b], "-", color="tab:blue", lw=1.5, label="spread %" if i == 0 else None, gid=GID_SPREAD
+        )
+    ax.plot(times[~stale], values[~stale], "o", ms=3.5, color="tab:blue", gid=GID_LIVE)
+    if stale.any():
+        ax.plot(
+            times[stale],
+            values[stale],
+            "o",
+            ms=5,
+            mfc="none",
+            mec="tab:orange",
+            mew=1.2,
+            label="stale: a price fell back or was old",
+            gid=GID_STALE,
+        )
     ax.axhline(0.0, color="grey", lw=0.8, gid=GID_ZERO)
     if "terms_changed" in frame.columns:
-        changed = np.asarray(frame["terms_changed"], dtype=bool)
-        for i, t in enumerate(np.asarray(when)[changed]):
+        changed = np.asarray(frame["terms_changed"], dtype=bool)[order]
+        marked: Any = times[changed].to_numpy()
+        for i, t in enumerate(marked):
             ax.axvline(t, color="tab:purple", ls="--", lw=1, label="terms changed" if i == 0 else None, gid=GID_TERMS)
     _percent_axis(ax.yaxis)
     ax.set_ylabel("spread (% of target price)")

@@ -18,16 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from arb.book import STALE_AFTER_DAYS
 from arb.errors import ArbError, DealFileError
 from arb.models import Deal
-from arb.prices.base import ChainSource, FetchResult, PriceSource
-from arb.pricing import Valuation, value_deals
-from arb.store import HistoryStore, RefreshInfo, StoreSource
+from arb.prices.base import ChainSource, FetchResult, PriceSource, Quote
+from arb.pricing import DealResult, Valuation, value_deals
+from arb.store import HistoryStore, RefreshInfo, StoreDamagedError, StoreSource
+from arb.store.db import NOT_STORED_KINDS, oldest_price
+from arb.store.schema import STALE_FLAG
 from arb.watchlist import Alert, Watchlist, evaluate_alerts, load_watchlist
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "DealChange",
+    "NotChecked",
     "RefreshResult",
     "default_source",
     "expected_symbols",
@@ -130,14 +134,88 @@ class DealChange:
         }
 
 
+@dataclass(frozen=True)
+class NotChecked:
+    """Alert rules of one deal that were not checked, and why (a stale figure is never checked)."""
+
+    deal_id: str
+    rules: tuple[str, ...]
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"deal": self.deal_id, "rules": list(self.rules), "reason": self.reason}
+
+
+def _age(days: int) -> str:
+    return "today's" if days == 0 else f"{days} day{'' if days == 1 else 's'} old"
+
+
+def _quote_note(q: Quote, as_of: dt.date) -> str:
+    """``2688.HK 68.45 HKD, yahoo 2026-11-30, 1 day old``: which price, from where, how old."""
+    age = q.age_days(as_of)
+    when = "undated" if q.as_of is None else f"{q.as_of.date().isoformat()}, {_age(age or 0)}"
+    return f"{q.symbol} {q.price:,.6g} {q.currency}, {q.kind} {when}"
+
+
+def price_note(r: DealResult) -> str | None:
+    """The price a deal's figures rest on: the target's, and the oldest one when that is another."""
+    target = r.deal.target.ticker
+    tq = r.info.prices.get(target) if target else None
+    oldest = oldest_price(r)
+    parts = []
+    if tq is not None:
+        parts.append("target " + _quote_note(tq, r.as_of))
+    target_age = -1 if tq is None else (tq.age_days(r.as_of) or 0)
+    if oldest is not None and oldest[0] is not tq and oldest[1] > target_age:
+        parts.append("oldest " + _quote_note(oldest[0], r.as_of))
+    return "; ".join(parts) or None
+
+
+def stale_reason(r: DealResult) -> str:
+    """Why a deal's figures are stale: the prices that fell back or are old, the oldest first."""
+    why = []
+    for q in sorted(r.info.prices.values(), key=lambda q: -(q.age_days(r.as_of) or 0)):
+        age = q.age_days(r.as_of)
+        if q.fallback:
+            why.append(f"{_quote_note(q, r.as_of)} (fell back: {q.fallback})")
+        elif age is not None and age > STALE_AFTER_DAYS:
+            why.append(_quote_note(q, r.as_of))
+    return "; ".join(why[:2]) + (f"; {len(why) - 2} more" if len(why) > 2 else "") or "stale price"
+
+
+def live_quotes(valuation: Valuation) -> list[Quote]:
+    """The quotes that came first-hand from the first source (not the store, the snapshot, an override)."""
+    return [q for q in valuation.fetch.quotes.values() if q.kind not in NOT_STORED_KINDS and not q.fallback]
+
+
+def rescue_path(path: Path) -> Path:
+    """A new store file beside a damaged one, for a refresh that must not be lost."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    candidate = path.with_name(f"{path.stem}.rescued-{stamp}{path.suffix}")
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}.rescued-{stamp}-{n}{path.suffix}")
+    return candidate
+
+
 @dataclass
 class RefreshResult:
-    """What a refresh did: the valuation, the stored refresh, changes, alerts and price problems."""
+    """What a refresh did: the valuation, the stored refresh, changes, alerts and price problems.
+
+    ``stored`` is None when nothing was stored (``not_stored`` says why: no price was live). When
+    the store was damaged, ``store_error`` says so and ``rescued`` is the new file that kept
+    this refresh (``stored`` then describes the refresh in that file).
+    """
 
     valuation: Valuation
-    stored: RefreshInfo
+    stored: RefreshInfo | None
     changes: dict[str, DealChange] = field(default_factory=dict)
     alerts: list[Alert] = field(default_factory=list)
+    not_checked: list[NotChecked] = field(default_factory=list)
+    not_stored: str | None = None
+    store_error: str | None = None
+    rescued: Path | None = None
     load_errors: list[DealFileError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     #: Symbols asked for on the off chance (``[securities]`` names, which only a price file can
@@ -167,6 +245,10 @@ class RefreshResult:
             change = self.changes.get(r.id)
             rec["change"] = None if change is None else change.to_dict()
             rec["alerts"] = [a.to_dict() for a in self.alerts if a.deal_id == r.id]
+            rec["stale"] = STALE_FLAG in r.flags
+            oldest = oldest_price(r)
+            rec["price_age_days"] = None if oldest is None else oldest[1]
+            rec["alerts_not_checked"] = [n.to_dict() for n in self.not_checked if n.deal_id == r.id]
             out.append(rec)
         return out
 
@@ -174,7 +256,9 @@ class RefreshResult:
         """The ``arb refresh --json`` object."""
         s = self.stored
         return {
-            "refresh": {
+            "refresh": None
+            if s is None
+            else {
                 "id": s.id,
                 "started": s.started,
                 "finished": s.finished,
@@ -183,8 +267,12 @@ class RefreshResult:
                 "backfill": s.backfill_of is not None,
                 "replaced": s.replaced,
             },
+            "not_stored": self.not_stored,
+            "store_error": self.store_error,
+            "rescued_to": None if self.rescued is None else str(self.rescued),
             "deals": self.records(),
             "alerts": [a.to_dict() for a in self.alerts],
+            "alerts_not_checked": [n.to_dict() for n in self.not_checked],
             "fallbacks": self.fallbacks,
             "failures": self.failures,
             "warnings": list(self.warnings),
@@ -204,19 +292,48 @@ def run_refresh(
     as_of: dt.date | None = None,
     backfill: bool = False,
     today: dt.date | None = None,
+    store_stale: bool = False,
 ) -> RefreshResult:
     """Value ``deals`` with ``source`` in one ``value_deals`` call, store the snapshot, compare, alert.
 
     ``backfill=True`` (a refresh from a dated price file) replaces an earlier back-fill of the
-    same as-of date instead of adding a second one.
+    same as-of date instead of adding a second one. A refresh in which no price was live (all
+    from the store or the snapshot) stores nothing unless ``store_stale``: it would only repeat
+    old prices under a new date. A damaged store is not written to: the refresh goes to a new
+    file beside it (``result.rescued``) and ``result.store_error`` says what to do. Alerts are
+    not checked on a stale figure (nor widening rules against a stale previous refresh); they
+    are listed in ``result.not_checked``.
     """
     if not deals:
         raise ArbError("no deals to refresh; add one with `arb watch add PATH`")
     started = dt.datetime.now(dt.UTC)
     valuation = value_deals(deals, source, as_of=as_of, today=today)
-    stored = store.record_refresh(valuation, started=started, backfill=backfill)
-    previous = store.previous_valuations([r.id for r in valuation.results], valuation.as_of, stored.id)
-    result = RefreshResult(valuation, stored, optional={name for d in deals for name in d.securities})
+    result = RefreshResult(valuation, None, optional={name for d in deals for name in d.securities})
+    live = live_quotes(valuation)
+    if not live and valuation.fetch.quotes and not store_stale:
+        kinds = sorted({q.kind for q in valuation.fetch.quotes.values()})
+        result.not_stored = (
+            f"no price was live (all {len(valuation.fetch.quotes)} from {' and '.join(kinds)}), so this refresh "
+            "was not stored; --store-stale stores it anyway, marked stale"
+        )
+    else:
+        try:
+            result.stored = store.record_refresh(valuation, started=started, backfill=backfill)
+        except StoreDamagedError as exc:
+            rescue = HistoryStore(rescue_path(store.path), timeout=store.timeout)
+            result.stored = rescue.record_refresh(valuation, started=started, backfill=backfill)
+            result.rescued = rescue.path
+            result.store_error = f"{exc}; this refresh was kept in {rescue.path}"
+    previous: dict[str, dict[str, Any]] = {}
+    if result.store_error is None:
+        try:
+            previous = store.previous_valuations(
+                [r.id for r in valuation.results],
+                valuation.as_of,
+                result.stored.id if result.stored is not None else 2**62,
+            )
+        except StoreDamagedError as exc:
+            result.store_error = str(exc)
     for r in valuation.results:
         prev = previous.get(r.id)
         if prev is None:
@@ -236,14 +353,32 @@ def run_refresh(
         )
     if watchlist is not None:
         for r in valuation.sorted():
-            change = result.changes.get(r.id)
-            figures = {"currency": r.currency, **r.figures}
-            result.alerts += evaluate_alerts(
-                r.id, watchlist.rules_for(r.id), figures, None if change is None else change.to_dict()
-            )
+            _check_alerts(result, r, watchlist, previous.get(r.id))
         for deal_id in watchlist.unknown_alert_deals({d.id for d in deals}):
             result.warnings.append(f"alerts.{deal_id}: no watched deal has this id; check the spelling")
     return result
+
+
+def _check_alerts(result: RefreshResult, r: DealResult, watchlist: Watchlist, prev: dict[str, Any] | None) -> None:
+    """Check one deal's rules, unless its figures (or, for widening, the previous ones) are stale."""
+    rules = watchlist.rules_for(r.id)
+    if not rules:
+        return
+    if STALE_FLAG in r.flags:
+        result.not_checked.append(NotChecked(r.id, tuple(x.kind for x in rules), f"stale: {stale_reason(r)}"))
+        return
+    change = result.changes.get(r.id)
+    if change is not None and prev is not None and prev.get("stale"):
+        widening = tuple(x.kind for x in rules if x.needs_previous)
+        if widening:
+            result.not_checked.append(
+                NotChecked(r.id, widening, f"stale: the previous refresh (as of {prev['as_of']}) used stale prices")
+            )
+        rules = [x for x in rules if not x.needs_previous]
+    figures = {"currency": r.currency, **r.figures}
+    result.alerts += evaluate_alerts(
+        r.id, rules, figures, None if change is None else change.to_dict(), price=price_note(r)
+    )
 
 
 def refresh(
@@ -255,11 +390,14 @@ def refresh(
     backfill: bool = False,
     offline: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
+    store_stale: bool = False,
 ) -> RefreshResult:
     """The whole refresh from Python: load the watchlist (default file, else the seeds), its deals,
     the store (default ``<data>/history.sqlite3``), and price with ``source`` (default: live chain).
 
-    Deal files that fail to load are skipped and listed in ``load_errors``.
+    Deal files that fail to load are skipped and listed in ``load_errors``. A damaged store
+    raises :class:`~arb.store.StoreDamagedError` after the refresh was kept in a new file
+    beside it (the message names both).
     """
     from arb.loader import load_deals
     from arb.paths import store_path
@@ -268,6 +406,8 @@ def refresh(
     st = store if isinstance(store, HistoryStore) else HistoryStore(store or store_path())
     loaded = load_deals(wl.deal_paths())
     src = source or default_source(st, offline=offline, timeout=timeout)
-    result = run_refresh(loaded.deals, src, st, wl, as_of=as_of, backfill=backfill)
+    result = run_refresh(loaded.deals, src, st, wl, as_of=as_of, backfill=backfill, store_stale=store_stale)
     result.load_errors = list(loaded.errors)
+    if result.store_error is not None:
+        raise StoreDamagedError(result.store_error)
     return result

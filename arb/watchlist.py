@@ -18,7 +18,9 @@ or percents written as text (``"5%"``); widening in spread % is in percentage po
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import errno
 import math
 import re
 import tomllib
@@ -109,13 +111,17 @@ class Rule:
 
 @dataclass(frozen=True)
 class Alert:
-    """A rule that fired: which deal, which rule, the figure seen, and one line saying so."""
+    """A rule that fired: which deal, which rule, the figure seen, and one line saying so.
+
+    ``price`` says which price the figure came from and how old it was (None when not known).
+    """
 
     deal_id: str
     rule: str
     level: float
     value: float
     message: str
+    price: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +129,7 @@ class Alert:
             "rule": self.rule,
             "level": self.level,
             "value": self.value,
+            "price": self.price,
             "message": self.message,
         }
 
@@ -251,17 +258,16 @@ def load_watchlist(path: Path | str | None = None) -> Watchlist:
         path = watchlist_path()
         if not path.exists():
             return Watchlist(None)
+    from arb.loader import read_toml
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise WatchlistError(path, "", "no such watchlist; create it with `arb watch add PATH`") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WatchlistError(path, "", f"cannot read the watchlist ({exc})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise WatchlistError(path, "", f"TOML syntax error: {exc}") from None
+        missing = not path.exists()
+    except OSError:  # a path too long to look up: read_toml says so
+        missing = False
+    if missing:
+        raise WatchlistError(path, "", "no such watchlist; create it with `arb watch add PATH`")
+    data = read_toml(path, WatchlistError)
     for key in data:
         if key not in ("watch", "alerts"):
             raise WatchlistError(path, key, f"unknown key; {_suggest(key, ['alerts', 'watch'])}")
@@ -274,8 +280,23 @@ _TABLE_RE = re.compile(r"^\s*\[")
 _WATCH_RE = re.compile(r"^\s*\[\[\s*watch\s*\]\]\s*(#.*)?$")
 
 
+#: TOML basic-string escapes; any other control character is written as ``\\uXXXX``.
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """``text`` as a TOML basic string that reads back as exactly ``text`` (control characters escaped)."""
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        elif 0xD800 <= ord(ch) <= 0xDFFF:  # a lone surrogate (an undecodable file name) cannot be written
+            raise WatchlistError(None, "", f"{text!r} is not valid text; rename it")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def _slug(text: str) -> str:
@@ -347,22 +368,65 @@ def remove_entry(watchlist: Path | str, entry_id: str) -> WatchEntry:
 
 
 def _write(path: Path, text: str) -> None:
-    tomllib.loads(text)  # never leave a file that does not parse
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Replace the watchlist with ``text`` whole: written beside it, then renamed over it.
+
+    A failure (a read-only folder, a full disk) leaves the file as it was and is one
+    :class:`WatchlistError` saying so.
+    """
+    try:
+        tomllib.loads(text)  # never leave a file that does not parse
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:  # pragma: no cover - _quote escapes every value
+        problem = f"the edit would not be valid TOML ({exc}); the watchlist was not changed"
+        raise WatchlistError(path, "", problem) from None
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise WatchlistError(path, "", _write_problem(path, exc)) from None
+
+
+def _write_problem(path: Path, exc: OSError) -> str:
+    unchanged = "the watchlist was not changed"
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return (
+            f"the folder {path.parent} is read-only (or not writable by this user); {unchanged}. "
+            "Make it writable, or pass --watchlist FILE in a writable folder"
+        )
+    if exc.errno == errno.ENOSPC:
+        return f"the disk is full; {unchanged}"
+    return f"cannot write it ({exc.strerror or exc}); {unchanged}"
 
 
 # -- alerts ------------------------------------------------------------------------------------
 
 
-def _fmt(x: float, kind: str, currency: str | None) -> str:
+def _fmt(x: float, kind: str, currency: str | None, decimals: int | None = None) -> str:
+    """A level or figure as the alert prints it: money with 2 decimals, percents and points with 1."""
     if kind == "spread_widens_by":
-        return f"{currency + ' ' if currency else ''}{x:,.2f}"
+        return f"{currency + ' ' if currency else ''}{x:,.{2 if decimals is None else decimals}f}"
+    d = 1 if decimals is None else decimals
     if kind == "spread_pct_widens_by":
-        return f"{x * 100:.1f} points"
-    return f"{x * 100:.1f}%"
+        return f"{x * 100:.{d}f} points"
+    return f"{x * 100:.{d}f}%"
+
+
+def _fmt_pair(value: float, level: float, kind: str, currency: str | None) -> tuple[str, str]:
+    """The figure and the level with the fewest decimals (at least the usual) that tell them apart.
+
+    A rule fires when the figure is strictly past its level, so "10.0% is above 10.0%" would
+    read as a bug: 10.004% is printed against 10.000%. Rounding is monotonic, so the printed
+    figure never appears on the wrong side of the printed level.
+    """
+    base = 2 if kind == "spread_widens_by" else 1
+    for d in range(base, base + 8):
+        v, lv = _fmt(value, kind, currency, d), _fmt(level, kind, currency, d)
+        if v != lv:
+            break
+    return v, lv
 
 
 def evaluate_alerts(
@@ -370,12 +434,17 @@ def evaluate_alerts(
     rules: list[Rule],
     figures: Mapping[str, Any],
     change: Mapping[str, Any] | None,
+    *,
+    price: str | None = None,
 ) -> list[Alert]:
     """The rules that fire for one deal.
 
     ``figures`` holds ``spread_pct`` and ``annualized`` (fractions) and ``currency``; ``change``
     holds ``spread`` and ``spread_pct``: this refresh minus the previous one (None when there is
     no previous refresh, so widening rules cannot fire). A missing figure fires nothing.
+    ``price`` (which price the figures used and how old it is) is added to each message. The
+    caller decides whether the figures may be checked at all: a stale figure must not be
+    (:func:`arb.refresh.run_refresh` lists such rules as not checked).
     """
     fired: list[Alert] = []
     currency = figures.get("currency")
@@ -385,7 +454,7 @@ def evaluate_alerts(
         value = None if source is None else source.get(name)
         if value is None or not math.isfinite(value):
             continue
-        level_text, value_text = _fmt(rule.level, rule.kind, currency), _fmt(value, rule.kind, currency)
+        value_text, level_text = _fmt_pair(value, rule.level, rule.kind, currency)
         label = "spread %" if name == "spread_pct" else "annualised return" if name == "annualized" else "spread"
         if direction == "below" and value < rule.level:
             message = f"{deal_id}: {label} {value_text} is below {level_text}"
@@ -395,5 +464,7 @@ def evaluate_alerts(
             message = f"{deal_id}: {label} widened by {value_text} since the last refresh (more than {level_text})"
         else:
             continue
-        fired.append(Alert(deal_id, rule.kind, rule.level, float(value), f"{message} [{rule.kind}]"))
+        if price:
+            message += f" ({price})"
+        fired.append(Alert(deal_id, rule.kind, rule.level, float(value), f"{message} [{rule.kind}]", price))
     return fired

@@ -210,12 +210,18 @@ def test_offline_uses_the_store_without_asking_yahoo(
 ) -> None:
     refresh_json("--watchlist", watchlist, "--prices", DAY1)
     seen = fake_yahoo(monkeypatch, {})
-    code, got, _ = refresh_json("--watchlist", watchlist, "--offline")
-    assert code == 0 and seen == []
-    assert got["refresh"]["source"].startswith("store -> snapshot")
+    code, got, err = refresh_json("--watchlist", watchlist, "--offline")
+    # No price was live (all from the store): shown, compared, but not stored again as new.
+    assert code == 1 and seen == []
+    assert got["refresh"] is None and "no price was live" in got["not_stored"]
+    assert "--store-stale" in err
     alpha = next(d for d in got["deals"] if d["id"] == "alpha")
     assert alpha["prices"]["1111.HK"]["source"].startswith("store (")
     assert alpha["change"]["spread"] == pytest.approx(0.0)
+    assert store(home).counts()["refreshes"] == 1
+    code, got, _ = refresh_json("--watchlist", watchlist, "--offline", "--store-stale")
+    assert code == 0 and got["refresh"]["source"].startswith("store -> snapshot")
+    assert store(home).counts()["refreshes"] == 2
 
 
 def test_report_defaults_to_the_live_chain(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

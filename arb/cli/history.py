@@ -25,7 +25,7 @@ BLOCKS = "▁▂▃▄▅▆▇█"
 CSV_COLUMNS = (
     "deal_id", "as_of", "refresh_id", "refreshed", "source", "currency", "target_price", "deal_value",
     "dividends", "spread", "spread_pct", "days_to_close", "annualized", "annualized_simple", "downside",
-    "implied_probability", "terms_hash", "terms_changed", "flags",
+    "implied_probability", "terms_hash", "terms_changed", "stale", "price_age_days", "flags",
 )  # fmt: skip
 
 
@@ -73,6 +73,13 @@ def render_history(deal_id: str, rows: list[dict[str, Any]], *, last: int = 30, 
             f"\nfirst {pct(finite[0])}  last {pct(finite[-1])}  low {pct(min(finite))}  high {pct(max(finite))}",
             style="dim",
         )
+    stale = [r for r in rows if r.get("stale")]
+    if stale:
+        head.append(
+            f"\n{len(stale)} of {len(rows)} rows are stale (a price fell back to the store or the snapshot, "
+            "or was old): marked in the Prices column",
+            style="yellow",
+        )
     changes = [r for r in rows if r["terms_changed"]]
     if changes:
         head.append(
@@ -86,6 +93,7 @@ def render_history(deal_id: str, rows: list[dict[str, Any]], *, last: int = 30, 
     table.add_column("Ccy", no_wrap=True)
     for name in ("Target", "Value", "Spread", "Spread %", "Ann. %"):
         table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("Prices", no_wrap=True)
     table.add_column("Terms", no_wrap=True)
     wide = width >= 100  # below that, flags would be squeezed to a sliver: leave them to --json
     if wide:
@@ -101,6 +109,7 @@ def render_history(deal_id: str, rows: list[dict[str, Any]], *, last: int = 30, 
             money(r["spread"], None, sign=True),
             pct(r["spread_pct"], sign=True),
             pct(r["annualized"]),
+            _prices_cell(r),
             Text("◆ changed", style="bold yellow") if r["terms_changed"] else "",
             *([", ".join(r["flags"])] if wide else []),
         )
@@ -108,6 +117,15 @@ def render_history(deal_id: str, rows: list[dict[str, Any]], *, last: int = 30, 
     if len(shown) < len(rows):
         parts.append(Text(f"Showing the last {len(shown)} of {len(rows)} rows; --rows 0 shows all.", style="dim"))
     return Group(*parts)
+
+
+def _prices_cell(row: dict[str, Any]) -> Text:
+    """``live``, or ``stale 741d``: whether the row's prices were live, and its oldest price's age."""
+    age = row.get("price_age_days")
+    age_text = "" if age is None else f" {age}d"
+    if row.get("stale"):
+        return Text(f"stale{age_text}", style="bold yellow")
+    return Text(f"live{age_text}", style="dim")
 
 
 def _csv_value(col: str, value: Any) -> Any:
@@ -127,7 +145,7 @@ def history(
     json_out: Annotated[bool, typer.Option("--json", help="Print every row as a JSON array.")] = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print every row as CSV.")] = False,
 ) -> None:
-    """A deal's spread over time: a sparkline of spread % and a table, term changes marked."""
+    """A deal's spread over time: a sparkline of spread % and a table, stale rows and term changes marked."""
     from arb.errors import ArbError
     from arb.paths import store_path
     from arb.store import HistoryStore

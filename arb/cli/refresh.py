@@ -101,10 +101,20 @@ def render_refresh(result: RefreshResult, width: int | None = None) -> Renderabl
         for a in result.alerts:
             alerts.append(f"\n  ! {a.message}", style="red")
         parts.append(alerts)
-    else:
+    elif not result.not_checked:
         parts.append(Text("No alerts fired.", style="dim"))
+    if result.not_checked:
+        skipped = Text()
+        skipped.append(f"Alerts not checked ({len(result.not_checked)} deals)", style="bold yellow")
+        for n in result.not_checked:
+            skipped.append(f"\n  ? {n.deal_id}: {', '.join(n.rules)}: not checked: {n.reason}", style="yellow")
+        parts.append(skipped)
     s = result.stored
-    kept = f"Stored refresh #{s.id} (as of {s.as_of}, {s.n_deals} deal{'' if s.n_deals == 1 else 's'})"
+    if s is None:
+        parts.append(Text("Not stored: no price was live (see stderr).", style="yellow"))
+        return Group(*parts)
+    where = "" if result.rescued is None else f" in {result.rescued}"
+    kept = f"Stored refresh #{s.id}{where} (as of {s.as_of}, {s.n_deals} deal{'' if s.n_deals == 1 else 's'})"
     if s.replaced is not None:
         kept += f", replacing the earlier back-fill #{s.replaced} of that date"
     parts.append(Text(kept, style="dim"))
@@ -163,11 +173,20 @@ def refresh(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print JSON: the refresh, the records with change and alerts.")
     ] = False,
+    store_stale: Annotated[
+        bool,
+        typer.Option("--store-stale", help="Store the refresh even when no price was live (marked stale)."),
+    ] = False,
+    fail_on_alert: Annotated[
+        bool, typer.Option("--fail-on-alert", help="Exit 3 when any alert fired (for cron jobs and CI).")
+    ] = False,
 ) -> None:
     """Price every watched deal, store one snapshot in the history, show changes and fired alerts.
 
     Exit 0 when every price was live (or, with --prices, in the file); 1 when some price fell
-    back to the store or the snapshot, or could not be found (each named on stderr).
+    back to the store or the snapshot, or could not be found (each named on stderr), or the
+    store could not be written; 3 with --fail-on-alert when any alert fired. A refresh with no
+    live price at all is not stored unless --store-stale is given.
     """
     from arb.loader import load_deals
     from arb.paths import store_path
@@ -192,7 +211,13 @@ def refresh(
         with _progress(expected_symbols(loaded.deals), show) as tick:
             source, bad_prices = price_source(prices, offline=offline, timeout=timeout, progress=tick)
             result = run_refresh(
-                loaded.deals, source, HistoryStore(store_path()), wl, as_of=day, backfill=prices is not None
+                loaded.deals,
+                source,
+                HistoryStore(store_path()),
+                wl,
+                as_of=day,
+                backfill=prices is not None,
+                store_stale=store_stale,
             )
     except ArbError as exc:
         error(str(exc))
@@ -208,5 +233,12 @@ def refresh(
         warn(f"{sym}: not live, fell back to {result.valuation.fetch.quotes[sym].source} ({why})")
     for sym, why in result.failures.items():
         error(f"{sym}: no price ({why})")
-    bad = bad_prices or bool(loaded.errors)
+    if result.not_stored is not None:
+        warn(result.not_stored)
+    if result.store_error is not None:
+        error(result.store_error)
+    if fail_on_alert and result.alerts:
+        # Stale figures are never checked, so a fired alert rests on live prices: it wins over 1.
+        raise typer.Exit(3)
+    bad = bad_prices or bool(loaded.errors) or result.store_error is not None or result.not_stored is not None
     raise typer.Exit(0 if result.all_live and not bad else 1)
