@@ -84,8 +84,10 @@ def _sources(deal: Deal) -> str:
     items = []
     for s in deal.source:
         head = escape(s.title)
-        if s.url:
+        if s.url and s.url.lower().startswith(("https://", "http://")):  # never a javascript: or data: link
             head = f'<a href="{escape(s.url, quote=True)}">{head}</a>'
+        elif s.url:
+            head += f" <code>{escape(s.url)}</code>"
         meta = ", ".join(escape(x) for x in (s.publisher, s.date.isoformat() if s.date else None) if x)
         note = f"<br><span style='color:#555'>{escape(s.note)}</span>" if s.note else ""
         items.append(f"<li>{head}{' (' + meta + ')' if meta else ''}{note}</li>")
