@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import errno
+import stat
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from arb.errors import DealFileError, DuplicateDealError
+from arb.errors import ArbError, DealFileError, DuplicateDealError
 from arb.models import Deal
 
-__all__ = ["LoadResult", "deal_files", "load_deal", "load_deals"]
+__all__ = ["LoadResult", "deal_files", "load_deal", "load_deals", "read_toml"]
 
 
 @dataclass
@@ -79,16 +81,7 @@ def _friendly(err: Any) -> tuple[str, str]:
 def load_deal(path: Path | str) -> Deal:
     """Load and check one deal file. Raises :class:`DealFileError` naming the file and key."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DealFileError(path, "", f"cannot read the file ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise DealFileError(path, "", "is not UTF-8 text; save it as UTF-8") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise DealFileError(path, "", f"TOML syntax error: {exc}") from None
+    data = read_toml(path, DealFileError)
     try:
         return Deal.model_validate(data)
     except ValidationError as exc:
@@ -103,23 +96,79 @@ def load_deal(path: Path | str) -> Deal:
         raise DealFileError(path, key, problem) from None
 
 
+def read_toml(path: Path, error: Callable[[Path, str, str], ArbError]) -> dict[str, Any]:
+    """The TOML document in ``path``, or ``error(path, "", problem)`` raised with one line saying why.
+
+    Only a regular file is read (a FIFO named ``*.toml`` would block for ever), it must be UTF-8
+    (a byte-order mark is accepted), and nesting too deep for the parser is an error for this
+    file, not a crash of the whole run. Shared by deal files and the watchlist.
+    """
+    try:
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):
+            what = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe, socket or device)"
+            raise error(path, "", f"is {what}; only regular .toml files are read")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise error(path, "", f"cannot read the file ({_os_reason(exc)})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problem = f"line {line} is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8"
+        raise error(path, "", problem) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(path, "", f"TOML syntax error: {exc}") from None
+    except RecursionError:
+        problem = "arrays or tables are nested too deeply to read; no arb file needs more than a few levels"
+        raise error(path, "", problem) from None
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ENAMETOOLONG:
+        return "the path is longer than the system allows"
+    return exc.strerror or str(exc)
+
+
+def _is_dir(p: Path) -> bool:
+    try:
+        return p.is_dir()
+    except OSError:  # a path too long to look up: load_deal reports it
+        return False
+
+
 def deal_files(paths: Iterable[Path | str]) -> list[Path]:
-    """Expand files and folders into the deal files they hold (``*.toml``, sorted, recursive)."""
+    """Expand files and folders into the deal files they hold (``*.toml``, sorted, recursive).
+
+    A folder that cannot be listed is returned as it is, so loading it reports why.
+    """
     out: list[Path] = []
     for p in paths:
         p = Path(p)
-        if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*.toml") if not f.name.startswith((".", "_"))))
+        if _is_dir(p):
+            try:
+                out.extend(sorted(f for f in p.rglob("*.toml") if not f.name.startswith((".", "_"))))
+            except OSError:
+                out.append(p)
         else:
             out.append(p)
     return out
+
+
+def _lexists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # e.g. a name too long: exists, or not, load_deal says what is wrong
+        return True
 
 
 def load_deals(paths: Iterable[Path | str]) -> LoadResult:
     """Load every deal file under ``paths``. A bad file is an error in the result, never a stop."""
     result = LoadResult()
     for path in deal_files(paths):
-        if not path.exists():
+        if not _lexists(path):
             result.errors.append(DealFileError(path, "", "no such file or folder"))
             continue
         try:

@@ -18,7 +18,9 @@ or percents written as text (``"5%"``); widening in spread % is in percentage po
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import errno
 import math
 import re
 import tomllib
@@ -256,17 +258,16 @@ def load_watchlist(path: Path | str | None = None) -> Watchlist:
         path = watchlist_path()
         if not path.exists():
             return Watchlist(None)
+    from arb.loader import read_toml
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise WatchlistError(path, "", "no such watchlist; create it with `arb watch add PATH`") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WatchlistError(path, "", f"cannot read the watchlist ({exc})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise WatchlistError(path, "", f"TOML syntax error: {exc}") from None
+        missing = not path.exists()
+    except OSError:  # a path too long to look up: read_toml says so
+        missing = False
+    if missing:
+        raise WatchlistError(path, "", "no such watchlist; create it with `arb watch add PATH`")
+    data = read_toml(path, WatchlistError)
     for key in data:
         if key not in ("watch", "alerts"):
             raise WatchlistError(path, key, f"unknown key; {_suggest(key, ['alerts', 'watch'])}")
@@ -279,8 +280,23 @@ _TABLE_RE = re.compile(r"^\s*\[")
 _WATCH_RE = re.compile(r"^\s*\[\[\s*watch\s*\]\]\s*(#.*)?$")
 
 
+#: TOML basic-string escapes; any other control character is written as ``\\uXXXX``.
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """``text`` as a TOML basic string that reads back as exactly ``text`` (control characters escaped)."""
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        elif 0xD800 <= ord(ch) <= 0xDFFF:  # a lone surrogate (an undecodable file name) cannot be written
+            raise WatchlistError(None, "", f"{text!r} is not valid text; rename it")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def _slug(text: str) -> str:
@@ -352,11 +368,37 @@ def remove_entry(watchlist: Path | str, entry_id: str) -> WatchEntry:
 
 
 def _write(path: Path, text: str) -> None:
-    tomllib.loads(text)  # never leave a file that does not parse
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Replace the watchlist with ``text`` whole: written beside it, then renamed over it.
+
+    A failure (a read-only folder, a full disk) leaves the file as it was and is one
+    :class:`WatchlistError` saying so.
+    """
+    try:
+        tomllib.loads(text)  # never leave a file that does not parse
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:  # pragma: no cover - _quote escapes every value
+        problem = f"the edit would not be valid TOML ({exc}); the watchlist was not changed"
+        raise WatchlistError(path, "", problem) from None
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise WatchlistError(path, "", _write_problem(path, exc)) from None
+
+
+def _write_problem(path: Path, exc: OSError) -> str:
+    unchanged = "the watchlist was not changed"
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return (
+            f"the folder {path.parent} is read-only (or not writable by this user); {unchanged}. "
+            "Make it writable, or pass --watchlist FILE in a writable folder"
+        )
+    if exc.errno == errno.ENOSPC:
+        return f"the disk is full; {unchanged}"
+    return f"cannot write it ({exc.strerror or exc}); {unchanged}"
 
 
 # -- alerts ------------------------------------------------------------------------------------

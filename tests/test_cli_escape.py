@@ -167,6 +167,14 @@ def one_line_messages(stderr: str) -> None:
             assert line.startswith(("error: ", "warning: ", "skipped: ", "wrote ", "watching ", "created ")), line
 
 
+def strings(data: Any) -> set[str]:
+    """Every string in a parsed JSON document."""
+    if isinstance(data, str):
+        return {data}
+    items = data.values() if isinstance(data, dict) else data if isinstance(data, list) else []
+    return set().union(*(strings(x) for x in items))
+
+
 def invoke(*args: str | Path) -> Any:
     return CliRunner().invoke(app, [str(a) for a in args])
 
@@ -242,6 +250,9 @@ def test_refresh_and_history(hostile: dict[str, Path]) -> None:
     check(res)
     one_line_messages(res.stderr)
     assert "evil-deal" in res.stdout
+    res = invoke("refresh", "--watchlist", hostile["watchlist"], "--prices", hostile["prices"], "--json")
+    check(res)
+    assert "Evil name " + ATTACK in strings(json.loads(res.stdout))  # exact
     for args in ([], ["--json"], ["--csv"]):
         res = invoke("history", "evil-deal", *args)
         check(res)

@@ -162,3 +162,91 @@ def test_quote_age_and_label() -> None:
     q = Quote("AAA", 1.0, "USD", dt.datetime(2025, 6, 13), "file", "prices.csv", synthetic=True)
     assert q.age_days(dt.date(2025, 6, 20)) == 7
     assert q.source == "file (prices.csv) [synthetic]"
+
+
+# -- broken files: one error line per broken record, the rows after it still read (issue 10) ----
+
+
+def _bytes(tmp_path: Path, data: bytes) -> CsvSource:
+    path = tmp_path / "prices.csv"
+    path.write_bytes(data)
+    return CsvSource(path)
+
+
+def test_an_unclosed_quote_is_an_error_and_the_rows_after_it_are_read(tmp_path: Path) -> None:
+    src = _csv(
+        tmp_path,
+        'symbol,price,currency,as_of,source\nACME,48,USD,2025-06-20,"unclosed\nBBB,2.5,USD\nCCC,3.5,USD\n',
+    )
+    [err] = src.errors
+    assert (err.line, str(err.path)) == (2, str(tmp_path / "prices.csv"))
+    assert "never closed" in err.problem
+    assert {s: q.price for s, q in src.quotes.items()} == {"BBB": 2.5, "CCC": 3.5}
+
+
+def test_a_quote_that_closes_rows_later_into_more_text_is_caught(tmp_path: Path) -> None:
+    # The stray quote on line 2 would close at the first quote of line 3 and swallow BBB.
+    src = _csv(tmp_path, 'symbol,price,currency,as_of,source\nAAA,1,USD,,"oops\nBBB,2,USD,,"ok"\nCCC,3,USD\n')
+    [err] = src.errors
+    assert err.line == 2 and "closes on line 3" in err.problem
+    assert {s: q.source for s, q in src.quotes.items()} == {"BBB": "file (ok)", "CCC": f"file ({src.path})"}
+
+
+def test_a_comment_after_an_open_quote_does_not_hide_the_rows(tmp_path: Path) -> None:
+    src = _csv(tmp_path, 'symbol,price,currency,as_of,source\nAAA,1,USD,,"open\n# a comment\nBBB,2,USD\n')
+    assert [(e.line, "never closed" in e.problem) for e in src.errors] == [(2, True)]
+    assert list(src.quotes) == ["BBB"]
+
+
+def test_a_quoted_newline_keeps_its_text_and_later_line_numbers(tmp_path: Path) -> None:
+    src = _csv(
+        tmp_path,
+        'symbol,price,currency,as_of,source\nAAA,1,USD,,"two\n# lines"\nBBB,x,USD\n\nCCC,0,USD\n',
+    )
+    assert src.quotes["AAA"].origin == "two\n# lines"  # a '#' inside a quoted cell is text, not a comment
+    assert [e.line for e in src.errors] == [4, 6]
+
+
+def test_a_cell_over_the_size_limit_is_one_error(tmp_path: Path) -> None:
+    big = "x" * 131_073
+    src = _csv(tmp_path, f'symbol,price,currency,as_of,source\nAAA,1,USD,,"{big}"\nBBB,2,USD,,{big}\nCCC,3,USD\n')
+    assert [e.line for e in src.errors] == [2, 3]
+    assert all("131,072 characters" in e.problem and len(str(e)) < 200 for e in src.errors)
+    assert list(src.quotes) == ["CCC"]
+
+
+def test_bytes_that_are_not_utf8_name_the_line(tmp_path: Path) -> None:
+    latin1 = "symbol,price,currency,as_of,source\nAAA,1,EUR,,Société Générale\nBBB,2,USD\n".encode("latin-1")
+    src = _bytes(tmp_path, latin1)
+    [err] = src.errors
+    assert (
+        err.line == 2 and "not UTF-8" in err.problem and "0xe9" in err.problem and "save the file as UTF-8" in str(err)
+    )
+    assert list(src.quotes) == ["BBB"]
+    with pytest.raises(PriceFileError, match="the header is not UTF-8"):
+        _bytes(tmp_path, b"symbol,pr\xffce,currency\nAAA,1,USD\n")
+
+
+def test_a_byte_order_mark_and_crlf_line_ends_are_accepted(tmp_path: Path) -> None:
+    src = _bytes(tmp_path, b"\xef\xbb\xbfsymbol,price,currency\r\nAAA,1.5,USD\r\nBBB,oops,USD\r\n")
+    assert src.quotes["AAA"].price == 1.5
+    assert [e.line for e in src.errors] == [3]
+
+
+def test_only_a_regular_file_is_read(tmp_path: Path) -> None:
+    with pytest.raises(PriceFileError, match="not a regular file"):
+        CsvSource(tmp_path)
+
+
+def test_an_unreadable_price_file_is_bad_input_exit_1(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from arb.cli import app
+
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(b"symbol,pri\xe9e,currency\n")
+    for path in (tmp_path / "missing.csv", tmp_path, latin1):
+        res = CliRunner().invoke(app, ["report", "--prices", str(path)])
+        assert res.exit_code == 1, res.output
+        assert res.exception is None or isinstance(res.exception, SystemExit)
+        assert str(path) in res.output and "Traceback" not in res.output

@@ -201,3 +201,68 @@ def test_a_bad_watchlist_is_one_line_without_a_traceback(tmp_path: Path) -> None
             f"error: {path}: alerts.alpha.annualised_above: unknown rule; did you mean 'annualized_above'?"
         ]
         assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+# -- hostile paths, ids and files (issue 10) ---------------------------------------------------
+
+
+def test_watch_add_escapes_a_path_with_a_newline_or_control_character(tmp_path: Path, _home: Path) -> None:
+    folder = tmp_path / "odd\nname\x1b[2J\x7f"
+    folder.mkdir()
+    (folder / "alpha.toml").write_text((DEALS / "alpha.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    runner = CliRunner()
+    res = runner.invoke(app, ["watch", "add", str(folder)])
+    assert res.exit_code == 0, res.output
+    [entry] = load_watchlist(_home / "watchlist.toml").entries
+    assert entry.path == folder.resolve()
+    assert "\x1b" not in (_home / "watchlist.toml").read_text(encoding="utf-8")  # written as \u001b
+    res = runner.invoke(app, ["watch", "list"])
+    assert res.exit_code == 0 and "alpha" in res.output
+
+
+@pytest.mark.parametrize("entry_id", ["two\nlines", "esc\x1b[2J", "tab\tid", 'quote"id'])
+def test_watch_add_refuses_an_id_with_control_characters(tmp_path: Path, _home: Path, entry_id: str) -> None:
+    res = CliRunner().invoke(app, ["watch", "add", str(DEALS / "alpha.toml"), "--id", entry_id])
+    assert res.exit_code == 1
+    assert len(res.output.strip().splitlines()) == 1 and "not an id" in res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+    assert not (_home / "watchlist.toml").exists()
+
+
+def test_a_deeply_nested_watchlist_is_one_error_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "watch = " + "[" * 1000 + "]" * 1000 + "\n")
+    res = CliRunner().invoke(app, ["watch", "list", "--watchlist", str(path)])
+    assert res.exit_code == 1
+    assert res.output.strip().splitlines() == [
+        f"error: {path}: arrays or tables are nested too deeply to read; no arb file needs more than a few levels"
+    ]
+
+
+def test_a_watchlist_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    path = tmp_path / "watchlist.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + EXAMPLE.encode())
+    assert [e.id for e in load_watchlist(path).entries] == ["alpha"]
+
+
+@pytest.mark.parametrize(("errno_", "words"), [(30, "is read-only"), (13, "is read-only"), (28, "disk is full")])
+def test_watch_add_in_a_folder_it_cannot_write_is_one_line_and_loses_nothing(
+    tmp_path: Path, _home: Path, monkeypatch: pytest.MonkeyPatch, errno_: int, words: str
+) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["watch", "add", str(DEALS / "alpha.toml")]).exit_code == 0
+    target = _home / "watchlist.toml"
+    before = target.read_bytes()
+    real = Path.write_text
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> int:
+        if self.name.endswith(".tmp"):
+            raise OSError(errno_, "refused")
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "write_text", refuse)
+    res = runner.invoke(app, ["watch", "add", str(DEALS / "beta.toml")])
+    assert res.exit_code == 1
+    [line] = res.output.strip().splitlines()
+    assert line.startswith(f"error: {target}: ") and words in line and "was not changed" in line
+    assert target.read_bytes() == before
+    assert not target.with_name("watchlist.toml.tmp").exists()

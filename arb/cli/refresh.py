@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,9 +13,10 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from arb.cli.common import OfflineOpt, TimeoutOpt, error, out, parse_date, price_source, warn
+from arb.cli.common import OfflineOpt, TimeoutOpt, error, out, parse_date, price_source, print_json, warn
 from arb.cli.format import DASH, money, pct
 from arb.errors import ArbError
+from arb.text import safe
 
 if TYPE_CHECKING:  # the library is imported inside the command, so `arb --help` starts fast
     from arb.refresh import RefreshResult
@@ -71,12 +70,12 @@ def render_changes(result: RefreshResult) -> RenderableType:
     for r in result.valuation.sorted():
         c = result.changes.get(r.id)
         if c is None:
-            first: list[str | Text] = [r.id, *([] if one_date else [""]), Text("first refresh", style="dim")]
+            first: list[str | Text] = [safe(r.id), *([] if one_date else [""]), Text("first refresh", style="dim")]
             table.add_row(*first, *([""] * (6 + any_terms)))
             continue
         f = r.figures
         table.add_row(
-            r.id,
+            safe(r.id),
             *([] if one_date else [c.previous_as_of]),
             r.currency or DASH,
             money(c.previous_spread, None),
@@ -99,7 +98,7 @@ def render_refresh(result: RefreshResult, width: int | None = None) -> Renderabl
         alerts = Text()
         alerts.append(f"Alerts ({len(result.alerts)})", style="bold red")
         for a in result.alerts:
-            alerts.append(f"\n  ! {a.message}", style="red")
+            alerts.append(f"\n  ! {safe(a.message)}", style="red")
         parts.append(alerts)
     elif not result.not_checked:
         parts.append(Text("No alerts fired.", style="dim"))
@@ -107,13 +106,14 @@ def render_refresh(result: RefreshResult, width: int | None = None) -> Renderabl
         skipped = Text()
         skipped.append(f"Alerts not checked ({len(result.not_checked)} deals)", style="bold yellow")
         for n in result.not_checked:
-            skipped.append(f"\n  ? {n.deal_id}: {', '.join(n.rules)}: not checked: {n.reason}", style="yellow")
+            line = safe(f"{n.deal_id}: {', '.join(n.rules)}: not checked: {n.reason}")
+            skipped.append(f"\n  ? {line}", style="yellow")
         parts.append(skipped)
     s = result.stored
     if s is None:
         parts.append(Text("Not stored: no price was live (see stderr).", style="yellow"))
         return Group(*parts)
-    where = "" if result.rescued is None else f" in {result.rescued}"
+    where = "" if result.rescued is None else f" in {safe(result.rescued)}"
     kept = f"Stored refresh #{s.id}{where} (as of {s.as_of}, {s.n_deals} deal{'' if s.n_deals == 1 else 's'})"
     if s.replaced is not None:
         kept += f", replacing the earlier back-fill #{s.replaced} of that date"
@@ -224,7 +224,7 @@ def refresh(
         raise typer.Exit(1) from None
     result.load_errors = list(loaded.errors)
     if json_out:
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        print_json(result.to_dict())
     else:
         out.print(render_refresh(result, width=out.width))
     for w in result.warnings:

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from arb.cli.common import OfflineOpt, TimeoutOpt, error, load, out, parse_date, price_source, print_json
+from arb.cli.common import OfflineOpt, TimeoutOpt, error, load, out, parse_date, price_source, print_json, warn
 from arb.errors import ArbError
 from arb.text import safe
 
 if TYPE_CHECKING:
-    from arb.pricing import Valuation
+    from arb.pricing import DealResult, Valuation
 
 PathsArg = Annotated[
     list[Path] | None,
@@ -80,6 +80,19 @@ def _value(
     return valuation, bad_prices or not loaded.ok
 
 
+def _warn_if_not_live(v: Valuation, results: list[DealResult]) -> None:
+    """One warning line when a price these deals used fell back from the live source.
+
+    It names the live source's failure once and the oldest fallen-back price's age at the as-of.
+    """
+    from arb.prices.base import fallback_summary
+
+    used = {sym: q for r in results for sym, q in r.info.prices.items()}
+    line = fallback_summary(used.values(), v.as_of)
+    if line:
+        warn(line)
+
+
 def _exit_code(v: Valuation, bad_input: bool) -> int:
     failed = [r for r in v.results if not r.valued]
     for r in failed:
@@ -113,6 +126,7 @@ def report(
     if json_out and csv_out:
         raise typer.BadParameter("choose one of --json and --csv", param_hint="--json/--csv")
     v, bad = _value(paths, prices, price, as_of, offline, timeout)
+    _warn_if_not_live(v, v.results)
     records = [r.to_dict() for r in v.sorted()]
     if json_out:
         print_json(records)
@@ -157,6 +171,7 @@ def show(
             known = ", ".join(r.id for r in v.results) or "none"
             error(f"no deal with id {wanted!r} (known: {known}); pass a deal file, or --deals FOLDER")
             raise typer.Exit(1) from None
+    _warn_if_not_live(v, [result])
     if json_out:
         print_json(result.to_dict(detail=True))
     else:
