@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from arb.rounding import fixed
+
 if TYPE_CHECKING:
     from arb.book import LegInfo
     from arb.models import Deal, Leg
@@ -44,16 +46,20 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def _money(x: float | None, ccy: str | None = None, signed: bool = False) -> str:
-    if x is None or not math.isfinite(x):
+    text = None if x is None else fixed(x, 2, sign=signed)
+    if text is None:
         return "n/a"
-    text = f"{x:+,.2f}" if signed else f"{x:,.2f}"
     return f"{ccy} {text}" if ccy else text
 
 
+def _dec(x: float | None, digits: int) -> str:
+    text = None if x is None else fixed(x, digits)
+    return "n/a" if text is None else text
+
+
 def _pct(x: float | None, signed: bool = True) -> str:
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    return f"{x:+.1%}" if signed else f"{x:.1%}"
+    text = None if x is None else fixed(x, 1, sign=signed, scale=2, group=False)
+    return "n/a" if text is None else text + "%"
 
 
 def _coloured(text: str, x: float | None) -> str:
@@ -65,12 +71,12 @@ def _coloured(text: str, x: float | None) -> str:
 def _leg_terms(leg: Leg, deal: Deal) -> str:
     """One leg's terms in words, e.g. ``2.9427 enn-ng-h shares`` or ``HKD 24.50 cash``."""
     if leg.kind == "cash":
-        text = f"{leg.currency or deal.currency or ''} {leg.amount:,.2f} cash".strip()
+        text = f"{leg.currency or deal.currency or ''} {_money(leg.amount)} cash".strip()
     elif leg.kind == "cvr":
-        text = f"CVR {leg.currency or ''} {leg.amount:,.2f} x p {leg.probability:g}"
+        text = f"CVR {leg.currency or ''} {_money(leg.amount)} x p {leg.probability:g}"
     else:
         what = leg.ticker or leg.security
-        text = f"{leg.ratio:g} {what} shares" if leg.ratio is not None else f"{leg.value:,.2f} of {what} shares"
+        text = f"{leg.ratio:g} {what} shares" if leg.ratio is not None else f"{_money(leg.value)} of {what} shares"
         if leg.collar:
             text += f", collar [{leg.collar[0]:g}, {leg.collar[1]:g}]"
     if leg.weight != 1.0:
@@ -146,19 +152,19 @@ def _arithmetic(li: LegInfo, figures: dict[str, float | None], ccy: str | None) 
     """How the leg's value was reached, as a line of arithmetic in the deal currency."""
     leg = li.leg
     value = figures.get("leg_value")
-    fx = f" x {li.fx.rate:.4f} ({li.fx.symbol})" if li.fx is not None and li.fx.symbol else ""
+    fx = f" x {_dec(li.fx.rate, 4)} ({li.fx.symbol})" if li.fx is not None and li.fx.symbol else ""
     if leg.kind == "cash":
-        return f"{leg.amount:,.2f}{fx} = {_money(value)}"
+        return f"{_money(leg.amount)}{fx} = {_money(value)}"
     if leg.kind == "cvr":
-        return f"{leg.amount:,.2f} x {leg.probability:g}{fx} = {_money(value)}"
+        return f"{_money(leg.amount)} x {leg.probability:g}{fx} = {_money(value)}"
     price = li.security_price
     how = ""
     if li.priced_by == "proxy" and li.quote is not None and li.proxy_fx is not None:
-        how = f"{li.quote.price:,.4g} x {li.proxy_fx.rate:.4f} x (1 - {li.discount:g}) = {price:,.4f}; "
+        how = f"{li.quote.price:,.4g} x {_dec(li.proxy_fx.rate, 4)} x (1 - {li.discount:g}) = {_dec(price, 4)}; "
     if leg.ratio is not None:
-        clamp = f"clamp({price:,.4f}, {leg.collar[0]:g}, {leg.collar[1]:g})" if leg.collar else f"{price:,.4f}"
+        clamp = f"clamp({_dec(price, 4)}, {leg.collar[0]:g}, {leg.collar[1]:g})" if leg.collar else f"{_dec(price, 4)}"
         return f"{how}{leg.ratio:g} x {clamp}{fx} = {_money(value)}"
-    return f"{how}value {leg.value:,.2f} at price {price:,.4f}{fx} = {_money(value)}"
+    return f"{how}value {_money(leg.value)} at price {_dec(price, 4)}{fx} = {_money(value)}"
 
 
 def result_html(result: DealResult) -> str:

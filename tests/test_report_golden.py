@@ -54,7 +54,8 @@ def test_show_golden(seeded):
 def test_report_shows_the_article_figures(seeded):
     text = _text(render_report(seeded, width=100), 100)
     row = next(line for line in text.splitlines() if line.strip().startswith("enn-energy"))
-    assert row.split()[1:6] == ["HKD", "65.00", "80.00", "+15.00", "+23.1%"]
+    # Value excludes dividends and Div shows them, so Value + Div - Target = Spread on the row itself
+    assert row.split()[1:7] == ["HKD", "65.00", "80.00", "0.00", "+15.00", "+23.1%"]
 
 
 def test_show_golden_terms_undisclosed(seeded):

@@ -1,47 +1,46 @@
-"""Number formatting for the terminal: money to the cent with its currency, fractions as percents."""
+"""Number formatting for the terminal: money to the cent with its currency, fractions as percents.
+
+Every function rounds half away from zero on the number's shortest decimal form
+(:func:`arb.rounding.fixed`: ``2.675`` -> ``2.68``, ``0.0125`` -> ``1.3%``), shows a dash for a
+missing or non-finite figure, and never raises for any float.
+"""
 
 from __future__ import annotations
 
-import math
+from arb.rounding import fixed
 
 __all__ = ["amount", "money", "num", "pct", "shares"]
 
 DASH = "—"
 
 
-def _missing(x: float | None) -> bool:
-    return x is None or not math.isfinite(x)
-
-
 def money(x: float | None, currency: str | None, *, sign: bool = False) -> str:
     """``HKD 80.00``; rounded half away from zero to the cent; a dash when unknown."""
-    if _missing(x):
+    body = None if x is None else fixed(x, 2, sign=sign)
+    if body is None:
         return DASH
-    assert x is not None
-    cents = math.floor(abs(x) * 100 + 0.5 + 1e-9) / 100  # half away from zero, immune to 0.005 noise
-    body = f"{cents:,.2f}"
-    if x < 0 and cents != 0:
-        body = "-" + body
-    elif sign and cents != 0:
-        body = "+" + body
     return f"{currency} {body}" if currency else body
 
 
 def pct(x: float | None, digits: int = 1, *, sign: bool = False) -> str:
-    """A fraction shown as a percent: ``0.2308`` -> ``23.1%``."""
-    if _missing(x):
-        return DASH
-    assert x is not None
-    return f"{x * 100:{'+' if sign else ''}.{digits}f}%"
+    """A fraction shown as a percent: ``0.2308`` -> ``23.1%``; ``0.0125`` -> ``1.3%``."""
+    body = None if x is None else fixed(x, digits, sign=sign, scale=2, group=False)
+    return DASH if body is None else body + "%"
+
+
+def _trim(text: str, keep: int) -> str:
+    """Drop trailing zeros of the decimals, keeping at least ``keep`` of them."""
+    if "." not in text or "e" in text:
+        return text
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0").ljust(keep, "0")
+    return f"{whole}.{frac}" if frac else whole
 
 
 def num(x: float | None, digits: int = 4) -> str:
     """A plain number with up to ``digits`` decimals, trailing zeros dropped."""
-    if _missing(x):
-        return DASH
-    assert x is not None
-    text = f"{x:,.{digits}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    text = None if x is None else fixed(x, digits)
+    return DASH if text is None else _trim(text, 0)
 
 
 def shares(x: float | None) -> str:
@@ -51,9 +50,5 @@ def shares(x: float | None) -> str:
 
 def amount(x: float | None) -> str:
     """A price or amount: at least 2 decimals, up to 6 when they matter (``24.50``, ``18.8612``)."""
-    if _missing(x):
-        return DASH
-    assert x is not None
-    text = f"{x:,.6f}".rstrip("0")
-    whole, _, frac = text.partition(".")
-    return f"{whole}.{frac.ljust(2, '0')}"
+    text = None if x is None else fixed(x, 6)
+    return DASH if text is None else _trim(text, 2)

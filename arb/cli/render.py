@@ -58,7 +58,7 @@ def render_report(v: Valuation, title: str | None = None, width: int | None = No
     longest = max((len(r.deal.id) for r in v.results), default=4)
     table.add_column("Deal", overflow="fold", min_width=min(longest, 24 if width is None or width >= 90 else 12))
     table.add_column("Ccy", no_wrap=True)
-    for name in ("Target", "Value", "Spread", "Spread %", "Days", "Ann. %", "Prob."):
+    for name in ("Target", "Value", "Div", "Spread", "Spread %", "Days", "Ann. %", "Prob."):
         table.add_column(name, justify="right", no_wrap=True)
     if inline:
         table.add_column("Flags", overflow="fold", min_width=12)
@@ -74,6 +74,7 @@ def render_report(v: Valuation, title: str | None = None, width: int | None = No
             safe(r.currency or DASH),
             money(f["target_price"], None),
             money(f["deal_value"], None),
+            money(f["dividends"], None),
             _signed(money(f["spread"], None, sign=True), f["spread"]),
             _signed(pct(f["spread_pct"], sign=True), f["spread_pct"]),
             DASH if days is None else str(int(days)),
@@ -82,7 +83,8 @@ def render_report(v: Valuation, title: str | None = None, width: int | None = No
             *([Text(" ".join(r.flags), style="yellow") if r.flags else ""] if inline else []),
         )
     foot = Text(
-        "Per target share. Value: the consideration. Ann. %: compound, (1 + spread %)^(365/days) - 1. "
+        "Per target share. Value: the consideration. Div: dividends received less owed on the hedge. "
+        "Spread: Value + Div - Target. Ann. %: compound, (1 + spread %)^(365/days) - 1. "
         "Prob.: market-implied probability of completion, from the downside.",
         style="dim",
     )
@@ -193,6 +195,14 @@ def _leg_block(li: LegInfo, lf: Mapping[str, float | None], r: DealResult) -> Re
             "  hedge",
             f"short {shares(lf['hedge_shares'])} {safe(li.hedge_symbol)} per target share"
             f" (delta {shares(lf['delta'])})",
+        )
+    if leg.collar and lf.get("delta_below") is not None and lf.get("delta_above") is not None:
+        bound = "low" if li.security_price == leg.collar[0] else "high"
+        grid.add_row(
+            "  at the kink",
+            f"the price is on the collar's {bound} bound {num(li.security_price)}: delta "
+            f"{shares(lf['delta_below'])} just below, {shares(lf['delta_above'])} just above; "
+            "the hedge uses the side inside the band",
         )
     elif leg.kind == "stock":
         grid.add_row(

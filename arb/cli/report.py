@@ -14,6 +14,9 @@ from arb.errors import ArbError
 from arb.text import safe
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from arb.models import Deal
     from arb.pricing import DealResult, Valuation
 
 PathsArg = Annotated[
@@ -73,7 +76,9 @@ def _value(
     loaded = load(paths)
     source, bad_prices = price_source(prices, offline=offline, timeout=timeout)
     try:
-        valuation = value_deals(loaded.deals, source, as_of=day, overrides=overrides)
+        valuation = value_deals(
+            loaded.deals, source, as_of=day, overrides=overrides, reference_prices=_reference_prices(loaded.deals)
+        )
     except ArbError as exc:
         error(str(exc))
         raise typer.Exit(1) from None
@@ -91,6 +96,32 @@ def _warn_if_not_live(v: Valuation, results: list[DealResult]) -> None:
     line = fallback_summary(used.values(), v.as_of)
     if line:
         warn(line)
+
+
+def _reference_prices(deals: Sequence[Deal]) -> dict[str, tuple[float, str]]:
+    """Each target's last price in the history store (read-only), to flag a target price 10x away.
+
+    Nothing when there is no store; a store that cannot be read is reported where prices are
+    read from it, and here only means no reference.
+    """
+    from arb.paths import store_path
+    from arb.store import HistoryStore
+
+    tickers = [d.target.ticker for d in deals if d.target.ticker]
+    try:
+        rows = HistoryStore(store_path(), create=False).latest_prices(tickers)
+    except ArbError:
+        return {}
+    return {sym: (float(row["price"]), str(row["currency"])) for sym, row in rows.items()}
+
+
+def _warn_implausible(results: list[DealResult]) -> None:
+    """One stderr line per implausible figure: the figure is still shown, and the line says why to doubt it."""
+    from arb.flags import Flag
+
+    for r in results:
+        for note in r.info.notes_for(Flag.IMPLAUSIBLE):
+            warn(f"{r.id}: implausible: {note}")
 
 
 def _exit_code(v: Valuation, bad_input: bool) -> int:
@@ -127,6 +158,7 @@ def report(
         raise typer.BadParameter("choose one of --json and --csv", param_hint="--json/--csv")
     v, bad = _value(paths, prices, price, as_of, offline, timeout)
     _warn_if_not_live(v, v.results)
+    _warn_implausible(v.results)
     records = [r.to_dict() for r in v.sorted()]
     if json_out:
         print_json(records)
@@ -172,6 +204,7 @@ def show(
             error(f"no deal with id {wanted!r} (known: {known}); pass a deal file, or --deals FOLDER")
             raise typer.Exit(1) from None
     _warn_if_not_live(v, [result])
+    _warn_implausible([result])
     if json_out:
         print_json(result.to_dict(detail=True))
     else:
