@@ -8,6 +8,7 @@ the markup as written, keep one message on one line, and not traceback.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from arb.cli import app
@@ -343,3 +346,67 @@ def test_the_notebook_view_escapes_html_and_links_only_the_web(tmp_path: Path) -
     assert 'href="javascript:' not in html and "javascript:alert(1)" in html  # shown, not a link
     path.write_text(evil_deal(), encoding="utf-8")
     assert '<a href="https://x.example/' in deal_html(load_deal(path))
+
+
+# ------------------------------------------------------------------------------------------------
+# The consoles themselves, and a bounded fuzz of `arb show` over random hostile text.
+# ------------------------------------------------------------------------------------------------
+
+_PIECES = st.sampled_from(
+    ["\x1b", "\x1b[2J", "\x1b]0;x\x1b\\", "\x07", "\r", "\n", "\t", "\x9b", "\u202e", "[/]", "[b]"]
+)
+HOSTILE = st.lists(st.one_of(_PIECES, st.text(max_size=3)), max_size=12).map("".join)
+
+
+@settings(max_examples=100, deadline=None)
+@given(HOSTILE, HOSTILE, HOSTILE)
+def test_the_console_prints_any_text_table_or_group_without_control_codes(a: str, b: str, c: str) -> None:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from arb.cli.common import SafeConsole
+
+    buf = io.StringIO()
+    console = SafeConsole(file=buf, width=60, force_terminal=True, color_system="standard")
+    styled = Text(a)
+    styled.append(b, style="bold")
+    table = Table(title=c)
+    table.add_column(a)
+    table.add_row(b)
+    table.add_row(Text(c, style="red"))
+    console.print(Group(styled, table), a)
+    console.print(b, c)
+    shown = _SGR.sub("", buf.getvalue())
+    found = RAW.search(shown)
+    assert found is None, f"raw {found.group()!r} in {shown!r}"
+
+
+def test_styles_stay_on_their_characters_after_escaping(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.text import Text
+
+    from arb.cli.common import SafeConsole
+
+    monkeypatch.delenv("NO_COLOR")
+
+    buf = io.StringIO()
+    console = SafeConsole(file=buf, width=60, force_terminal=True, color_system="standard")
+    text = Text("a\x1b[2J")
+    text.append("bold", style="bold")
+    text.append("\u202ered", style="red")
+    console.print(text)
+    assert buf.getvalue() == "a\\x1b[2J\x1b[1mbold\x1b[0m\x1b[31m\\u202ered\x1b[0m\n"
+
+
+@settings(max_examples=15, deadline=None)
+@given(HOSTILE, HOSTILE)
+def test_show_fuzz(tmp_path_factory: pytest.TempPathFactory, name: str, note: str) -> None:
+    folder = tmp_path_factory.mktemp("fuzz")
+    deal = evil_deal().replace(toml_str("Evil name " + ATTACK), toml_str(name or "x"))
+    deal = deal.replace(toml_str("leg note " + ATTACK), toml_str(note))
+    (folder / "deal.toml").write_text(deal, encoding="utf-8")
+    prices = price_file(folder / "prices.csv")
+    for extra in ([], ["--json"]):
+        res = invoke("show", folder / "deal.toml", "--prices", prices, *extra)
+        check(res)
+        one_line_messages(res.stderr)

@@ -82,12 +82,17 @@ class SafeConsole(Console):
     a message) is escaped whole by ``error``/``warn``/``note`` or by its printer.
     """
 
+    def __init__(self, **kwargs: Any) -> None:
+        for off in ("markup", "emoji", "highlight"):
+            kwargs.setdefault(off, False)
+        super().__init__(**kwargs)
+
     def print(self, *objects: Any, **kwargs: Any) -> None:
         super().print(*(_renderable(o) for o in objects), **kwargs)
 
 
-out = SafeConsole(highlight=False, soft_wrap=False, markup=False, emoji=False)
-err = SafeConsole(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+out = SafeConsole(soft_wrap=False)
+err = SafeConsole(stderr=True, soft_wrap=True)
 
 
 def note(message: str) -> None:
