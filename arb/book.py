@@ -408,8 +408,9 @@ def compile_book(
             info.flag(Flag.CLOSE_DATE_PASSED, f"expected_close {deal.expected_close} is the as-of date itself")
         if deal.downside is None:
             info.flag(Flag.NO_DOWNSIDE, "no downside in the deal file, so no implied probability")
-        if deal.status in ("completed", "terminated"):
-            info.flag(Flag(deal.status), f"the deal is {deal.status}")
+        for status in (Flag.COMPLETED, Flag.TERMINATED):  # the status and its flag share a name
+            if deal.status == status:
+                info.flag(status, f"the deal is {deal.status}")
 
         first_leg = len(leg_deal)
         for i, leg in enumerate(deal.consideration):

@@ -17,7 +17,7 @@ import numpy as np
 
 from arb.book import Book, DealInfo, LegInfo, compile_book, flag_figures, needed_fx, symbols_for
 from arb.engine import FIGURES, EngineResult, edge_deltas, value_book
-from arb.flags import closure
+from arb.flags import Flag, closure
 from arb.fx import FxTable, pairs_to_fetch
 from arb.models import Deal
 from arb.prices.base import FetchResult, PriceSource, Quote, fetch_as_of
@@ -276,7 +276,7 @@ def _flag_later_prices(book: Book, fetched: FetchResult, as_of: dt.date) -> None
             when = fetched.later[sym].as_of
             day = when.date() if when else "?"
             info.flag(
-                "price-after-as-of",
+                Flag.PRICE_AFTER_AS_OF,
                 f"{sym}: the only price is dated {day}, after the as-of {as_of}; not used",
             )
 
