@@ -12,6 +12,7 @@ from arb.cli import extract as _extract
 from arb.cli import history as _history
 from arb.cli import refresh as _refresh
 from arb.cli import report as _report
+from arb.cli import store as _store
 from arb.cli import watch as _watch
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.command("extract")(_extract.extract)
 app.command("refresh")(_refresh.refresh)
 app.command("history")(_history.history)
 app.add_typer(_watch.app, name="watch")
+app.add_typer(_store.app, name="store")
 
 
 def main() -> None:

@@ -563,16 +563,19 @@ class HistoryStore:
         version: int | None = None
         integrity = "not run"
         counts: dict[str, int] = {}
+        step = "open"
         try:
             with closing(self._open(True)) as conn:
                 version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                step = "integrity_check"
                 integrity = "; ".join(r[0] for r in conn.execute("PRAGMA integrity_check(20)"))
+                step = "count rows"
                 tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 for t in ("refreshes", "valuations", "prices"):
                     if t in tables:
                         counts[t] = int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
         except sqlite3.Error as exc:
-            problems.append(str(exc))
+            problems.append(f"{step}: {exc}")
         if integrity not in ("ok", "not run"):
             problems.append(f"integrity_check: {integrity}")
         if version is not None and (wrong := version_problem(version)) is not None:
