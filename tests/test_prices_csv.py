@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -234,8 +235,12 @@ def test_a_byte_order_mark_and_crlf_line_ends_are_accepted(tmp_path: Path) -> No
 
 
 def test_only_a_regular_file_is_read(tmp_path: Path) -> None:
-    with pytest.raises(PriceFileError, match="not a regular file"):
+    with pytest.raises(PriceFileError, match="is a folder; give a CSV price file"):
         CsvSource(tmp_path)
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.csv")  # opening it would wait for a writer for ever
+        with pytest.raises(PriceFileError, match="not a regular file"):
+            CsvSource(tmp_path / "pipe.csv")
 
 
 def test_an_unreadable_price_file_is_bad_input_exit_1(tmp_path: Path) -> None:

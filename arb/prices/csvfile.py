@@ -165,7 +165,8 @@ class CsvSource:
     def _read(self) -> None:
         try:
             if not self.path.is_file() and self.path.exists():
-                raise PriceFileError(self.path, None, "is not a regular file; give a CSV price file")
+                what = "a folder" if self.path.is_dir() else "not a regular file (a pipe, socket or device)"
+                raise PriceFileError(self.path, None, f"is {what}; give a CSV price file")
             raw = self.path.read_bytes()
         except OSError as exc:
             raise PriceFileError(self.path, None, f"cannot read the price file ({exc.strerror or exc})") from None
