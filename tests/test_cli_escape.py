@@ -410,3 +410,16 @@ def test_show_fuzz(tmp_path_factory: pytest.TempPathFactory, name: str, note: st
         res = invoke("show", folder / "deal.toml", "--prices", prices, *extra)
         check(res)
         one_line_messages(res.stderr)
+
+
+def test_the_cli_writes_only_through_its_doors() -> None:
+    # Output goes through arb.cli.common (SafeConsole, error/warn/note, print_json) or safe_lines;
+    # a new printer that writes to the terminal some other way would skip the escape.
+    bypass = re.compile(r"sys\.std(out|err)\.write\(|json\.dumps\(|(?<![\w.])print\(|\becho\(|markup=True|Console\(")
+    cli = Path(__file__).parent.parent / "arb" / "cli"
+    for path in sorted(cli.glob("*.py")):
+        if path.name == "common.py":
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if bypass.search(line):
+                assert "safe_lines(" in line, f"arb/cli/{path.name}:{n} writes around the escape: {line.strip()}"
