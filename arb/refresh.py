@@ -24,8 +24,7 @@ from arb.models import Deal
 from arb.prices.base import ChainSource, FetchResult, PriceSource, Quote
 from arb.pricing import DealResult, Valuation, value_deals
 from arb.store import HistoryStore, RefreshInfo, StoreDamagedError, StoreSource
-from arb.store.db import NOT_STORED_KINDS, oldest_price
-from arb.store.schema import STALE_FLAG
+from arb.store.db import NOT_STORED_KINDS, is_stale, oldest_price
 from arb.watchlist import Alert, Watchlist, evaluate_alerts, load_watchlist
 
 __all__ = [
@@ -147,11 +146,11 @@ class NotChecked:
 
 
 def _age(days: int) -> str:
-    return "today's" if days == 0 else f"{days} day{'' if days == 1 else 's'} old"
+    return f"{days} day{'' if days == 1 else 's'} old"
 
 
 def _quote_note(q: Quote, as_of: dt.date) -> str:
-    """``2688.HK 68.45 HKD, yahoo 2026-11-30, 1 day old``: which price, from where, how old."""
+    """``2688.HK 68.45 HKD, yahoo 2026-11-30, 1 day old``: which price, from where, how old at ``as_of``."""
     age = q.age_days(as_of)
     when = "undated" if q.as_of is None else f"{q.as_of.date().isoformat()}, {_age(age or 0)}"
     return f"{q.symbol} {q.price:,.6g} {q.currency}, {q.kind} {when}"
@@ -171,15 +170,23 @@ def price_note(r: DealResult) -> str | None:
     return "; ".join(parts) or None
 
 
-def stale_reason(r: DealResult) -> str:
-    """Why a deal's figures are stale: the prices that fell back or are old, the oldest first."""
+def stale_reason(r: DealResult, today: dt.date | None = None) -> str:
+    """Why a deal's figures are stale: the prices that were not live or are old, the oldest first.
+
+    Ages are counted to ``today`` (the day of the refresh) or the valuation's as-of date,
+    whichever is later: a stored price re-used today is as old as it is today.
+    """
+    when = max(r.as_of, today or dt.date.today())
     why = []
-    for q in sorted(r.info.prices.values(), key=lambda q: -(q.age_days(r.as_of) or 0)):
+    for q in sorted(r.info.prices.values(), key=lambda q: -(q.age_days(when) or 0)):
         age = q.age_days(r.as_of)
+        note = _quote_note(q, when)
         if q.fallback:
-            why.append(f"{_quote_note(q, r.as_of)} (fell back: {q.fallback})")
+            why.append(f"{note} (fell back: {q.fallback})")
+        elif q.kind in NOT_STORED_KINDS - {"override"}:
+            why.append(f"{note} (not live)")
         elif age is not None and age > STALE_AFTER_DAYS:
-            why.append(_quote_note(q, r.as_of))
+            why.append(note)
     return "; ".join(why[:2]) + (f"; {len(why) - 2} more" if len(why) > 2 else "") or "stale price"
 
 
@@ -245,7 +252,7 @@ class RefreshResult:
             change = self.changes.get(r.id)
             rec["change"] = None if change is None else change.to_dict()
             rec["alerts"] = [a.to_dict() for a in self.alerts if a.deal_id == r.id]
-            rec["stale"] = STALE_FLAG in r.flags
+            rec["stale"] = is_stale(r)
             oldest = oldest_price(r)
             rec["price_age_days"] = None if oldest is None else oldest[1]
             rec["alerts_not_checked"] = [n.to_dict() for n in self.not_checked if n.deal_id == r.id]
@@ -310,11 +317,11 @@ def run_refresh(
     valuation = value_deals(deals, source, as_of=as_of, today=today)
     result = RefreshResult(valuation, None, optional={name for d in deals for name in d.securities})
     live = live_quotes(valuation)
-    if not live and valuation.fetch.quotes and not store_stale:
+    if not live and not store_stale:
         kinds = sorted({q.kind for q in valuation.fetch.quotes.values()})
+        where = f"all {len(valuation.fetch.quotes)} from {' and '.join(kinds)}" if kinds else "none was found"
         result.not_stored = (
-            f"no price was live (all {len(valuation.fetch.quotes)} from {' and '.join(kinds)}), so this refresh "
-            "was not stored; --store-stale stores it anyway, marked stale"
+            f"no price was live ({where}), so this refresh was not stored; --store-stale stores it anyway, marked stale"
         )
     else:
         try:
@@ -364,7 +371,7 @@ def _check_alerts(result: RefreshResult, r: DealResult, watchlist: Watchlist, pr
     rules = watchlist.rules_for(r.id)
     if not rules:
         return
-    if STALE_FLAG in r.flags:
+    if is_stale(r):
         result.not_checked.append(NotChecked(r.id, tuple(x.kind for x in rules), f"stale: {stale_reason(r)}"))
         return
     change = result.changes.get(r.id)

@@ -404,14 +404,19 @@ def _write_problem(path: Path, exc: OSError) -> str:
 # -- alerts ------------------------------------------------------------------------------------
 
 
+def _fixed(x: float, decimals: int, sep: str = "") -> str:
+    text = f"{x:{sep}.{decimals}f}"
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text  # no "-0.0"
+
+
 def _fmt(x: float, kind: str, currency: str | None, decimals: int | None = None) -> str:
     """A level or figure as the alert prints it: money with 2 decimals, percents and points with 1."""
     if kind == "spread_widens_by":
-        return f"{currency + ' ' if currency else ''}{x:,.{2 if decimals is None else decimals}f}"
+        return f"{currency + ' ' if currency else ''}{_fixed(x, 2 if decimals is None else decimals, ',')}"
     d = 1 if decimals is None else decimals
     if kind == "spread_pct_widens_by":
-        return f"{x * 100:.{d}f} points"
-    return f"{x * 100:.{d}f}%"
+        return f"{_fixed(x * 100, d)} points"
+    return f"{_fixed(x * 100, d)}%"
 
 
 def _fmt_pair(value: float, level: float, kind: str, currency: str | None) -> tuple[str, str]:

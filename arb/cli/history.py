@@ -94,7 +94,9 @@ def render_history(deal_id: str, rows: list[dict[str, Any]], *, last: int = 30, 
     for name in ("Target", "Value", "Spread", "Spread %", "Ann. %"):
         table.add_column(name, justify="right", no_wrap=True)
     table.add_column("Prices", no_wrap=True)
-    table.add_column("Terms", no_wrap=True)
+    any_terms = any(r["terms_changed"] for r in shown)
+    if any_terms:
+        table.add_column("Terms", no_wrap=True)
     wide = width >= 100  # below that, flags would be squeezed to a sliver: leave them to --json
     if wide:
         table.add_column("Flags", overflow="fold", min_width=10)
@@ -110,7 +112,7 @@ def render_history(deal_id: str, rows: list[dict[str, Any]], *, last: int = 30, 
             pct(r["spread_pct"], sign=True),
             pct(r["annualized"]),
             _prices_cell(r),
-            Text("◆ changed", style="bold yellow") if r["terms_changed"] else "",
+            *([Text("◆ changed", style="bold yellow") if r["terms_changed"] else ""] if any_terms else []),
             *([", ".join(r["flags"])] if wide else []),
         )
     parts: list[RenderableType] = [head, table]
@@ -120,12 +122,11 @@ def render_history(deal_id: str, rows: list[dict[str, Any]], *, last: int = 30, 
 
 
 def _prices_cell(row: dict[str, Any]) -> Text:
-    """``live``, or ``stale 741d``: whether the row's prices were live, and its oldest price's age."""
-    age = row.get("price_age_days")
-    age_text = "" if age is None else f" {age}d"
+    """``live``, or ``stale 741d``: whether the row's prices were live, else its oldest price's age."""
     if row.get("stale"):
-        return Text(f"stale{age_text}", style="bold yellow")
-    return Text(f"live{age_text}", style="dim")
+        age = row.get("price_age_days")
+        return Text("stale" if age is None else f"stale {age}d", style="bold yellow")
+    return Text("live", style="dim")
 
 
 def _csv_value(col: str, value: Any) -> Any:

@@ -49,7 +49,7 @@ from arb.store.schema import (
 if TYPE_CHECKING:
     from arb.pricing import DealResult, Valuation
 
-__all__ = ["HistoryStore", "RefreshInfo", "StoreCheck", "oldest_price"]
+__all__ = ["HistoryStore", "RefreshInfo", "StoreCheck", "is_stale", "oldest_price"]
 
 NOT_STORED_KINDS = frozenset({"store", "snapshot", "override"})
 #: Test hook: ``SECONDS`` or ``SECONDS:MARKER`` makes a refresh touch MARKER and sleep inside
@@ -67,6 +67,18 @@ def _when(q: Quote, fallback: str) -> str:
     if q.as_of.tzinfo is None and q.as_of.time() == dt.time():
         return q.as_of.date().isoformat()
     return q.as_of.isoformat()
+
+
+def is_stale(result: DealResult) -> bool:
+    """True when a deal's figures are not live: a price it used fell back, came from the store or
+    the snapshot rather than first-hand, or is flagged old (``stale-price``).
+
+    The one test of staleness: the store's ``stale`` column, the refresh's alert check and its
+    JSON all use it.
+    """
+    if STALE_FLAG in result.flags:
+        return True
+    return any(q.fallback or q.kind in NOT_STORED_KINDS - {"override"} for q in result.info.prices.values())
 
 
 def oldest_price(result: DealResult) -> tuple[Quote, int] | None:
@@ -423,7 +435,7 @@ class HistoryStore:
                         *(rec[m] for m in METRICS),
                         json.dumps(rec["flags"]),
                         rec["terms_hash"],
-                        int(STALE_FLAG in rec["flags"]),
+                        int(is_stale(r)),
                         None if (oldest := oldest_price(r)) is None else oldest[1],
                         json.dumps(rec, ensure_ascii=False, allow_nan=False, separators=(",", ":")),
                     )
