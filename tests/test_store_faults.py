@@ -181,6 +181,10 @@ def test_migration_from_v3_with_real_rows_marks_stale_and_ages(tmp_path: Path) -
     }
     stale = value_deals(load_deals([DEALS]).deals, MemorySource(quotes), as_of=day.date())
     assert "stale-price" in stale.get("beta").flags and "stale-price" not in live.get("beta").flags
+    # alpha's price on day 2 came from the store: not live, though not old and not flagged.
+    quotes["1111.HK"] = Quote("1111.HK", 8.5, "HKD", day, "store", "last yahoo price, 2025-06-03")
+    stale = value_deals(load_deals([DEALS]).deals, MemorySource(quotes), as_of=day.date())
+    assert "stale-price" not in stale.get("alpha").flags
     for i, v in enumerate((live, stale), 1):
         conn.execute(
             "INSERT INTO refreshes (id, started, finished, as_of, source) VALUES (?, 's', 'f', ?, 'file')",
@@ -201,6 +205,7 @@ def test_migration_from_v3_with_real_rows_marks_stale_and_ages(tmp_path: Path) -
     assert [r["stale"] for r in rows] == [False, True]
     assert rows[0]["price_age_days"] == 0
     assert rows[1]["price_age_days"] == (dt.date(2025, 6, 3) - dt.date(2025, 5, 1)).days
+    assert [r["stale"] for r in store.deal_history("alpha")] == [False, True]
     assert [r["spread"] for r in rows] == [pytest.approx(live.get("beta").figures["spread"]), pytest.approx(
         stale.get("beta").figures["spread"])]  # fmt: skip
     assert store.counts() == {"refreshes": 2, "valuations": 4, "prices": 0}

@@ -175,14 +175,22 @@ _V2_TO_V3 = (
 # v3 -> v4: each valuation says whether a price it used was stale (fell back to the store or the
 # snapshot, or older than the stale limit) and how old its oldest price was at its as-of date,
 # so the history, the charts and the alerts can tell a stale figure from a live one. Rows stored
-# before v4 are judged from what they kept: the stale-price flag, and the price dates in the
-# record (rows migrated from v1 kept no record: their age stays unknown).
+# before v4 are judged from what they kept: the stale-price flag, each price's source and
+# fallback, and the price dates in the record (rows migrated from v1 kept no record: they stay
+# unmarked and their age unknown).
 _V3_TO_V4 = (
     "ALTER TABLE valuations ADD COLUMN stale INTEGER NOT NULL DEFAULT 0",
     "ALTER TABLE valuations ADD COLUMN price_age_days INTEGER",
     f"""UPDATE valuations SET stale = EXISTS (
         SELECT 1 FROM json_each(CASE WHEN json_valid(flags) THEN flags ELSE '[]' END)
         WHERE value = '{STALE_FLAG}')""",
+    # The rule of arb.store.db.is_stale, from the record: a price that fell back or was not first-hand.
+    """UPDATE valuations SET stale = 1 WHERE stale = 0 AND json_valid(record)
+       AND json_type(record, '$.prices') = 'object' AND EXISTS (
+        SELECT 1 FROM json_each(json_extract(record, '$.prices')) p
+        WHERE json_extract(p.value, '$.fallback') IS NOT NULL
+           OR json_extract(p.value, '$.source') LIKE 'store%'
+           OR json_extract(p.value, '$.source') LIKE 'snapshot%')""",
     """UPDATE valuations SET price_age_days = (
         SELECT CAST(max(julianday(valuations.as_of) - julianday(substr(json_extract(p.value, '$.as_of'), 1, 10)))
                     AS INTEGER)
