@@ -342,8 +342,11 @@ def history(deal_id: str, store: Any = None, *, since: dt.date | str | None = No
 
     ``store`` is a :class:`~arb.store.HistoryStore` or the path of one (default: the user's
     store). Columns: ``as_of`` and ``refreshed`` (datetimes), ``source``, every figure of
-    :func:`value` (``spread_pct`` a fraction), ``flags`` (a list), ``terms_hash`` and
+    :func:`value` (``spread_pct`` a fraction), ``flags`` (a list), ``stale`` (True when a
+    price the row used fell back, came from the store or the snapshot, or was old: its figures
+    are not live), ``price_age_days`` (its oldest price's age at ``as_of``), ``terms_hash`` and
     ``terms_changed`` (True on the first row under new terms: a price bump, a new close date).
+    :func:`arb.charts.spread_history` draws the stale rows hollow.
     Raises :class:`~arb.errors.ArbError` when the store holds nothing for the deal.
     """
     import pandas as pd
