@@ -18,17 +18,17 @@ import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
-from arb.errors import ArbError, DealFileError, PriceFileError, PriceSourceError
+from arb.errors import ArbError, DealFileError
 from arb.loader import load_deals
 from arb.models import Deal
-from arb.prices.base import ChainSource, MemorySource, PriceSource, Quote, bad_price_reason
-from arb.prices.csvfile import CsvSource, normalize_price_symbol, parse_when, snapshot
+from arb.prices.base import PriceSource
+from arb.prices.coerce import PricesLike, as_source
+from arb.prices.overrides import overrides_from
 from arb.pricing import DealResult, Valuation, value_deals
-from arb.symbols import guess_currency, quote_unit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,12 +46,6 @@ __all__ = [
 
 #: Where deals can come from: Deal objects, or deal files and folders of them.
 DealsLike: TypeAlias = "Deal | str | Path | Iterable[Deal | str | Path]"
-
-#: What ``prices=`` accepts; see :func:`prices_from`.
-PricesLike: TypeAlias = "PriceSource | Mapping[str, Any] | pd.DataFrame | str | Path | Sequence[Any]"
-
-#: Named price sources accepted as strings.
-NAMED_SOURCES = ("snapshot", "yahoo", "store")
 
 
 def load(paths: str | Path | Iterable[str | Path] | None = None, *, skip_bad: bool = False) -> list[Deal]:
@@ -114,48 +108,6 @@ def _as_date(when: dt.date | str | None) -> dt.date | None:
         raise ArbError(f"as_of {when!r} is not a date; write YYYY-MM-DD") from None
 
 
-def _quote_from(
-    symbol: str, price: Any, currency: str | None, *, as_of: Any = None, origin: str = "", label: str = "memory"
-) -> Quote:
-    """One quote from loose Python values, checked like a price-file row."""
-    sym = normalize_price_symbol(str(symbol))
-    why = bad_price_reason(float(price) if isinstance(price, (int, float, np.number)) else price)
-    if why:
-        raise PriceSourceError(f"{label}: {sym}: {why}")
-    unit = currency or guess_currency(sym)
-    if unit is None:
-        raise PriceSourceError(
-            f"{label}: no currency for {sym!r}; give it as {{{sym!r}: ({float(price):g}, 'HKD')}} or in currencies="
-        )
-    checked = quote_unit(unit)
-    if checked is None:
-        raise PriceSourceError(f"{label}: {sym}: unknown currency {unit!r}")
-    unit = checked
-    when: dt.datetime | None = None
-    if as_of is not None and not (isinstance(as_of, float) and math.isnan(as_of)):
-        if isinstance(as_of, dt.datetime):
-            when = as_of.replace(tzinfo=None) if as_of.tzinfo is None else as_of
-        elif isinstance(as_of, dt.date):
-            when = dt.datetime.combine(as_of, dt.time())
-        else:
-            when = parse_when(str(as_of))
-    origin = origin or ("" if label == "memory" else label)
-    return Quote(sym, float(price), unit, when, "memory", origin, synthetic="synthetic" in origin.lower())
-
-
-def _named_source(name: str) -> PriceSource:
-    if name == "snapshot":
-        return snapshot()
-    if name == "yahoo":
-        from arb.prices.yahoo import YahooSource
-
-        return YahooSource()
-    from arb.paths import store_path
-    from arb.store import StoreSource
-
-    return StoreSource(store_path())
-
-
 def prices_from(
     prices: PricesLike,
     currencies: Mapping[str, str] | None = None,
@@ -163,92 +115,14 @@ def prices_from(
     as_of: dt.date | dt.datetime | str | None = None,
     label: str | None = None,
 ) -> PriceSource:
-    """A price source from whatever is at hand.
+    """A price source from whatever is at hand: see :func:`arb.prices.coerce.as_source`.
 
-    - a :class:`~arb.prices.base.PriceSource`: returned as it is;
-    - ``"snapshot"`` (the bundled article prices), ``"yahoo"`` (live), ``"store"`` (the history
-      store's latest prices);
-    - a path to a CSV price file (``symbol,price,currency[,as_of,source]``); bad rows are
-      skipped with a warning each, as ``arb report --prices`` does;
-    - a dict ``{symbol: price}`` (currency from ``currencies``, else guessed from the exchange
-      suffix: ``.HK`` HKD, ``.SS`` CNY, ``CNYHKD=X`` HKD), ``{symbol: (price, currency)}`` or
-      ``{symbol: Quote}``;
-    - a DataFrame with columns ``symbol, price, currency`` and optionally ``as_of, source``;
-    - a list of any of these: asked in order, a later one filling what an earlier one lacks.
-
-    ``as_of`` dates the prices of a dict (so the valuation's default as-of is that date);
-    ``label`` names the source in reports. A ``source`` containing "synthetic" marks its
-    quotes synthetic, and every deal priced from them is flagged ``synthetic-price``.
+    A source as it is; ``"snapshot"``, ``"yahoo"``, ``"store"``; a CSV price file; a dict
+    ``{symbol: price}``, ``{symbol: (price, currency)}`` or ``{symbol: "4.90GBP"}``; a
+    DataFrame (``symbol, price, currency[, as_of, source]``); or a list of these, asked in order.
+    A bare number for a listing quoted in a minor unit (pence) is refused: give the unit.
     """
-    if isinstance(prices, PriceSource):
-        return prices
-    if isinstance(prices, str) and prices in NAMED_SOURCES:
-        return _named_source(prices)
-    if isinstance(prices, (str, Path)):
-        path = Path(prices)
-        if not path.exists():
-            raise PriceFileError(path, None, f"no such price file; or name a source: {', '.join(NAMED_SOURCES)}")
-        source = CsvSource(path, label=label)
-        for e in source.errors:
-            warnings.warn(f"skipped {e}", stacklevel=2)
-        return source
-    if isinstance(prices, Mapping):
-        return _from_mapping(prices, currencies or {}, as_of, label or "memory")
-    if _is_frame(prices):
-        return _from_frame(prices, as_of, label or "DataFrame")
-    if isinstance(prices, Sequence):
-        return ChainSource([prices_from(p, currencies, as_of=as_of) for p in prices])
-    raise TypeError(f"prices: cannot make a price source from {type(prices).__name__}")
-
-
-def _is_frame(obj: object) -> TypeGuard[pd.DataFrame]:
-    return type(obj).__name__ == "DataFrame" and hasattr(obj, "columns")
-
-
-def _memory(quotes: dict[str, Quote], label: str, dated: bool) -> MemorySource:
-    source = MemorySource(dict(quotes), label=label)
-    source.dated = dated
-    return source
-
-
-def _from_mapping(prices: Mapping[str, Any], currencies: Mapping[str, str], as_of: Any, label: str) -> MemorySource:
-    quotes: dict[str, Quote] = {}
-    for sym, p in prices.items():
-        if isinstance(p, Quote):
-            quotes[normalize_price_symbol(sym)] = p
-            continue
-        price, ccy = p if isinstance(p, tuple) else (p, currencies.get(sym))
-        q = _quote_from(sym, price, ccy, as_of=as_of, label=label)
-        quotes[q.symbol] = q
-    return _memory(quotes, label, as_of is not None)
-
-
-def _from_frame(frame: pd.DataFrame, as_of: Any, label: str) -> MemorySource:
-    missing = [c for c in ("symbol", "price") if c not in frame.columns]
-    if missing:
-        raise PriceSourceError(f"{label}: missing column(s) {', '.join(missing)}; need symbol, price, currency")
-    quotes: dict[str, Quote] = {}
-    dated = as_of is not None or "as_of" in frame.columns
-    for row in frame.to_dict("records"):
-        when = row.get("as_of", as_of)
-        ccy = row.get("currency")
-        ccy = None if ccy is None or (isinstance(ccy, float) and math.isnan(ccy)) else str(ccy)
-        q = _quote_from(row["symbol"], row["price"], ccy, as_of=when, origin=str(row.get("source") or ""), label=label)
-        if q.symbol in quotes:
-            raise PriceSourceError(f"{label}: {q.symbol} appears twice; keep one row per symbol")
-        quotes[q.symbol] = q
-    return _memory(quotes, label, dated)
-
-
-def _overrides(overrides: Mapping[str, Any] | None) -> dict[str, tuple[float, str | None]]:
-    out: dict[str, tuple[float, str | None]] = {}
-    for sym, v in (overrides or {}).items():
-        price, ccy = v if isinstance(v, tuple) else (v, None)
-        why = bad_price_reason(float(price))
-        if why:
-            raise ArbError(f"override {sym}: {why}")
-        out[normalize_price_symbol(sym)] = (float(price), ccy)
-    return out
+    return as_source(prices, currencies, as_of=as_of, label=label)
 
 
 def valuation(
@@ -260,12 +134,13 @@ def valuation(
 ) -> Valuation:
     """Value deals and keep the objects: results with their pricing detail (HTML in Jupyter).
 
-    ``overrides`` replaces single prices for a what-if: ``{"2688.HK": 66}`` or
-    ``{"600803.SS": (13.1, "CNY")}``. ``as_of`` defaults to the latest price date for dated
+    ``overrides`` replaces single prices for a what-if: ``{"2688.HK": 66}``,
+    ``{"600803.SS": (13.1, "CNY")}`` or ``{"VOD.L": "72.5GBP"}``; a listing quoted in a minor
+    unit needs its unit (a bare number could be pence or pounds). ``as_of`` defaults to the latest price date for dated
     prices (a snapshot, a price file), else today.
     """
     deal_list = load() if deals is None else _as_deals(deals)
-    return value_deals(deal_list, prices_from(prices), as_of=_as_date(as_of), overrides=_overrides(overrides))
+    return value_deals(deal_list, prices_from(prices), as_of=_as_date(as_of), overrides=overrides_from(overrides))
 
 
 def value(

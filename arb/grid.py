@@ -14,7 +14,10 @@ arrays the grid touches are then rebuilt with a leading scenario axis, shape ``(
 - ``expected_close`` and ``as_of`` feed the days to close and the dividend window;
 - ``downside`` feeds the implied probability, ``probability`` (of completion) the expected return.
 
-Grid prices are in the quote's major currency (CNY for ``600803.SS``, GBP not GBp).
+Grid prices are numbers in the quote's major currency (CNY for ``600803.SS``), or strings with
+their unit (``"4.90GBP"``, ``"490GBp"``, read by :func:`arb.symbols.read_price`). A listing quoted
+in a minor unit (``VOD.L``, pence) takes strings only: a bare 4.9 could be pounds or pence, and
+``--price`` and ``overrides=`` refuse it too.
 """
 
 from __future__ import annotations
@@ -30,16 +33,28 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from arb.api import PricesLike, _as_date, load, prices_from
+from arb.api import _as_date, load
 from arb.book import compile_book
 from arb.engine import FIGURES, value_book
 from arb.errors import ArbError
 from arb.fx import FxRate, FxTable
 from arb.models import Deal
 from arb.prices.base import Quote
-from arb.prices.csvfile import normalize_price_symbol
+from arb.prices.coerce import PricesLike, as_source
+from arb.prices.overrides import resolve_key
 from arb.pricing import fetch_for
-from arb.symbols import fx_pair, guess_currency, is_fx_pair, major_currency, parse_fx_pair
+from arb.symbols import (
+    MAX_PER_SHARE,
+    fx_pair,
+    guess_currency,
+    is_fx_pair,
+    major_currency,
+    minor_unit_problem,
+    parse_fx_pair,
+    preview,
+    price_key,
+    read_price,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,6 +78,7 @@ class _Axis:
     key: str
     values: FloatArray
     is_date: bool = False
+    unit: str | None = None  # the major currency a price axis was given in, if one was written
 
 
 def _to_ordinals(values: Any) -> FloatArray:
@@ -77,32 +93,72 @@ def _axis(label: str, values: Any, deal: Deal) -> _Axis:
         except (TypeError, ValueError):
             raise ArbError(f"grid {label!r}: give dates (datetime.date, datetime64 or 'YYYY-MM-DD')") from None
         return _Axis(label, label, ords.ravel(), is_date=True)
-    arr = np.atleast_1d(np.asarray(values, dtype=np.float64)).ravel()
-    if arr.size == 0:
-        raise ArbError(f"grid {label!r} is empty")
-    if not np.all(np.isfinite(arr)):
-        raise ArbError(f"grid {label!r} holds NaN or infinite values")
     if label == "probability" or label.startswith("discount:"):
+        arr = _numbers(label, values)
         hi_ok = arr <= 1 if label == "probability" else arr < 1
         if np.any(arr < 0) or not np.all(hi_ok):
             what = "from 0 to 1" if label == "probability" else "from 0 up to (not including) 1"
             raise ArbError(f"grid {label!r}: a fraction {what}, not a percent")
-        return _Axis(label, label, arr)
+        # A security is known by one key everywhere (security_key): discount:NewCo is discount:newco.
+        fed = label if label == "probability" else "discount:" + label.partition(":")[2].strip().lower()
+        return _Axis(label, fed, arr)
     if label == "downside":
+        arr = _numbers(label, values)
         if np.any(arr < 0):
             raise ArbError("grid 'downside' must not be negative")
         return _Axis(label, label, arr)
-    key = deal.target.ticker if label == "target" else None
+    key: str | None = deal.target.ticker if label == "target" else None
     if key is None:
         if label == "target":
             raise ArbError(f"grid 'target': {deal.id} has no listed target")
         try:
-            key = normalize_price_symbol(label)
-        except ValueError:
-            raise ArbError(f"grid key {label!r} is not a symbol") from None
-    if np.any(arr <= 0):
-        raise ArbError(f"grid {label!r}: prices and rates must be above zero")
-    return _Axis(label, key, arr)
+            key = resolve_key(price_key(label), deal.securities)
+        except ValueError as exc:
+            raise ArbError(f"grid key {preview(label)} is not a symbol: {exc}") from None
+    prices, unit = _prices(label, key, values)
+    return _Axis(label, key, prices, unit=unit)
+
+
+def _prices(label: str, key: str, values: Any) -> tuple[FloatArray, str | None]:
+    """A price axis in the quote's major unit, read by the one unit reader (:func:`read_price`).
+
+    Values are numbers, or prices with their unit (``"4.90GBP"``, ``"490GBp"``). Bare numbers
+    for a listing quoted in a minor unit (``TGT.L``: pence) are refused: pence or pounds?
+    """
+    items = list(np.atleast_1d(np.asarray(values, dtype=object)).ravel())
+    if not items:
+        raise ArbError(f"grid {label!r} is empty")
+    read: list[tuple[float, str | None]] = []
+    for v in items:
+        try:
+            read.append(read_price(v.item() if isinstance(v, np.generic) else v))
+        except ValueError as exc:
+            raise ArbError(f"grid {label!r}: {exc}") from None
+    units = {u for _, u in read}
+    majors = {major_currency(u)[0] if u else None for u in units}
+    if len(majors) > 1:
+        raise ArbError(f"grid {label!r}: give every value in one currency (got {', '.join(map(str, units))})")
+    if None in units:
+        problem = minor_unit_problem(key, read[0][0], None, None, python=True)
+        if problem:
+            raise ArbError(f"grid {label!r}: {problem}; in a grid, give strings such as '4.90GBP'")
+    arr = np.array([v / (major_currency(u)[1] if u else 1.0) for v, u in read], dtype=np.float64)
+    major = majors.pop()
+    return arr, major
+
+
+def _numbers(label: str, values: Any) -> FloatArray:
+    try:
+        arr = np.atleast_1d(np.asarray(values, dtype=np.float64)).ravel()
+    except (TypeError, ValueError):
+        raise ArbError(f"grid {label!r}: give numbers") from None
+    if arr.size == 0:
+        raise ArbError(f"grid {label!r} is empty")
+    if not np.all(np.isfinite(arr)):
+        raise ArbError(f"grid {label!r} holds NaN or infinite values")
+    if label == "downside" and np.any(arr > MAX_PER_SHARE):
+        raise ArbError(f"grid 'downside': above {MAX_PER_SHARE:g} a share")
+    return arr
 
 
 def _layout(axes: list[_Axis], product: bool) -> dict[str, FloatArray]:
@@ -163,14 +219,17 @@ def scenarios(
     keys = [a.key for a in axes]
     if len(set(keys)) != len(keys):
         raise ArbError("grid: the same input appears twice (" + ", ".join(a.label for a in axes) + ")")
-    source = prices_from(prices)
+    source = as_source(prices)
 
     fetched = fetch_for([deal], source)
     quotes = dict(fetched.quotes)
     for a in axes:
         if a.key in DATE_KEYS or a.key in NUMBER_KEYS or a.key.startswith("discount:"):
             continue
-        quotes[a.key] = _stand_in(a, quotes.get(a.key), deal)
+        fetched_quote = quotes.get(a.key)
+        if a.unit and fetched_quote is not None and a.unit != major_currency(fetched_quote.currency)[0]:
+            raise ArbError(f"grid {a.label!r}: given in {a.unit}, but {a.key} is quoted in {fetched_quote.currency}")
+        quotes[a.key] = _stand_in(a, fetched_quote, deal)
     day = _as_of(as_of, source.dated, fetched.quotes)
     book = compile_book([deal], quotes, day)
     info = book.info[0]
@@ -300,6 +359,8 @@ def _stand_in(a: _Axis, base: Quote | None, deal: Deal) -> Quote:
     """The quote a gridded symbol has in the compiled book: its first grid value, major units."""
     if base is not None:
         unit = major_currency(base.currency)[0]
+    elif a.unit is not None:
+        unit = a.unit
     elif a.key in deal.securities:
         unit = deal.securities[a.key].currency
     elif is_fx_pair(a.key):

@@ -22,8 +22,8 @@ from arb.fx import FxTable, pairs_to_fetch
 from arb.models import Deal
 from arb.prices.base import FetchResult, PriceSource, Quote, fetch_as_of
 from arb.prices.deadline import shares_one_deadline
-from arb.prices.overrides import Override, apply_overrides, parse_override
-from arb.symbols import fx_pair, is_fx_pair
+from arb.prices.overrides import Override, adopt_aliases, apply_overrides, parse_override, stamp_overrides
+from arb.symbols import fx_pair, is_fx_pair, ticker_aliases
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -216,11 +216,13 @@ def fetch_for(
     """
     symbols = symbols_for(deals)
     securities = {name: sec for d in deals for name, sec in d.securities.items()}
+    aliases = ticker_aliases(symbols, securities)  # a price row "bigco" prices ticker BIGCO
     result = FetchResult()
     # Ask for the FX pairs we can already guess in the same round as the listings.
     guessed = pairs_to_fetch(needed_fx(deals, {}), {}, set())
     asked = set(symbols) | set(guessed)
-    result.merge(fetch_as_of(source, [*symbols, *guessed], as_of))
+    result.merge(fetch_as_of(source, [*symbols, *aliases, *guessed], as_of))
+    adopt_aliases(result, aliases)
     apply_overrides(result, overrides or {}, securities)
     result.quotes = {s: q.in_major_units() for s, q in result.quotes.items()}
     # A second (and last) round for pairs only the actual quote currencies reveal, or inverses.
@@ -304,6 +306,7 @@ def value_deals(
     today = today or dt.date.today()
     # The source's own dates decide the default as-of, including those of quotes an override replaced.
     as_of = as_of or _default_as_of(source, [*fetched.quotes.values(), *fetched.replaced.values()], today)
+    stamp_overrides(fetched, as_of)
     book = compile_book(deals, fetched.quotes, as_of, reference_prices=reference_prices)
     _flag_later_prices(book, fetched, as_of)
     res = value_book(book.legs, book.deals, book.dividends)

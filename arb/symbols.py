@@ -7,19 +7,30 @@ normalised here, once.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterable
+from typing import SupportsFloat
 
 __all__ = [
     "ISO_CURRENCIES",
+    "MAX_PER_SHARE",
     "MINOR_UNITS",
+    "check_ticker",
     "fx_pair",
     "guess_currency",
     "is_fx_pair",
     "is_listing",
     "major_currency",
+    "minor_unit_problem",
     "normalize_symbol",
     "parse_fx_pair",
+    "preview",
+    "price_key",
     "quote_unit",
+    "read_price",
+    "security_key",
+    "ticker_aliases",
 ]
 
 #: ISO 4217 codes a deal or a quote may use. Upper-case only.
@@ -131,6 +142,31 @@ _SUFFIX_CURRENCY = {
 _FX_RE = re.compile(r"^([A-Z]{3})([A-Z]{3})=X$")
 _LISTING_RE = re.compile(r"^[A-Z0-9^][A-Z0-9.\-^=]*$")
 
+#: The largest price, amount or value per share anything may hold: a bound on typing slips and
+#: overflow, not a market fact (no share trades near a billion in any currency).
+MAX_PER_SHARE = 1e9
+
+# A ticker once normalised: an optional index caret, letters and digits, then '.', '-', '&' or
+# '=' joining more of them ("0981.HK", "BRK-B", "M&M.NS", "CNYHKD=X", "^HSI"). Full match only.
+_TICKER_RE = re.compile(r"\^?[A-Z0-9]+(?:[.\-&=][A-Z0-9]+)*")
+_MAX_TICKER = 32
+# A [securities] name once case-folded: lower-case words joined by '-' or '_' ("enn-ng-h").
+_SECURITY_RE = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
+_MAX_SECURITY = 64
+# "4.90GBP", "490GBp", "4.9:GBP", "4.9 GBP": a number, then an optional unit.
+_PRICE_RE = re.compile(r"\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*:?\s*([A-Za-z]{3})?\s*")
+
+
+def preview(value: object, limit: int = 40) -> str:
+    """A value as an error message may echo it: one line, control characters escaped, cut short.
+
+    ``'cash-deal\\n'``; a 100 kB string becomes its first ``limit`` characters and ``…(N chars)``.
+    """
+    text = value if isinstance(value, str) else str(value)
+    cut = text[:limit]
+    shown = repr(cut)
+    return shown + (f"…({len(text)} chars)" if len(text) > limit else "")
+
 
 def normalize_symbol(symbol: str) -> str:
     """Return the Yahoo symbol for a ticker written in an article's or exchange's notation.
@@ -210,3 +246,132 @@ def guess_currency(symbol: str) -> str | None:
     if "." not in symbol:
         return "USD" if is_listing(symbol) else None
     return _SUFFIX_CURRENCY.get(symbol.rpartition(".")[2])
+
+
+def check_ticker(text: str) -> str:
+    """A ticker from a deal file, normalised (:func:`normalize_symbol`) and checked to be one.
+
+    Raises ValueError saying why for what no source could ever price: an empty or bare ``.``,
+    a path (``../../etc/passwd``), quotes, spaces or control characters.
+    """
+    if any(not c.isprintable() for c in text):
+        raise ValueError(f"{preview(text)} holds a control character; a ticker is letters, digits and . - & = ^")
+    symbol = normalize_symbol(text)
+    if not _TICKER_RE.fullmatch(symbol) or len(symbol) > _MAX_TICKER:
+        raise ValueError(
+            f"{preview(text)} is not a ticker: write letters and digits with . - & = ^ "
+            "(e.g. '2688.HK', 'BRK-B', 'CNYHKD=X')"
+        )
+    return symbol
+
+
+def security_key(name: str) -> str:
+    """The key a ``[securities]`` name is known by everywhere: case-folded (``NewCo`` -> ``newco``).
+
+    Raises ValueError unless it is lower-case words joined by ``-`` or ``_`` once folded, with a
+    letter somewhere: a name with a ``.``, ``=`` or ``^`` would read as a listing on the price side.
+    """
+    key = name.strip().lower()
+    if (
+        not _SECURITY_RE.fullmatch(key)
+        or len(key) > _MAX_SECURITY
+        or not any(c.isalpha() for c in key)
+        or any(not c.isprintable() for c in name)
+    ):
+        raise ValueError(
+            f"{preview(name)} is not a security name: use words of letters and digits joined by "
+            "'-' or '_' (e.g. 'enn-ng-h'); no dots, spaces or '=', which read as a listing"
+        )
+    return key
+
+
+def price_key(text: str) -> str:
+    """THE key a price is filed and looked up under, on every path (price files, ``--price``,
+    Python prices and overrides, scenario grids).
+
+    - a bare word holding a lower-case letter (``enn-ng-h``, ``NewCo``, ``bigco``) is folded to
+      lower case: the form of a ``[securities]`` name (:func:`security_key`). When the deals
+      have no security of that name it prices the ticker of the same letters (``bigco`` is
+      ``BIGCO``, see :func:`ticker_aliases`), as tickers in deal files are upper-cased;
+    - anything else is a ticker or an FX pair in Yahoo form (:func:`check_ticker`).
+
+    Raises ValueError for what is neither.
+    """
+    stripped = text.strip()
+    if not stripped:
+        raise ValueError("empty symbol")
+    bare = not any(c in stripped for c in ".=^")
+    if bare and any(c.islower() for c in stripped):
+        return security_key(stripped)
+    return check_ticker(stripped)
+
+
+def ticker_aliases(symbols: Iterable[str], securities: Iterable[str] = ()) -> dict[str, str]:
+    """For each bare upper-case ticker among ``symbols``, the lower-case key a price file may file
+    it under (``{"bigco": "BIGCO"}``), unless that key is a security's own name."""
+    names = set(securities)
+    out: dict[str, str] = {}
+    for sym in symbols:
+        if sym.isupper() and _SECURITY_RE.fullmatch(sym.lower()) and sym.lower() not in names:
+            out[sym.lower()] = sym
+    return out
+
+
+def read_price(value: object, unit: str | None = None) -> tuple[float, str | None]:
+    """A price as a user gave it, and its unit if one was given: THE unit reader for ``--price``,
+    ``overrides=``, ``prices=`` and scenario grids.
+
+    ``4.9`` -> ``(4.9, None)``; ``"4.90GBP"``, ``"4.9:GBP"`` -> ``(4.9, "GBP")``;
+    ``"490GBp"`` -> ``(490.0, "GBp")`` (pence stay pence); ``(4.9, "GBP")`` likewise. Raises
+    ValueError for what is not a positive finite number at most :data:`MAX_PER_SHARE`, or an
+    unknown unit.
+    """
+    if isinstance(value, tuple) and len(value) == 2 and unit is None:
+        value, unit = value
+    if isinstance(value, str):
+        m = _PRICE_RE.fullmatch(value)
+        if m is None:
+            raise ValueError(f"{preview(value)} is not a price: write a number, optionally with its unit (4.90GBP)")
+        number: float = float(m.group(1))
+        if m.group(2):
+            if unit is not None:
+                raise ValueError(f"{preview(value)} gives a unit, and so does {preview(unit)}: give one")
+            unit = m.group(2)
+    elif isinstance(value, bool) or not isinstance(value, (int, float, SupportsFloat)):
+        raise ValueError(f"{preview(value)} is not a number")
+    else:
+        number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"the price must be a finite number, got {number:g}")
+    if number <= 0:
+        raise ValueError(f"the price must be above zero, got {number:g}")
+    checked: str | None = None
+    if unit is not None:
+        checked = quote_unit(str(unit))
+        if checked is None:
+            raise ValueError(f"unknown currency {preview(str(unit).strip())}")
+    if number / (major_currency(checked)[1] if checked else 1.0) > MAX_PER_SHARE:
+        raise ValueError(f"{number:g} is above {MAX_PER_SHARE:g} a share; no share trades there")
+    return number, checked
+
+
+def minor_unit_problem(
+    symbol: str, value: float, unit: str | None, listed_in: str | None, *, python: bool = False
+) -> str | None:
+    """Why a bare number (``unit`` None) cannot price ``symbol``: it is quoted in a minor unit.
+
+    ``listed_in`` is the quote's own unit when known; else the exchange suffix guess is used.
+    Pence and pounds differ a hundredfold, so neither reading is taken silently: the message
+    asks for the unit, as ``--price`` text (``TGT.L=4.9GBP``) or, with ``python``, as a tuple.
+    """
+    if unit is not None:
+        return None
+    quoted = listed_in or guess_currency(symbol)
+    if quoted is None or quoted not in MINOR_UNITS:
+        return None
+    major, per = MINOR_UNITS[quoted]
+    if python:
+        fix = f"({value:g}, {major!r}) or ({value * per:g}, {quoted!r})"
+    else:
+        fix = f"{symbol}={value:g}{major} or {symbol}={value * per:g}{quoted}"
+    return f"{symbol} is quoted in {quoted} (1/{per:g} {major}): a bare {value:g} could be either; write {fix}"

@@ -155,7 +155,7 @@ def test_an_unknown_key_suggests_the_right_one(enn: Deal) -> None:
         ({"probability": [40.0]}, "fraction from 0 to 1"),
         ({"discount:enn-ng-h": [1.0]}, "not including"),
         ({"600803.SS": [0.0]}, "above zero"),
-        ({"600803.SS": [np.nan]}, "NaN"),
+        ({"600803.SS": [np.nan]}, "finite number"),
         ({"expected_close": ["soon"]}, "give dates"),
         ({"600803.SS": []}, "empty"),
     ],

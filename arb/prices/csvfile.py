@@ -20,7 +20,7 @@ from pathlib import Path
 
 from arb.errors import PriceFileError
 from arb.prices.base import FetchResult, Quote, bad_price_reason
-from arb.symbols import normalize_symbol, quote_unit
+from arb.symbols import price_key, quote_unit
 
 __all__ = ["CsvSource", "normalize_price_symbol", "parse_when", "snapshot"]
 
@@ -29,11 +29,12 @@ OPTIONAL = ("as_of", "source", "note")
 
 
 def normalize_price_symbol(symbol: str) -> str:
-    """Yahoo form for tickers and FX pairs; a ``[securities]`` name (lower-case) stays as written."""
-    text = symbol.strip()
-    if text and text == text.lower() and any(c.isalpha() for c in text) and "." not in text and "=" not in text:
-        return text
-    return normalize_symbol(text)
+    """The key a price row is filed under: :func:`arb.symbols.price_key` (the one door for symbols).
+
+    Yahoo form for tickers and FX pairs; a bare word with a lower-case letter (a ``[securities]``
+    name such as ``enn-ng-h`` or ``NewCo``) case-folded. Raises ValueError for what is neither.
+    """
+    return price_key(symbol)
 
 
 def parse_when(text: str) -> dt.datetime:

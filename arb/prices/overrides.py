@@ -1,62 +1,129 @@
 """Price overrides for a what-if: ``--price SYMBOL=VALUE`` and ``overrides=`` in the API.
 
 An override replaces (or adds) one quote in a fetch result, stamped ``kind="override"`` and
-remembering the quote it replaced.
+dated the valuation's as-of (a what-if is a price *on that day*, not at the wall clock's time),
+remembering the quote it replaced. Symbols go through the one door for keys
+(:func:`arb.symbols.price_key`) and values through the one unit reader
+(:func:`arb.symbols.read_price`), as price files and grids do: a bare number for a listing
+quoted in pence (``TGT.L=4.9``) is refused, not read as pence or as pounds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from arb.errors import ArbError
 from arb.prices.base import FetchResult, Quote
-from arb.symbols import guess_currency, quote_unit
+from arb.symbols import guess_currency, minor_unit_problem, preview, price_key, read_price
 
-__all__ = ["Override", "apply_overrides", "parse_override"]
+__all__ = [
+    "Override",
+    "adopt_aliases",
+    "apply_overrides",
+    "overrides_from",
+    "parse_override",
+    "resolve_key",
+    "stamp_overrides",
+]
 
 #: One override: the price and its unit (None: the quote's own, else the security's, else a guess).
 Override = tuple[float, str | None]
 
+_EXAMPLE = "e.g. --price 2688.HK=66, --price 600803.SH=13.1CNY, --price VOD.L=72.5GBP or =7250GBp"
+
 
 def parse_override(text: str) -> tuple[str, Override]:
-    """``SYMBOL=VALUE`` or ``SYMBOL=VALUE:CCY`` (``2688.HK=66``, ``600803.SH=13.1:CNY``)."""
-    from arb.prices.csvfile import normalize_price_symbol
+    """``SYMBOL=VALUE``, ``SYMBOL=VALUE CCY`` or ``SYMBOL=VALUE:CCY`` (``2688.HK=66``,
+    ``600803.SH=13.1CNY``, ``VOD.L=4.90GBP``, ``VOD.L=490GBp``, ``VOD.L=4.9:GBP``).
 
+    Raises :class:`ArbError` with one line for anything else, or for a bare number on a listing
+    whose exchange quotes in a minor unit.
+    """
+    shown = preview(text)
     sym, sep, rest = text.rpartition("=")  # the last '=': FX pairs such as CNYHKD=X=1.08 hold one too
-    if not sep or not sym or not rest:
-        raise ArbError(f"--price {text!r}: write SYMBOL=VALUE, e.g. --price 2688.HK=66 or --price 600803.SH=13.1:CNY")
-    value_text, _, ccy_text = rest.partition(":")
+    if not sep or not sym.strip() or not rest.strip():
+        raise ArbError(f"--price {shown}: write SYMBOL=VALUE, {_EXAMPLE}")
     try:
-        value = float(value_text)
-    except ValueError:
-        raise ArbError(f"--price {text!r}: {value_text!r} is not a number") from None
-    if not math.isfinite(value) or value <= 0:
-        raise ArbError(f"--price {text!r}: the price must be a positive number")
-    ccy: str | None = None
-    if ccy_text.strip():
-        ccy = quote_unit(ccy_text)
-        if ccy is None:
-            raise ArbError(f"--price {text!r}: unknown currency {ccy_text.strip()!r}")
-    return normalize_price_symbol(sym), (value, ccy)
+        key = price_key(sym)
+        value, unit = read_price(rest)
+    except ValueError as exc:
+        raise ArbError(f"--price {shown}: {exc}; {_EXAMPLE}") from None
+    problem = minor_unit_problem(key, value, unit, None)
+    if problem:
+        raise ArbError(f"--price {shown}: {problem}")
+    return key, (value, unit)
+
+
+def overrides_from(overrides: Mapping[str, Any] | None) -> dict[str, Override]:
+    """``overrides=`` of the Python API: ``{symbol: price}``, ``{symbol: (price, unit)}`` or
+    ``{symbol: "4.90GBP"}``, checked as ``--price`` is."""
+    out: dict[str, Override] = {}
+    for sym, v in (overrides or {}).items():
+        try:
+            key = price_key(str(sym))
+            value, unit = read_price(v)
+        except ValueError as exc:
+            raise ArbError(f"overrides {preview(sym)}: {exc}") from None
+        problem = minor_unit_problem(key, value, unit, None, python=True)
+        if problem:
+            raise ArbError(f"overrides {preview(sym)}: {problem}")
+        out[key] = (value, unit)
+    return out
+
+
+def resolve_key(key: str, securities: Iterable[str]) -> str:
+    """The symbol a price key prices in these deals: a lower-case word that names no security is
+    the ticker of the same letters (``bigco`` -> ``BIGCO``), as in a deal file."""
+    names = set(securities)
+    if key in names or not key.islower() or any(c in key for c in ".=^"):
+        return key
+    return key.upper()
+
+
+def adopt_aliases(result: FetchResult, aliases: Mapping[str, str]) -> None:
+    """File quotes found under a ticker's lower-case alias (a price row ``bigco``) under the
+    ticker (``BIGCO``), unless the ticker has its own; drop the aliases' failures."""
+    for alias, ticker in aliases.items():
+        q = result.quotes.pop(alias, None)
+        result.failures.pop(alias, None)
+        result.later.pop(alias, None)
+        if q is not None and ticker not in result.quotes:
+            result.quotes[ticker] = replace(q, symbol=ticker)
+            result.failures.pop(ticker, None)
 
 
 def apply_overrides(result: FetchResult, overrides: Mapping[str, Override], securities: Mapping[str, Any]) -> None:
-    """Put each override into ``result`` in place of the fetched quote (kept in ``result.replaced``)."""
-    for sym, (price, ccy) in overrides.items():
+    """Put each override into ``result`` in place of the fetched quote (kept in ``result.replaced``).
+
+    Call it on quotes as the source gave them (before conversion to major units), so that a
+    quote in pence is known to be in pence. The overrides are undated until
+    :func:`stamp_overrides` dates them with the valuation's as-of.
+    """
+    for key, (price, ccy) in overrides.items():
+        sym = resolve_key(key, securities)
+        if sym != key and sym not in result.quotes and sym not in result.failures:
+            sym = key  # no deal asked for the ticker: leave the word as written
         base = result.quotes.get(sym)
-        unit = ccy or (base.currency if base else None)
-        if unit is None and sym in securities:
-            unit = securities[sym].currency
-        unit = unit or guess_currency(sym)
+        known = base.currency if base else (securities[sym].currency if sym in securities else None)
+        problem = minor_unit_problem(sym, price, ccy, known)
+        if problem:
+            raise ArbError(f"--price {sym}={price:g}: {problem} (in Python: a (price, unit) tuple)")
+        unit = ccy or known or guess_currency(sym)
         if unit is None:
-            raise ArbError(f"--price {sym}={price:g}: cannot tell its currency; write {sym}={price:g}:CCY")
+            raise ArbError(f"--price {sym}={price:g}: cannot tell its currency; write {sym}={price:g}CCY")
         if base is not None and base.kind != "override":
             result.replaced[sym] = base
         was = f"; was {base.price:g} {base.currency} from {base.source}" if base else ""
-        result.quotes[sym] = Quote(
-            sym, price, unit, dt.datetime.now().replace(microsecond=0), "override", f"--price{was}"
-        )
+        result.quotes[sym] = Quote(sym, price, unit, None, "override", f"--price{was}")
         result.failures.pop(sym, None)
+
+
+def stamp_overrides(result: FetchResult, as_of: dt.date) -> None:
+    """Date every override the valuation's as-of: the what-if is a price on that day."""
+    when = dt.datetime.combine(as_of, dt.time())
+    for sym, q in result.quotes.items():
+        if q.kind == "override":
+            result.quotes[sym] = replace(q, as_of=when)
