@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from arb.errors import ArbError, DealFileError, DuplicateDealError
 from arb.models import Deal
+from arb.symbols import preview
 
 __all__ = ["LoadResult", "deal_files", "load_deal", "load_deals", "read_toml"]
 
@@ -37,8 +38,17 @@ def _key_path(loc: Sequence[int | str]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)
+            # A key from the file is echoed as a short, escaped preview: never 100 kB, never a raw newline.
+            if len(text) > 40 or not text.isprintable():
+                text = preview(text)
+            out += ("." if out else "") + text
     return out
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else preview(text, 60)
 
 
 def _friendly(err: Any) -> tuple[str, str]:
@@ -73,8 +83,9 @@ def _friendly(err: Any) -> tuple[str, str]:
         "dict_type",
         "model_type",
         "literal_error",
+        "finite_number",
     } or etype.startswith(("greater_than", "less_than")):
-        msg = f"{msg[0].lower()}{msg[1:]}, got {given!r}"
+        msg = f"{msg[0].lower()}{msg[1:]}, got {preview(given) if isinstance(given, str) else _short(given)}"
     return _key_path(loc), msg
 
 

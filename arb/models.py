@@ -10,13 +10,14 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import math
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from arb.symbols import ISO_CURRENCIES, MINOR_UNITS, normalize_symbol
+from arb.symbols import ISO_CURRENCIES, MAX_PER_SHARE, MINOR_UNITS, check_ticker, preview, security_key
 
 __all__ = [
     "Acquirer",
@@ -31,17 +32,33 @@ __all__ = [
 DealStatus = Literal["rumoured", "announced", "pending", "completed", "terminated"]
 LegKind = Literal["cash", "stock", "cvr"]
 
-_ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# Full match only: with re.match and "$", "cash-deal\n" would pass (and dodge the duplicate check).
+_ID_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+_MAX_ID = 64
+
+#: Legs per deal: no real deal has more than a handful; thousands would only be a broken file.
+MAX_LEGS = 50
+#: Shares of one security per target share, at most.
+MAX_RATIO = 1e6
+#: How far the weights of an election may stray from summing to 1.
+WEIGHT_TOLERANCE = 1e-9
 
 # TOML has its own numbers and dates: a quoted "0.5", a true, or an integer where a date belongs
 # (which lax parsing reads as Unix seconds) is a mistake to report, not a value to coerce.
-Number = Annotated[float, Strict()]
+# TOML also has inf and nan, which no term of a deal can be.
+Number = Annotated[float, Strict(), AllowInfNan(False)]
 Day = Annotated[dt.date, Strict()]
+#: Money per share: at most MAX_PER_SHARE (a price or an amount above a billion a share is a typo).
+Money = Annotated[float, Strict(), AllowInfNan(False), Field(le=MAX_PER_SHARE)]
 
 
 def _check_currency(value: str | None) -> str | None:
     if value is None:
         return None
+    if any(not c.isprintable() for c in value) or len(value) > 8:
+        raise PydanticCustomError(
+            "currency", "{code} is not a currency code; use an ISO 4217 code such as 'HKD'", {"code": preview(value)}
+        )
     code = value.strip()
     # A minor unit is checked before upper-casing: "GBp".upper() is "GBP", 100 times the amount.
     minor = code in MINOR_UNITS
@@ -52,7 +69,7 @@ def _check_currency(value: str | None) -> str | None:
         fix = f"; did you mean {hint[0]!r}?" if hint else "; use an ISO 4217 code such as 'HKD'"
         if minor:
             fix = "; write amounts in the major unit (GBP, ZAR, ILS): 150 pence is 1.50 GBP"
-        raise PydanticCustomError("currency", "unknown currency code '{code}'{fix}", {"code": value, "fix": fix})
+        raise PydanticCustomError("currency", "unknown currency code {code}{fix}", {"code": preview(value), "fix": fix})
     return code
 
 
@@ -60,9 +77,16 @@ def _check_ticker(value: str | None) -> str | None:
     if value is None:
         return None
     try:
-        return normalize_symbol(value)
+        return check_ticker(value)
     except ValueError as exc:
         raise PydanticCustomError("ticker", "{problem}", {"problem": str(exc)}) from None
+
+
+def _check_security_name(name: str) -> str:
+    try:
+        return security_key(name)
+    except ValueError as exc:
+        raise PydanticCustomError("security_name", "{problem}", {"problem": str(exc)}) from None
 
 
 class _Strict(BaseModel):
@@ -112,7 +136,7 @@ class Security(_Strict):
     currency: str
     proxy: str | None = None
     discount: Number = Field(default=0.0, ge=0.0, lt=1.0)
-    estimate: Number | None = Field(default=None, gt=0.0)
+    estimate: Money | None = Field(default=None, gt=0.0)
 
     _currency = field_validator("currency")(_check_currency)
     _proxy = field_validator("proxy")(_check_ticker)
@@ -137,19 +161,24 @@ class Leg(_Strict):
     """
 
     kind: LegKind
-    amount: Number | None = Field(default=None, ge=0.0)
+    amount: Money | None = Field(default=None, ge=0.0)
     currency: str | None = None
-    ratio: Number | None = Field(default=None, gt=0.0)
-    value: Number | None = Field(default=None, gt=0.0)
+    ratio: Number | None = Field(default=None, gt=0.0, le=MAX_RATIO)
+    value: Money | None = Field(default=None, gt=0.0)
     ticker: str | None = None
     security: str | None = None
-    collar: tuple[Number, Number] | None = None
+    collar: tuple[Money, Money] | None = None
     probability: Number | None = Field(default=None, ge=0.0, le=1.0)
     weight: Number = Field(default=1.0, gt=0.0, le=1.0)
     note: str | None = None
 
     _currency = field_validator("currency")(_check_currency)
     _ticker = field_validator("ticker")(_check_ticker)
+
+    @field_validator("security")
+    @classmethod
+    def _security_name(cls, name: str | None) -> str | None:
+        return None if name is None else _check_security_name(name)
 
     @field_validator("collar")
     @classmethod
@@ -200,7 +229,7 @@ class Dividend(_Strict):
     """A dividend per share on the target (received) or on a hedged security (owed)."""
 
     ticker: str
-    amount: Number = Field(ge=0.0)
+    amount: Money = Field(ge=0.0)
     currency: str
     ex_date: Day
     note: str | None = None
@@ -229,7 +258,7 @@ class Deal(_Strict):
     announced: Day | None = None
     expected_close: Day | None = None
     currency: str | None = None
-    downside: Number | None = Field(default=None, ge=0.0)
+    downside: Money | None = Field(default=None, ge=0.0)
     target: Target
     acquirer: Acquirer | None = None
     consideration: tuple[Leg, ...] = ()
@@ -243,11 +272,42 @@ class Deal(_Strict):
     @field_validator("id")
     @classmethod
     def _id_slug(cls, value: str) -> str:
-        if not _ID_RE.match(value):
+        if not _ID_RE.fullmatch(value) or len(value) > _MAX_ID:
             raise PydanticCustomError(
-                "id", "'{value}' is not lower-case words and hyphens, e.g. 'enn-energy'", {"value": value}
+                "id",
+                "{value} is not lower-case words and hyphens (at most {most} characters), e.g. 'enn-energy'",
+                {"value": preview(value), "most": _MAX_ID},
             )
         return value
+
+    @field_validator("consideration", mode="before")
+    @classmethod
+    def _few_legs(cls, legs: Any) -> Any:
+        if isinstance(legs, (list, tuple)) and len(legs) > MAX_LEGS:
+            raise PydanticCustomError(
+                "legs",
+                "{n} legs; a deal has at most {most} (no real deal has more than a handful)",
+                {"n": len(legs), "most": MAX_LEGS},
+            )
+        return legs
+
+    @field_validator("securities", mode="before")
+    @classmethod
+    def _security_keys(cls, securities: Any) -> Any:
+        # One key for a security everywhere (security_key): "NewCo" here, "newco" in a price file.
+        if not isinstance(securities, dict):
+            return securities
+        out: dict[str, Any] = {}
+        for name, sec in securities.items():
+            key = _check_security_name(str(name))
+            if key in out:
+                raise PydanticCustomError(
+                    "security_name",
+                    "{name} is defined twice (names are compared without case)",
+                    {"key": f"securities.{preview(name)}", "name": preview(name)},
+                )
+            out[key] = sec
+        return out
 
     @model_validator(mode="after")
     def _consistent(self) -> Deal:
@@ -271,7 +331,51 @@ class Deal(_Strict):
                 )
         if self.target.ticker is None and self.target.name is None:
             raise PydanticCustomError("target", "needs a 'ticker' or at least a 'name'", {"key": "target"})
+        self._no_name_is_a_ticker()
+        self._elections_sum_to_one()
         return self
+
+    def _tickers(self) -> dict[str, str]:
+        """Every ticker the deal names, by its key path."""
+        out: dict[str, str] = {}
+        for key, holder in (("target", self.target), ("acquirer", self.acquirer)):
+            if holder is not None and holder.ticker:
+                out[f"{key}.ticker"] = holder.ticker
+        for i, leg in enumerate(self.consideration):
+            if leg.ticker:
+                out[f"consideration[{i}].ticker"] = leg.ticker
+        for name, sec in self.securities.items():
+            if sec.proxy:
+                out[f"securities.{name}.proxy"] = sec.proxy
+        for i, div in enumerate(self.dividend):
+            out[f"dividend[{i}].ticker"] = div.ticker
+        return out
+
+    def _no_name_is_a_ticker(self) -> None:
+        # A price row "bigco" prices security bigco, else ticker BIGCO: one deal cannot hold both.
+        for where, ticker in self._tickers().items():
+            if ticker.lower() in self.securities:
+                raise PydanticCustomError(
+                    "security_name",
+                    "security {name!r} has the name of ticker {ticker} ({where}); a price for one "
+                    "would price the other: rename the security",
+                    {"key": f"securities.{ticker.lower()}", "name": ticker.lower(), "ticker": ticker, "where": where},
+                )
+
+    def _elections_sum_to_one(self) -> None:
+        # Legs with a weight below 1 are the forms of one election; together they are one share.
+        prorated = [(i, leg.weight) for i, leg in enumerate(self.consideration) if leg.weight < 1.0]
+        if not prorated:
+            return
+        total = math.fsum(w for _, w in prorated)
+        if abs(total - 1.0) > WEIGHT_TOLERANCE:
+            legs = " + ".join(f"consideration[{i}].weight {w:g}" for i, w in prorated)
+            raise PydanticCustomError(
+                "weights",
+                "the weights of an election sum to {total}, not 1: {legs}; a holder gets one share's "
+                "worth in all (legs without a weight count in full)",
+                {"key": "consideration", "total": f"{total:.10g}", "legs": legs},
+            )
 
     def _repr_html_(self) -> str:
         from arb.display import deal_html
