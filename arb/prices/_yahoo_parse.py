@@ -110,7 +110,7 @@ def quote_from_history(symbol: str, frame: Any, meta: Mapping[str, Any] | None) 
     currency = _currency(symbol, meta.get("currency"))
     columns = getattr(frame, "columns", None)
     if frame is None or columns is None or "Close" not in columns:
-        if frame is not None and len(frame) == 0:
+        if frame is None or len(frame) == 0:  # None: yfinance raised for want of bars, meta is all there is
             return _choose(symbol, [], meta, _zone(meta), currency, f"yfinance {meta.get('exchangeName') or '?'}")
         raise NoPrice("yfinance returned no Close column")
     closes = frame["Close"].tolist()

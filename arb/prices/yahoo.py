@@ -112,6 +112,12 @@ BROWSER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like
 #: A pause between retries never exceeds this many seconds, whatever Retry-After says.
 MAX_PAUSE = 8.0
 
+#: The oldest yfinance the yfinance client is tested with (pyproject.toml requires it): 0.2.58,
+#: the first release whose requests go through curl_cffi's Chrome impersonation (its setup.py
+#: requires curl_cffi>=0.7; its changelog: "Fix false rate-limit problem #2430"). Older releases
+#: use plain requests, which Yahoo answered with waves of HTTP 429.
+YFINANCE_FLOOR = "0.2.58"
+
 #: Seconds a request may outlive the deadline (its thread is abandoned by then anyway).
 CLIENT_GRACE = 0.5
 
@@ -408,7 +414,10 @@ class YahooSource:
                 _hand_session_to_yfinance(session)
                 ticker = yf.Ticker(symbol, session=session)
                 frame = ticker.history(**YF_HISTORY_ARGS, timeout=left + CLIENT_GRACE)
-                return quote_from_history(symbol, frame, ticker.history_metadata)
+                # The meta of the request just made; the history_metadata property of yfinance
+                # 0.2.x makes another request (hourly bars) to add the trading periods.
+                meta = _metadata_held(ticker)
+                return quote_from_history(symbol, frame, meta if meta is not None else ticker.history_metadata)
             except NoPrice as exc:
                 return str(exc)
             except Exception as exc:
