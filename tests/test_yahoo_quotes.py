@@ -17,11 +17,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
+import responses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arb.prices._yahoo_parse import SUSPENDED, NoPrice, _clean, quote_from_chart
 from arb.prices.base import Quote
+from arb.prices.yahoo import YahooSource, chart_url
+from arb.pricing import value_deals
+from tests.conftest import make_deal
 
 PUBLIC = Path(__file__).parent / "data" / "yahoo" / "public"
 DATA = Path(__file__).parent / "data" / "yahoo"
@@ -228,3 +233,19 @@ def test_real_answers_of_other_markets() -> None:
         quote_from_chart("THF", recorded("pub-THF-phantom.json"))
     with pytest.raises(NoPrice, match=r"^unknown symbol: Yahoo says 'No data found, symbol may be delisted'$"):
         quote_from_chart("INVALID.BO", recorded("log-INVALID.BO-404.json"))
+
+
+# -- through a valuation ---------------------------------------------------------------------------
+
+
+def test_a_suspended_target_is_flagged_on_the_deal(tmp_path: Path) -> None:
+    deal = make_deal('[[consideration]]\nkind = "cash"\namount = 500.0\ncurrency = "HKD"\n', target="0700.HK")
+    with responses.RequestsMock() as http:
+        http.get(chart_url("0700.HK"), json=suspended_hk(idle=3))
+        src = YahooSource(session=requests.Session(), cache_dir=tmp_path, timeout=5.0)
+        v = value_deals([deal], src, as_of=dt.date(2026, 8, 7))
+    r = v.results[0]
+    assert SUSPENDED in r.flags
+    assert "0700.HK: 3 daily bars with zero volume and the close unchanged; last trade 2026-08-04" in r.info.notes
+    assert r.figures["target_price"] == 487.6  # still shown: the flag says how far to trust it
+    assert r.to_dict()["prices"]["0700.HK"]["as_of"] == "2026-08-04T16:08:11+08:00"
