@@ -357,8 +357,8 @@ class Deal(_Strict):
             if ticker.lower() in self.securities:
                 raise PydanticCustomError(
                     "security_name",
-                    "security {name!r} has the name of ticker {ticker} ({where}); a price for one "
-                    "would price the other: rename the security",
+                    "security '{name}' has the name of ticker {ticker} ({where}); a price row '{name}' "
+                    "would price both: rename the security",
                     {"key": f"securities.{ticker.lower()}", "name": ticker.lower(), "ticker": ticker, "where": where},
                 )
 

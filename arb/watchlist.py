@@ -53,7 +53,8 @@ RULES: dict[str, tuple[str, str, bool]] = {
     "spread_pct_widens_by": ("spread_pct", "widens", True),
 }
 ALL_DEALS = "*"
-_ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# Full match: with .match and "$", "enn\n" would pass, since "$" also matches before a final newline.
+_ID_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _HEADER = """\
 # arb watchlist: the deals `arb refresh` values and the alerts it checks (see docs/watchlist.md).
 # `arb watch add PATH` and `arb watch remove ID` edit the [[watch]] entries; add alerts by hand:
@@ -218,7 +219,7 @@ def _entries(path: Path, data: Any) -> list[WatchEntry]:
             raise WatchlistError(
                 path, f"{where}.path", 'is required: the deal file or folder, e.g. path = "deals/enn.toml"'
             )
-        if not isinstance(ident, str) or not _ID_RE.match(ident):
+        if not isinstance(ident, str) or not _ID_RE.fullmatch(ident):
             raise WatchlistError(
                 path, f"{where}.id", f"{ident!r} is not an id; use lower-case letters, digits and dashes"
             )
@@ -235,7 +236,7 @@ def _rules(path: Path, data: Any) -> list[Rule]:
         raise WatchlistError(path, "alerts", "must be a table of deal ids, e.g. [alerts.enn-energy]")
     out: list[Rule] = []
     for deal, table in data.items():
-        if deal != ALL_DEALS and not _ID_RE.match(deal):
+        if deal != ALL_DEALS and not _ID_RE.fullmatch(deal):
             raise WatchlistError(path, f"alerts.{deal}", 'is not a deal id; use the deal\'s id, or "*" for every deal')
         if not isinstance(table, dict):
             raise WatchlistError(path, f"alerts.{deal}", 'must be a table of rules, e.g. spread_pct_below = "10%"')
@@ -331,7 +332,7 @@ def add_entry(watchlist: Path | str, deal_path: Path | str, *, entry_id: str | N
         entry_id, n = base, 2
         while entry_id in taken:
             entry_id, n = f"{base}-{n}", n + 1
-    elif not _ID_RE.match(entry_id) or entry_id in {e.id for e in current.entries}:
+    elif not _ID_RE.fullmatch(entry_id) or entry_id in {e.id for e in current.entries}:
         raise WatchlistError(watchlist, "", f"{entry_id!r} is taken or not an id (lower-case letters, digits, dashes)")
     text = watchlist.read_text(encoding="utf-8") if watchlist.exists() else _HEADER
     if text and not text.endswith("\n"):

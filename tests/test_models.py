@@ -111,6 +111,18 @@ BAD_FILES = [
     ("undefined-security.toml", "consideration[0].security", ["'newco-h'", "not defined", "newco-a"]),
     ("collar-inverted.toml", "consideration[0].collar", ["low 50.0 must be below high 40.0"]),
     ("ratio-and-value.toml", "consideration[0]", ["'ratio'", "'value'", "not both"]),
+    # not a number, or not one a deal can hold
+    ("ratio-inf.toml", "consideration[0].ratio", ["finite number", "got inf"]),
+    ("amount-nan.toml", "consideration[0].amount", ["finite number", "got nan"]),
+    ("amount-huge.toml", "consideration[0].amount", ["less than or equal to 1000000000", "got 1e+307"]),
+    # not something any source can price
+    ("ticker-dot.toml", "consideration[0].ticker", ["'.' is not a ticker"]),
+    ("ticker-path.toml", "target.ticker", ["'../../etc/passwd' is not a ticker"]),
+    ("security-is-ticker.toml", "securities.bigco", ["ticker BIGCO", "rename the security"]),
+    # "$" matches before a final newline: the id check is a full match
+    ("id-newline.toml", "id", ["'id-newline\\n'", "not lower-case words"]),
+    ("election-sum.toml", "consideration", ["sum to 1.1", "consideration[0].weight 0.5 + consideration[1].weight 0.6"]),
+    ("too-many-legs.toml", "consideration", ["51 legs", "at most 50"]),
 ]
 
 
