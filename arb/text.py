@@ -19,12 +19,20 @@ from typing import Any
 
 __all__ = ["UNSAFE", "json_text", "safe", "safe_lines"]
 
-#: Every character :func:`safe` rewrites. C0 controls and DEL (ESC, BEL, CR, LF, TAB...) and the
-#: C1 controls (U+0080-U+009F: U+009B is a one-character CSI, U+009D an OSC on some terminals);
-#: the bidirectional overrides and isolates, which reorder what is shown ("Trojan Source");
-#: the Unicode line and paragraph separators; and lone surrogates (a file name that is not
-#: valid UTF-8 decodes to them, and printing one raises UnicodeEncodeError).
-_BEYOND_C0 = "\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff"
+#: Every character :func:`safe` rewrites: the C0 controls and DEL (ESC, BEL, CR, LF, TAB...);
+#: the C1 controls (U+0080-U+009F: U+009B is a one-character CSI, U+009D an OSC on some
+#: terminals); every format character (Unicode category Cf: the bidirectional overrides and
+#: isolates that reorder what is shown, "Trojan Source"; zero-width spaces and joiners, the soft
+#: hyphen, the BOM, tag characters, which make two different ids look alike); the line and
+#: paragraph separators; and lone surrogates (a file name that is not valid UTF-8 decodes to
+#: them, and printing one raises UnicodeEncodeError). A test checks the Cf list against the
+#: running Python's Unicode tables.
+_BEYOND_C0 = (
+    "\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f"
+)
 UNSAFE = re.compile(f"[\x00-\x1f{_BEYOND_C0}]")
 #: What ``json.dumps(..., ensure_ascii=False)`` leaves raw of the above (it escapes C0 itself;
 #: the line breaks and indents it writes between values are layout, not text).
@@ -39,17 +47,21 @@ def _escape(match: re.Match[str]) -> str:
     if named is not None:
         return named
     code = ord(ch)
-    # C0 and DEL the way Python's repr writes them (``\x1b``); the rest as ``\u009b``, which is
-    # also a valid escape inside a TOML or JSON string, so a printed draft stays parseable.
-    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
+    # C0 and DEL the way Python's repr writes them (``\x1b``); the rest as ``\u009b`` or
+    # ``\U000e0001``, which are also valid escapes inside a TOML string, so a printed draft
+    # stays parseable.
+    if code < 0x80:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def safe(text: object) -> str:
     """``text`` as a single printable line: every character in :data:`UNSAFE` written as an escape.
 
     ``\\n``, ``\\r`` and ``\\t`` for line breaks and tabs, ``\\x1b`` for the other C0 controls and
-    DEL, ``\\u009b`` for the C1 controls, the bidi controls, the line separators and lone
-    surrogates. Everything else (accents, CJK, emoji, backslashes) is kept as it is.
+    DEL, ``\\u009b`` (``\\U000e0001`` beyond U+FFFF) for the C1 controls, the format characters,
+    the line separators and lone surrogates. Everything else (accents, CJK, emoji, backslashes)
+    is kept as it is.
 
     Backslashes are not doubled, so escaping is idempotent: ``safe(safe(x)) == safe(x)``, and a
     message that already quotes a value with ``repr`` (``'USD\\x1b'``) prints as written; the
@@ -73,7 +85,11 @@ def safe_lines(text: str) -> str:
 
 
 def _json_escape(match: re.Match[str]) -> str:
-    return f"\\u{ord(match.group()):04x}"
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # JSON writes a character beyond the BMP as its UTF-16 surrogate pair
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def json_text(data: Any, *, indent: int | None = 2) -> str:
