@@ -35,8 +35,9 @@ PriceOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--price",
-        metavar="SYMBOL=VALUE[:CCY]",
-        help="Override one price for a what-if: SYMBOL=VALUE or SYMBOL=VALUE:CCY. Repeatable.",
+        metavar="SYMBOL=VALUE[CCY]",
+        help="Override one price for a what-if: SYMBOL=VALUE, or with its unit SYMBOL=VALUECCY "
+        "(VOD.L=4.90GBP or =490GBp; SYMBOL=VALUE:CCY too). A listing quoted in pence needs its unit. Repeatable.",
     ),
 ]
 AsOfOpt = Annotated[

@@ -50,7 +50,7 @@ def parse_override(text: str) -> tuple[str, Override]:
         key = price_key(sym)
         value, unit = read_price(rest)
     except ValueError as exc:
-        raise ArbError(f"--price {shown}: {exc}; {_EXAMPLE}") from None
+        raise ArbError(f"--price {shown}: {exc}") from None
     problem = minor_unit_problem(key, value, unit, None)
     if problem:
         raise ArbError(f"--price {shown}: {problem}")
