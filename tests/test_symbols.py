@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 
 from arb.fx import FxTable
 from arb.prices.base import Quote
-from arb.symbols import fx_pair, guess_currency, is_fx_pair, major_currency, normalize_symbol, parse_fx_pair
+from arb.symbols import (
+    check_ticker,
+    fx_pair,
+    guess_currency,
+    is_fx_pair,
+    major_currency,
+    minor_unit_problem,
+    normalize_symbol,
+    parse_fx_pair,
+    preview,
+    price_key,
+    read_price,
+    security_key,
+    ticker_aliases,
+)
 
 
 @pytest.mark.parametrize(
@@ -118,3 +133,119 @@ def test_guess_currency_from_suffix() -> None:
     assert guess_currency("NVDA") == "USD"
     assert guess_currency("CNYHKD=X") == "HKD"
     assert guess_currency("X.ZZ") is None
+
+
+# ------------------------------------------------------------------------------------------------
+# The doors: one key for every symbol, one reader for every price with its unit
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "key"),
+    [
+        ("600803.sh", "600803.SS"),
+        ("BIGCO", "BIGCO"),
+        ("bigco", "bigco"),  # a security's name, or ticker BIGCO when the deals have no such security
+        ("NewCo", "newco"),
+        (" enn-ng-h ", "enn-ng-h"),
+        ("cnyhkd=x", "CNYHKD=X"),
+        ("^hsi", "^HSI"),
+        ("brk-b", "brk-b"),
+        ("BRK-B", "BRK-B"),
+    ],
+)
+def test_price_key(written: str, key: str) -> None:
+    assert price_key(written) == key
+    assert price_key(key) == key  # idempotent
+
+
+@pytest.mark.parametrize("bad", ["", " ", ".", "..", "../../etc/passwd", "A B", 'A"B', "A\x1b[2J", "A\nB", "X" * 33])
+def test_what_is_not_a_ticker(bad: str) -> None:
+    with pytest.raises(ValueError):
+        check_ticker(bad)
+    with pytest.raises(ValueError):
+        price_key(bad)
+
+
+@pytest.mark.parametrize("good", ["2688.HK", "BRK-B", "M&M.NS", "CNYHKD=X", "^HSI", "600803.SH", "nvda"])
+def test_what_is_a_ticker(good: str) -> None:
+    assert check_ticker(good) == normalize_symbol(good)
+
+
+def test_security_key_folds_case_and_refuses_listing_forms() -> None:
+    assert security_key("NewCo") == "newco"
+    assert security_key("ENN-NG-H") == "enn-ng-h"
+    for bad in ("new.co", "a=b", "new co", "123", "", "a\tb", "x" * 65):
+        with pytest.raises(ValueError):
+            security_key(bad)
+
+
+def test_ticker_aliases_skip_security_names_and_dotted_tickers() -> None:
+    got = ticker_aliases(["BIGCO", "2688.HK", "CNYHKD=X", "enn-ng-h", "ACME"], ["acme"])
+    assert got == {"bigco": "BIGCO"}
+
+
+@pytest.mark.parametrize(
+    ("given", "read"),
+    [
+        (4.9, (4.9, None)),
+        ("4.9", (4.9, None)),
+        ("4.90GBP", (4.9, "GBP")),
+        ("490GBp", (490.0, "GBp")),  # pence stay pence: "GBp".upper() would be pounds
+        ("4.9:GBP", (4.9, "GBP")),
+        ("4.9 gbp", (4.9, "GBP")),
+        ("13.1CNY", (13.1, "CNY")),
+        ((250.0, "GBX"), (250.0, "GBX")),
+        ("1e3USD", (1000.0, "USD")),
+    ],
+)
+def test_read_price(given: object, read: tuple[float, str | None]) -> None:
+    assert read_price(given) == read
+
+
+@pytest.mark.parametrize(
+    ("given", "why"),
+    [
+        ("", "not a price"),
+        ("=5", "not a price"),
+        ("abc", "not a price"),
+        ("inf", "not a price"),
+        (math.inf, "finite"),
+        (math.nan, "finite"),
+        (-1.0, "above zero"),
+        (0, "above zero"),
+        ("5XYZ", "unknown currency"),
+        ("1e307", r"above 1e\+09"),
+        ("100000000001GBp", r"above 1e\+09"),  # 1e9 pounds and a penny
+        (True, "not a number"),
+        ("4.9GBP", None),
+    ],
+)
+def test_read_price_refuses(given: object, why: str | None) -> None:
+    if why is None:
+        assert read_price(given, None)[1] == "GBP"
+        return
+    with pytest.raises(ValueError, match=why):
+        read_price(given)
+
+
+def test_a_unit_given_twice_is_refused() -> None:
+    with pytest.raises(ValueError, match="give one"):
+        read_price("4.9GBP", "GBP")
+
+
+def test_minor_unit_problem_from_the_quote_or_the_suffix() -> None:
+    assert minor_unit_problem("TGT.L", 4.9, None, None) is not None  # .L guessed pence
+    assert minor_unit_problem("TGT.L", 4.9, "GBP", None) is None  # the unit was given
+    assert minor_unit_problem("TGT.L", 4.9, None, "GBP") is None  # the quote says pounds
+    assert minor_unit_problem("TGTX", 4.9, None, "GBp") is not None  # the quote says pence
+    assert minor_unit_problem("X.JO", 3.0, None, None) == (
+        "X.JO is quoted in ZAc (1/100 ZAR): a bare 3 could be either; write X.JO=3ZAR or X.JO=300ZAc"
+    )
+
+
+def test_preview_is_one_short_line() -> None:
+    assert preview("cash-deal\n") == "'cash-deal\\n'"
+    long = preview("x" * 100_000)
+    assert long.endswith("…(100000 chars)") and len(long) < 70
+    assert "\x1b" not in preview("A\x1b[2J")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from arb.api import prices_from
-from arb.pricing import parse_override
+from arb.errors import ArbError
+from arb.prices.overrides import overrides_from, parse_override
 from arb.symbols import quote_unit
 
 
@@ -29,3 +30,33 @@ def test_python_prices_keep_pence():
 def test_override_keeps_pence():
     assert parse_override("VOD.L=250:GBp") == ("VOD.L", (250.0, "GBp"))
     assert parse_override("VOD.L=2.5:gbp") == ("VOD.L", (2.5, "GBP"))
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("VOD.L=4.90GBP", ("VOD.L", (4.9, "GBP"))),
+        ("VOD.L=490GBp", ("VOD.L", (490.0, "GBp"))),
+        ("VOD.L=4.9:GBP", ("VOD.L", (4.9, "GBP"))),
+        ("NPN.JO=300000ZAc", ("NPN.JO", (300000.0, "ZAc"))),
+        ("2688.HK=66", ("2688.HK", (66.0, None))),  # HKD has no minor unit: a bare number is fine
+    ],
+)
+def test_override_unit_forms(text: str, parsed: tuple[str, tuple[float, str | None]]) -> None:
+    assert parse_override(text) == parsed
+
+
+@pytest.mark.parametrize("text", ["VOD.L=4.9", "NPN.JO=3000", "TEVA.TA=50"])
+def test_a_bare_override_on_a_minor_unit_exchange_asks_for_the_unit(text: str) -> None:
+    with pytest.raises(ArbError, match="quoted in (GBp|ZAc|ILA).*write"):
+        parse_override(text)
+
+
+def test_overrides_from_python_take_the_same_forms() -> None:
+    assert overrides_from({"VOD.L": "4.9GBP", "2688.HK": 66, "X.L": (490, "GBp")}) == {
+        "VOD.L": (4.9, "GBP"),
+        "2688.HK": (66.0, None),
+        "X.L": (490.0, "GBp"),
+    }
+    with pytest.raises(ArbError, match=r"\(4.9, 'GBP'\) or \(490, 'GBp'\)"):
+        overrides_from({"VOD.L": 4.9})
