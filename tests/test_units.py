@@ -48,7 +48,7 @@ def test_override_unit_forms(text: str, parsed: tuple[str, tuple[float, str | No
 
 @pytest.mark.parametrize("text", ["VOD.L=4.9", "NPN.JO=3000", "TEVA.TA=50"])
 def test_a_bare_override_on_a_minor_unit_exchange_asks_for_the_unit(text: str) -> None:
-    with pytest.raises(ArbError, match="quoted in (GBp|ZAc|ILA).*write"):
+    with pytest.raises(ArbError, match=r"quoted in (GBp|ZAc|ILA).*write"):
         parse_override(text)
 
 
