@@ -118,6 +118,8 @@ def value_loop(legs: LegTable, deals: DealTable, dividends: DividendTable) -> di
             _, leg, amount, ex = div_rows[d_pos]
             if as_of < ex <= close:
                 div_total += amount if leg < 0 else -amount * leg_hedge[leg]
+            elif close != close and ex > as_of:  # no close date: whether it is paid is unknown
+                div_total = NAN
             d_pos += 1
         first += n
         if n == 0:
@@ -142,7 +144,8 @@ def value_loop(legs: LegTable, deals: DealTable, dividends: DividendTable) -> di
         out["days_to_close"].append(days)
         out["annualized"].append(annual)
         out["annualized_simple"].append(simple)
-        out["implied_probability"].append(_div(target - downside, received - downside))
+        room, above = received - downside, target - downside
+        out["implied_probability"].append(above / room if room > 0 and 0 <= above <= room else NAN)
     out["leg_hedge"] = leg_hedge
     return out
 
@@ -224,6 +227,8 @@ def value_loop_tight(legs: LegTable, deals: DealTable, dividends: DividendTable)
             if as_of < ex <= close:
                 leg = div_leg[d_pos]
                 div_total += div_amount[d_pos] if leg < 0 else -div_amount[d_pos] * hedge[leg]
+            elif close != close and ex > as_of:  # no close date: whether it is paid is unknown
+                div_total = nan
             d_pos += 1
         first += n
         if n == 0:
@@ -248,7 +253,8 @@ def value_loop_tight(legs: LegTable, deals: DealTable, dividends: DividendTable)
         days_out.append(days)
         annual_out.append(annual)
         simple_out.append(simple)
-        prob_out.append(_div(target - downside, received - downside))
+        room, above = received - downside, target - downside
+        prob_out.append(above / room if room > 0 and 0 <= above <= room else nan)
     return {
         "deal_value": deal_value,
         "dividends": div_out,

@@ -243,3 +243,111 @@ def _memory(prices: dict[str, tuple[float, str]]) -> Any:
 def test_kinds_used_by_the_strategies_exist() -> None:
     # guards the strategies above against a renumbering of the engine's leg kinds
     assert {CASH, STOCK_VALUE} == {0, 2}
+
+
+# ------------------------------------------------------------------------------------------------
+# The rule: every figure is finite and follows its definition, or null with a flag that blocks it
+# ------------------------------------------------------------------------------------------------
+
+#: Dates around AS_OF for close dates and ex-dates: before, on, and after it.
+DAYS_AROUND = st.sampled_from([-30, 0, 1, 45, 194, 400])
+
+
+@st.composite
+def any_deal(draw: st.DrawFn, deal_id: str) -> Deal:
+    """A deal of any shape: legs (some on a proxy-priced security), maybe no close date or downside,
+    dividends before, inside and after the window, some in a currency with no rate."""
+    import datetime as dt
+
+    leg_specs = draw(legs())
+    securities: dict[str, Any] = {}
+    if draw(st.booleans()):
+        sec: dict[str, Any] = {"currency": draw(st.sampled_from(["HKD", "USD", "JPY"]))}
+        if draw(st.booleans()):
+            sec["proxy"] = draw(st.sampled_from(["600803.SS", "AAA", "ZZZ"]))  # ZZZ is never priced
+            sec["discount"] = draw(st.sampled_from([0.0, 0.1]))
+        if "proxy" not in sec or draw(st.booleans()):
+            sec["estimate"] = draw(money)
+        securities["new-sh"] = sec
+        leg_specs = [*leg_specs, {"kind": "stock", "ratio": draw(ratio), "security": "new-sh"}]
+    close = draw(st.one_of(st.none(), DAYS_AROUND))
+    dividends = [
+        {
+            "ticker": draw(st.sampled_from(["T.HK", "AAA", "0700.HK"])),
+            "amount": draw(st.floats(0.0, 3.0)),
+            "currency": draw(st.sampled_from(["HKD", "USD", "EUR"])),  # EUR: no rate anywhere
+            "ex_date": AS_OF + dt.timedelta(days=draw(DAYS_AROUND)),
+        }
+        for _ in range(draw(st.integers(0, 2)))
+    ]
+    data: dict[str, Any] = {
+        "id": deal_id,
+        "name": deal_id,
+        "currency": "HKD",
+        "target": {"ticker": "T.HK"},
+        "consideration": leg_specs if draw(st.integers(0, 9)) else [],
+        "securities": securities,
+        "dividend": dividends,
+    }
+    if close is not None:
+        data["expected_close"] = AS_OF + dt.timedelta(days=close)
+    downside = draw(st.one_of(st.none(), st.floats(0.5, 800.0)))
+    if downside is not None:
+        data["downside"] = downside
+    return Deal.model_validate(data)
+
+
+@st.composite
+def some_prices(draw: st.DrawFn) -> dict[str, tuple[float, str]]:
+    """The usual prices, some symbols missing (the target, a listing, an FX pair), a USD-JPY leg."""
+    prices = draw(price_sets())
+    prices["USDJPY=X"] = (draw(st.floats(80.0, 160.0)), "JPY")
+    dropped = draw(st.sets(st.sampled_from(sorted(prices)), max_size=3))
+    return {s: p for s, p in prices.items() if s not in dropped}
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.data(), min_size=1, max_size=3), some_prices())
+def test_every_figure_is_right_or_null_with_a_flag_that_blocks_it(
+    draws: list[st.DataObject], prices: dict[str, tuple[float, str]]
+) -> None:
+    from arb.engine import FIGURES
+    from arb.flags import DEPENDS, explains
+
+    deals = [d.draw(any_deal(f"d{i}")) for i, d in enumerate(draws)]
+    for rec in value(deals, prices).records():  # the arb report --json records
+        flags, f = rec["flags"], {n: rec[n] for n in FIGURES}
+        for name, x in f.items():
+            if x is None:
+                assert explains(flags, name), (rec["id"], name, flags, rec["notes"])
+                continue
+            assert isinstance(x, (int, float)) and math.isfinite(x), (name, x)
+            # a figure is only shown when every figure it is computed from is
+            assert all(f[i] is not None for i in DEPENDS[name]), (name, f)
+        if f["spread"] is not None:
+            assert _close(f["spread"], f["deal_value"] + f["dividends"] - f["target_price"])
+        if f["spread_pct"] is not None:
+            assert _close(f["spread_pct"], f["spread"] / f["target_price"])
+        if f["annualized"] is not None:
+            assert f["days_to_close"] > 0
+            assert _close(f["annualized"], (1 + f["spread_pct"]) ** (365 / f["days_to_close"]) - 1)
+            assert _close(f["annualized_simple"], f["spread_pct"] * 365 / f["days_to_close"])
+        p = f["implied_probability"]
+        if p is not None:
+            assert 0.0 <= p <= 1.0
+            received = f["deal_value"] + f["dividends"]
+            assert _close(p, (f["target_price"] - f["downside"]) / (received - f["downside"]))
+        if f["days_to_close"] is not None:
+            assert f["days_to_close"] == (dt_from(rec["expected_close"]) - dt_from(rec["as_of"])).days
+        if "no-fx-rate" in flags or "no-price" in flags:
+            assert rec["notes"], "a blocking flag without a note naming what is missing"
+
+
+def dt_from(text: str) -> Any:
+    import datetime as dt
+
+    return dt.date.fromisoformat(text)

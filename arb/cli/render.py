@@ -182,9 +182,10 @@ def _leg_block(li: LegInfo, lf: Mapping[str, float | None], r: DealResult) -> Re
                     + (", inverted" if li.proxy_fx.inverted else "")
                     + ")"
                 )
-                + (f"; {_quote_line(li.proxy_fx.source)}" if li.proxy_fx.source else ""),
+                + "".join(f"; {_quote_line(q)}" for q in li.proxy_fx.quotes),
             )
-    grid.add_row("  FX to deal", _fx_text(li) + (f"; {_quote_line(li.fx.source)}" if li.fx and li.fx.source else ""))
+    # every quote the rate came from: one pair, or both legs of a cross through USD
+    grid.add_row("  FX to deal", _fx_text(li) + "".join(f"; {_quote_line(q)}" for q in (li.fx.quotes if li.fx else ())))
     grid.add_row("  arithmetic", safe(f"{_arithmetic(li, r)} = {money(lf['leg_value'], ccy)}"))
     if leg.weight != 1:
         grid.add_row(
