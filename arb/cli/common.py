@@ -153,7 +153,7 @@ def price_source(
     ``--prices FILE`` uses only that file. Otherwise live: per symbol Yahoo, then the history
     store's last price, then the bundled snapshot; ``offline`` (or ``ARB_OFFLINE=1``) skips Yahoo.
     """
-    from arb.prices.csvfile import CsvSource
+    from arb.prices.coerce import as_source
 
     if prices is None:
         from arb.paths import store_path
@@ -163,13 +163,17 @@ def price_source(
         offline = offline or os.environ.get("ARB_OFFLINE", "") not in ("", "0")
         store = HistoryStore(store_path(), create=False)
         return default_source(store, offline=offline, timeout=timeout, progress=progress), False
+    bad: list[ArbError] = []
+
+    def bad_row(e: ArbError) -> None:
+        bad.append(e)
+        error(str(e))
+
     try:
-        source = CsvSource(prices)
+        source = as_source(prices, on_bad_row=bad_row)
     except ArbError as exc:
         raise fail(str(exc)) from None
-    for e in source.errors:
-        error(str(e))
-    return source, bool(source.errors)
+    return source, bool(bad)
 
 
 OfflineOpt = Annotated[

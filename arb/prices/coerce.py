@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
 
@@ -36,6 +36,7 @@ def as_source(
     *,
     as_of: dt.date | dt.datetime | str | None = None,
     label: str | None = None,
+    on_bad_row: Callable[[PriceFileError], None] | None = None,
 ) -> PriceSource:
     """A price source from whatever is at hand.
 
@@ -43,7 +44,7 @@ def as_source(
     - ``"snapshot"`` (the bundled article prices), ``"yahoo"`` (live), ``"store"`` (the history
       store's latest prices);
     - a path to a CSV price file (``symbol,price,currency[,as_of,source]``); bad rows are
-      skipped with a warning each, as ``arb report --prices`` does;
+      skipped, each passed to ``on_bad_row`` (default: a warning; the CLI prints an error line);
     - a dict ``{symbol: price}`` (currency from ``currencies``, else guessed from the exchange
       suffix: ``.HK`` HKD, ``.SS`` CNY, ``CNYHKD=X`` HKD), ``{symbol: (price, currency)}``,
       ``{symbol: "4.90GBP"}`` or ``{symbol: Quote}``. A bare number for a listing quoted in a
@@ -62,10 +63,14 @@ def as_source(
     if isinstance(prices, (str, Path)):
         path = Path(prices)
         if not path.exists():
-            raise PriceFileError(path, None, f"no such price file; or name a source: {', '.join(NAMED_SOURCES)}")
+            named = f"; or name a source: {', '.join(NAMED_SOURCES)}" if isinstance(prices, str) else ""
+            raise PriceFileError(path, None, f"no such price file{named}")
         source = CsvSource(path, label=label)
         for e in source.errors:
-            warnings.warn(f"skipped {e}", stacklevel=2)
+            if on_bad_row is None:
+                warnings.warn(f"skipped {e}", stacklevel=2)
+            else:
+                on_bad_row(e)
         return source
     if isinstance(prices, Mapping):
         return _from_mapping(prices, currencies or {}, as_of, label or "memory")
