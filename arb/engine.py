@@ -334,8 +334,15 @@ def metrics(
         above_downside = target_price - downside
         room = received - downside
         # A probability only where one exists: room above the downside, the price inside [downside, received].
-        exists = (room > 0) & (above_downside >= 0) & (above_downside <= room)
-        implied = np.where(exists, _into(np.divide, above_downside, room), np.nan)
+        # The mask is built in place and before the division, which may write into above_downside.
+        missing = room <= 0
+        missing |= above_downside < 0
+        missing |= above_downside > room
+        implied = _into(np.divide, above_downside, room)
+        if np.ndim(implied) and implied.shape == np.shape(missing):
+            np.copyto(implied, np.nan, where=missing)
+        else:
+            implied = np.where(missing, np.nan, implied)
     return {
         "spread": spread,
         "spread_pct": spread_pct,
