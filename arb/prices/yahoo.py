@@ -187,6 +187,8 @@ class YahooSource:
     ``fetch`` prices the unique symbols concurrently on ``workers`` daemon threads and returns
     after at most ``timeout`` seconds (plus a few milliseconds), whatever the network does: a
     symbol not finished by then fails with "timed out after Ns" and its thread is abandoned.
+    Within :func:`arb.prices.deadline.one_deadline` (every round of ``arb.pricing.fetch_for``),
+    ``timeout`` counts from the first fetch and a later one gets only what is left.
     A 429 or 5xx answer is retried up to ``retries`` times, pausing ``backoff`` seconds and
     doubling (or what Retry-After asks, up to 8 s), only while the pause fits in the deadline.
 
@@ -199,10 +201,11 @@ class YahooSource:
     (tests pass a ``requests.Session`` that ``responses`` replays); the yfinance client needs a
     real ``requests`` or ``curl_cffi`` session. Without one, each direct worker makes its own
     Chrome-impersonating ``curl_cffi`` session, or a ``requests`` one if ``curl_cffi`` is missing,
-    and the yfinance client gets one such session per fetch (yfinance holds a single session for
-    the whole process anyway). ``progress(symbol, ok)`` is called on the calling thread once per
-    symbol as it finishes. Prices stay in Yahoo's unit (``GBp``); the quote's ``as_of`` is the
-    bar's time in the exchange's time zone.
+    and the yfinance client gets one such session for the whole process (yfinance keeps one
+    session, cookie and crumb per process: a new session per fetch would part the crumb from its
+    cookie). ``progress(symbol, ok)`` is called on the calling thread once per symbol as it
+    finishes. Prices stay in Yahoo's unit (``GBp``); which price and its time (the last trade,
+    in the exchange's time zone) are decided in :mod:`arb.prices._yahoo_parse`.
     """
 
     label = "yahoo"
