@@ -63,3 +63,10 @@ def test_show_golden_terms_undisclosed(seeded):
     _check("show-black-sesame-soc.txt", text)
     assert "Acquirer price: 2533.HK 18.24 HKD" in text
     assert "Deal value" not in text  # no wall of dashes for a deal with nothing to value
+
+
+def test_report_fits_every_column_in_80(seeded):
+    text = _text(render_report(seeded, width=80), 80)
+    head = next(line for line in text.splitlines() if line.strip().startswith("Deal"))
+    assert head.split()[-2:] == ["%", "Prob."]  # the last column is not cut off
+    assert all(len(line) <= 80 for line in text.splitlines())

@@ -54,7 +54,16 @@ def render_report(v: Valuation, title: str | None = None, width: int | None = No
     Money columns are per target share in the deal's currency, named in the ``Ccy`` column.
     """
     inline = width is None or width >= WIDE
-    table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    # Below 100 columns two spaces between columns (not three) keep all ten figures on an 80-column terminal.
+    narrow = width is not None and width < 100
+    table = Table(
+        title=title,
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=narrow,
+    )
     longest = max((len(r.deal.id) for r in v.results), default=4)
     table.add_column("Deal", overflow="fold", min_width=min(longest, 24 if width is None or width >= 90 else 12))
     table.add_column("Ccy", no_wrap=True)
