@@ -203,7 +203,7 @@ def result_html(result: DealResult) -> str:
                         _quote_text(li.quote)
                         or (f"estimate {li.security_price:g}" if li.priced_by == "estimate" else ""),
                         _arithmetic(li, lf, ccy),
-                        "" if lf.get("hedge_shares") is None else f"{lf['hedge_shares']:.4f} {li.hedge_symbol}",
+                        "" if lf.get("hedge_shares") is None else f"{_dec(lf['hedge_shares'], 4)} {li.hedge_symbol}",
                     )
                     for li, lf in zip(result.info.legs, result.leg_figures, strict=True)
                 ],
@@ -215,7 +215,7 @@ def result_html(result: DealResult) -> str:
             _table(
                 ["symbol", "price", "currency", "as of", "source"],
                 [
-                    (s, f"{q.price:,.4f}", q.currency, q.as_of.date().isoformat() if q.as_of else "", q.source)
+                    (s, _dec(q.price, 4), q.currency, q.as_of.date().isoformat() if q.as_of else "", q.source)
                     for s, q in prices.items()
                 ],
             )
@@ -223,7 +223,7 @@ def result_html(result: DealResult) -> str:
     if result.hedge:
         parts.append(
             "hedge: short "
-            + escape(", ".join(f"{n:.4f} {s}" for s, n in result.hedge.items()))
+            + escape(", ".join(f"{_dec(n, 4)} {s}" for s, n in result.hedge.items()))
             + " per target share<br>"
         )
     if result.flags:
@@ -239,7 +239,7 @@ def valuation_html(valuation: Valuation) -> str:
         f, ccy = r.figures, r.currency
         rows.append(
             "<tr>"
-            + _cells([r.id, _money(f["target_price"], ccy), _money(f["deal_value"], ccy)])
+            + _cells([r.id, _money(f["target_price"], ccy), _money(f["deal_value"], ccy), _money(f["dividends"], ccy)])
             + f"<td {_CELL.format(align='right')}>{_coloured(_money(f['spread'], None, True), f['spread'])}</td>"
             + f"<td {_CELL.format(align='right')}>{_coloured(_pct(f['spread_pct']), f['spread_pct'])}</td>"
             + _cells(
@@ -252,7 +252,18 @@ def valuation_html(valuation: Valuation) -> str:
             )
             + "</tr>"
         )
-    header = ["deal", "target price", "deal value", "spread", "spread %", "days", "annualised", "implied p", "flags"]
+    header = [
+        "deal",
+        "target price",
+        "deal value",
+        "dividends",
+        "spread",
+        "spread %",
+        "days",
+        "annualised",
+        "implied p",
+        "flags",
+    ]
     return (
         f"<div>as of {valuation.as_of.isoformat()}; prices: {escape(valuation.source_label)}"
         f"<table {_TABLE}><thead><tr>{_cells(header, 'th')}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"

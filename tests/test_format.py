@@ -86,3 +86,17 @@ def test_html_views_round_like_the_terminal() -> None:
     assert html_money(2.675) == "2.68"
     assert html_pct(0.0125) == "+1.3%"
     assert html_pct(-0.0125, signed=False) == "-1.3%"
+
+
+def test_html_report_has_a_dividends_column_and_half_away_rounding() -> None:
+    from conftest import make_deal, value
+
+    from arb.display import valuation_html
+
+    body = (
+        '[[consideration]]\nkind = "cash"\namount = 50.005\ncurrency = "HKD"\n'
+        '[[dividend]]\nticker = "T.HK"\namount = 0.125\ncurrency = "HKD"\nex_date = 2025-09-01\n'
+    )
+    html = valuation_html(value(make_deal(body), {"T.HK": (48.0, "HKD")}))
+    assert "<th" in html and ">dividends</th>" in html
+    assert "HKD 50.01" in html and "HKD 0.13" in html  # half away from zero, not Python's half-even on binary
