@@ -51,6 +51,7 @@ class LegInfo:
     discount: float = 0.0
     security_price: float = math.nan  # in the security's currency
     fx: FxRate | None = None  # leg currency -> deal currency
+    why_estimate: str | None = None  # for a leg valued at its estimate: why no market price was usable
 
 
 @dataclass
@@ -273,6 +274,7 @@ def _price_security(info: DealInfo, li: LegInfo, leg: Leg, quotes: Mapping[str, 
             why = f"no price for its proxy {sec.proxy}"
         else:
             why = "it has no proxy"
+        li.why_estimate = why
         info.flag(
             Flag.ESTIMATE_USED,
             f"{leg.security} valued at its estimate {sec.estimate:g} {sec.currency}: {why}",

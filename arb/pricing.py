@@ -127,6 +127,7 @@ def _leg_dict(li: LegInfo, lf: Mapping[str, float | None], ccy: str | None) -> d
             if li.proxy_fx is None
             else {"pair": li.proxy_fx.symbol, "rate": li.proxy_fx.rate, "inverted": li.proxy_fx.inverted},
             "hedge_symbol": li.hedge_symbol,
+            "why_estimate": li.why_estimate,
             "deal_currency": ccy,
         }
     )

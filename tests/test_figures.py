@@ -135,7 +135,10 @@ def test_proxy_priced_but_not_convertible_is_valued_at_the_estimate_and_says_why
     assert NOTE in rec["notes"] and not any("no proxy" in n for n in rec["notes"])
     assert float(_csv(deal, prices)["deal_value"]) == pytest.approx(rec["deal_value"], **rel)
     shown = _run("show", deal, "--prices", prices)
-    assert "proxy 600803.SS priced 17 CNY but no CNY->HKD rate" in shown.stdout
+    assert "the fixed estimate in the deal file (18.86 HKD): proxy 600803.SS priced 17 CNY" in shown.stdout
+    detail = json.loads(_run("show", deal, "--prices", prices, "--json").stdout)
+    assert detail["legs"][0]["priced_by"] == "estimate"
+    assert detail["legs"][0]["why_estimate"] == "proxy 600803.SS priced 17 CNY but no CNY->HKD rate"
     api = arb.valuation(make_deal(body), prices).results[0]
     assert api.figures["deal_value"] == rec["deal_value"] and api.info.notes == rec["notes"]
 

@@ -177,7 +177,8 @@ def _leg_block(li: LegInfo, lf: Mapping[str, float | None], r: DealResult) -> Re
             "proxy": f"proxy {li.hedge_symbol}, converted to {li.currency}"
             + (f", less {pct(li.discount)} discount" if li.discount else ""),
             "price": f"its own price row ({li.symbol})",
-            "estimate": f"the fixed estimate in the deal file ({num(li.security_price)} {li.currency})",
+            "estimate": f"the fixed estimate in the deal file ({num(li.security_price)} {li.currency}): "
+            f"{li.why_estimate}",
             "none": "no price found",
         }[li.priced_by]
         grid.add_row("  priced from", safe(how))
