@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from arb.text import safe
+
 __all__ = [
     "ArbError",
     "DealFileError",
@@ -26,7 +28,7 @@ class DealFileError(ArbError):
         self.key = key
         self.problem = problem
         where = f"{self.path}: {key}: " if key else f"{self.path}: "
-        super().__init__(where + problem)
+        super().__init__(safe(where + problem))  # one line, nothing a terminal obeys: see arb.text
 
 
 class DuplicateDealError(DealFileError):
@@ -45,7 +47,7 @@ class PriceFileError(ArbError):
         self.line = line
         self.problem = problem
         where = f"{self.path}:{line}: " if line else f"{self.path}: "
-        super().__init__(where + problem)
+        super().__init__(safe(where + problem))
 
 
 class PriceSourceError(ArbError):

@@ -6,7 +6,9 @@ import json
 import re
 import tomllib
 import unicodedata
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -127,3 +129,25 @@ def test_every_control_format_and_separator_character_is_escaped() -> None:
     assert safe("flag\U000e0041") == "flag\\U000e0041"
     assert json.loads(json_text("flag\U000e0041")) == "flag\U000e0041"
     assert "\\udb40\\udc41" in json_text("flag\U000e0041")
+
+
+def test_library_errors_and_warnings_carry_no_control_character(tmp_path: Path) -> None:
+    # A notebook or a Python REPL prints the exception or warning text as it is: the message is
+    # escaped where the error is built, so API users are covered as well as the CLI.
+    import warnings
+
+    import arb
+    from arb.errors import DealFileError, PriceFileError
+
+    folder = tmp_path / "deals\x1b[2J\u202e"
+    folder.mkdir()
+    (folder / "bad\r\n\x1b]0;PWNED\x07.toml").write_text('id = "x"\nname = "\x1b[2J"\n', encoding="utf-8")
+    with pytest.raises(DealFileError) as raised:
+        arb.load(folder)
+    assert not UNSAFE.search(str(raised.value)) and "\\x1b]0;PWNED\\x07" in str(raised.value)
+    assert raised.value.path.parent == folder  # the attributes keep the exact path
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert arb.load(folder, skip_bad=True) == []
+    assert caught and all(not UNSAFE.search(str(w.message)) for w in caught)
+    assert not UNSAFE.search(str(PriceFileError(folder / "p.csv", 3, "price '\x9b2J' is not a number")))
