@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from arb.errors import ArbError
+from arb.text import safe
 
 __all__ = [
     "RULES",
@@ -76,7 +77,7 @@ class WatchlistError(ArbError):
         self.key = key
         self.problem = problem
         where = f"{self.path}: " if self.path else ""
-        super().__init__(where + (f"{key}: " if key else "") + problem)
+        super().__init__(safe(where + (f"{key}: " if key else "") + problem))  # see arb.text
 
 
 @dataclass(frozen=True)
