@@ -374,3 +374,33 @@ def test_a_huge_price_is_reported_not_a_traceback() -> None:
     buf = StringIO()
     Console(file=buf, width=140).print(render_report(v, width=140), render_deal(v.results[0], v))
     assert "1e+307" in buf.getvalue()
+
+
+# ------------------------------------------------------------------------------------------------
+# Flags that come from elsewhere: a figure too large, a flag a price source raised
+# ------------------------------------------------------------------------------------------------
+
+
+def test_an_annualised_return_too_large_to_represent_is_null_with_overflow() -> None:
+    import datetime as dt
+
+    # a spread of 99,900% with one day to go: 1000 ** 365 overflows a float
+    [r] = value(
+        make_deal(CASH.format(amount=1000.0, ccy="HKD")), {"T.HK": (1.0, "HKD")}, as_of=dt.date(2025, 12, 30)
+    ).results
+    assert r.figures["annualized"] is None
+    assert "overflow" in r.flags and "implausible" in r.flags
+    assert r.figures["annualized_simple"] == pytest.approx(999.0 * 365, **rel)
+    assert r.to_dict()["annualized"] is None  # JSON stays valid: no Infinity
+
+
+def test_a_flag_raised_by_the_price_source_reaches_the_deal() -> None:
+    import datetime as dt
+
+    from arb.prices.base import MemorySource
+
+    note = "T.HK: 3 daily bars with zero volume and the close unchanged; last trade 2025-06-16"
+    q = Quote("T.HK", 48.0, "HKD", dt.datetime(2025, 6, 20), "yahoo", flags=(("possibly-suspended", note),))
+    [r] = value_deals([make_deal(CASH.format(amount=50.0, ccy="HKD"))], MemorySource({"T.HK": q}), as_of=AS_OF).results
+    assert "possibly-suspended" in r.flags and note in r.info.notes
+    assert r.figures["spread"] == pytest.approx(2.0, **rel)  # a warning: the figures stay
