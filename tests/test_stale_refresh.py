@@ -230,3 +230,27 @@ def test_spread_history_hollows_stale_points_and_breaks_the_line_across_gaps() -
     fig = charts.spread_history(steady, max_gap_days=30)
     assert len([ln for ln in fig.axes[0].lines if ln.get_gid() == charts.GID_SPREAD]) == 1
     assert [ln for ln in fig.axes[0].lines if ln.get_gid() == charts.GID_STALE] == []
+
+
+def test_history_sparkline_leaves_a_blank_across_a_gap() -> None:
+    from rich.console import Console
+
+    from arb.cli.history import render_history
+
+    def row(day: str, pct: float, stale: bool = False) -> dict[str, Any]:
+        return {
+            "as_of": day, "refresh_id": 1, "currency": "HKD", "target_price": 9.0, "deal_value": 10.0,
+            "spread": 1.0, "spread_pct": pct, "annualized": 0.2, "flags": [], "terms_changed": False,
+            "stale": stale, "price_age_days": 9 if stale else 0,
+        }  # fmt: skip
+
+    def spark(rows: list[dict[str, Any]]) -> str:
+        console = Console(width=100, record=True, color_system=None)
+        console.print(render_history("d", rows))
+        return console.export_text().splitlines()[1]
+
+    together = [row("2025-06-02", 0.1), row("2025-06-03", 0.2), row("2025-06-06", 0.3)]
+    apart = [row("2025-06-02", 0.1), row("2025-06-03", 0.2), row("2025-06-20", 0.3, stale=True)]
+    close, gapped = spark(together).strip(), spark(apart).strip()
+    assert len(close) == 3 and " " not in close
+    assert len(gapped) == 4 and gapped[2] == " " and gapped[:2] + gapped[3] == close

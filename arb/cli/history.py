@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import math
 import sys
 from collections.abc import Sequence
@@ -58,10 +59,27 @@ def sparkline(values: Sequence[float | None], width: int | None = None) -> str:
     return "".join(chars)
 
 
+#: Refreshes further apart than this (calendar days) get a blank in the sparkline between them.
+GAP_DAYS = 5
+
+
+def _with_gaps(rows: list[dict[str, Any]], width: int) -> list[float | None]:
+    """Spread % per row, with a gap (None) between rows more than GAP_DAYS apart when they fit."""
+    values: list[float | None] = [r["spread_pct"] for r in rows]
+    if len(rows) > width:
+        return values  # averaged into buckets: a blank would stand for a bucket, not a gap
+    out: list[float | None] = []
+    for i, r in enumerate(rows):
+        if i and (dt.date.fromisoformat(r["as_of"]) - dt.date.fromisoformat(rows[i - 1]["as_of"])).days > GAP_DAYS:
+            out.append(None)
+        out.append(values[i])
+    return out if len(out) <= width else values
+
+
 def render_history(deal_id: str, rows: list[dict[str, Any]], *, last: int = 30, width: int = 80) -> RenderableType:
     """A sparkline of spread % over every row, then a table of the last ``last`` rows (0: all)."""
     spark_width = max(10, min(width - 2, 120))
-    values = [r["spread_pct"] for r in rows]
+    values = _with_gaps(rows, spark_width)
     finite = [v for v in values if v is not None]
     head = Text()
     head.append(safe(deal_id), style="bold")
