@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,8 @@ def parse_when(text: str) -> dt.datetime:
 
 #: The longest cell accepted, as the ``csv`` module's default limit; a price row is a few dozen characters.
 MAX_CELL = 131_072
+#: The bytes that were not UTF-8, as ``surrogateescape`` decoding keeps them.
+_UNDECODED = re.compile("[\udc80-\udcff]")
 _TOO_LONG = f"a cell is longer than {MAX_CELL:,} characters; a price row is a few dozen"
 
 
@@ -74,10 +77,11 @@ def _physical_lines(raw: bytes) -> list[str]:
 
 
 def _not_utf8(text: str) -> str | None:
-    for col, ch in enumerate(text, 1):
-        if "\udc80" <= ch <= "\udcff":
-            return f"is not UTF-8 text (byte 0x{ord(ch) - 0xDC00:02x} at column {col}); save the file as UTF-8"
-    return None
+    bad = _UNDECODED.search(text)
+    if bad is None:
+        return None
+    byte, col = ord(bad.group()) - 0xDC00, bad.start() + 1
+    return f"is not UTF-8 text (byte 0x{byte:02x} at column {col}); save the file as UTF-8"
 
 
 def _scan(lines: list[str], first: int) -> tuple[int, str | None]:
@@ -125,6 +129,12 @@ def _records(lines: list[str]) -> list[_Record]:
     while i < len(lines):
         line = lines[i]
         if not line.strip() or line.lstrip().startswith("#"):
+            i += 1
+            continue
+        if '"' not in line and "\r" not in line and len(line) <= MAX_CELL:
+            # No quote: one line, one record, cut at the commas (what the csv module would do).
+            problem = _not_utf8(line)
+            out.append(_Record(i + 1, None if problem else line.split(","), problem))
             i += 1
             continue
         end, problem = _scan(lines, i)
