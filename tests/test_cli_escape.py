@@ -422,3 +422,16 @@ def test_the_cli_writes_only_through_its_doors() -> None:
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if bypass.search(line):
                 assert "safe_lines(" in line, f"arb/cli/{path.name}:{n} writes around the escape: {line.strip()}"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs a file system that takes any bytes in a name")
+def test_a_file_name_that_is_not_utf8_is_printed_not_a_crash(tmp_path: Path) -> None:
+    # Python reads the byte \xff of such a name as the lone surrogate \udcff: printed raw it
+    # raises UnicodeEncodeError; escaped it is visible.
+    folder = os.fsencode(tmp_path)
+    (Path(os.fsdecode(folder + b"/caf\xe9\xff.toml"))).write_text(evil_deal(), encoding="utf-8")
+    (Path(os.fsdecode(folder + b"/bad\xff.toml"))).write_text("id = 1\n", encoding="utf-8")
+    res = invoke("validate", tmp_path)
+    check(res)
+    one_line_messages(res.stderr)
+    assert "caf\\udce9\\udcff.toml" in res.stdout and "bad\\udcff.toml" in res.stderr
