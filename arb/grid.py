@@ -221,7 +221,7 @@ def scenarios(
         raise ArbError("grid: the same input appears twice (" + ", ".join(a.label for a in axes) + ")")
     source = as_source(prices)
 
-    fetched = fetch_for([deal], source)
+    fetched = fetch_for([deal], source, as_of=_as_date(as_of))  # never a price dated after a given as-of
     quotes = dict(fetched.quotes)
     for a in axes:
         if a.key in DATE_KEYS or a.key in NUMBER_KEYS or a.key.startswith("discount:"):
@@ -380,8 +380,12 @@ def _as_of(as_of: dt.date | str | None, dated: bool, quotes: Mapping[str, Quote]
     day = _as_date(as_of)
     if day is not None:
         return day
-    dates = [q.as_of.date() for q in quotes.values() if q.as_of is not None and q.kind != "override"]
-    return max(dates) if dated and dates else dt.date.today()
+    today = dt.date.today()
+    # a price dated after today (a typo'd year) never moves the default as-of, as in value_deals
+    dates = [
+        d for q in quotes.values() if q.as_of is not None and q.kind != "override" and (d := q.as_of.date()) <= today
+    ]
+    return max(dates) if dated and dates else today
 
 
 def _dividend_rates(deal: Deal, info: Any, quotes: Mapping[str, Quote], rate: Any) -> list[Any] | None:

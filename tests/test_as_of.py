@@ -129,3 +129,14 @@ def test_one_row_per_symbol_and_date(tmp_path: Path, rows: str, problem: str) ->
     [err] = src.errors
     assert err.line == 3 and problem in err.problem
     assert src.quotes["T.HK"].price == 9.0
+
+
+def test_scenarios_never_see_a_price_dated_after_their_as_of(tmp_path: Path) -> None:
+    from arb.grid import scenarios
+
+    src = _csv(tmp_path, "T.HK,8.0,HKD,2025-06-02\nT.HK,9.5,HKD,2025-06-20\n")
+    deal = make_deal(CASH)
+    early = scenarios(deal, src, grid={"downside": [5.0]}, as_of=dt.date(2025, 6, 10))
+    assert early["target_price"].tolist() == [8.0]
+    none = scenarios(deal, src, grid={"downside": [5.0]}, as_of=dt.date(2025, 6, 1))
+    assert none["target_price"].isna().all()
