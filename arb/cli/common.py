@@ -50,7 +50,8 @@ def _text(text: Text) -> Text:
     starts.append(at)
     shown = text.copy()
     shown.plain = "".join(pieces)
-    shown.spans = [Span(starts[s.start], starts[min(s.end, len(plain))], s.style) for s in text.spans]
+    last = len(plain)  # a span may run past the end of the text; rich allows it
+    shown.spans = [Span(starts[min(s.start, last)], starts[min(s.end, last)], s.style) for s in text.spans]
     return shown
 
 
