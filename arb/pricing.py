@@ -280,7 +280,7 @@ def _flag_later_prices(book: Book, fetched: FetchResult, as_of: dt.date) -> None
             day = when.date() if when else "?"
             info.flag(
                 Flag.PRICE_AFTER_AS_OF,
-                f"{sym}: the only price is dated {day}, after the as-of {as_of}; not used",
+                f"{sym}: priced only after the as-of {as_of} (on {day}); a later price is never used",
             )
 
 

@@ -65,7 +65,7 @@ def test_any_source_is_guarded_even_without_dated_rows() -> None:
     late = Quote("T.HK", 9.0, "HKD", dt.datetime(2025, 7, 1, 16, 8), "yahoo", "live")
     got = fetch_as_of(MemorySource({"T.HK": late}), ["T.HK"], dt.date(2025, 6, 30))
     assert got.quotes == {} and got.later == {"T.HK": late}
-    assert "2025-07-01" in got.failures["T.HK"]
+    assert got.failures["T.HK"] == "no price on or before the as-of 2025-06-30 (one dated 2025-07-01)"
     assert fetch_as_of(MemorySource({"T.HK": late}), ["T.HK"], dt.date(2025, 7, 1)).quotes == {"T.HK": late}
     undated = MemorySource({"T.HK": 9.0}, {"T.HK": "HKD"})
     assert list(fetch_as_of(undated, ["T.HK"], dt.date(2000, 1, 1)).quotes) == ["T.HK"]
@@ -77,7 +77,7 @@ def test_a_chain_falls_back_past_a_source_with_only_later_prices(tmp_path: Path)
     r = value_deals([make_deal(CASH)], chain, as_of=dt.date(2025, 6, 2), today=TODAY).results[0]
     q = r.info.prices["T.HK"]
     assert (q.price, q.kind) == (9.0, "file")
-    assert q.fallback is not None and "after the as-of" in q.fallback
+    assert q.fallback == "memory: no price on or before the as-of 2025-06-02 (one dated 2025-07-01)"
     assert "price-after-as-of" not in r.flags
 
 

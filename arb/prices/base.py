@@ -125,7 +125,7 @@ def fetch_as_of(source: PriceSource, symbols: Collection[str], as_of: dt.date | 
         if q.as_of is not None and q.as_of.date() > as_of:
             del got.quotes[sym]
             got.later.setdefault(sym, q)
-            got.failures[sym] = f"only a price dated {q.as_of.date()}, after the as-of {as_of}"
+            got.failures[sym] = f"no price on or before the as-of {as_of} (one dated {q.as_of.date()})"
     return got
 
 
