@@ -335,7 +335,7 @@ def add_entry(watchlist: Path | str, deal_path: Path | str, *, entry_id: str | N
             entry_id, n = f"{base}-{n}", n + 1
     elif not _ID_RE.fullmatch(entry_id) or entry_id in {e.id for e in current.entries}:
         raise WatchlistError(watchlist, "", f"{entry_id!r} is taken or not an id (lower-case letters, digits, dashes)")
-    text = watchlist.read_text(encoding="utf-8") if watchlist.exists() else _HEADER
+    text = watchlist.read_text(encoding="utf-8-sig") if watchlist.exists() else _HEADER
     if text and not text.endswith("\n"):
         text += "\n"
     text += f"\n[[watch]]\nid = {_quote(entry_id)}\npath = {_quote(str(target))}\n"
@@ -351,7 +351,7 @@ def remove_entry(watchlist: Path | str, entry_id: str) -> WatchEntry:
     if not match:
         known = ", ".join(e.id for e in current.entries) or "none"
         raise WatchlistError(watchlist, "", f"no entry with id {entry_id!r} (entries: {known}); see `arb watch list`")
-    lines = watchlist.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = watchlist.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     starts = [i for i, line in enumerate(lines) if _WATCH_RE.match(line)]
     for start in starts:
         end = next((j for j in range(start + 1, len(lines)) if _TABLE_RE.match(lines[j])), len(lines))

@@ -242,6 +242,11 @@ def test_a_watchlist_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
     path = tmp_path / "watchlist.toml"
     path.write_bytes(b"\xef\xbb\xbf" + EXAMPLE.encode())
     assert [e.id for e in load_watchlist(path).entries] == ["alpha"]
+    # editing it keeps working: the mark is dropped, the rest kept
+    add_entry(path, DEALS / "beta.toml")
+    remove_entry(path, "alpha")
+    assert [e.id for e in load_watchlist(path).entries] == ["beta"]
+    assert "spread_pct_below" in path.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("errno_", "words"), [(30, "is read-only"), (13, "is read-only"), (28, "disk is full")])
