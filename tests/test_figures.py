@@ -67,6 +67,7 @@ def _csv(deal: Path, prices: Path) -> dict[str, str]:
     ("amount", "downside", "price", "flag", "words"),
     [
         (11.0, 12.0, 10.0, "value-below-downside", "below the downside"),  # the case: 2.0 before
+        (11.0, 12.0, 11.447, "value-below-downside", "below the downside"),  # a plausible-looking 0.553 before
         (12.0, 12.0, 10.0, "value-at-downside", "equals the downside"),
         (11.0, 8.0, 13.0, "price-above-value", "above value + dividends"),  # -> 1.67 before
         (11.0, 8.0, 6.0, "price-below-downside", "below the downside"),  # -> -0.667 before
