@@ -268,12 +268,10 @@ def _price_security(info: DealInfo, li: LegInfo, leg: Leg, quotes: Mapping[str, 
     if li.priced_by == "stock" and sec.estimate is not None:
         li.priced_by = "estimate"
         li.security_price = sec.estimate
-        if unconvertible:
-            why = "; ".join(unconvertible)
-        elif sec.proxy:
-            why = f"no price for its proxy {sec.proxy}"
-        else:
-            why = "it has no proxy"
+        reasons = list(unconvertible)
+        if sec.proxy and proxy_q is None:
+            reasons.append(f"no price for its proxy {sec.proxy}")
+        why = "; ".join(reasons) or "it has no proxy"
         li.why_estimate = why
         info.flag(
             Flag.ESTIMATE_USED,
