@@ -301,6 +301,14 @@ def _quote(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+def _exists(path: Path, shown: Path | str | None = None) -> bool:
+    """``path.exists()``; a path the system cannot look up (a name too long, say) is a WatchlistError."""
+    try:
+        return path.exists()
+    except OSError as exc:
+        raise WatchlistError(None, "", f"{shown or path}: cannot be looked up ({exc.strerror or exc})") from None
+
+
 def _slug(text: str) -> str:
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", text.lower())).strip("-") or "deals"
 
@@ -316,14 +324,15 @@ def add_entry(watchlist: Path | str, deal_path: Path | str, *, entry_id: str | N
 
     watchlist = Path(watchlist)
     target = Path(deal_path).expanduser().resolve()
-    if not target.exists():
+    if not _exists(target, deal_path):
         raise WatchlistError(None, "", f"{deal_path}: no such deal file or folder")
     loaded = load_deals([target])
     if loaded.errors:
         raise loaded.errors[0]
     if not loaded.deals:
         raise WatchlistError(None, "", f"{deal_path}: holds no deal files (*.toml)")
-    current = load_watchlist(watchlist) if watchlist.exists() else Watchlist(watchlist)
+    exists = _exists(watchlist)
+    current = load_watchlist(watchlist) if exists else Watchlist(watchlist)
     for e in current.entries:
         if e.path.resolve() == target:
             raise WatchlistError(watchlist, "", f"{deal_path} is already watched as {e.id!r}")
@@ -335,7 +344,7 @@ def add_entry(watchlist: Path | str, deal_path: Path | str, *, entry_id: str | N
             entry_id, n = f"{base}-{n}", n + 1
     elif not _ID_RE.fullmatch(entry_id) or entry_id in {e.id for e in current.entries}:
         raise WatchlistError(watchlist, "", f"{entry_id!r} is taken or not an id (lower-case letters, digits, dashes)")
-    text = watchlist.read_text(encoding="utf-8-sig") if watchlist.exists() else _HEADER
+    text = watchlist.read_text(encoding="utf-8-sig") if exists else _HEADER
     if text and not text.endswith("\n"):
         text += "\n"
     text += f"\n[[watch]]\nid = {_quote(entry_id)}\npath = {_quote(str(target))}\n"

@@ -271,3 +271,20 @@ def test_watch_add_in_a_folder_it_cannot_write_is_one_line_and_loses_nothing(
     assert line.startswith(f"error: {target}: ") and words in line and "was not changed" in line
     assert target.read_bytes() == before
     assert not target.with_name("watchlist.toml.tmp").exists()
+
+
+def test_paths_longer_than_the_system_allows_are_one_line(tmp_path: Path) -> None:
+    too_long = tmp_path / ("n" * 300)
+    runner = CliRunner()
+    cases = [
+        ["watch", "add", str(too_long)],
+        ["watch", "add", "--watchlist", str(too_long / "w.toml"), str(DEALS / "alpha.toml")],
+        ["watch", "list", "--watchlist", str(too_long / "w.toml")],
+        ["watch", "remove", "--watchlist", str(too_long / "w.toml"), "alpha"],
+    ]
+    for args in cases:
+        res = runner.invoke(app, args)
+        assert res.exit_code == 1, args
+        assert res.exception is None or isinstance(res.exception, SystemExit), args
+        [line] = res.output.strip().splitlines()
+        assert line.startswith(f"error: {too_long}") and ("too long" in line or "longer than" in line), line

@@ -43,7 +43,10 @@ def add(
     from arb.watchlist import add_entry
 
     target = _file(watchlist)
-    new = not target.exists()
+    try:
+        new = not target.exists()
+    except OSError:  # a path the system cannot look up: add_entry says so
+        new = False
     try:
         entry = add_entry(target, path, entry_id=entry_id)
     except ArbError as exc:
@@ -102,7 +105,11 @@ def remove(
     from arb.watchlist import remove_entry
 
     target = _file(watchlist)
-    if not target.exists():
+    try:
+        missing = not target.exists()
+    except OSError:  # a path the system cannot look up: remove_entry says so
+        missing = False
+    if missing:
         error(f"{target}: no watchlist yet (following the bundled seeds); nothing to remove")
         raise typer.Exit(1)
     try:
