@@ -18,8 +18,21 @@ def _digest() -> Path:
 
 def test_extract_writes_one_file_per_deal_and_they_validate(tmp_path):
     runner = CliRunner()
-    res = runner.invoke(app, ["extract", str(_digest()), "-o", str(tmp_path / "drafts"), "--prices-out",
-                              str(tmp_path / "p.csv"), "--date", "2025-06-20", "--title", "Test digest"])
+    res = runner.invoke(
+        app,
+        [
+            "extract",
+            str(_digest()),
+            "-o",
+            str(tmp_path / "drafts"),
+            "--prices-out",
+            str(tmp_path / "p.csv"),
+            "--date",
+            "2025-06-20",
+            "--title",
+            "Test digest",
+        ],
+    )
     assert res.exit_code == 0, res.output
     files = sorted((tmp_path / "drafts").glob("*.toml"))
     assert len(files) >= 2

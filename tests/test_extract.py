@@ -80,7 +80,9 @@ def test_read_article_strips_html(tmp_path: Path) -> None:
     path = tmp_path / "a.txt"
     path.write_bytes("新奥能源(2688.HK)".encode())
     assert read_article(str(path)) == "新奥能源(2688.HK)"
-    assert read_article("not a file name") == "not a file name"
+    assert read_article(text="not a file name") == "not a file name"
+    with pytest.raises(FileNotFoundError):
+        read_article("not a file name")
 
 
 # --- Chinese digest modelled on the real article's structure -------------------------------------
@@ -88,8 +90,12 @@ def test_read_article_strips_html(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def digest() -> Extraction:
-    return extract_article(read_article(ARTICLES / "zh_digest.txt"), source_title="周报",
-                           source_date=datetime.date(2025, 6, 20), source_publisher="测试通讯")
+    return extract_article(
+        read_article(ARTICLES / "zh_digest.txt"),
+        source_title="周报",
+        source_date=datetime.date(2025, 6, 20),
+        source_publisher="测试通讯",
+    )
 
 
 def test_digest_items(digest: Extraction) -> None:
@@ -136,7 +142,9 @@ def test_digest_price_rows(digest: Extraction) -> None:
     deal = digest.drafts[0]
     rows = deal.prices_csv_rows()
     assert [(r["symbol"], r["price"], r["currency"]) for r in rows] == [
-        ("1234.HK", "24.0", "HKD"), (deal.security, "12.0", "HKD")]
+        ("1234.HK", "24.0", "HKD"),
+        (deal.security, "12.0", "HKD"),
+    ]
     assert all(r["as_of"] == "2025-06-20" and "周报" in r["source"] for r in rows)
 
 

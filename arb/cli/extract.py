@@ -5,24 +5,34 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from arb.cli.common import error, note, out, parse_date, warn
 from arb.text import safe, safe_lines
 
+if TYPE_CHECKING:
+    from arb.extract import DraftDeal
+
 
 def extract(
     article: Annotated[str, typer.Argument(help="The article: a text or HTML file, or - for stdin.")],
     output: Annotated[
-        Path | None,
-        typer.Option("-o", "--output", help="Write the draft here (a folder when the article holds several deals)."),
+        str | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Write the draft to this file, or into this folder (created) when it ends with / or is a folder; "
+            "always a folder when the article holds several deals.",
+        ),
     ] = None,
     prices_out: Annotated[
-        Path | None, typer.Option("--prices-out", help="Write the prices quoted in the article as a price CSV.")
+        Path | None,
+        typer.Option("--prices-out", help="Write the prices quoted in the article as a price CSV (folder created)."),
     ] = None,
     title: Annotated[str | None, typer.Option("--title", help="The article's title, for [[source]].")] = None,
     publisher: Annotated[str | None, typer.Option("--publisher", help="Its publisher, for [[source]].")] = None,
@@ -30,46 +40,79 @@ def extract(
     url: Annotated[str | None, typer.Option("--url", help="Its address, for [[source]].")] = None,
 ) -> None:
     """Read an article (Chinese or English) and draft a deal TOML per deal in it; fill the TODOs, then validate."""
-    from arb.extract import extract_article, read_article
+    from arb.extract import MAX_ARTICLE_CHARS, ArticleError, extract_article, read_article
 
     day: dt.date | None = parse_date(date, "--date")
     try:
-        raw: str | bytes | Path = sys.stdin.buffer.read() if article == "-" else Path(article)
-        if isinstance(raw, Path) and not raw.is_file():
-            raise typer.BadParameter(safe(f"{article}: no such file"), param_hint="ARTICLE")
-        text = read_article(raw)
+        if article == "-":
+            text = read_article(text=sys.stdin.buffer.read(MAX_ARTICLE_CHARS + 1))
+        else:
+            path = Path(article)
+            if not path.exists():
+                raise typer.BadParameter(safe(f"{article}: no such file"), param_hint="ARTICLE")
+            if not path.is_file():
+                raise typer.BadParameter(safe(f"{article}: not a regular file"), param_hint="ARTICLE")
+            text = read_article(path)
+        result = extract_article(text, source_title=title, source_date=day, source_url=url, source_publisher=publisher)
+    except ArticleError as exc:
+        raise _fail(f"{'stdin' if article == '-' else article}: {exc}") from None
     except OSError as exc:
-        error(f"{article}: cannot read it ({exc.strerror or exc})")
-        raise typer.Exit(1) from None
-    result = extract_article(text, source_title=title, source_date=day, source_url=url, source_publisher=publisher)
+        raise _fail(f"{article}: cannot read it ({exc.strerror or exc})") from None
     for item in result.skipped:
         note(f"skipped: {item.headline}: {item.reason}")
     for w in result.warnings:
         warn(w)
     drafts = result.drafts
     if not drafts:
-        error(f"{article}: no deal terms found ({len(result.skipped)} item(s) skipped)")
-        raise typer.Exit(1)
+        raise _fail(f"{article}: no deal terms found ({len(result.skipped)} item(s) skipped)")
     if output is None:
         for n, d in enumerate(drafts, 1):
             if len(drafts) > 1:
                 out.print(safe(f"# ---- draft {n} of {len(drafts)}: {d.id} ----"), highlight=False, soft_wrap=True)
             sys.stdout.write(safe_lines(d.to_toml()))  # still the same TOML: see safe_lines
             sys.stdout.flush()
-    elif len(drafts) == 1 and not output.is_dir():
-        output.write_text(drafts[0].to_toml(), encoding="utf-8")
-        note(f"wrote {output}")
     else:
-        output.mkdir(parents=True, exist_ok=True)
-        for d in drafts:
-            path = output / f"{d.id}.toml"
-            path.write_text(d.to_toml(), encoding="utf-8")
-            note(f"wrote {path}")
+        _write_drafts(drafts, output)
     if prices_out is not None:
         rows = [row for d in drafts for row in d.prices_csv_rows()]
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=["symbol", "price", "currency", "as_of", "source"], lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-        prices_out.write_text(buf.getvalue(), encoding="utf-8")
+        _write(prices_out, buf.getvalue())
         note(f"wrote {prices_out} ({len(rows)} price row(s))")
+
+
+def _fail(message: str) -> typer.Exit:
+    error(message)
+    return typer.Exit(1)
+
+
+def _is_folder(output: str) -> bool:
+    """``-o drafts/`` (trailing slash) or an existing folder: the drafts go into it."""
+    return output.endswith(("/", os.sep)) or Path(output).is_dir()
+
+
+def _write_drafts(drafts: list[DraftDeal], output: str) -> None:
+    target = Path(output)
+    if len(drafts) == 1 and not _is_folder(output):
+        _write(target, drafts[0].to_toml())
+        note(f"wrote {target}")
+        return
+    if target.exists() and not target.is_dir():
+        raise _fail(f"{output}: is a file; the article holds {len(drafts)} deals, so -o must name a folder")
+    for d in drafts:
+        path = target / f"{d.id}.toml"
+        _write(path, d.to_toml())
+        note(f"wrote {path}")
+
+
+def _write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``, creating its folder; a failure is one error line and exit 1."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise IsADirectoryError(21, "it is a folder")
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"{path}: cannot write it ({exc.strerror or exc})") from None

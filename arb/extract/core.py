@@ -11,13 +11,27 @@ from typing import TypeVar
 from arb.extract import patterns_en, patterns_zh
 from arb.extract.classify import skip_reason
 from arb.extract.model import DraftDeal, Extraction, QuotedPrice, SkippedItem
-from arb.extract.text import Item, clean_text, is_chinese, split_items, split_sentences
+from arb.extract.text import (
+    Item,
+    check_size,
+    clean_text,
+    drop_controls,
+    html_to_text,
+    is_chinese,
+    looks_like_html,
+    split_items,
+    split_sentences,
+)
 from arb.extract.tickers import Company, Registry, find_companies
 
 __all__ = ["extract_article"]
 
 #: Relative disagreement between the totals and the per-share terms that earns a warning.
 CROSS_CHECK_TOLERANCE = 0.01
+
+#: A news item naming more listed companies than this is a list or a market table, not one
+#: deal announcement (a merger names two or three); it is skipped, saying so.
+MAX_COMPANIES_PER_ITEM = 24
 
 Party = Company | str | None
 T = TypeVar("T")
@@ -35,12 +49,17 @@ def extract_article(
 
     Each deal-like news item gives a :class:`DraftDeal`; each other item a :class:`SkippedItem`
     with the reason. Cross-check disagreements are in the draft's warnings and, prefixed with the
-    item's headline, in ``Extraction.warnings``.
+    item's headline, in ``Extraction.warnings``. Control characters in the article or in the
+    ``source_*`` fields are dropped, so every draft is valid TOML. Raises
+    :class:`~arb.extract.text.ArticleError` for text over ``MAX_ARTICLE_CHARS``.
     """
-    from arb.extract.text import html_to_text, looks_like_html
-
+    check_size(len(text))
+    text = drop_controls(text)
     if looks_like_html(text):
         text = html_to_text(text)
+    source_title, source_url, source_publisher = (
+        drop_controls(x) if x is not None else None for x in (source_title, source_url, source_publisher)
+    )
     result = Extraction()
     items = split_items(text)
     if not items:
@@ -73,6 +92,12 @@ def _extract_item(item: Item) -> DraftDeal | SkippedItem:
     body_sentences = split_sentences(item.body)
     sentences = body_sentences + [h for h in item.headlines]
     registry = find_companies(clean_text(item.text))
+    if len(registry.companies) > MAX_COMPANIES_PER_ITEM:
+        return SkippedItem(
+            headline=item.headline,
+            reason=f"it names {len(registry.companies)} listed companies (more than {MAX_COMPANIES_PER_ITEM}): "
+            "a list or a market table, not one deal announcement",
+        )
     lead = " ".join(body_sentences[:2])
     has_terms = any(p.ratio(s) or p.cash_per_share(s) or p.value_per_share(s) for s in body_sentences)
     reason = skip_reason(" ".join(item.headlines), lead, item.text, language, has_terms)
@@ -164,30 +189,38 @@ def _roles_in(s: str, registry: Registry, p: ModuleType, language: str) -> tuple
     return None
 
 
+# How far before a verb a party's name is looked for: a name is a few words; the window keeps
+# the search from running back over a whole paragraph from every capital letter.
+_NAME_REACH = 300
+
+
 def _zh_subject(before: str) -> str | None:
-    run = re.split(r"[,。;:、]", before)[-1]
+    run = re.split(r"[,。;:、]", before[-_NAME_REACH:])[-1]
     run = re.sub(
-        r"(?:拟|将|已|宣布|计划|提出|正|本周\S|周\S|今日|昨日|以[^,。]*方式|签署[^,。]*协议)+.*$", "", run
+        r"(?:拟|将|已|宣布|计划|提出|正|本周\S|周\S|今日|昨日|以[^,。]{0,30}?方式|签署[^,。]{0,30}?协议)+.*$", "", run
     ).strip()
     return run if 2 <= len(run) <= 20 else None
 
 
 def _zh_object(after: str) -> str | None:
-    run = re.split(r"[,。;:(]", after)[0].strip()
+    run = re.split(r"[,。;:(]", after[:_NAME_REACH], maxsplit=1)[0].strip()
     return run[:40] if len(run) >= 2 else None
 
 
+_EN_SUBJECT = re.compile(
+    r"([A-Z][\w&.'\-]*(?:\s+(?:[A-Z][\w&.'\-]*|&|of))*)\s*(?:\([^)]{0,80}\)\s*)?"
+    r"(?:,[^,]{0,80},\s*)?(?:has |have |had )?(?:agreed|agrees|will|would|is set|plans|"
+    r"said|announced|to|signed|made)\b"
+)
+
+
 def _en_subject(before: str) -> str | None:
-    m = re.search(
-        r"([A-Z][\w&.'\-]*(?:\s+(?:[A-Z][\w&.'\-]*|&|of))*)\s*(?:\([^)]*\)\s*)?"
-        r"(?:,[^,]*,\s*)?(?:has |have |had )?(?:agreed|agrees|will|would|is set|plans|"
-        r"said|announced|to|signed|made)\b",
-        before,
-    )
+    m = _EN_SUBJECT.search(before[-_NAME_REACH:])
     return m.group(1) if m else None
 
 
 def _en_object(after: str) -> str | None:
+    after = after[:_NAME_REACH]
     m = re.match(r"\s*(?:privately[- ]held\s+|the\s+|rival\s+)?([A-Z][\w&.'\-]*(?:\s+(?:[A-Z][\w&.'\-]*|&))*)", after)
     if m:
         return m.group(1)

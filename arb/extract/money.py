@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 __all__ = ["NUM", "Money", "find_money", "parse_count", "parse_number"]
 
-NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# A number starts at the start of its run of digits: without the look-behind, a pattern that
+# fails after a number is retried from every digit of a long run (20 kB of digits took 28 s).
+NUM = r"(?<![\d,])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 
 _SCALES = {
     "万亿": 1e12,

@@ -56,10 +56,12 @@ UNDISCLOSED_RE = re.compile(
 _SEC = r"(?P<sec>(?:the )?[A-Z][\w&.'\-]*(?:\s+(?:[A-Z][\w&.'\-]*|&))*)"
 _RATIO = [
     re.compile(
-        rf"(?P<ratio>\d+(?:\.\d+)?)\s+(?:of\s+an?\s+)?(?:(?:new|ordinary|common|class\s+[A-Z])\s+)*"
+        rf"(?<![\d.])(?P<ratio>\d+(?:\.\d+)?)\s+(?:of\s+an?\s+)?(?:(?:new|ordinary|common|class\s+[A-Z])\s+)*"
         rf"(?:shares?|ADSs?|American depositary shares)\s+of\s+{_SEC}"
     ),
-    re.compile(rf"(?P<ratio>\d+\.\d+)\s+(?:new\s+)?{_SEC}\s+(?:common\s+|ordinary\s+)?(?:shares?|stock|ADSs?)\b"),
+    re.compile(
+        rf"(?<![\d.])(?P<ratio>\d+\.\d+)\s+(?:new\s+)?{_SEC}\s+(?:common\s+|ordinary\s+)?(?:shares?|stock|ADSs?)\b"
+    ),
     re.compile(r"exchange ratio\s+(?:of|is|was|set at|fixed at)\s+(?P<ratio>\d+\.\d+)(?P<sec>)"),
 ]
 _PER_SHARE_CONTEXT = re.compile(r"\bfor each\b|\bper share\b|\beach\b|\bexchange ratio\b|\bfor every\b", re.I)
@@ -149,7 +151,7 @@ _EXPECTED = re.compile(
     re.I,
 )
 _ELECTION = re.compile(r"\belect\w*\b|\bprorat\w*\b|\bproration\b", re.I)
-_WEIGHT = re.compile(r"(?P<p>\d+(?:\.\d+)?)\s?%[^.;%]{0,70}?\b(?P<k>cash|stock)\b", re.I)
+_WEIGHT = re.compile(r"(?<![\d.])(?P<p>\d+(?:\.\d+)?)\s?%[^.;%]{0,70}?\b(?P<k>cash|stock)\b", re.I)
 
 ACTIVE_VERBS = re.compile(
     r"\b(?:acquire|acquires|acquiring|buy|buys|purchase|take private|"
@@ -209,10 +211,15 @@ def offer_value(s: str) -> Money | None:
     return None
 
 
+_COLLAR_BOUNDS = re.compile(
+    rf"\b(?:between|from|of)\s+(?P<a>\S{{0,6}}?(?:{NUM})\S{{0,6}}?)\s+(?:and|to)\s+(?P<b>\S{{0,6}}?(?:{NUM}))"
+)
+
+
 def collar(s: str) -> tuple[float, float] | None:
     if not re.search(r"\bcollar\b|\bband\b|\brange\b|volume-weighted|\bVWAP\b|average (?:closing )?price", s, re.I):
         return None
-    m = re.search(rf"(?:between|from|of)\s+(?P<a>\S*?(?:{NUM})\S*?)\s+(?:and|to)\s+(?P<b>\S*?(?:{NUM}))", s)
+    m = _COLLAR_BOUNDS.search(s)
     if m is None:
         return None
     found = [x for x in find_money(m.group(0)) if not x.scaled]
