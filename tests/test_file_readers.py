@@ -92,3 +92,14 @@ def test_paths_longer_than_the_system_allows_are_one_line_each(tmp_path: Path, f
     lines = res.stderr.splitlines()
     assert len(lines) == 2 and all("longer than the system allows" in line for line in lines)
     assert "ok " in res.stdout and "1 valid, 2 invalid" in res.stdout
+
+
+def test_show_and_prices_with_a_path_too_long_are_one_line(tmp_path: Path) -> None:
+    too_long = tmp_path / ("n" * 300)
+    runner = CliRunner()
+    for args in (["show", f"{too_long}.toml"], ["report", "--prices", f"{too_long}.csv"]):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 1, args
+        assert res.exception is None or isinstance(res.exception, SystemExit), args
+        [line] = [x for x in res.stderr.splitlines() if str(too_long) in x]
+        assert "too long" in line or "longer than" in line

@@ -125,6 +125,14 @@ def _warn_implausible(results: list[DealResult]) -> None:
             warn(f"{r.id}: implausible: {note}")
 
 
+def _looks_up(path: Path) -> bool:
+    """``path.exists()``, True for a path too long to look up, so the loader reports it as a file."""
+    try:
+        return path.exists()
+    except OSError:
+        return True
+
+
 def _exit_code(v: Valuation, bad_input: bool) -> int:
     failed = [r for r in v.results if not r.valued]
     for r in failed:
@@ -188,7 +196,7 @@ def show(
 ) -> None:
     """One deal leg by leg: each price and its source, the FX conversion, the arithmetic, the hedge."""
     as_file = Path(deal)
-    if as_file.suffix == ".toml" and as_file.exists():
+    if as_file.suffix == ".toml" and _looks_up(as_file):
         paths, wanted = [as_file], None
     else:
         wanted = deal

@@ -62,7 +62,11 @@ def as_source(
         return _named_source(prices)
     if isinstance(prices, (str, Path)):
         path = Path(prices)
-        if not path.exists():
+        try:
+            missing = not path.exists()
+        except OSError:  # a path too long to look up: CsvSource says so in one line
+            missing = False
+        if missing:
             named = f"; or name a source: {', '.join(NAMED_SOURCES)}" if isinstance(prices, str) else ""
             raise PriceFileError(path, None, f"no such price file{named}")
         source = CsvSource(path, label=label)
