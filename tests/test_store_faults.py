@@ -322,3 +322,16 @@ def test_a_write_on_a_full_disk_says_so_and_loses_nothing(
     assert res.exit_code == 1
     assert "nothing of this write was kept" in one_line(res.stderr)
     assert store.counts() == before
+
+
+def test_the_python_refresh_raises_on_a_damaged_store_after_keeping_the_refresh(home: Path, watchlist: Path) -> None:
+    from arb.refresh import refresh
+
+    store = filled(home)
+    store.path.write_bytes(b"")
+    with pytest.raises(StoreDamagedError, match="empty") as info:
+        refresh(watchlist, source=CsvSource(DAY2), store=store.path)
+    kept = next(home.glob("history.rescued-*.sqlite3"))
+    assert str(kept) in str(info.value)
+    assert [r["as_of"] for r in HistoryStore(kept).deal_history("alpha")] == ["2025-06-03"]
+    assert store.path.read_bytes() == b""
