@@ -438,3 +438,11 @@ def test_a_price_file_for_two_thousand_legs_reads_in_linear_time(tmp_path: Path)
     source = CsvSource(path)
     assert source.errors == [] and len(source.fetch(["B19999"]).quotes) == 1
     assert time.perf_counter() - start < 6.0
+
+
+def test_a_price_row_above_the_bound_is_one_bad_row(tmp_path: Path) -> None:
+    deal = _write(tmp_path, "d.toml", deal_toml('[[consideration]]\nkind = "cash"\namount = 1.0\n', target="ACME"))
+    prices = _write(tmp_path, "p.csv", "symbol,price,currency\nACME,1e307,USD\n")
+    got = _cli("report", deal, "--prices", prices, "--json")
+    assert "p.csv:2: ACME: price 1e+307 is above 1e+09" in got.stderr
+    assert "Traceback" not in got.output and json.loads(got.stdout)[0]["target_price"] is None

@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol, runtime_checkable
 
-from arb.symbols import major_currency
+from arb.symbols import MAX_PER_SHARE, major_currency
 
 __all__ = [
     "ChainSource",
@@ -159,7 +159,8 @@ def _day(q: Quote) -> str:
 
 
 def bad_price_reason(price: object) -> str | None:
-    """Why a price is unusable (None when it is fine): not a number, NaN, infinite, zero or negative."""
+    """Why a price is unusable (None when it is fine): not a number, NaN, infinite, zero, negative,
+    or above :data:`arb.symbols.MAX_PER_SHARE`."""
     if isinstance(price, bool) or not isinstance(price, (int, float)):
         return f"not a number: {price!r}"
     value = float(price)
@@ -169,6 +170,8 @@ def bad_price_reason(price: object) -> str | None:
         return "price is infinite"
     if value <= 0:
         return f"price must be above zero, got {value:g}"
+    if value > MAX_PER_SHARE:
+        return f"price {value:g} is above {MAX_PER_SHARE:g}; no share trades there"
     return None
 
 
