@@ -395,6 +395,8 @@ def compile_book(
         info = DealInfo(deal, ccy, tq, None)
         infos.append(info)
         target_price = _flag_target(info, quotes, fx, reference)
+        if ccy is None and (deal.consideration or deal.dividend):
+            info.flag(Flag.NO_DEAL_CURRENCY, "the deal currency is unknown: set currency in the deal file")
         if not deal.consideration:
             info.flag(Flag.TERMS_UNDISCLOSED, "the consideration is not disclosed")
             acq = deal.acquirer.ticker if deal.acquirer else None

@@ -27,6 +27,7 @@ class Flag(StrEnum):
     NO_PRICE = "no-price"
     NO_FX_RATE = "no-fx-rate"
     TARGET_UNLISTED = "target-unlisted"
+    NO_DEAL_CURRENCY = "no-deal-currency"
     TERMS_UNDISCLOSED = "terms-undisclosed"
     NO_CLOSE_DATE = "no-close-date"
     CLOSE_DATE_PASSED = "close-date-passed"
@@ -77,6 +78,12 @@ _ROWS = (
         one_of=True,
     ),
     FlagSpec(Flag.TARGET_UNLISTED, "The target has no listing, so no price.", ("target_price",)),
+    FlagSpec(
+        Flag.NO_DEAL_CURRENCY,
+        "The deal currency is unknown (no currency key, no target price, no cash leg): nothing can be converted "
+        "into it. Set currency in the deal file.",
+        ("deal_value", "dividends"),
+    ),
     FlagSpec(
         Flag.TERMS_UNDISCLOSED,
         "The deal file has no consideration: nothing to value until the terms are known.",

@@ -405,3 +405,17 @@ def test_a_flag_raised_by_the_price_source_reaches_the_deal() -> None:
     [r] = value_deals([make_deal(CASH.format(amount=50.0, ccy="HKD"))], MemorySource({"T.HK": q}), as_of=AS_OF).results
     assert "possibly-suspended" in r.flags and note in r.info.notes
     assert r.figures["spread"] == pytest.approx(2.0, **rel)  # a warning: the figures stay
+
+
+def test_a_deal_without_a_currency_says_so(tmp_path: Path) -> None:
+    deal = tmp_path / "private.toml"
+    deal.write_text(
+        'id = "private"\nname = "Bigco buys a private company"\n[target]\nname = "Private Co"\n'
+        '[[consideration]]\nkind = "stock"\nratio = 0.5\nticker = "BIGCO"\n',
+        encoding="utf-8",
+    )
+    _, prices = _files(tmp_path, "", "BIGCO,10.0,USD,2025-06-20\n")
+    rec, res = _report(deal, prices)
+    assert rec["currency"] is None and rec["deal_value"] is None
+    assert "no-deal-currency" in rec["flags"]
+    assert "set currency in the deal file" in res.stderr

@@ -283,14 +283,15 @@ def any_deal(draw: st.DrawFn, deal_id: str) -> Deal:
     data: dict[str, Any] = {
         "id": deal_id,
         "name": deal_id,
-        "currency": "HKD",
-        "target": {"ticker": "T.HK"},
+        "target": {"ticker": "T.HK"} if draw(st.integers(0, 5)) else {"name": "Private target"},
         "consideration": leg_specs if draw(st.integers(0, 9)) else [],
         "securities": securities,
         "dividend": dividends,
     }
     if close is not None:
         data["expected_close"] = AS_OF + dt.timedelta(days=close)
+    if draw(st.integers(0, 5)):  # else the deal currency comes from the target's quote or a cash leg, if any
+        data["currency"] = "HKD"
     downside = draw(st.one_of(st.none(), st.floats(0.5, 800.0)))
     if downside is not None:
         data["downside"] = downside
