@@ -322,3 +322,42 @@ def test_html_escapes_text() -> None:
     odd = enn.model_copy(update={"name": "<script>alert(1)</script> & co"})
     page = deal_html(odd)
     assert "<script>" not in page and "&lt;script&gt;" in page and "&amp; co" in page
+
+
+# -- the doors: bad deal files, security keys, units ----------------------------------------------
+
+
+def test_load_refuses_inf_and_non_tickers_with_one_line(tmp_path: Path) -> None:
+    head = 'id = "bad"\nname = "x"\n\n[target]\nticker = "{t}"\n'
+    leg = '[[consideration]]\nkind = "stock"\nratio = {r}\nticker = "BIGCO"\n'
+    cases = [
+        (head.format(t="T") + leg.format(r="inf"), "consideration[0].ratio"),
+        (head.format(t="."), "target.ticker"),
+    ]
+    for text, key in cases:
+        path = tmp_path / "bad.toml"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(DealFileError) as info:
+            load(path)
+        assert info.value.key == key and "\n" not in str(info.value)
+
+
+def test_a_grid_and_overrides_find_a_mixed_case_security(tmp_path: Path) -> None:
+    deal = arb.Deal.model_validate(
+        {
+            "id": "newco",
+            "name": "x",
+            "expected_close": dt.date(2025, 12, 31),
+            "currency": "HKD",
+            "target": {"ticker": "OLD.HK"},
+            "consideration": [{"kind": "stock", "ratio": 2.0, "security": "NewCo"}],
+            "securities": {"NewCo": {"currency": "HKD", "proxy": "600803.SS", "estimate": 10.0}},
+        }
+    )
+    prices = {"OLD.HK": 25.0, "600803.SS": (13.0, "CNY"), "CNYHKD=X": 1.1}
+    grid = arb.scenarios(deal, prices, {"NewCo": [12.0, 14.0]}, as_of="2025-06-20")
+    assert list(grid["deal_value"]) == pytest.approx([24.0, 28.0])
+    grid = arb.scenarios(deal, prices, {"discount:NewCo": [0.0, 0.5]}, as_of="2025-06-20")
+    assert list(grid["deal_value"]) == pytest.approx([2 * 13.0 * 1.1, 13.0 * 1.1])
+    v = valuation(deal, prices, overrides={"NEWCO": 99.0, "NewCo": 11.0}, as_of="2025-06-20").get("newco")
+    assert v.figures["deal_value"] == pytest.approx(22.0)  # "NEWCO" in capitals is a ticker, not the security
