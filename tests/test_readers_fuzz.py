@@ -113,7 +113,7 @@ def test_watch_add_writes_a_watchlist_that_reads_back_or_refuses(
 ) -> None:
     base = tmp_path / "case"
     shutil.rmtree(base, ignore_errors=True)
-    folder = base / name
+    folder = base / "deals" / name
     try:
         folder.mkdir(parents=True)
     except OSError:  # a name this file system refuses (too long in bytes, say)
@@ -130,3 +130,31 @@ def test_watch_add_writes_a_watchlist_that_reads_back_or_refuses(
     assert back.path == folder.resolve() == entry.path
     assert back.id == entry.id
     tomllib.loads(watchlist.read_text(encoding="utf-8"))
+
+
+# Bytes a deal file or watchlist might hold: TOML-ish fragments, a BOM, bytes that are not UTF-8.
+TOML_BITS = st.sampled_from(
+    [b"\xef\xbb\xbf", b"id = ", b'"x"', b"[", b"]", b"{", b"}", b"[[watch]]", b"\n", b"=", b"\xe9", b"\xff", b'"""']
+)
+TOML_BYTES = st.lists(st.one_of(TOML_BITS, st.binary(max_size=8)), max_size=30).map(b"".join)
+
+
+@SETTINGS
+@given(data=TOML_BYTES)
+def test_any_bytes_in_a_deal_file_or_watchlist_are_one_error_at_most(tmp_path: Path, data: bytes) -> None:
+    folder = tmp_path / "deals"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    shutil.copy(GOOD_DEAL, folder / "good.toml")
+    (folder / "junk.toml").write_bytes(data)
+    got = load_deals([folder])
+    assert "cash-deal" in [d.id for d in got.deals]
+    assert len(got.errors) <= 1
+    assert all(e.path.name in ("junk.toml", "good.toml") and "\n" not in e.problem for e in got.errors)
+
+    watchlist = tmp_path / "watchlist.toml"
+    watchlist.write_bytes(data)
+    try:
+        load_watchlist(watchlist)
+    except WatchlistError as exc:
+        assert str(exc).startswith(str(watchlist))
