@@ -181,8 +181,8 @@ def stale_reason(r: DealResult, today: dt.date | None = None) -> str:
     for q in sorted(r.info.prices.values(), key=lambda q: -(q.age_days(when) or 0)):
         age = q.age_days(r.as_of)
         note = _quote_note(q, when)
-        if q.fallback:
-            why.append(f"{note} (fell back: {q.fallback})")
+        if q.fallback:  # the reason itself is on stderr once per symbol; here only which source failed
+            why.append(f"{note} (fell back: {q.fallback.split(':', 1)[0]} failed)")
         elif q.kind in NOT_STORED_KINDS - {"override"}:
             why.append(f"{note} (not live)")
         elif age is not None and age > STALE_AFTER_DAYS:
