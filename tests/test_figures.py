@@ -370,8 +370,11 @@ def test_a_huge_price_is_reported_not_a_traceback() -> None:
 
     from arb.cli.render import render_deal, render_report
 
-    # deal files refuse amounts above 1e9 a share, but a price source may still say 1e307
-    v = value(make_deal(CASH.format(amount=50.0, ccy="HKD")), {"T.HK": (1e307, "HKD")})
+    # Deal files and price sources now refuse numbers above 1e9 a share; the printers must still
+    # never fail on any float, so give them the worst figures directly.
+    v = value(make_deal(CASH.format(amount=50.0, ccy="HKD")), {"T.HK": (48.0, "HKD")})
+    f = v.results[0].figures
+    f.update(target_price=1e307, deal_value=-1e308, spread=1.7976931348623157e308, spread_pct=1e300)
     buf = StringIO()
     Console(file=buf, width=140).print(render_report(v, width=140), render_deal(v.results[0], v))
     assert "1e+307" in buf.getvalue()
