@@ -22,8 +22,8 @@ from arb.fx import FxTable, pairs_to_fetch
 from arb.models import Deal
 from arb.prices.base import FetchResult, PriceSource, Quote, fetch_as_of
 from arb.prices.deadline import shares_one_deadline
-from arb.prices.overrides import Override, adopt_aliases, apply_overrides, parse_override, stamp_overrides
-from arb.symbols import fx_pair, is_fx_pair, ticker_aliases
+from arb.prices.overrides import Override, apply_overrides, fetch_aliases, parse_override, stamp_overrides
+from arb.symbols import fx_pair, is_fx_pair
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -217,13 +217,12 @@ def fetch_for(
     """
     symbols = symbols_for(deals)
     securities = {name: sec for d in deals for name, sec in d.securities.items()}
-    aliases = ticker_aliases(symbols, securities)  # a price row "bigco" prices ticker BIGCO
     result = FetchResult()
     # Ask for the FX pairs we can already guess in the same round as the listings.
     guessed = pairs_to_fetch(needed_fx(deals, {}), {}, set())
     asked = set(symbols) | set(guessed)
-    result.merge(fetch_as_of(source, [*symbols, *aliases, *guessed], as_of))
-    adopt_aliases(result, aliases)
+    result.merge(fetch_as_of(source, [*symbols, *guessed], as_of))
+    fetch_aliases(source, result, symbols, securities, as_of)  # a price row "bigco" prices ticker BIGCO
     apply_overrides(result, overrides or {}, securities)
     result.quotes = {s: q.in_major_units() for s, q in result.quotes.items()}
     # A second (and last) round for pairs only the actual quote currencies reveal, or inverses.

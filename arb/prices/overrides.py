@@ -16,13 +16,13 @@ from dataclasses import replace
 from typing import Any
 
 from arb.errors import ArbError
-from arb.prices.base import FetchResult, Quote
-from arb.symbols import guess_currency, minor_unit_problem, preview, price_key, read_price
+from arb.prices.base import FetchResult, PriceSource, Quote, fetch_as_of
+from arb.symbols import guess_currency, minor_unit_problem, preview, price_key, read_price, ticker_aliases
 
 __all__ = [
     "Override",
-    "adopt_aliases",
     "apply_overrides",
+    "fetch_aliases",
     "overrides_from",
     "parse_override",
     "resolve_key",
@@ -83,16 +83,31 @@ def resolve_key(key: str, securities: Iterable[str]) -> str:
     return key.upper()
 
 
-def adopt_aliases(result: FetchResult, aliases: Mapping[str, str]) -> None:
-    """File quotes found under a ticker's lower-case alias (a price row ``bigco``) under the
-    ticker (``BIGCO``), unless the ticker has its own; drop the aliases' failures."""
+def fetch_aliases(
+    source: PriceSource,
+    result: FetchResult,
+    symbols: Iterable[str],
+    securities: Iterable[str],
+    as_of: dt.date | None = None,
+) -> None:
+    """Price the tickers still missing from ``result`` from rows filed under their lower-case form.
+
+    A price file (or dict) may write ``bigco``: the one symbol door reads a lower-case word as a
+    security's name, which for a deal with no security of that name is ticker ``BIGCO``. Only
+    tickers the source did not price are asked again, so a live source is not asked twice.
+    """
+    aliases = {a: t for a, t in ticker_aliases(symbols, securities).items() if t not in result.quotes}
+    if not aliases:
+        return
+    got = fetch_as_of(source, list(aliases), as_of)
     for alias, ticker in aliases.items():
-        q = result.quotes.pop(alias, None)
-        result.failures.pop(alias, None)
-        result.later.pop(alias, None)
-        if q is not None and ticker not in result.quotes:
+        q = got.quotes.get(alias)
+        if q is not None:
             result.quotes[ticker] = replace(q, symbol=ticker)
             result.failures.pop(ticker, None)
+            result.later.pop(ticker, None)
+        elif alias in got.later and ticker not in result.later:
+            result.later[ticker] = replace(got.later[alias], symbol=ticker)
 
 
 def apply_overrides(result: FetchResult, overrides: Mapping[str, Override], securities: Mapping[str, Any]) -> None:
