@@ -335,3 +335,63 @@ def test_the_python_refresh_raises_on_a_damaged_store_after_keeping_the_refresh(
     assert str(kept) in str(info.value)
     assert [r["as_of"] for r in HistoryStore(kept).deal_history("alpha")] == ["2025-06-03"]
     assert store.path.read_bytes() == b""
+
+
+# -- a real read-only mount and a real full disk (tmpfs in a private mount namespace) -----------
+
+REAL_FS_SCRIPT = r"""
+set -u
+run() {  # run NAME ARGS...: arb with ARGS on the mount; stdout, stderr and exit status kept as NAME.*
+    name=$1; shift
+    ARB_HOME="$MNT" $ARB "$@" > "$OUT/$name.out" 2> "$OUT/$name.err"; echo $? > "$OUT/$name.rc"
+}
+mount -t tmpfs -o size=512k tmpfs "$MNT" || exit 99
+cp "$STORE" "$MNT/history.sqlite3"
+mount -o remount,ro "$MNT" || exit 99
+run ro-history history alpha --json
+run ro-refresh refresh --watchlist "$WL" --prices "$DAY2"
+mount -o remount,rw "$MNT" || exit 99
+dd if=/dev/zero of="$MNT/filler" bs=4k 2> /dev/null
+run full-history history alpha --json
+run full-refresh refresh --watchlist "$WL" --prices "$DAY2"
+cp "$MNT/history.sqlite3" "$OUT/after.sqlite3"
+"""
+
+
+def test_a_real_read_only_mount_and_a_real_full_disk(home: Path, watchlist: Path, tmp_path: Path) -> None:
+    """Where the machine allows a private mount namespace (root, ``unshare``): real file systems."""
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare")
+    store = HistoryStore(home / "history.sqlite3")
+    store.record_refresh(valued(DAY1), backfill=True)
+    original = store.path.read_bytes()
+    out, mnt = tmp_path / "out", tmp_path / "mnt"
+    out.mkdir()
+    mnt.mkdir()
+    arb_cmd = tmp_path / "arb"
+    arb_cmd.write_text(f"#!/bin/sh\nexec '{sys.executable}' -c 'from arb.cli import app; app()' \"$@\"\n")
+    arb_cmd.chmod(0o755)
+    env = {**os.environ, "MNT": str(mnt), "STORE": str(store.path), "OUT": str(out), "ARB": str(arb_cmd),
+           "WL": str(watchlist), "DAY2": str(DAY2)}  # fmt: skip
+    done = subprocess.run(["unshare", "-m", "bash", "-c", REAL_FS_SCRIPT], env=env, timeout=120, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"no private mounts here (unshare/mount exit {done.returncode})")
+
+    def result(name: str) -> tuple[int, str]:
+        return int((out / f"{name}.rc").read_text()), (out / f"{name}.err").read_text()
+
+    code, err = result("ro-history")  # read from a read-only mount
+    assert code == 0, err
+    assert [r["as_of"] for r in json.loads((out / "ro-history.out").read_text())] == ["2025-06-02"]
+    code, err = result("ro-refresh")
+    assert code == 1 and "read-only" in one_line(err) and str(mnt / "history.sqlite3") in err
+    code, err = result("full-history")  # read on a full disk
+    assert code == 0, err
+    assert len(json.loads((out / "full-history.out").read_text())) == 1
+    code, err = result("full-refresh")
+    assert code == 1 and "the disk is full" in one_line(err) and "nothing of this write was kept" in err
+    assert (out / "after.sqlite3").read_bytes() == original  # nothing lost, nothing half-written

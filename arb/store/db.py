@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Collection, Iterator
@@ -207,24 +208,33 @@ class HistoryStore:
         text = str(exc) if not isinstance(exc, OSError) else (exc.strerror or str(exc))
         low = text.lower()
         errno_ = exc.errno if isinstance(exc, OSError) else None
-        if errno_ == 28 or "disk is full" in low or "no space" in low:
-            return StoreFullError(
-                f"{self.path}: the disk is full ({text}); nothing of this write was kept and what was stored "
-                "before is intact; free some space and run it again"
-            )
+        io_error = "disk i/o error" in low or errno_ == 5
+        full = errno_ == 28 or "disk is full" in low or "no space" in low or (io_error and self._disk_full())
+        kept = "nothing of this write was kept and what was stored before is intact"
+        if full:
+            if not writing:
+                return StoreFullError(
+                    f"{self.path}: the disk is full ({text}) and the store could not be read; free some space"
+                )
+            return StoreFullError(f"{self.path}: the disk is full ({text}); {kept}; free some space and run it again")
         if errno_ in (30, 13, 1) or "readonly" in low or "read-only" in low or (writing and "unable to open" in low):
             return StoreReadOnlyError(
                 f"{self.path}: the history store cannot be written: its folder (or the file) is read-only "
                 f"({text}); make it writable, or set ARB_HOME to a writable folder"
             )
-        if "disk i/o error" in low or errno_ == 5:
-            return StoreFullError(
-                f"{self.path}: disk I/O error ({text}); nothing of this write was kept; check the disk "
-                "(full? removed?) and run it again"
-            )
+        if io_error:
+            what = f"{kept}; check the disk and run it again" if writing else "check the disk"
+            return StoreFullError(f"{self.path}: disk I/O error ({text}); {what}")
         if "malformed" in low or "not a database" in low or "corrupt" in low:
             return self._damaged(text)
         return StoreError(f"{self.path}: {text}")
+
+    def _disk_full(self) -> bool:
+        """True when the store's file system has no room left for a page (an I/O error's likely cause)."""
+        try:
+            return shutil.disk_usage(self.path.parent).free < 64 * 1024
+        except OSError:
+            return False
 
     def _check_file(self) -> None:
         why = self.problem()
@@ -266,14 +276,22 @@ class HistoryStore:
         if not readonly:
             return sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
         uri = self.path.absolute().as_uri() + "?mode=ro"
+        conn = None
         try:
             conn = sqlite3.connect(uri, uri=True, timeout=self.timeout, isolation_level=None)
             conn.execute("PRAGMA user_version").fetchone()
             return conn
         except sqlite3.OperationalError as exc:
-            # A WAL store in a folder nobody may write has no -shm file and cannot get one; with
-            # nothing writing there, reading the file as it stands is all there is to read.
-            if "unable to open" not in str(exc) and "readonly" not in str(exc):
+            if conn is not None:
+                conn.close()
+            # Reading a WAL store needs its -shm file, which a read-only folder or a full disk
+            # cannot give. With no pending WAL (nothing committed outside the file), the file as
+            # it stands is the whole store: read it as immutable. Otherwise the error stands.
+            low = str(exc).lower()
+            if not any(w in low for w in ("unable to open", "readonly", "disk i/o error", "disk is full")):
+                raise
+            wal = self.path.with_name(self.path.name + "-wal")
+            if wal.exists() and wal.stat().st_size > 0:
                 raise
         return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=self.timeout, isolation_level=None)
 
