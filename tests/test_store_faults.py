@@ -395,3 +395,16 @@ def test_a_real_read_only_mount_and_a_real_full_disk(home: Path, watchlist: Path
     code, err = result("full-refresh")
     assert code == 1 and "the disk is full" in one_line(err) and "nothing of this write was kept" in err
     assert (out / "after.sqlite3").read_bytes() == original  # nothing lost, nothing half-written
+
+
+def test_an_old_store_in_a_read_only_folder_says_it_must_be_migrated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "v3.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    create_schema(conn, 3)
+    conn.close()
+    refuse_writes(monkeypatch)
+    with pytest.raises(StoreReadOnlyError, match="schema version 3 and must be migrated to") as info:
+        HistoryStore(path, create=False).deal_history("alpha")
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
