@@ -255,3 +255,14 @@ def test_an_unreadable_price_file_is_bad_input_exit_1(tmp_path: Path) -> None:
         assert res.exit_code == 1, res.output
         assert res.exception is None or isinstance(res.exception, SystemExit)
         assert str(path) in res.output and "Traceback" not in res.output
+
+
+def test_quotes_inside_an_unquoted_cell_are_text_and_a_stray_carriage_return_is_one_error(tmp_path: Path) -> None:
+    src = _bytes(
+        tmp_path,
+        b'symbol,price,currency,as_of,source\nAAA,1,USD,,O"Brien "desk"\nBBB,2,USD,,a\rb\nCCC,3,USD,,"x""y"\n',
+    )
+    assert src.quotes["AAA"].origin == 'O"Brien "desk"'
+    assert src.quotes["CCC"].origin == 'x"y'
+    [err] = src.errors
+    assert err.line == 3 and "carriage return" in err.problem

@@ -92,7 +92,8 @@ def _scan(lines: list[str], first: int) -> tuple[int, str | None]:
     or the end of the line may follow. A quote that never closes, or closes into more text, is
     reported at the line that opened it, and the reader goes on with the next line.
     """
-    start, in_field, in_quotes, after_quote = True, False, False, False
+    # at_start: at the first character of a cell; a quote there opens a quoted cell.
+    at_start, in_quotes, after_quote = True, False, False
     i = first
     while i < len(lines):
         for ch in lines[i]:
@@ -103,19 +104,17 @@ def _scan(lines: list[str], first: int) -> tuple[int, str | None]:
                 if ch == '"':  # a doubled quote: still inside the cell
                     in_quotes, after_quote = True, False
                 elif ch == ",":
-                    start, after_quote = True, False
+                    at_start, after_quote = True, False
                 else:
                     closed = "" if i == first else f" (it closes on line {i + 1})"
                     return first + 1, (
                         f"text follows a quoted cell's closing quote{closed}; is a quote left open? "
                         'Write "" for a quote inside a quoted cell'
                     )
-            elif ch == "," and (start or in_field):
-                start, in_field = True, False
-            elif start and ch == '"':
-                start, in_quotes = False, True
-            else:
-                start, in_field = False, True
+            elif ch == ",":
+                at_start = True
+            else:  # an unquoted cell: a quote inside it is text, as the csv module reads it
+                in_quotes, at_start = at_start and ch == '"', False
         if not in_quotes:
             return i + 1, None
         i += 1
@@ -145,8 +144,12 @@ def _records(lines: list[str]) -> list[_Record]:
             try:
                 cells = next(csv.reader([line + "\n" for line in lines[i:end]]))
             except csv.Error as exc:
-                too_long = "field limit" in str(exc)
-                problem = _TOO_LONG if too_long else f"is not a CSV row ({exc})"
+                if "field limit" in str(exc):
+                    problem = _TOO_LONG
+                elif "new-line" in str(exc):
+                    problem = "a carriage return (\\r) inside an unquoted cell; quote the cell or remove it"
+                else:
+                    problem = f"is not a CSV row ({exc})"
         out.append(_Record(i + 1, None if problem else cells, problem))
         i = end
     return out
