@@ -140,3 +140,42 @@ def test_scenarios_never_see_a_price_dated_after_their_as_of(tmp_path: Path) -> 
     assert early["target_price"].tolist() == [8.0]
     none = scenarios(deal, src, grid={"downside": [5.0]}, as_of=dt.date(2025, 6, 1))
     assert none["target_price"].isna().all()
+
+
+def _deal_folder(tmp_path: Path) -> Path:
+    from conftest import deal_toml
+
+    folder = tmp_path / "deals"
+    folder.mkdir()
+    (folder / "t.toml").write_text(deal_toml(CASH), encoding="utf-8")
+    return folder
+
+
+def test_report_as_of_through_the_cli_and_the_api(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    import arb
+    from arb.cli import app
+
+    folder = _deal_folder(tmp_path)
+    prices = tmp_path / "prices.csv"
+    prices.write_text(HEADER + "T.HK,8.0,HKD,2025-06-02\nT.HK,9.5,HKD,2025-06-20\n", encoding="utf-8")
+    runner = CliRunner()
+
+    res = runner.invoke(app, ["report", str(folder), "--prices", str(prices), "--as-of", "2025-06-10", "--json"])
+    assert res.exit_code == 0, res.output
+    [rec] = json.loads(res.stdout)
+    assert (rec["as_of"], rec["target_price"], rec["prices"]["T.HK"]["as_of"]) == ("2025-06-10", 8.0, "2025-06-02")
+
+    res = runner.invoke(app, ["report", str(folder), "--prices", str(prices), "--as-of", "2025-06-01", "--json"])
+    assert res.exit_code == 1  # the deal could not be valued, and says why
+    [rec] = json.loads(res.stdout)
+    assert rec["target_price"] is None and "price-after-as-of" in rec["flags"]
+    assert "price-after-as-of" in res.stderr
+
+    frame = arb.value(str(folder), str(prices), as_of="2025-06-10")
+    assert frame.loc["t", "target_price"] == 8.0
+    late = arb.value(str(folder), str(prices), as_of="2025-06-01")
+    assert "price-after-as-of" in late.loc["t", "flags"]
