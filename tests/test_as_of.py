@@ -179,3 +179,21 @@ def test_report_as_of_through_the_cli_and_the_api(tmp_path: Path) -> None:
     assert frame.loc["t", "target_price"] == 8.0
     late = arb.value(str(folder), str(prices), as_of="2025-06-01")
     assert "price-after-as-of" in late.loc["t", "flags"]
+
+
+def test_a_row_typed_2052_through_the_cli_is_an_error_line_and_moves_nothing(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from arb.cli import app
+
+    folder = _deal_folder(tmp_path)
+    prices = tmp_path / "prices.csv"
+    prices.write_text(HEADER + "T.HK,9.0,HKD,2025-06-20\nCNYHKD=X,1.09,HKD,2052-06-20\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["report", str(folder), "--prices", str(prices), "--json"])
+    assert res.exit_code == 1  # a bad row is bad input
+    [rec] = json.loads(res.stdout)
+    assert rec["as_of"] == "2025-06-20" and rec["annualized"] is not None
+    [line] = [x for x in res.stderr.splitlines() if "2052" in x]
+    assert line.startswith(f"error: {prices}:3: ") and "after today" in line
