@@ -243,18 +243,20 @@ def test_only_a_regular_file_is_read(tmp_path: Path) -> None:
             CsvSource(tmp_path / "pipe.csv")
 
 
-def test_an_unreadable_price_file_is_bad_input_exit_1(tmp_path: Path) -> None:
+def test_an_unreadable_price_file_is_bad_input_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
     from arb.cli import app
 
+    monkeypatch.setenv("ARB_HOME", str(tmp_path / "home"))
     latin1 = tmp_path / "latin1.csv"
     latin1.write_bytes(b"symbol,pri\xe9e,currency\n")
-    for path in (tmp_path / "missing.csv", tmp_path, latin1):
-        res = CliRunner().invoke(app, ["report", "--prices", str(path)])
-        assert res.exit_code == 1, res.output
-        assert res.exception is None or isinstance(res.exception, SystemExit)
-        assert str(path) in res.output and "Traceback" not in res.output
+    for command in (["report"], ["show", "enn-energy"], ["refresh"]):
+        for path in (tmp_path / "missing.csv", tmp_path, latin1):
+            res = CliRunner().invoke(app, [*command, "--prices", str(path)])
+            assert res.exit_code == 1, (command, res.output)
+            assert res.exception is None or isinstance(res.exception, SystemExit)
+            assert str(path) in res.stderr and "Traceback" not in res.output
 
 
 def test_quotes_inside_an_unquoted_cell_are_text_and_a_stray_carriage_return_is_one_error(tmp_path: Path) -> None:
