@@ -446,3 +446,13 @@ def test_a_price_row_above_the_bound_is_one_bad_row(tmp_path: Path) -> None:
     got = _cli("report", deal, "--prices", prices, "--json")
     assert "p.csv:2: ACME: price 1e+307 is above 1e+09" in got.stderr
     assert "Traceback" not in got.output and json.loads(got.stdout)[0]["target_price"] is None
+
+
+def test_cli_override_is_dated_the_as_of(tmp_path: Path) -> None:
+    deal = _write(tmp_path, "tgt.toml", PENCE_DEAL)
+    prices = _write(tmp_path, "p.csv", "symbol,price,currency,as_of\nTGT.L,480,GBp,2025-06-20\n")
+    got = _cli("show", deal, "--prices", prices, "--price", "TGT.L=4.9GBP", "--as-of", "2025-06-18", "--json")
+    assert got.exit_code == 0, got.output
+    quote = json.loads(got.stdout)["prices"]["TGT.L"]
+    assert (quote["price"], quote["as_of"]) == (4.9, "2025-06-18")
+    assert quote["source"].startswith("override")
