@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from arb.cli import app
@@ -408,3 +410,22 @@ def test_an_old_store_in_a_read_only_folder_says_it_must_be_migrated(
     with pytest.raises(StoreReadOnlyError, match="schema version 3 and must be migrated to") as info:
         HistoryStore(path, create=False).deal_history("alpha")
     assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(keep=st.floats(0.0, 0.9999))
+def test_any_truncation_is_refused_by_writers_and_is_one_line_for_readers(tmp_path: Path, keep: float) -> None:
+    folder = tmp_path / f"cut-{keep!r}"
+    store = HistoryStore(folder / "history.sqlite3")
+    store.record_refresh(valued(DAY1), backfill=True)
+    size = store.path.stat().st_size
+    os.truncate(store.path, int(size * keep))
+    cut = store.path.read_bytes()
+    with pytest.raises(StoreDamagedError) as info:
+        store.record_refresh(valued(DAY2), backfill=True)
+    assert str(store.path) in str(info.value) and "\n" not in str(info.value)
+    assert store.path.read_bytes() == cut
+    reader = HistoryStore(store.path, create=False)
+    for read in (lambda: reader.deal_history("alpha"), reader.latest_prices, reader.counts):
+        with pytest.raises(StoreDamagedError):
+            read()
