@@ -4,6 +4,7 @@ million, billion, bn, m)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -101,8 +102,12 @@ def _scale(word: str | None) -> float:
     return _SCALES[word.strip()]
 
 
-def find_money(text: str) -> list[Money]:
-    """Every money amount in ``text``, in order."""
+@functools.lru_cache(maxsize=64)
+def find_money(text: str) -> tuple[Money, ...]:
+    """Every money amount in ``text``, in order.
+
+    Cached: each rule of the patterns modules asks again about the same sentence.
+    """
     found: list[Money] = []
     for m in _MONEY_RE.finditer(text):
         if m.group("pre") is not None:
@@ -117,7 +122,7 @@ def find_money(text: str) -> list[Money]:
             currency, divisor = "GBP", 100.0
         value = parse_number(num) * _scale(scale) / divisor
         found.append(Money(value, currency, m.group(0), m.start(), m.end(), bool(scale), divisor != 1.0))
-    return found
+    return tuple(found)
 
 
 _COUNT_RE = re.compile(rf"(?P<num>{NUM})(?P<scale>{_SCALE_RE})?")

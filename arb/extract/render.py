@@ -6,6 +6,7 @@ import datetime
 import re
 
 from arb.extract.model import DraftDeal
+from arb.text import safe
 
 __all__ = ["deal_id", "price_rows", "render_toml", "toml_string"]
 
@@ -20,6 +21,8 @@ def toml_string(text: str) -> str:
             out.append(_ESCAPES[ch])
         elif ord(ch) < 0x20 or ord(ch) == 0x7F:
             out.append(f"\\u{ord(ch):04X}")
+        elif 0xD800 <= ord(ch) <= 0xDFFF:
+            out.append("\\uFFFD")  # a lone surrogate is no character: TOML cannot hold it
         else:
             out.append(ch)
     return '"' + "".join(out) + '"'
@@ -32,6 +35,15 @@ def _num(x: float) -> str:
 
 def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
+
+
+def _comment(text: str) -> str:
+    """Text for a ``#`` comment: one line, every control or format character written as an escape.
+
+    TOML allows no control character in a comment; the extractor drops them from the article,
+    and this keeps a draft valid whatever a caller puts in its fields (a title, a warning).
+    """
+    return safe(_one_line(text))
 
 
 def _slug(text: str) -> str:
@@ -61,14 +73,15 @@ def _deal_name(draft: DraftDeal) -> str:
 
 def render_toml(draft: DraftDeal) -> str:
     lines: list[str] = [
-        f"# Draft deal file read from the article: {_one_line(draft.source_title or draft.headline)}",
+        f"# Draft deal file read from the article: {_comment(draft.source_title or draft.headline)}",
         "# Check every figure against the article; '# TODO' lines need a value before use.",
     ]
     lines.append(f"id = {toml_string(deal_id(draft))}  # derived from the target's name or ticker")
     lines.append(f"name = {toml_string(_deal_name(draft))}")
     if draft.status_words:
         lines.append(
-            f"status = {toml_string(draft.status)}  # inferred from the words {_one_line(draft.status_words)!r}"
+            f"status = {toml_string(draft.status)}  "
+            f"# inferred from the words {_comment(repr(_one_line(draft.status_words)))}"
         )
     else:
         lines.append(
@@ -79,12 +92,12 @@ def render_toml(draft: DraftDeal) -> str:
     if draft.expected_close:
         lines.append(
             f"expected_close = {draft.expected_close.isoformat()}  "
-            f"# the article says {_one_line(draft.expected_close_text or '')!r}"
+            f"# the article says {_comment(repr(_one_line(draft.expected_close_text or '')))}"
         )
-    lines.extend(f"# TODO {todo}" for todo in draft.todos)
+    lines.extend(f"# TODO {_comment(todo)}" for todo in draft.todos)
     if draft.currency:
         lines.append(f"currency = {toml_string(draft.currency)}")
-    lines.extend(f"# WARNING {_one_line(w)}" for w in draft.warnings)
+    lines.extend(f"# WARNING {_comment(w)}" for w in draft.warnings)
     if draft.implied_target_shares:
         lines.append(
             f"# cross-check: total cash / cash per share = "
@@ -98,19 +111,22 @@ def render_toml(draft: DraftDeal) -> str:
         )
     if draft.offer_value:
         lines.append(
-            f"# the article puts the offer at {_num(draft.offer_value)} {draft.offer_value_currency} per share"
+            f"# the article puts the offer at {_num(draft.offer_value)} "
+            f"{_comment(str(draft.offer_value_currency))} per share"
         )
     if draft.total_value:
-        lines.append(f"# the article puts the deal at {draft.total_value:,.0f} {draft.total_value_currency}")
+        lines.append(
+            f"# the article puts the deal at {draft.total_value:,.0f} {_comment(str(draft.total_value_currency))}"
+        )
 
     lines += ["", "[target]"]
     if draft.target_ticker:
         lines.append(f"ticker = {toml_string(draft.target_ticker)}")
     else:
         lines.append("# the target has no listing in the article (unlisted, or not named)")
-    lines.append(f"name = {toml_string(_one_line(draft.target_name or 'undisclosed target'))}")
+    lines.append(f"name = {toml_string(_one_line(draft.target_name or '') or 'undisclosed target')}")
     if len(draft.target_tickers) > 1:
-        lines.append(f"# also listed as: {', '.join(draft.target_tickers[1:])}")
+        lines.append(f"# also listed as: {_comment(', '.join(draft.target_tickers[1:]))}")
     if draft.acquirer_ticker or draft.acquirer_name:
         lines += ["", "[acquirer]"]
         if draft.acquirer_ticker:
@@ -120,7 +136,7 @@ def render_toml(draft: DraftDeal) -> str:
         if draft.acquirer_name:
             lines.append(f"name = {toml_string(_one_line(draft.acquirer_name))}")
         if len(draft.acquirer_tickers) > 1:
-            lines.append(f"# also listed as: {', '.join(draft.acquirer_tickers[1:])}")
+            lines.append(f"# also listed as: {_comment(', '.join(draft.acquirer_tickers[1:]))}")
 
     lines += _legs(draft)
     if draft.security:
@@ -171,7 +187,7 @@ def _legs(draft: DraftDeal) -> list[str]:
         ticker = draft.stock_ticker or draft.acquirer_ticker
         out.append(f"ticker = {toml_string(ticker)}" if ticker else '# TODO ticker = "..."')
         if draft.value_currency and draft.value_currency != draft.currency:
-            out.append(f"# value is in {draft.value_currency}")
+            out.append(f"# value is in {_comment(draft.value_currency)}")
         if draft.collar and draft.ratio is None:
             out.append(f"collar = [{_num(draft.collar[0])}, {_num(draft.collar[1])}]")
         out += _weight(draft, "stock")

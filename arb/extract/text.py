@@ -54,12 +54,13 @@ def check_size(length: int, what: str = "the article") -> None:
 
 
 # C0 controls except tab and line breaks, DEL and the C1 controls: none belongs in an article,
-# an ESC starts a terminal sequence, and TOML forbids most of them even in comments.
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+")
+# an ESC starts a terminal sequence, and TOML forbids most of them even in comments. Lone
+# surrogates too: no file can hold one (writing the draft would raise).
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]+")
 
 
 def drop_controls(text: str) -> str:
-    """``text`` without control characters (tab, ``\\n`` and ``\\r`` are kept)."""
+    """``text`` without control characters or lone surrogates (tab, ``\\n`` and ``\\r`` are kept)."""
     return _CONTROLS.sub("", text)
 
 
@@ -171,6 +172,8 @@ def read_article(path: str | os.PathLike[str] | None = None, *, text: str | byte
                     "pass it as read_article(text=...)"
                 ) from None
             raise
+        if not file.is_file():
+            raise ArticleError(f"{file}: not a regular file (a pipe or a device is read with text=...)")
         check_size(size, str(file))
         with file.open("rb") as fh:  # a FIFO or a device has no size: read one byte past the cap
             raw = fh.read(MAX_ARTICLE_CHARS + 1)
