@@ -314,7 +314,7 @@ class HistoryStore:
             raise StoreReadOnlyError(
                 f"{self.path}: the history store has schema version {version} and must be migrated to "
                 f"{SCHEMA_VERSION} once where it can be written; make its folder writable and run "
-                "`arb store check`"
+                "`arb history` or `arb refresh` once"
             ) from None
 
     def _create_file(self) -> None:
