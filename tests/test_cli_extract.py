@@ -160,3 +160,24 @@ def test_drafts_printed_from_a_hostile_article_are_plain_toml(tmp_path):
     assert "\x1b" not in res.stderr
     data = tomllib.loads(res.stdout)
     assert data["target"]["ticker"] == "GBX"
+
+
+def test_article_text_given_as_the_argument_is_one_short_error_line():
+    text = "Acme Corp. agreed to acquire Globex Inc. for $25.50 per share in cash.\n" * 2_000
+    res = _run(text)
+    assert res.exit_code == 1
+    line = _one_error_line(res)
+    assert "pipe the text to `arb extract -`" in line and len(line) < 400
+
+
+def test_names_too_long_for_the_system_are_one_short_error_line(tmp_path):
+    long_name = str(tmp_path / ("x" * 5_000))
+    for args in (
+        [str(_digest()), "-o", long_name],
+        [str(ONE_DEAL), "-o", long_name],
+        [str(ONE_DEAL), "--prices-out", long_name],
+    ):
+        res = _run(*args)
+        assert res.exit_code == 1, (args[1:2], res.output)
+        line = _one_error_line(res)
+        assert "cannot write it" in line and len(line) < 400

@@ -135,7 +135,7 @@ def test_an_article_over_the_cap_is_refused_at_once() -> None:
 def test_a_file_over_the_cap_is_refused_with_its_name(tmp_path: Path) -> None:
     path = tmp_path / "dump.html"
     path.write_bytes(b"a" * (MAX_ARTICLE_CHARS + 1))
-    with pytest.raises(ArticleError, match=r"dump\.html is 2,000,001 characters long"):
+    with pytest.raises(ArticleError, match=r"dump\.html is 2,000,001 bytes long"):
         read_article(path)
 
 

@@ -43,6 +43,8 @@ def extract(
     from arb.extract import MAX_ARTICLE_CHARS, ArticleError, extract_article, read_article
 
     day: dt.date | None = parse_date(date, "--date")
+    if "\n" in article or len(article) > 4096:
+        raise _fail(f"{_preview(article)}: this is article text, not a file name; pipe the text to `arb extract -`")
     try:
         if article == "-":
             text = read_article(text=sys.stdin.buffer.read(MAX_ARTICLE_CHARS + 1))
@@ -55,9 +57,9 @@ def extract(
             text = read_article(path)
         result = extract_article(text, source_title=title, source_date=day, source_url=url, source_publisher=publisher)
     except ArticleError as exc:
-        raise _fail(f"{'stdin' if article == '-' else article}: {exc}") from None
+        raise _fail(str(exc) if article != "-" else f"stdin: {exc}") from None
     except OSError as exc:
-        raise _fail(f"{article}: cannot read it ({exc.strerror or exc})") from None
+        raise _fail(f"{_preview(article)}: cannot read it ({exc.strerror or exc})") from None
     for item in result.skipped:
         note(f"skipped: {item.headline}: {item.reason}")
     for w in result.warnings:
@@ -88,9 +90,17 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
+def _preview(text: str, limit: int = 120) -> str:
+    """A path or argument as echoed in a message: its start and end when it is long."""
+    return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 2 :]} ({len(text):,} characters)"
+
+
 def _is_folder(output: str) -> bool:
     """``-o drafts/`` (trailing slash) or an existing folder: the drafts go into it."""
-    return output.endswith(("/", os.sep)) or Path(output).is_dir()
+    try:
+        return output.endswith(("/", os.sep)) or Path(output).is_dir()
+    except OSError:  # a name too long to look up: writing it will say so
+        return False
 
 
 def _write_drafts(drafts: list[DraftDeal], output: str) -> None:
@@ -99,8 +109,8 @@ def _write_drafts(drafts: list[DraftDeal], output: str) -> None:
         _write(target, drafts[0].to_toml())
         note(f"wrote {target}")
         return
-    if target.exists() and not target.is_dir():
-        raise _fail(f"{output}: is a file; the article holds {len(drafts)} deals, so -o must name a folder")
+    if _is_file(target):
+        raise _fail(f"{_preview(output)}: is a file; the article holds {len(drafts)} deals, so -o must name a folder")
     for d in drafts:
         path = target / f"{d.id}.toml"
         _write(path, d.to_toml())
@@ -115,4 +125,11 @@ def _write(path: Path, text: str) -> None:
             raise IsADirectoryError(21, "it is a folder")
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise _fail(f"{path}: cannot write it ({exc.strerror or exc})") from None
+        raise _fail(f"{_preview(str(path))}: cannot write it ({exc.strerror or exc})") from None
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.exists() and not path.is_dir()
+    except OSError:
+        return False

@@ -44,11 +44,11 @@ class ArticleError(ArbError):
     """An article that cannot be read: missing, too large, or text passed where a path belongs."""
 
 
-def check_size(length: int, what: str = "the article") -> None:
-    """Raise :class:`ArticleError` when ``length`` (characters or bytes) is over the cap."""
+def check_size(length: int, what: str = "the article", unit: str = "characters") -> None:
+    """Raise :class:`ArticleError` when ``length`` (characters, or bytes of a file) is over the cap."""
     if length > MAX_ARTICLE_CHARS:
         raise ArticleError(
-            f"{what} is {length:,} characters long, over the {MAX_ARTICLE_CHARS:,} arb reads; "
+            f"{what} is {length:,} {unit} long, over the {MAX_ARTICLE_CHARS:,} arb reads; "
             "news articles are well under 1 MB: pass one article, not a whole page dump"
         )
 
@@ -174,13 +174,13 @@ def read_article(path: str | os.PathLike[str] | None = None, *, text: str | byte
             raise
         if not file.is_file():
             raise ArticleError(f"{file}: not a regular file (a pipe or a device is read with text=...)")
-        check_size(size, str(file))
-        with file.open("rb") as fh:  # a FIFO or a device has no size: read one byte past the cap
+        check_size(size, str(file), "bytes")
+        with file.open("rb") as fh:  # read no further than one byte past the cap, whatever stat said
             raw = fh.read(MAX_ARTICLE_CHARS + 1)
-        check_size(len(raw), str(file))
+        check_size(len(raw), str(file), "bytes")
     else:
         raw = text  # type: ignore[assignment]
-        check_size(len(raw))
+        check_size(len(raw), "the article", "bytes" if isinstance(raw, bytes) else "characters")
     article = _decode(raw) if isinstance(raw, bytes) else raw
     article = drop_controls(article)
     return html_to_text(article) if looks_like_html(article) else article
