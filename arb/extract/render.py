@@ -94,7 +94,7 @@ def render_toml(draft: DraftDeal) -> str:
             f"expected_close = {draft.expected_close.isoformat()}  "
             f"# the article says {_comment(repr(_one_line(draft.expected_close_text or '')))}"
         )
-    lines.extend(f"# TODO {_comment(todo)}" for todo in draft.todos)
+    lines.extend(f"# TODO {safe(todo)}" for todo in draft.todos)  # safe: one line, its spacing kept
     if draft.currency:
         lines.append(f"currency = {toml_string(draft.currency)}")
     lines.extend(f"# WARNING {_comment(w)}" for w in draft.warnings)
