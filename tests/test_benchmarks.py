@@ -96,7 +96,15 @@ def test_smoke_run_writes_every_benchmark(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["mode"] == "smoke" and doc["errors"] == []
-    assert {r["benchmark"] for r in doc["results"]} == {"engine", "load", "scenarios", "refresh", "start-up", "history"}
+    assert {r["benchmark"] for r in doc["results"]} == {
+        "engine",
+        "load",
+        "scenarios",
+        "refresh",
+        "start-up",
+        "history",
+        "extract",
+    }
     for r in doc["results"]:
         assert r["passed"] is None or r["case"] == "not available yet" or r["target"] == "report", r
         assert r["figure"] is not None or r["case"] == "not available yet", r
