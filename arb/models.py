@@ -20,17 +20,48 @@ from pydantic_core import PydanticCustomError
 from arb.symbols import ISO_CURRENCIES, MAX_PER_SHARE, MINOR_UNITS, check_ticker, preview, security_key
 
 __all__ = [
+    "CLOSED_STATUSES",
     "Acquirer",
+    "Condition",
     "Deal",
     "Dividend",
+    "Event",
+    "Holder",
     "Leg",
+    "Paid",
+    "Revision",
     "Security",
     "Source",
     "Target",
+    "Vote",
+    "VoteResult",
 ]
 
-DealStatus = Literal["rumoured", "announced", "pending", "completed", "terminated"]
+DealStatus = Literal[
+    "rumoured", "announced", "pre-conditional", "pending", "completed", "lapsed", "terminated", "withdrawn"
+]
+#: The statuses after which nothing is left to happen: the deal leaves the default report.
+CLOSED_STATUSES: frozenset[str] = frozenset({"completed", "lapsed", "terminated", "withdrawn"})
 LegKind = Literal["cash", "stock", "cvr"]
+ConditionKind = Literal["regulatory", "shareholder", "court", "listing", "financing", "other"]
+ConditionStatus = Literal["pending", "met", "waived", "failed"]
+EventKind = Literal[
+    "announcement",
+    "scheme-document",
+    "record-date",
+    "meeting",
+    "sanction-hearing",
+    "effective",
+    "last-trading",
+    "delisting",
+    "payment",
+    "offer-close",
+    "long-stop",
+    "pre-condition-long-stop",
+    "other",
+]
+VoteRule = Literal["hk-scheme", "uk-scheme", "majority-outstanding", "tender"]
+Stance = Literal["for", "against", "undecided"]
 
 # Full match only: with re.match and "$", "cash-deal\n" would pass (and dodge the duplicate check).
 _ID_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -50,6 +81,8 @@ Number = Annotated[float, Strict(), AllowInfNan(False)]
 Day = Annotated[dt.date, Strict()]
 #: Money per share: at most MAX_PER_SHARE (a price or an amount above a billion a share is a typo).
 Money = Annotated[float, Strict(), AllowInfNan(False), Field(le=MAX_PER_SHARE)]
+#: A count of shares: a whole number (TOML's integer), not negative, below 10^15 (no company has more).
+Shares = Annotated[int, Strict(), Field(ge=0, le=10**15)]
 
 
 def _check_currency(value: str | None) -> str | None:
@@ -249,12 +282,220 @@ class Source(_Strict):
     quote: str | None = None
 
 
+def _bad(kind: str, msg: str, **ctx: Any) -> PydanticCustomError:
+    return PydanticCustomError(kind, msg, ctx)
+
+
+class Paid(_Strict):
+    """What a completed deal paid per target share (``currency`` defaults to the deal's)."""
+
+    amount: Money = Field(ge=0.0)
+    currency: str | None = None
+    date: Day | None = None
+
+    _currency = field_validator("currency")(_check_currency)
+
+
+class Condition(_Strict):
+    """One condition the deal must satisfy (an approval, a vote, a filing): its state and dates.
+
+    ``date`` is when it was met, waived or failed, so it is required for those and refused while
+    the condition is pending (whose hoped-for date is ``expected``).
+    """
+
+    name: str
+    kind: ConditionKind
+    authority: str | None = None
+    status: ConditionStatus
+    date: Day | None = None
+    expected: Day | None = None
+    note: str | None = None
+    source: Source | None = None
+
+    @model_validator(mode="after")
+    def _dated(self) -> Condition:
+        if self.status == "pending" and self.date is not None:
+            raise _bad(
+                "condition",
+                "a pending condition takes no 'date' (the day it was met, waived or failed); "
+                "write the hoped-for day as 'expected', or set the status",
+            )
+        if self.status != "pending" and self.date is None:
+            raise _bad(
+                "condition",
+                "a {status} condition needs 'date' (the day it was {status})",
+                status=self.status,
+            )
+        return self
+
+
+class Event(_Strict):
+    """A dated step of the timetable; ``confirmed`` is false for an expected or indicative date."""
+
+    kind: EventKind
+    date: Day
+    confirmed: bool = False
+    note: str | None = None
+    source: Source | None = None
+
+
+class Holder(_Strict):
+    """A known holder of the target and how it is expected to vote (or accept)."""
+
+    name: str
+    shares: Shares
+    stance: Stance = "undecided"
+
+
+class VoteResult(_Strict):
+    """The outcome of the meeting (or the final acceptance count of a tender).
+
+    ``shares_for`` and ``shares_against`` are the disinterested votes cast (hk-scheme), the votes
+    cast (uk-scheme, majority-outstanding) or the acceptances (tender, with ``shares_against`` 0).
+    """
+
+    date: Day | None = None
+    shares_for: Shares
+    shares_against: Shares = 0
+    holders_for: Shares | None = None
+    holders_against: Shares | None = None
+    source: Source | None = None
+
+
+class Vote(_Strict):
+    """The approval rule of the deal and the numbers it works on (see :mod:`arb.lifecycle`).
+
+    Share counts are whole shares of the class that votes. ``minimum_acceptance`` is a fraction of
+    ``shares_outstanding`` (tender only; or ``minimum_shares``, a count).
+    """
+
+    rule: VoteRule
+    shares_outstanding: Shares = Field(gt=0)
+    disinterested_shares: Shares | None = Field(default=None, gt=0)
+    irrevocables: Shares = 0
+    headcount: bool | None = None
+    minimum_acceptance: Number | None = Field(default=None, gt=0.0, le=1.0)
+    minimum_shares: Shares | None = Field(default=None, gt=0)
+    holders: tuple[Holder, ...] = Field(default=(), alias="holder")
+    result: VoteResult | None = None
+
+    @property
+    def applies_headcount(self) -> bool:
+        """True when a majority in number of holders voting is also needed."""
+        return self.rule == "uk-scheme" or (self.rule == "hk-scheme" and bool(self.headcount))
+
+    @model_validator(mode="after")
+    def _numbers_fit(self) -> Vote:
+        out = self.shares_outstanding
+        if self.rule == "hk-scheme":
+            if self.disinterested_shares is None:
+                raise _bad(
+                    "vote",
+                    "an hk-scheme vote needs 'disinterested_shares' (the shares held by holders other than "
+                    "the offeror and its concert parties)",
+                )
+            if self.disinterested_shares > out:
+                raise _bad(
+                    "vote",
+                    "disinterested_shares {d} is more than shares_outstanding {o}; the disinterested shares "
+                    "are part of the shares in issue",
+                    d=self.disinterested_shares,
+                    o=out,
+                )
+        elif self.disinterested_shares is not None:
+            raise _bad("vote", "'disinterested_shares' is used only by rule = 'hk-scheme'")
+        if self.headcount is not None and self.rule != "hk-scheme":
+            what = "always applies it" if self.rule == "uk-scheme" else "has none"
+            raise _bad(
+                "vote", "'headcount' is for rule = 'hk-scheme' only (a {rule} {what})", rule=self.rule, what=what
+            )
+        if self.rule == "tender":
+            if (self.minimum_acceptance is None) == (self.minimum_shares is None):
+                raise _bad(
+                    "vote",
+                    "a tender needs exactly one of 'minimum_acceptance' (a fraction of shares_outstanding, "
+                    "e.g. 0.9) or 'minimum_shares' (a count)",
+                )
+            if self.minimum_shares is not None and self.minimum_shares > out:
+                raise _bad(
+                    "vote",
+                    "minimum_shares {m} is more than shares_outstanding {o}",
+                    m=self.minimum_shares,
+                    o=out,
+                )
+        elif self.minimum_acceptance is not None or self.minimum_shares is not None:
+            raise _bad("vote", "'minimum_acceptance' and 'minimum_shares' are for rule = 'tender' only")
+        counted = self.irrevocables + sum(h.shares for h in self.holders)
+        if counted > out:
+            raise _bad(
+                "vote",
+                "irrevocables plus the holders' shares come to {n}, more than shares_outstanding {o}; "
+                "a holder's irrevocable counts once, in one place",
+                n=counted,
+                o=out,
+            )
+        if self.result is not None:
+            pool = self.disinterested_shares if self.rule == "hk-scheme" else out
+            what = "disinterested_shares" if self.rule == "hk-scheme" else "shares_outstanding"
+            cast = self.result.shares_for + self.result.shares_against
+            if pool is not None and cast > pool:
+                raise _bad(
+                    "vote",
+                    "result: shares_for + shares_against = {cast}, more than {what} {pool}",
+                    cast=cast,
+                    what=what,
+                    pool=pool,
+                )
+        return self
+
+
+class Revision(_Strict):
+    """Earlier terms of the deal, in force until ``superseded`` (the day the next terms replaced them)."""
+
+    superseded: Day
+    announced: Day | None = None
+    bidder: str | None = None
+    currency: str | None = None
+    note: str | None = None
+    consideration: tuple[Leg, ...] = Field(min_length=1)
+
+    _currency = field_validator("currency")(_check_currency)
+
+    @field_validator("consideration", mode="before")
+    @classmethod
+    def _few_legs(cls, legs: Any) -> Any:
+        return _check_leg_count(legs)
+
+    @model_validator(mode="after")
+    def _dates(self) -> Revision:
+        if self.announced is not None and self.announced > self.superseded:
+            raise _bad(
+                "revision",
+                "announced {a} is after superseded {s}; terms cannot stop applying before they are announced",
+                a=self.announced.isoformat(),
+                s=self.superseded.isoformat(),
+            )
+        return self
+
+
+def _check_leg_count(legs: Any) -> Any:
+    if isinstance(legs, (list, tuple)) and len(legs) > MAX_LEGS:
+        raise PydanticCustomError(
+            "legs",
+            "{n} legs; a deal has at most {most} (no real deal has more than a handful)",
+            {"n": len(legs), "most": MAX_LEGS},
+        )
+    return legs
+
+
 class Deal(_Strict):
     """One deal, as written in its TOML file (see ``docs/deal-format.md``)."""
 
     id: str
     name: str
     status: DealStatus = "announced"
+    status_date: Day | None = None
+    paid: Paid | None = None
     announced: Day | None = None
     expected_close: Day | None = None
     currency: str | None = None
@@ -265,6 +506,10 @@ class Deal(_Strict):
     securities: dict[str, Security] = Field(default_factory=dict)
     dividend: tuple[Dividend, ...] = ()
     source: tuple[Source, ...] = ()
+    conditions: tuple[Condition, ...] = Field(default=(), alias="condition")
+    events: tuple[Event, ...] = Field(default=(), alias="event")
+    vote: Vote | None = None
+    revisions: tuple[Revision, ...] = Field(default=(), alias="revision")
     notes: str | None = None
 
     _currency = field_validator("currency")(_check_currency)
@@ -283,13 +528,7 @@ class Deal(_Strict):
     @field_validator("consideration", mode="before")
     @classmethod
     def _few_legs(cls, legs: Any) -> Any:
-        if isinstance(legs, (list, tuple)) and len(legs) > MAX_LEGS:
-            raise PydanticCustomError(
-                "legs",
-                "{n} legs; a deal has at most {most} (no real deal has more than a handful)",
-                {"n": len(legs), "most": MAX_LEGS},
-            )
-        return legs
+        return _check_leg_count(legs)
 
     @field_validator("securities", mode="before")
     @classmethod
@@ -321,19 +560,77 @@ class Deal(_Strict):
                     "announced": self.announced.isoformat(),
                 },
             )
-        for i, leg in enumerate(self.consideration):
+        for where, leg in self._all_legs():
             if leg.security is not None and leg.security not in self.securities:
                 defined = ", ".join(sorted(self.securities)) or "none"
                 raise PydanticCustomError(
                     "security_ref",
                     "'{name}' is not defined under [securities] (defined: {defined}); add [securities.{name}]",
-                    {"key": f"consideration[{i}].security", "name": leg.security, "defined": defined},
+                    {"key": f"{where}.security", "name": leg.security, "defined": defined},
                 )
         if self.target.ticker is None and self.target.name is None:
             raise PydanticCustomError("target", "needs a 'ticker' or at least a 'name'", {"key": "target"})
         self._no_name_is_a_ticker()
-        self._elections_sum_to_one()
+        self._elections_sum_to_one(self.consideration, "consideration")
+        for i, rev in enumerate(self.revisions):
+            self._elections_sum_to_one(rev.consideration, f"revision[{i}].consideration")
+        self._paid_when_completed()
+        self._nothing_after_the_long_stop()
+        self._revisions_in_order()
         return self
+
+    def _all_legs(self) -> list[tuple[str, Leg]]:
+        """Every leg, current and revised, with its key path."""
+        out = [(f"consideration[{i}]", leg) for i, leg in enumerate(self.consideration)]
+        for r, rev in enumerate(self.revisions):
+            out += [(f"revision[{r}].consideration[{i}]", leg) for i, leg in enumerate(rev.consideration)]
+        return out
+
+    def _paid_when_completed(self) -> None:
+        if self.paid is not None and self.status != "completed":
+            raise PydanticCustomError(
+                "paid",
+                "'paid' is what a completed deal paid, but status is {status!r}; set status = \"completed\" "
+                "or drop 'paid'",
+                {"key": "paid", "status": self.status},
+            )
+
+    def _nothing_after_the_long_stop(self) -> None:
+        # The long-stop is the date after which either side may walk away: a step of the timetable
+        # later than it is a typing slip or a long-stop that was extended (add the new long-stop).
+        stops = [e.date for e in self.events if e.kind == "long-stop"]
+        if not stops:
+            return
+        stop = max(stops)
+        for i, event in enumerate(self.events):
+            if event.kind not in ("long-stop", "other") and event.date > stop:
+                raise PydanticCustomError(
+                    "event_order",
+                    "the {kind} event on {date} is after the long-stop date {stop}; fix the date, or add the "
+                    "extended long-stop as another long-stop event",
+                    {
+                        "key": f"event[{i}].date",
+                        "kind": event.kind,
+                        "date": event.date.isoformat(),
+                        "stop": stop.isoformat(),
+                    },
+                )
+
+    def _revisions_in_order(self) -> None:
+        for i in range(1, len(self.revisions)):
+            before, after = self.revisions[i - 1].superseded, self.revisions[i].superseded
+            if after <= before:
+                raise PydanticCustomError(
+                    "revision_order",
+                    "superseded {after} is not after revision[{j}].superseded {before}; list earlier terms "
+                    "oldest first, each superseded on a later day",
+                    {
+                        "key": f"revision[{i}].superseded",
+                        "after": after.isoformat(),
+                        "before": before.isoformat(),
+                        "j": i - 1,
+                    },
+                )
 
     def _tickers(self) -> dict[str, str]:
         """Every ticker the deal names, by its key path."""
@@ -341,9 +638,9 @@ class Deal(_Strict):
         for key, holder in (("target", self.target), ("acquirer", self.acquirer)):
             if holder is not None and holder.ticker:
                 out[f"{key}.ticker"] = holder.ticker
-        for i, leg in enumerate(self.consideration):
+        for where, leg in self._all_legs():
             if leg.ticker:
-                out[f"consideration[{i}].ticker"] = leg.ticker
+                out[f"{where}.ticker"] = leg.ticker
         for name, sec in self.securities.items():
             if sec.proxy:
                 out[f"securities.{name}.proxy"] = sec.proxy
@@ -362,25 +659,31 @@ class Deal(_Strict):
                     {"key": f"securities.{ticker.lower()}", "name": ticker.lower(), "ticker": ticker, "where": where},
                 )
 
-    def _elections_sum_to_one(self) -> None:
+    @staticmethod
+    def _elections_sum_to_one(legs: tuple[Leg, ...], key: str) -> None:
         # Legs with a weight below 1 are the forms of one election; together they are one share.
-        prorated = [(i, leg.weight) for i, leg in enumerate(self.consideration) if leg.weight < 1.0]
+        prorated = [(i, leg.weight) for i, leg in enumerate(legs) if leg.weight < 1.0]
         if not prorated:
             return
         total = math.fsum(w for _, w in prorated)
         if abs(total - 1.0) > WEIGHT_TOLERANCE:
-            legs = " + ".join(f"consideration[{i}].weight {w:g}" for i, w in prorated)
+            terms = " + ".join(f"{key}[{i}].weight {w:g}" for i, w in prorated)
             raise PydanticCustomError(
                 "weights",
                 "the weights of an election sum to {total}, not 1: {legs}; a holder gets one share's "
                 "worth in all (legs without a weight count in full)",
-                {"key": "consideration", "total": f"{total:.10g}", "legs": legs},
+                {"key": key, "total": f"{total:.10g}", "legs": terms},
             )
 
     def _repr_html_(self) -> str:
         from arb.display import deal_html
 
         return deal_html(self)
+
+    @property
+    def is_closed(self) -> bool:
+        """True for a completed, lapsed, terminated or withdrawn deal: nothing is left to happen."""
+        return self.status in CLOSED_STATUSES
 
     @property
     def has_terms(self) -> bool:

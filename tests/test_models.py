@@ -26,7 +26,7 @@ def test_every_valid_file_loads() -> None:
     assert result.errors == []
     assert sorted(d.id for d in result.deals) == [
         "cash-deal", "cash-plus-cvr", "collar-ratio", "collar-value", "dividends", "election", "estimate-only",
-        "fixed-value", "fx-leg", "minor-units", "proxy-h-share", "ratio-ticker", "undisclosed",
+        "fixed-value", "fx-leg", "lifecycle", "minor-units", "proxy-h-share", "ratio-ticker", "undisclosed",
     ]
 
 
