@@ -8,6 +8,7 @@ from arb.text import safe
 
 __all__ = [
     "ArbError",
+    "ConfigError",
     "DealFileError",
     "DuplicateDealError",
     "PriceFileError",
@@ -18,6 +19,17 @@ __all__ = [
 
 class ArbError(Exception):
     """Base of every error arb raises for bad input or missing data."""
+
+
+class ConfigError(ArbError):
+    """A setting in ``config.toml`` or an ``ARB_*`` variable that is wrong (``path`` None for a variable)."""
+
+    def __init__(self, path: Path | str | None, key: str, problem: str) -> None:
+        self.path = None if path is None else Path(path)
+        self.key = key
+        self.problem = problem
+        where = f"{self.path}: " if self.path is not None else ""
+        super().__init__(safe(where + (f"{key}: " if key else "") + problem))
 
 
 class DealFileError(ArbError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from arb.cli import config as _config
 from arb.cli import extract as _extract
 from arb.cli import history as _history
 from arb.cli import refresh as _refresh
@@ -33,6 +34,7 @@ app.command("refresh")(_refresh.refresh)
 app.command("history")(_history.history)
 app.add_typer(_watch.app, name="watch")
 app.add_typer(_store.app, name="store")
+app.add_typer(_config.app, name="config")
 
 
 def main() -> None:
