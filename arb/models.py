@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from arb.costs import Costs
 from arb.symbols import ISO_CURRENCIES, MAX_PER_SHARE, MINOR_UNITS, check_ticker, preview, security_key
 
 __all__ = [
@@ -380,6 +381,11 @@ class Vote(_Strict):
     result: VoteResult | None = None
 
     @property
+    def voting_pool(self) -> int:
+        """The shares that may vote: the disinterested (scheme) shares when given, else all shares in issue."""
+        return self.shares_outstanding if self.disinterested_shares is None else self.disinterested_shares
+
+    @property
     def applies_headcount(self) -> bool:
         """True when a majority in number of holders voting is also needed."""
         return self.rule == "uk-scheme" or (self.rule == "hk-scheme" and bool(self.headcount))
@@ -402,8 +408,20 @@ class Vote(_Strict):
                     d=self.disinterested_shares,
                     o=out,
                 )
-        elif self.disinterested_shares is not None:
-            raise _bad("vote", "'disinterested_shares' is used only by rule = 'hk-scheme'")
+        elif self.disinterested_shares is not None and self.rule != "uk-scheme":
+            raise _bad(
+                "vote",
+                "'disinterested_shares' is for rule = 'hk-scheme' (or 'uk-scheme': the scheme shares that vote), "
+                "not {rule}",
+                rule=self.rule,
+            )
+        elif self.disinterested_shares is not None and self.disinterested_shares > out:
+            raise _bad(
+                "vote",
+                "disinterested_shares {d} is more than shares_outstanding {o}",
+                d=self.disinterested_shares,
+                o=out,
+            )
         if self.headcount is not None and self.rule != "hk-scheme":
             what = "always applies it" if self.rule == "uk-scheme" else "has none"
             raise _bad(
@@ -435,8 +453,8 @@ class Vote(_Strict):
                 o=out,
             )
         if self.result is not None:
-            pool = self.disinterested_shares if self.rule == "hk-scheme" else out
-            what = "disinterested_shares" if self.rule == "hk-scheme" else "shares_outstanding"
+            pool = self.voting_pool
+            what = "shares_outstanding" if self.disinterested_shares is None else "disinterested_shares"
             cast = self.result.shares_for + self.result.shares_against
             if pool is not None and cast > pool:
                 raise _bad(
@@ -510,6 +528,7 @@ class Deal(_Strict):
     events: tuple[Event, ...] = Field(default=(), alias="event")
     vote: Vote | None = None
     revisions: tuple[Revision, ...] = Field(default=(), alias="revision")
+    costs: Costs | None = None  # the cost of carrying the position (arb.costs); None: not set here
     notes: str | None = None
 
     _currency = field_validator("currency")(_check_currency)
