@@ -9,6 +9,7 @@ never holds up a refresh. Nothing here imports rich or typer.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import queue
@@ -92,9 +93,12 @@ def post_webhook(
             header = exc.headers.get("Retry-After") if exc.headers else None
             if header and header.strip().isdigit():
                 retry_after = min(60.0, float(header.strip()))
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        except TimeoutError:
+            problem = f"timed out after {timeout:g} s"
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", exc)
-            problem = f"cannot reach it ({reason})"
+            timed_out = isinstance(reason, TimeoutError)
+            problem = f"timed out after {timeout:g} s" if timed_out else f"cannot reach it ({reason})"
         if attempt < retries:
             sleep(retry_after if retry_after is not None else pause)
             pause *= 2

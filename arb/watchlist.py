@@ -40,9 +40,12 @@ __all__ = [
     "Watchlist",
     "WatchlistError",
     "add_entry",
+    "add_rule",
     "evaluate_alerts",
     "load_watchlist",
     "remove_entry",
+    "remove_rules",
+    "rule_kind",
 ]
 
 #: Alert rule keys and what each compares: (figure, direction, needs the previous refresh).
@@ -54,11 +57,20 @@ RULES: dict[str, tuple[str, str, bool]] = {
     "spread_pct_widens_by": ("spread_pct", "widens", True),
 }
 ALL_DEALS = "*"
+
+
+def rule_kind(name: str) -> str | None:
+    """The rule key ``name`` stands for (British or American spelling, any case), or None."""
+    key = name.strip().lower().replace("-", "_").replace("annualised", "annualized")
+    return key if key in RULES else None
+
+
 # Full match: with .match and "$", "enn\n" would pass, since "$" also matches before a final newline.
 _ID_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _HEADER = """\
 # arb watchlist: the deals `arb refresh` values and the alerts it checks (see docs/watchlist.md).
-# `arb watch add PATH` and `arb watch remove ID` edit the [[watch]] entries; add alerts by hand:
+# `arb watch add PATH` and `arb watch remove ID` edit the [[watch]] entries; add alerts by hand
+# or with `arb watch alert add DEAL RULE LEVEL` (`arb watch alert remove DEAL [RULE]`):
 #
 # [alerts.enn-energy]          # a deal id, or "*" for every deal
 # spread_pct_below = "10%"     # spread % under 10%
@@ -66,6 +78,9 @@ _HEADER = """\
 # annualized_above = "40%"
 # spread_widens_by = 1.5       # spread up by more than 1.50 (deal currency) since the last refresh
 # spread_pct_widens_by = "2pp" # spread % up by more than 2 percentage points since the last refresh
+#
+# [notify]                     # where fired alerts go besides the terminal
+# targets = ["https://ntfy.sh/my-arb-alerts", "desktop"]
 """
 
 
@@ -143,6 +158,8 @@ class Watchlist:
     path: Path | None
     entries: list[WatchEntry] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
+    #: Where fired alerts are sent besides the terminal (``[notify] targets``): URLs, "desktop".
+    targets: list[str] = field(default_factory=list)
 
     @property
     def follows_seeds(self) -> bool:
@@ -241,11 +258,39 @@ def _rules(path: Path, data: Any) -> list[Rule]:
             raise WatchlistError(path, f"alerts.{deal}", 'is not a deal id; use the deal\'s id, or "*" for every deal')
         if not isinstance(table, dict):
             raise WatchlistError(path, f"alerts.{deal}", 'must be a table of rules, e.g. spread_pct_below = "10%"')
-        for kind, value in table.items():
-            key = f"alerts.{deal}.{kind}"
-            if kind not in RULES:
-                raise WatchlistError(path, key, f"unknown rule; {_suggest(kind, list(RULES))}")
+        seen: dict[str, str] = {}
+        for written_kind, value in table.items():
+            key = f"alerts.{deal}.{written_kind}"
+            kind = rule_kind(written_kind)
+            if kind is None:
+                raise WatchlistError(path, key, f"unknown rule; {_suggest(written_kind, list(RULES))}")
+            if kind in seen:  # annualised_above beside annualized_above: which one was meant?
+                raise WatchlistError(path, key, f"is the same rule as {seen[kind]!r}; keep one of them")
+            seen[kind] = written_kind
             out.append(Rule(deal, kind, _level(path, key, kind, value), str(value)))
+    return out
+
+
+def _targets(path: Path, data: Any) -> list[str]:
+    """``[notify] targets``: webhook URLs and/or "desktop" (checked by :func:`arb.notify.check_target`)."""
+    from arb.notify import check_target
+
+    if not isinstance(data, dict):
+        raise WatchlistError(path, "notify", 'must be a table, e.g. [notify] targets = ["https://ntfy.sh/my-topic"]')
+    for key in data:
+        if key != "targets":
+            raise WatchlistError(path, f"notify.{key}", f"unknown key; {_suggest(key, ['targets'])}")
+    targets = data.get("targets", [])
+    if isinstance(targets, str):
+        targets = [targets]
+    if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+        raise WatchlistError(path, "notify.targets", 'must be a list, e.g. ["https://ntfy.sh/my-topic", "desktop"]')
+    out = []
+    for i, t in enumerate(targets):
+        try:
+            out.append(check_target(t))
+        except ValueError as exc:
+            raise WatchlistError(path, f"notify.targets[{i}]", str(exc)) from None
     return out
 
 
@@ -271,9 +316,14 @@ def load_watchlist(path: Path | str | None = None) -> Watchlist:
         raise WatchlistError(path, "", "no such watchlist; create it with `arb watch add PATH`")
     data = read_toml(path, WatchlistError)
     for key in data:
-        if key not in ("watch", "alerts"):
-            raise WatchlistError(path, key, f"unknown key; {_suggest(key, ['alerts', 'watch'])}")
-    return Watchlist(path, _entries(path, data.get("watch", [])), _rules(path, data.get("alerts", {})))
+        if key not in ("watch", "alerts", "notify"):
+            raise WatchlistError(path, key, f"unknown key; {_suggest(key, ['alerts', 'notify', 'watch'])}")
+    return Watchlist(
+        path,
+        _entries(path, data.get("watch", [])),
+        _rules(path, data.get("alerts", {})),
+        _targets(path, data.get("notify", {})),
+    )
 
 
 # -- editing -----------------------------------------------------------------------------------
@@ -376,6 +426,134 @@ def remove_entry(watchlist: Path | str, entry_id: str) -> WatchEntry:
     raise WatchlistError(
         watchlist, "", f"cannot find the [[watch]] block of {entry_id!r} to cut; edit the file by hand"
     )
+
+
+_KEY_LINE = r"^\s*(?:{key}|\"{key}\"|'{key}')\s*="
+
+
+def _alerts_header(deal: str) -> re.Pattern[str]:
+    """The ``[alerts.DEAL]`` header line, bare or quoted, with spaces or a comment."""
+    name = re.escape(deal)
+    return re.compile(rf"""^\s*\[\s*alerts\s*\.\s*(?:{name}|"{name}"|'{name}')\s*\]\s*(#.*)?$""")
+
+
+def _table_span(lines: list[str], deal: str) -> tuple[int, int] | None:
+    """Lines ``[start, end)`` of the ``[alerts.DEAL]`` table, or None when it has no header line."""
+    header = _alerts_header(deal)
+    for i, line in enumerate(lines):
+        if header.match(line):
+            end = next((j for j in range(i + 1, len(lines)) if _TABLE_RE.match(lines[j])), len(lines))
+            return i, end
+    return None
+
+
+def _rule_value(kind: str, level: str) -> str:
+    """A level typed on the command line as the TOML the file keeps: a bare number there is a percent
+    (points for ``spread_pct_widens_by``), written ``"5%"``/``"5pp"``; money stays a number."""
+    text = level.strip().replace(" ", "")
+    if kind == "spread_widens_by":
+        return text
+    if text.endswith(("%", "pp")):
+        return _quote(text)
+    return _quote(text + ("pp" if kind == "spread_pct_widens_by" else "%"))
+
+
+def add_rule(watchlist: Path | str, deal: str, kind: str, level: str) -> Rule:
+    """Set one alert rule (``kind`` in either spelling) on ``deal`` (or ``"*"``); replaces the same rule.
+
+    ``level`` is as typed on the command line: for percent rules a bare number is a percent
+    (``"5"`` is 5%), for ``spread_pct_widens_by`` percentage points, for ``spread_widens_by``
+    money. The file is edited as text (comments kept) through :func:`_write`.
+    """
+    watchlist = Path(watchlist)
+    canonical = rule_kind(kind)
+    if canonical is None:
+        raise WatchlistError(watchlist, "", f"{kind!r} is not an alert rule; {_suggest(kind, list(RULES))}")
+    if deal != ALL_DEALS and not _ID_RE.fullmatch(deal):
+        raise WatchlistError(watchlist, "", f'{deal!r} is not a deal id; use the deal\'s id, or "*" for every deal')
+    value = _rule_value(canonical, level)
+    key = f"alerts.{deal}.{canonical}"
+    try:
+        parsed = tomllib.loads(f"x = {value}")["x"]
+    except tomllib.TOMLDecodeError:
+        parsed = level
+    try:
+        number = _level(watchlist, key, canonical, parsed)
+    except WatchlistError as exc:
+        unit = "money per target share, e.g. 1.5" if canonical == "spread_widens_by" else "a number, e.g. 5 (for 5%)"
+        if "above zero" in exc.problem:
+            raise
+        raise WatchlistError(watchlist, key, f"{level!r} is not a level; write {unit}") from None
+    exists = _exists(watchlist)
+    current = load_watchlist(watchlist) if exists else Watchlist(watchlist)
+    text = watchlist.read_text(encoding="utf-8-sig") if exists else _HEADER
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    header = f"[alerts.{_quote(deal) if deal == ALL_DEALS else deal}]\n"
+    new_line = f"{canonical} = {value}\n"
+    span = _table_span(lines, deal)
+    had = any(r.deal == deal for r in current.rules)
+    if span is None and had:
+        raise WatchlistError(watchlist, "", f"the alerts of {deal!r} are not in an [alerts.{deal}] table; edit by hand")
+    if span is None:
+        lines += ["\n", header, new_line]
+    else:
+        start, end = span
+        spellings = [k for k in (canonical, canonical.replace("annualized", "annualised")) if k]
+        found = [
+            j
+            for j in range(start + 1, end)
+            if any(re.match(_KEY_LINE.format(key=re.escape(k)), lines[j]) for k in spellings)
+        ]
+        if found:
+            lines[found[0]] = new_line
+            for j in reversed(found[1:]):
+                del lines[j]
+        else:
+            last = max(j for j in range(start, end) if lines[j].strip() and not lines[j].lstrip().startswith("#"))
+            lines.insert(last + 1, new_line)
+    _write(watchlist, "".join(lines))
+    rule = next((r for r in load_watchlist(watchlist).rules if r.deal == deal and r.kind == canonical), None)
+    if rule is None or rule.level != number:  # pragma: no cover - a multi-line value we did not replace
+        raise WatchlistError(watchlist, key, "was written but does not read back; edit the file by hand")
+    return rule
+
+
+def remove_rules(watchlist: Path | str, deal: str, kind: str | None = None) -> list[Rule]:
+    """Remove one rule (``kind``) of ``deal``, or all its rules (its whole ``[alerts.DEAL]`` table)."""
+    watchlist = Path(watchlist)
+    current = load_watchlist(watchlist)
+    canonical = None if kind is None else rule_kind(kind)
+    if kind is not None and canonical is None:
+        raise WatchlistError(watchlist, "", f"{kind!r} is not an alert rule; {_suggest(kind, list(RULES))}")
+    gone = [r for r in current.rules if r.deal == deal and (canonical is None or r.kind == canonical)]
+    if not gone:
+        have = sorted({f"{r.deal} {r.kind}" for r in current.rules}) or ["none"]
+        what = f"{deal!r}" if canonical is None else f"{deal!r} {canonical}"
+        raise WatchlistError(
+            watchlist, "", f"no alert rule {what} (rules: {', '.join(have)}); see `arb watch alert list`"
+        )
+    lines = watchlist.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    span = _table_span(lines, deal)
+    if span is None:
+        raise WatchlistError(watchlist, "", f"the alerts of {deal!r} are not in an [alerts.{deal}] table; edit by hand")
+    start, end = span
+    if canonical is None:
+        del lines[start:end]
+    else:
+        spellings = {canonical, canonical.replace("annualized", "annualised")}
+        for j in reversed(range(start + 1, end)):
+            if any(re.match(_KEY_LINE.format(key=re.escape(k)), lines[j]) for k in spellings):
+                del lines[j]
+        end = next((j for j in range(start + 1, len(lines)) if _TABLE_RE.match(lines[j])), len(lines))
+        if not any(x.strip() and not x.lstrip().startswith("#") for x in lines[start + 1 : end]):
+            del lines[start:end]  # no rule left: the empty table goes too
+    _write(watchlist, "".join(lines))
+    left = {(r.deal, r.kind) for r in load_watchlist(watchlist).rules}
+    if any((r.deal, r.kind) in left for r in gone):  # pragma: no cover - a layout the cut did not handle
+        raise WatchlistError(watchlist, "", f"cannot cut the rules of {deal!r}; edit the file by hand")
+    return gone
 
 
 def _write(path: Path, text: str) -> None:

@@ -193,12 +193,12 @@ def test_watch_commands(tmp_path: Path, _home: Path) -> None:
 
 
 def test_a_bad_watchlist_is_one_line_without_a_traceback(tmp_path: Path) -> None:
-    path = write(tmp_path, "[alerts.alpha]\nannualised_above = 0.3\n")
+    path = write(tmp_path, "[alerts.alpha]\nannualized_abov = 0.3\n")
     for args in (["watch", "list", "--watchlist", str(path)], ["refresh", "--watchlist", str(path)]):
         res = CliRunner().invoke(app, args)
         assert res.exit_code == 1
         assert res.output.strip().splitlines() == [
-            f"error: {path}: alerts.alpha.annualised_above: unknown rule; did you mean 'annualized_above'?"
+            f"error: {path}: alerts.alpha.annualized_abov: unknown rule; did you mean 'annualized_above'?"
         ]
         assert res.exception is None or isinstance(res.exception, SystemExit)
 

@@ -118,3 +118,113 @@ def remove(
         error(str(exc))
         raise typer.Exit(1) from None
     note(f"stopped watching {entry.id!r} ({entry.path})")
+
+
+alert_app = typer.Typer(
+    name="alert",
+    help="Alert rules: when `arb refresh` and `arb watch live` flag a deal.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(alert_app, name="alert")
+
+_RULE_HELP = (
+    "spread_pct_below, spread_pct_above, annualized_above (or annualised_above), spread_widens_by, spread_pct_widens_by"
+)
+
+
+@alert_app.command(
+    "add",
+    epilog="Example: arb watch alert add enn-energy spread_pct_below 5   (fires under 5%)",
+)
+def alert_add(
+    deal: Annotated[
+        str, typer.Argument(metavar="DEAL", help='The deal id, or "*" for every deal.', show_default=False)
+    ],
+    rule: Annotated[str, typer.Argument(metavar="RULE", help=_RULE_HELP + ".", show_default=False)],
+    level: Annotated[
+        str,
+        typer.Argument(
+            metavar="LEVEL",
+            help="A percent for spread % and annualised rules (5 or 5%), points for spread_pct_widens_by (2 or 2pp), "
+            "money per target share for spread_widens_by.",
+            show_default=False,
+        ),
+    ],
+    watchlist: WatchlistOpt = None,
+) -> None:
+    """Set an alert rule on a deal (replacing the same rule if it is set)."""
+    from arb.watchlist import add_rule
+
+    target = _file(watchlist)
+    try:
+        rule_set = add_rule(target, deal, rule, level)
+    except ArbError as exc:
+        error(str(exc))
+        raise typer.Exit(1) from None
+    note(f"alert {rule_set.deal} {rule_set.kind} = {rule_set.written} in {target}")
+
+
+@alert_app.command("list", epilog="Example: arb watch alert list --json")
+def alert_list(
+    watchlist: WatchlistOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the rules as a JSON array.")] = False,
+) -> None:
+    """Show every alert rule: deal, rule, level as written and as a number."""
+    from arb.cli.common import print_json
+    from arb.watchlist import load_watchlist
+
+    try:
+        wl = load_watchlist(watchlist)
+    except ArbError as exc:
+        error(str(exc))
+        raise typer.Exit(1) from None
+    if json_out:
+        print_json(
+            {
+                "rules": [{"deal": r.deal, "rule": r.kind, "level": r.level, "written": r.written} for r in wl.rules],
+                "targets": list(wl.targets),
+            }
+        )
+        return
+    if not wl.rules:
+        out.print("No alert rules: add one with `arb watch alert add DEAL RULE LEVEL`.", highlight=False)
+    else:
+        table = Table(header_style="bold", pad_edge=False)
+        table.add_column("Deal", no_wrap=True)
+        table.add_column("Rule", no_wrap=True)
+        table.add_column("Level", no_wrap=True)
+        for r in wl.rules:
+            table.add_row(safe(r.deal), r.kind, safe(r.written))
+        out.print(table)
+    if wl.targets:
+        out.print(safe("Sent to: " + ", ".join(wl.targets)), highlight=False)
+
+
+@alert_app.command("remove", epilog="Example: arb watch alert remove enn-energy spread_pct_below")
+def alert_remove(
+    deal: Annotated[str, typer.Argument(metavar="DEAL", help='The deal id, or "*".', show_default=False)],
+    rule: Annotated[
+        str | None, typer.Argument(metavar="[RULE]", help="The rule to remove (default: every rule of the deal).")
+    ] = None,
+    watchlist: WatchlistOpt = None,
+) -> None:
+    """Remove one alert rule of a deal, or all of them."""
+    from arb.watchlist import remove_rules
+
+    target = _file(watchlist)
+    try:
+        missing = not target.exists()
+    except OSError:
+        missing = False
+    if missing:
+        error(f"{target}: no watchlist yet; nothing to remove")
+        raise typer.Exit(1)
+    try:
+        gone = remove_rules(target, deal, rule)
+    except ArbError as exc:
+        error(str(exc))
+        raise typer.Exit(1) from None
+    for r in gone:
+        note(f"removed alert {r.deal} {r.kind} = {r.written}")
