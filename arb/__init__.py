@@ -37,6 +37,8 @@ _EXPORTS: dict[str, str] = {
     "Target": "arb.models",
     "UnknownDealError": "arb.errors",
     "Valuation": "arb.pricing",
+    "conditions": "arb.api",
+    "events": "arb.api",
     "expected_return": "arb.api",
     "history": "arb.api",
     "load": "arb.api",
@@ -73,6 +75,8 @@ __all__ = [
     "Target",
     "UnknownDealError",
     "Valuation",
+    "conditions",
+    "events",
     "expected_return",
     "history",
     "load",
@@ -103,7 +107,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
-    from arb.api import expected_return, history, load, prices_from, valuation, value
+    from arb.api import conditions, events, expected_return, history, load, prices_from, valuation, value
     from arb.errors import ArbError, DealFileError, PriceFileError, PriceSourceError, UnknownDealError
     from arb.grid import scenarios
     from arb.loader import LoadResult, load_deal, load_deals

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DealsLike",
     "PricesLike",
+    "conditions",
+    "events",
     "expected_return",
     "history",
     "load",
@@ -239,4 +241,30 @@ def history(deal_id: str, store: Any = None, *, since: dt.date | str | None = No
     frame["refreshed"] = pd.to_datetime(frame["refreshed"], utc=True)
     if "expected_close" in frame:
         frame["expected_close"] = pd.to_datetime(frame["expected_close"])
+    return frame
+
+
+def conditions(deals: DealsLike) -> pd.DataFrame:
+    """One row per condition of each deal (approvals, votes, filings), with its status and dates.
+
+    Columns: ``deal`` (the deal id), name, kind, authority, status (pending, met, waived,
+    failed), ``date`` (when met, waived or failed; NaT while pending), ``expected`` (NaT when
+    unknown), note, source. Dates are datetime64. A deal without conditions adds no row.
+    """
+    from arb.calendar import conditions_frame
+
+    frame: pd.DataFrame = conditions_frame(_as_deals(deals))
+    return frame
+
+
+def events(deals: DealsLike) -> pd.DataFrame:
+    """One row per timetable event of each deal, soonest first.
+
+    Columns: ``deal`` (the deal id), deal_name, kind (meeting, payment, long-stop, ...), ``date``
+    (datetime64), ``confirmed`` (False for an expected date), note, source, and ``uid`` (the
+    event's id in ``arb calendar --ics`` files). A deal without events adds no row.
+    """
+    from arb.calendar import events_frame
+
+    frame: pd.DataFrame = events_frame(_as_deals(deals))
     return frame

@@ -8,6 +8,7 @@ your own figure instead. Spreads and returns are plotted as percents of the targ
 - :func:`spread_history`: the spread % over time, stale points hollow, term changes marked.
 - :func:`sensitivity`: a heatmap of the spread % over two gridded inputs.
 - :func:`expected_return`: expected return against the probability of completion.
+- :func:`timeline`: a deal's events, conditions and revisions as marks on its spread history.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["expected_return", "payoff", "sensitivity", "spread_history"]
+__all__ = ["expected_return", "payoff", "sensitivity", "spread_history", "timeline"]
 
 #: Artist ids the tests and users can look charts' parts up by (``artist.get_gid()``).
 GID_VALUE, GID_TARGET, GID_DOWNSIDE = "deal-value", "target-price", "downside"
@@ -334,4 +335,69 @@ def expected_return(
     ax.set_title(title or (f"{name}: expected return" if name else "expected return"), fontsize=10)
     ax.legend(fontsize=8, loc="best")
     ax.grid(alpha=0.3)
+    return fig
+
+
+#: Artist ids of :func:`timeline`'s marks: confirmed events, expected ones, revisions, conditions met.
+GID_EVENT, GID_EVENT_EXPECTED, GID_REVISION, GID_CONDITION = "event", "event-expected", "revision", "condition"
+
+
+def timeline(
+    deal: Deal | str | Path,
+    history: pd.DataFrame | None = None,
+    *,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """A deal's timetable as marks on its spread history (:func:`arb.history`), or on its own.
+
+    Each event is a vertical line labelled with its kind: solid when confirmed, dashed when
+    expected. A condition met, waived or failed is a dotted line at its date; each revision of
+    the terms a purple line on the day it was superseded. With ``history`` (a frame with
+    ``as_of`` and ``spread_pct``) the spread % is drawn under the marks as by
+    :func:`spread_history`; without it the marks stand on a bare time axis.
+    """
+    from matplotlib.dates import date2num
+    from matplotlib.transforms import blended_transform_factory
+
+    d = _deal_of(deal)
+    marks: list[tuple[dt.date, str, str, str, str]] = []  # date, label, gid, colour, line style
+    for e in d.events:
+        gid = GID_EVENT if e.confirmed else GID_EVENT_EXPECTED
+        colour = "tab:red" if e.kind in ("long-stop", "pre-condition-long-stop") else "tab:green"
+        marks.append((e.date, e.kind, gid, colour, "-" if e.confirmed else "--"))
+    for c in d.conditions:
+        if c.date is not None:
+            colour = "tab:red" if c.status == "failed" else "tab:gray"
+            marks.append((c.date, f"{c.name}: {c.status}", GID_CONDITION, colour, ":"))
+    for rev in d.revisions:
+        marks.append((rev.superseded, "terms revised", GID_REVISION, "tab:purple", "-."))
+    if history is None and not marks:
+        raise ArbError(f"timeline: {d.id} has no events, conditions with dates or revisions to draw")
+    if history is not None and len(history):
+        fig = spread_history(history, title=title or f"{d.id}: timeline and spread", ax=ax)
+        ax = fig.axes[0] if ax is None else ax
+    else:
+        fig, ax = _axes(ax, (7.0, 2.8))
+        ax.set_yticks([])
+        ax.set_title(title or f"{d.id}: timeline", fontsize=10)
+        ax.grid(alpha=0.3, axis="x")
+    if marks:
+        # Floats in matplotlib's date units: the same axis spread_history draws its datetimes on.
+        days = [float(date2num(m[0])) for m in marks]
+        if history is None or not len(history):
+            pad = max((max(days) - min(days)) / 20, 3.0)
+            ax.set_xlim(min(days) - pad, max(days) + pad)
+            ax.xaxis_date()
+        top = blended_transform_factory(ax.transData, ax.transAxes)
+        seen: set[str] = set()
+        for day, (_, label, gid, colour, style) in zip(days, marks, strict=True):
+            legend = {GID_EVENT: "event", GID_EVENT_EXPECTED: "expected event"}.get(gid, gid.replace("-", " "))
+            ax.axvline(
+                day, color=colour, ls=style, lw=1, gid=gid, label=None if legend in seen else legend, alpha=0.8
+            )
+            seen.add(legend)
+            ax.text(day, 0.98, f" {label}", transform=top, rotation=90, va="top", ha="right", fontsize=7, gid=gid)
+        ax.legend(fontsize=8, loc="best")
+        fig.autofmt_xdate()
     return fig

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from arb.cli import calendar as _calendar
 from arb.cli import config as _config
 from arb.cli import extract as _extract
 from arb.cli import history as _history
@@ -32,6 +33,7 @@ app.command("validate")(_report.validate)
 app.command("extract")(_extract.extract)
 app.command("refresh")(_refresh.refresh)
 app.command("history")(_history.history)
+app.command("calendar")(_calendar.calendar)
 app.add_typer(_watch.app, name="watch")
 app.add_typer(_store.app, name="store")
 app.add_typer(_config.app, name="config")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -12,9 +13,13 @@ from rich.text import Text
 
 from arb.book import LegInfo
 from arb.cli.format import DASH, amount, money, num, pct, shares
+from arb.models import Deal, Leg
 from arb.prices.base import Quote
 from arb.pricing import DealResult, Valuation
 from arb.text import safe
+
+if TYPE_CHECKING:
+    from arb.lifecycle import Bump
 
 __all__ = ["price_header", "render_deal", "render_report"]
 
@@ -46,6 +51,8 @@ def price_header(v: Valuation) -> str:
 
 #: Below this console width the flags move from a column to lines under the table.
 WIDE = 118
+#: The same when the Cond. and Next columns are shown (a deal lists events or conditions).
+WIDE_TIMED = 150
 
 
 def render_report(v: Valuation, title: str | None = None, width: int | None = None) -> RenderableType:
@@ -53,7 +60,13 @@ def render_report(v: Valuation, title: str | None = None, width: int | None = No
 
     Money columns are per target share in the deal's currency, named in the ``Ccy`` column.
     """
-    inline = width is None or width >= WIDE
+    # Timetable columns only when a deal lists events or conditions. They push the flags under the
+    # table below WIDE_TIMED columns, put the next event's kind under its date below that, and below
+    # WIDE take the place of Div and Spread (both still in show and JSON; Spread % stays).
+    timed = any(r.deal.events or r.deal.conditions for r in v.results)
+    inline = width is None or width >= (WIDE_TIMED if timed else WIDE)
+    lean = timed and width is not None and width < WIDE
+    stacked = timed and width is not None and width < WIDE_TIMED
     # Below 100 columns two spaces between columns (not three) keep all ten figures on an 80-column terminal.
     narrow = width is not None and width < 100
     table = Table(
@@ -65,10 +78,16 @@ def render_report(v: Valuation, title: str | None = None, width: int | None = No
         collapse_padding=narrow,
     )
     longest = max((len(r.deal.id) for r in v.results), default=4)
-    table.add_column("Deal", overflow="fold", min_width=min(longest, 24 if width is None or width >= 90 else 12))
+    table.add_column(
+        "Deal", overflow="fold", min_width=min(longest, 24 if width is None or width >= 90 else 10 if timed else 12)
+    )
     table.add_column("Ccy", no_wrap=True)
-    for name in ("Target", "Value", "Div", "Spread", "Spread %", "Days", "Ann. %", "Prob."):
+    money_cols = ("Target", "Value", "Spread %") if lean else ("Target", "Value", "Div", "Spread", "Spread %")
+    for name in (*money_cols, "Days", "Ann. %", "Prob."):
         table.add_column(name, justify="right", no_wrap=True)
+    if timed:
+        table.add_column("Cond.", justify="right", no_wrap=True)
+        table.add_column("Next", no_wrap=True)
     if inline:
         table.add_column("Flags", overflow="fold", min_width=12)
     below = Text()
@@ -78,23 +97,36 @@ def render_report(v: Valuation, title: str | None = None, width: int | None = No
         if r.flags and not inline:
             below.append(f"{safe(r.deal.id)}: ", style="bold")
             below.append(" ".join(r.flags) + "\n", style="yellow")
-        table.add_row(
+        cells: list[RenderableType] = [
             safe(r.deal.id),
             safe(r.currency or DASH),
             money(f["target_price"], None),
             money(f["deal_value"], None),
-            money(f["dividends"], None),
-            _signed(money(f["spread"], None, sign=True), f["spread"]),
+        ]
+        if not lean:
+            cells += [money(f["dividends"], None), _signed(money(f["spread"], None, sign=True), f["spread"])]
+        cells += [
             _signed(pct(f["spread_pct"], sign=True), f["spread_pct"]),
             DASH if days is None else str(int(days)),
             _signed(pct(f["annualized"]), f["annualized"]),
             pct(f["implied_probability"]),
-            *([Text(" ".join(r.flags), style="yellow") if r.flags else ""] if inline else []),
-        )
+        ]
+        if timed:
+            cells += [_conditions_cell(r.deal), _next_cell(r.deal, r.as_of, two_lines=stacked)]
+        if inline:
+            cells.append(Text(" ".join(r.flags), style="yellow") if r.flags else "")
+        table.add_row(*cells)
     foot = Text(
         "Per target share. Value: the consideration. Div: dividends received less owed on the hedge. "
         "Spread: Value + Div - Target. Ann. %: compound, (1 + spread %)^(365/days) - 1. "
-        "Prob.: market-implied probability of completion, from the downside.",
+        "Prob.: market-implied probability of completion, from the downside."
+        + (
+            " Cond.: conditions met or waived, of those listed. Next: the next event on or after the as-of"
+            " (~: an expected date, not yet confirmed)."
+            if timed
+            else ""
+        )
+        + (" Div and Spread: in `arb show` and --json." if lean else ""),
         style="dim",
     )
     parts: list[RenderableType] = [Text(price_header(v), style="dim"), table]
@@ -103,6 +135,54 @@ def render_report(v: Valuation, title: str | None = None, width: int | None = No
         parts.append(Text("Flags", style="bold") + Text("\n") + below)
     parts.append(foot)
     return Group(*parts)
+
+
+#: Event kinds as the report's Next column names them (at most 10 characters).
+EVENT_ABBREV = {
+    "announcement": "announced",
+    "scheme-document": "scheme doc",
+    "record-date": "record",
+    "meeting": "meeting",
+    "sanction-hearing": "sanction",
+    "effective": "effective",
+    "last-trading": "last trade",
+    "delisting": "delisting",
+    "payment": "payment",
+    "offer-close": "offer ends",
+    "long-stop": "long-stop",
+    "pre-condition-long-stop": "pre-LS",
+    "other": "other",
+}
+
+
+def _event_date(date: dt.date, confirmed: bool) -> str:
+    """``2026-04-20``, with ``~`` before an expected (not yet confirmed) date."""
+    return ("" if confirmed else "~") + date.isoformat()
+
+
+def _conditions_cell(deal: Deal) -> Text:
+    """``3/4``: conditions met or waived of those listed; red when one failed, green when all are met."""
+    from arb.lifecycle import conditions_met
+
+    met, total = conditions_met(deal)
+    if not total:
+        return Text(DASH, style="dim")
+    failed = any(c.status == "failed" for c in deal.conditions)
+    return Text(f"{met}/{total}", style="red" if failed else "green" if met == total else "")
+
+
+def _next_cell(deal: Deal, as_of: dt.date, *, two_lines: bool) -> Text:
+    """The next event's kind and date (``~`` before an expected date); a dash when none is left."""
+    from arb.lifecycle import next_event
+
+    event = next_event(deal, as_of)
+    if event is None:
+        return Text(DASH, style="dim")
+    kind = EVENT_ABBREV.get(event.kind, event.kind)
+    style = "" if event.confirmed else "dim"
+    if two_lines:  # 9 characters wide: ``20 Apr 26`` over ``~meeting``
+        return Text(f"{event.date.day:02d} {event.date:%b %y}\n{'' if event.confirmed else '~'}{kind}", style=style)
+    return Text(f"{kind} {_event_date(event.date, bool(event.confirmed))}", style=style)
 
 
 def _quote_line(q: Quote | None) -> str:
@@ -228,14 +308,19 @@ def render_deal(r: DealResult, v: Valuation) -> RenderableType:
     parts: list[RenderableType] = []
     head = Text()
     head.append(safe(d.name), style="bold")
-    head.append(f"  [{safe(d.id)}]  {d.status}\n", style="dim")
+    status = d.status + (f" since {d.status_date}" if d.status_date else "")
+    head.append(f"  [{safe(d.id)}]  {status}\n", style="dim")
     target = f"{d.target.name or ''} {d.target.ticker or '(unlisted)'}".strip()
     acq = f"{d.acquirer.name or ''} {d.acquirer.ticker or ''}".strip() if d.acquirer else DASH
     head.append(f"Target: {safe(target)}    Acquirer: {safe(acq)}\n")
     head.append(
-        f"Announced: {d.announced or DASH}    Expected close: {d.expected_close or DASH}    "
+        f"Announced: {d.announced or DASH}    Expected close: {_close_text(d)}    "
         f"Deal currency: {safe(ccy or DASH)}    As of: {r.as_of}\n"
     )
+    if d.paid is not None:
+        paid_ccy = d.paid.currency or ccy
+        when = f" on {d.paid.date}" if d.paid.date else ""
+        head.append(f"Paid: {safe(money(d.paid.amount, paid_ccy))} per target share{when}\n", style="bold")
     head.append(f"Target price: {_quote_line(r.info.target_quote)}")
     if r.info.target_fx is not None and r.info.target_fx.symbol is not None:
         head.append(f" × {num(r.info.target_fx.rate, 6)} ({safe(r.info.target_fx.symbol)})")
@@ -277,6 +362,8 @@ def render_deal(r: DealResult, v: Valuation) -> RenderableType:
     if d.has_terms:
         parts.append(totals)
 
+    parts.extend(render_lifecycle(r))
+
     if r.flags or r.info.notes:
         flags = Text()
         flags.append("Flags: ", style="bold")
@@ -301,3 +388,148 @@ def render_deal(r: DealResult, v: Valuation) -> RenderableType:
         parts.append(src)
     parts.append(Text(price_header(v), style="dim"))
     return Group(*parts)
+
+
+# -- the lifecycle sections of ``arb show`` --------------------------------------------------------
+
+
+def _close_text(d: Deal) -> str:
+    """The close date and, when the deal file gives no ``expected_close``, which event it came from."""
+    from arb.lifecycle import close_date
+
+    day, origin = close_date(d)
+    if day is None:
+        return DASH
+    return str(day) if origin == "expected_close" else f"{day} (from the {origin})"
+
+
+def _indented(lines: list[Text]) -> Table:
+    """Lines indented by two spaces, a wrapped line keeping the indent."""
+    grid = Table.grid()
+    grid.add_column(width=2)
+    grid.add_column(overflow="fold")
+    for line in lines:
+        grid.add_row("", line)
+    return grid
+
+
+def _section(title: str) -> Text:
+    return Text(title, style="bold")
+
+
+def _conditions_block(d: Deal) -> RenderableType:
+    from arb.lifecycle import conditions_met
+
+    met, total = conditions_met(d)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    style = {"met": "green", "waived": "green", "failed": "red", "pending": "yellow"}
+    for c in d.conditions:
+        when = (
+            f"{c.status} {c.date}"
+            if c.date is not None
+            else (f"pending, expected {c.expected}" if c.expected else "pending")
+        )
+        who = c.kind + (f", {c.authority}" if c.authority else "")
+        grid.add_row(
+            Text("  " + c.status.upper(), style=style.get(c.status, "")),
+            safe(c.name),
+            safe(who),
+            safe(when + (f"; {c.note}" if c.note else "")),
+        )
+    return Group(_section(f"Conditions: {met} of {total} met or waived"), grid)
+
+
+def _timetable_block(d: Deal, as_of: dt.date) -> RenderableType:
+    from arb.lifecycle import long_stop, next_event
+
+    upcoming = next_event(d, as_of)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for e in sorted(d.events, key=lambda e: e.date):
+        is_next = upcoming is not None and e is upcoming
+        past = e.date <= as_of
+        mark = "→ next" if is_next else ("  done" if past else "")
+        row_style = "bold" if is_next else "dim" if past else ""
+        grid.add_row(
+            Text(mark, style="bold cyan" if is_next else "dim"),
+            Text(e.date.isoformat(), style=row_style),
+            Text(e.kind, style=row_style),
+            Text("confirmed" if e.confirmed else "expected", style="" if e.confirmed else "dim"),
+            Text(safe(e.note or ""), style="dim" if past else ""),
+        )
+    stop = long_stop(d)
+    title = "Timetable" + (f" (long-stop {stop})" if stop else "")
+    return Group(_section(title), grid)
+
+
+def _vote_block(r: DealResult) -> RenderableType:
+    from arb.lifecycle import vote_arithmetic
+
+    d = r.deal
+    assert d.vote is not None
+    math_ = vote_arithmetic(d.vote, r.figures["target_price"], currency=r.currency)
+    body = _indented([Text(safe(line)) for line in math_.lines])
+    verdict = ""
+    if math_.passed is not None:
+        verdict = ": passed" if math_.passed else ": FAILED"
+    title = _section(f"Vote ({d.vote.rule}){verdict}")
+    return Group(title, body)
+
+
+def _terms_text(legs: tuple[Leg, ...], currency: str | None) -> str:
+    """The legs of a set of terms in one line: ``HKD 6.68 cash + 0.3552608 VOYAH``."""
+    parts = []
+    for leg in legs:
+        if leg.kind == "cash":
+            parts.append(f"{money(leg.amount, leg.currency or currency)} cash")
+        elif leg.kind == "cvr":
+            parts.append(f"{money(leg.amount, leg.currency or currency)} CVR (p {num(leg.probability)})")
+        elif leg.ratio is not None:
+            parts.append(f"{num(leg.ratio, 7)} {leg.ticker or leg.security}")
+        else:
+            parts.append(f"{money(leg.value, currency)} in {leg.ticker or leg.security}")
+        if leg.weight != 1:
+            parts[-1] += f" (weight {num(leg.weight)})"
+    return " + ".join(parts) or "undisclosed"
+
+
+def _bump_line(b: Bump, currency: str | None, current: bool) -> str:
+    when = str(b.date) if b.date else "date unknown"
+    until = "current terms" if current else f"until {b.superseded}"
+    value = money(b.value, b.currency or currency) if b.value is not None else "value needs prices"
+    who = f", {b.bidder}" if b.bidder else ""
+    line = f"{when} ({until}{who}): {value} per share = {_terms_text(b.terms, b.currency or currency)}"
+    return line + (f"; {b.note}" if b.note else "")
+
+
+def _bumps_block(d: Deal, currency: str | None) -> RenderableType:
+    from arb.lifecycle import bump_history
+
+    bumps = bump_history(d)
+    body = _indented(
+        [Text(safe(_bump_line(b, currency, i == len(bumps) - 1)), style="") for i, b in enumerate(bumps)]
+    )
+    return Group(_section("Revisions (bump history, oldest first)"), body)
+
+
+def render_lifecycle(r: DealResult) -> list[RenderableType]:
+    """The sections ``arb show`` adds for a deal's lifecycle: each present only when the file has it."""
+    d = r.deal
+    parts: list[RenderableType] = []
+    if d.conditions:
+        parts.append(_conditions_block(d))
+    if d.events:
+        parts.append(_timetable_block(d, r.as_of))
+    if d.vote is not None:
+        parts.append(_vote_block(r))
+    if d.revisions:
+        parts.append(_bumps_block(d, r.currency))
+    return parts

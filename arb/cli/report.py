@@ -9,7 +9,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from arb.cli.common import OfflineOpt, TimeoutOpt, error, load, out, parse_date, price_source, print_json, warn
+from arb.cli.common import (
+    OfflineOpt,
+    TimeoutOpt,
+    error,
+    load,
+    note,
+    out,
+    parse_date,
+    price_source,
+    print_json,
+    warn,
+)
 from arb.errors import ArbError
 from arb.text import safe
 
@@ -54,7 +65,21 @@ def csv_columns() -> tuple[str, ...]:
     """The ``--csv`` header: the JSON keys, hedge and flags flattened."""
     from arb.engine import FIGURES
 
-    return ("id", "name", "status", "currency", "as_of", *FIGURES, "hedge", "flags")
+    return ("id", "name", "status", "currency", "as_of", *FIGURES, *LIFECYCLE_COLUMNS, "hedge", "flags")
+
+
+#: The timetable columns a report record adds (see :func:`arb.calendar.lifecycle_fields`).
+LIFECYCLE_COLUMNS = ("next_event", "next_event_date", "conditions_met", "conditions_total", "long_stop")
+
+
+def _record(r: DealResult) -> dict[str, Any]:
+    """The report record of one deal: its JSON shape plus the next event and the conditions met."""
+    from arb.calendar import lifecycle_fields
+
+    rec = r.to_dict()
+    for key, val in lifecycle_fields(r.deal, r.as_of).items():
+        rec.setdefault(key, val)
+    return rec
 
 
 def _value(
@@ -64,8 +89,13 @@ def _value(
     as_of: str | None,
     offline: bool = False,
     timeout: float = 20.0,
+    include_closed: bool = True,
 ) -> tuple[Valuation, bool]:
-    """Load, price and value; returns the valuation and whether any input was bad."""
+    """Load, price and value; returns the valuation and whether any input was bad.
+
+    ``include_closed=False`` leaves out closed deals (completed, lapsed, terminated, withdrawn),
+    with one note on stderr saying how many and how to see them.
+    """
     from arb.prices.overrides import parse_override
     from arb.pricing import value_deals
 
@@ -75,10 +105,17 @@ def _value(
     except ArbError as exc:
         raise typer.BadParameter(safe(str(exc)), param_hint="--price") from None
     loaded = load(paths)
+    deals = loaded.deals
+    if not include_closed:
+        deals = [d for d in deals if not d.is_closed]
+        hidden = len(loaded.deals) - len(deals)
+        if hidden:
+            plural = "s" if hidden != 1 else ""
+            note(f"{hidden} closed deal{plural} not shown (completed, lapsed, ...); --all shows them")
     source, bad_prices = price_source(prices, offline=offline, timeout=timeout)
     try:
         valuation = value_deals(
-            loaded.deals, source, as_of=day, overrides=overrides, reference_prices=_reference_prices(loaded.deals)
+            deals, source, as_of=day, overrides=overrides, reference_prices=_reference_prices(deals)
         )
     except ArbError as exc:
         error(str(exc))
@@ -121,8 +158,8 @@ def _warn_implausible(results: list[DealResult]) -> None:
     from arb.flags import Flag
 
     for r in results:
-        for note in r.info.notes_for(Flag.IMPLAUSIBLE):
-            warn(f"{r.id}: implausible: {note}")
+        for why in r.info.notes_for(Flag.IMPLAUSIBLE):
+            warn(f"{r.id}: implausible: {why}")
 
 
 def _looks_up(path: Path) -> bool:
@@ -161,14 +198,17 @@ def report(
     timeout: TimeoutOpt = 20.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON array (fractions, not percents).")] = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV (fractions, not percents).")] = False,
+    all_deals: Annotated[
+        bool, typer.Option("--all", help="Include closed deals (completed, lapsed, terminated, withdrawn).")
+    ] = False,
 ) -> None:
     """One row per deal: target price, deal value, spread, annualised return, implied probability, flags."""
     if json_out and csv_out:
         raise typer.BadParameter("choose one of --json and --csv", param_hint="--json/--csv")
-    v, bad = _value(paths, prices, price, as_of, offline, timeout)
+    v, bad = _value(paths, prices, price, as_of, offline, timeout, include_closed=all_deals)
     _warn_if_not_live(v, v.results)
     _warn_implausible(v.results)
-    records = [r.to_dict() for r in v.sorted()]
+    records = [_record(r) for r in v.sorted()]
     if json_out:
         print_json(records)
     elif csv_out:
@@ -215,7 +255,13 @@ def show(
     _warn_if_not_live(v, [result])
     _warn_implausible([result])
     if json_out:
-        print_json(result.to_dict(detail=True))
+        from arb.calendar import lifecycle_detail
+
+        rec = result.to_dict(detail=True)
+        rec["lifecycle"] = lifecycle_detail(
+            result.deal, result.as_of, result.figures["target_price"], result.currency
+        )
+        print_json(rec)
     else:
         from arb.cli.render import render_deal
 

@@ -1,0 +1,108 @@
+"""``arb calendar``: the coming events of the watched deals, as a table, JSON or an .ics file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from arb.cli.common import error, load, note, out, parse_date, print_json
+from arb.cli.refresh import WatchlistOpt
+from arb.errors import ArbError
+from arb.text import safe
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from arb.calendar import CalendarEntry
+
+__all__ = ["calendar", "render_calendar"]
+
+
+def render_calendar(items: list[CalendarEntry], as_of: dt.date, days: int) -> RenderableType:
+    """One row per event, soonest first: date, days away, deal, event, confirmed or expected, note."""
+    import datetime as dt
+
+    end = as_of + dt.timedelta(days=days)
+    head = Text(f"Events from {as_of} to {end} ({days} day{'s' if days != 1 else ''})", style="dim")
+    if not items:
+        return Group(head, Text("No events in this window.", style="dim"))
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("Date", no_wrap=True)
+    table.add_column("In", justify="right", no_wrap=True)
+    table.add_column("Deal", overflow="fold", min_width=min(16, max(len(e.deal_id) for e in items)))
+    table.add_column("Event", overflow="fold", min_width=9, max_width=16)
+    table.add_column("Note", overflow="fold", min_width=16, ratio=1)
+    for e in items:
+        away = e.days_from(as_of)
+        event = Text(safe(e.kind))
+        if not e.confirmed:
+            event.append(" (expected)", style="dim")
+        table.add_row(
+            e.date.isoformat(), "today" if away == 0 else f"{away}d", safe(e.deal_id), event, safe(e.note or "")
+        )
+    return Group(head, table)
+
+
+def calendar(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Option("--deals", metavar="PATH", help="Deal files or folders (default: the watchlist's deals)."),
+    ] = None,
+    watchlist: WatchlistOpt = None,
+    days: Annotated[int, typer.Option("--days", min=0, metavar="N", help="How many days ahead to list.")] = 30,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", metavar="DATE", help="Count from this date, YYYY-MM-DD (default: today).")
+    ] = None,
+    all_deals: Annotated[bool, typer.Option("--all", help="Include closed deals (completed, lapsed, ...).")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON array of the events.")] = False,
+    ics: Annotated[
+        Path | None,
+        typer.Option(
+            "--ics",
+            metavar="FILE",
+            help="Also write every event of the deals (past and future) to FILE as an iCalendar file "
+            "to import or subscribe to; re-exports update the same entries.",
+        ),
+    ] = None,
+) -> None:
+    """Upcoming deal events (meetings, hearings, payments, long-stops), soonest first.
+
+    Example: arb calendar --days 60 --ics ~/deals.ics
+    """
+    import datetime as dt
+
+    from arb.calendar import entries, upcoming, write_ics
+
+    day = parse_date(as_of, "--as-of") or dt.date.today()
+    if paths:
+        loaded = load(paths)
+    else:
+        from arb.watchlist import load_watchlist
+
+        try:
+            wl = load_watchlist(watchlist)
+        except ArbError as exc:
+            error(str(exc))
+            raise typer.Exit(1) from None
+        loaded = load(wl.deal_paths())
+    items = upcoming(loaded.deals, as_of=day, days=days, include_closed=all_deals)
+    if ics is not None:
+        chosen = [d for d in loaded.deals if all_deals or not d.is_closed]
+        every = entries(chosen)
+        try:
+            write_ics(every, ics)
+        except ArbError as exc:
+            error(str(exc))
+            raise typer.Exit(1) from None
+        note(f"wrote {len(every)} event{'s' if len(every) != 1 else ''} to {ics}")
+    if json_out:
+        print_json([e.to_dict(day) for e in items])
+    else:
+        out.print(render_calendar(items, day, days))
+    raise typer.Exit(0 if loaded.ok else 1)
