@@ -327,8 +327,8 @@ def run_refresh(
         try:
             result.stored = store.record_refresh(valuation, started=started, backfill=backfill)
         except StoreDamagedError as exc:
-            rescue = HistoryStore(rescue_path(store.path), timeout=store.timeout)
-            result.stored = rescue.record_refresh(valuation, started=started, backfill=backfill)
+            with HistoryStore(rescue_path(store.path), timeout=store.timeout) as rescue:
+                result.stored = rescue.record_refresh(valuation, started=started, backfill=backfill)
             result.rescued = rescue.path
             result.store_error = f"{exc}; this refresh was kept in {rescue.path}"
     previous: dict[str, dict[str, Any]] = {}
@@ -413,7 +413,11 @@ def refresh(
     st = store if isinstance(store, HistoryStore) else HistoryStore(store or store_path())
     loaded = load_deals(wl.deal_paths())
     src = source or default_source(st, offline=offline, timeout=timeout)
-    result = run_refresh(loaded.deals, src, st, wl, as_of=as_of, backfill=backfill, store_stale=store_stale)
+    try:
+        result = run_refresh(loaded.deals, src, st, wl, as_of=as_of, backfill=backfill, store_stale=store_stale)
+    finally:
+        if st is not store:  # opened here: its one connection closes (and checkpoints) here
+            st.close()
     result.load_errors = list(loaded.errors)
     if result.store_error is not None:
         raise StoreDamagedError(result.store_error)

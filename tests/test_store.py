@@ -7,8 +7,11 @@ import json
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from arb.loader import load_deals
 from arb.prices.base import MemorySource, Quote
@@ -16,6 +19,7 @@ from arb.prices.csvfile import CsvSource
 from arb.pricing import Valuation, value_deals
 from arb.store import SCHEMA_VERSION, HistoryStore, StoreError, StoreSource, create_schema
 from arb.store import db as store_db
+from arb.store.schema import METRICS
 
 DATA = Path(__file__).parent / "data" / "refresh"
 DAY1 = DATA / "prices-2025-06-02.csv"
@@ -41,8 +45,13 @@ def test_a_refresh_is_stored_whole(store: HistoryStore) -> None:
     assert store.schema_version() == SCHEMA_VERSION
     with sqlite3.connect(store.path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        record = json.loads(conn.execute("SELECT record FROM valuations WHERE deal_id = 'alpha'").fetchone()[0])
-    assert record == json.loads(json.dumps(v.get("alpha").to_dict()))
+    conn.close()
+    # Nothing of the report's record is lost: rebuilt from columns, quotes and extra, it is the same JSON.
+    for deal in ("alpha", "beta"):
+        record = store.stored_record(deal, info.id)
+        assert record == json.loads(json.dumps(v.get(deal).to_dict()))
+        assert json.dumps(record) == json.dumps(v.get(deal).to_dict())  # same keys, same order
+    assert store.stored_record("alpha", info.id + 1) is None
     (row,) = store.deal_history("alpha")
     for key in ("target_price", "deal_value", "spread", "spread_pct", "days_to_close", "annualized", "downside"):
         assert row[key] == pytest.approx(v.get("alpha").figures[key])
@@ -171,8 +180,8 @@ def test_ten_years_of_daily_rows_read_fast_through_the_index(store: HistoryStore
                     (i, deal, day.isoformat(), 1.0, 0.01 * (i % 30)),
                 )
         plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + store_db.HISTORY_SQL, ("alpha",)))
-    # The whole history comes from the covering index, in order: no table rows, no sort.
-    assert "USING COVERING INDEX valuations_history" in plan
+    # The whole history is one range of the table, clustered by deal: no index lookups, no sort.
+    assert "SEARCH v USING PRIMARY KEY (deal_id=?)" in plan
     assert "TEMP B-TREE" not in plan
     t0 = time.perf_counter()
     rows = store.deal_history("alpha")
@@ -180,3 +189,94 @@ def test_ten_years_of_daily_rows_read_fast_through_the_index(store: HistoryStore
     elapsed = time.perf_counter() - t0
     assert len(rows) == 3653 and since[0]["as_of"] == "2024-01-01"
     assert elapsed < 1.0, f"{elapsed:.2f}s for ten years of rows"
+
+
+def _v4_store(path: Path, valuations: list[Valuation]) -> None:
+    """A schema v4 store holding ``valuations`` as the v4 code stored them (columns and the JSON record)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    create_schema(conn, 4)
+    for i, v in enumerate(valuations, 1):
+        conn.execute(
+            "INSERT INTO refreshes (id, started, finished, as_of, source) VALUES (?, 's', 'f', ?, 'file')",
+            (i, v.as_of.isoformat()),
+        )
+        for r in v.results:
+            rec = r.to_dict()
+            conn.execute(
+                "INSERT INTO valuations (refresh_id, deal_id, as_of, name, status, currency, target, expected_close,"
+                f" {', '.join(METRICS)}, flags, terms_hash, stale, price_age_days, record)"
+                f" VALUES ({', '.join('?' * (13 + len(METRICS)))})",
+                (i, r.id, v.as_of.isoformat(), rec["name"], rec["status"], rec["currency"], rec["target"],
+                 rec["expected_close"], *(rec[m] for m in METRICS), json.dumps(rec["flags"]), rec["terms_hash"],
+                 int(store_db.is_stale(r)), i, json.dumps(rec, separators=(",", ":"))),
+            )  # fmt: skip
+    conn.execute("INSERT INTO valuations (refresh_id, deal_id, as_of, record) VALUES (1, 'bare', '2025-06-02', 'x')")
+    conn.close()
+
+
+def test_migration_from_v4_keeps_every_row_and_every_record(tmp_path: Path) -> None:
+    path = tmp_path / "v4.sqlite3"
+    day1, day2 = valued(DAY1), valued(DAY2)
+    # One deal whose price differs from the refresh's shared one: it must be kept whole, not shared.
+    odd = value_deals(
+        load_deals([DATA / "deals"]).deals,
+        MemorySource({"1111.HK": Quote("1111.HK", 7.25, "HKD", dt.datetime(2025, 6, 2), "file", fallback="why")}),
+    )
+    _v4_store(path, [day1, day2])
+    with sqlite3.connect(path) as conn:
+        rec = odd.get("alpha").to_dict()
+        conn.execute("UPDATE valuations SET record = ? WHERE deal_id = 'beta' AND refresh_id = 2", (json.dumps(rec),))
+    conn.close()
+    before = {(d, i): r for i, v in enumerate((day1, day2), 1) for r in v.results for d in [r.id]}
+    store = HistoryStore(path)
+    assert store.schema_version() == SCHEMA_VERSION == 5
+    assert store.counts() == {"refreshes": 2, "valuations": 5, "prices": 0}
+    for (deal, i), r in before.items():
+        want = rec | {k: r.to_dict()[k] for k in r.to_dict() if k not in ("prices", "hedge", "notes")}
+        want = r.to_dict() if (deal, i) != ("beta", 2) else want
+        assert store.stored_record(deal, i) == json.loads(json.dumps(want)), (deal, i)
+    assert store.stored_record("beta", 2)["prices"]["1111.HK"]["fallback"] == "why"
+    assert store.stored_record("bare", 1)["prices"] == {}  # an unreadable record: the columns survive
+    with store.connect(readonly=True) as conn:
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(valuations)")}
+        n_quotes = conn.execute("SELECT count(*) FROM quotes").fetchone()[0]
+    assert "record" not in columns and "extra" in columns
+    # Refresh 1: the three symbols, shared by both deals; refresh 2: alpha's one (beta's odd price is inline).
+    assert n_quotes == 4
+    rows = store.deal_history("alpha")
+    assert [(r["as_of"], r["price_age_days"]) for r in rows] == [("2025-06-02", 1), ("2025-06-03", 2)]
+    store.record_refresh(valued(DAY2))  # the migrated store takes new refreshes
+    assert store.counts()["valuations"] == 7
+    assert store.integrity_check() == "ok"
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    prices=st.dictionaries(
+        st.text(min_size=1, max_size=6),
+        st.fixed_dictionaries(
+            {
+                "price": st.floats(0.01, 1e6),
+                "currency": st.sampled_from(["HKD", "GBp", "USD"]),
+                "as_of": st.none() | st.just("2025-06-02"),
+                "source": st.text(max_size=30),
+            },
+            optional={"fallback": st.text(max_size=20)},
+        ),
+        max_size=4,
+    ),
+    hedge=st.dictionaries(st.text(min_size=1, max_size=6), st.floats(-5, 5), max_size=3),
+    notes=st.lists(st.text(max_size=200), max_size=3),
+)
+def test_extra_round_trips_whatever_the_record_holds(
+    prices: dict[str, Any], hedge: dict[str, float], notes: list[str]
+) -> None:
+    from arb.store.record import COLUMNS, pack_extra, record_from_row
+
+    shared: dict[str, tuple[Any, ...]] = {"HSBC": (1.0, "HKD", None, "x", None)}
+    columns = {k: None for k in COLUMNS}
+    rec = {**columns, "hedge": hedge, "prices": prices, "flags": ["a"], "notes": notes, "terms_hash": "h"}
+    extra = pack_extra(rec, shared)
+    assert extra is None or len(extra) <= len(json.dumps({"p": prices, "h": hedge, "n": notes}).encode()) + 40
+    back = record_from_row(columns, '["a"]', "h", extra, shared)
+    assert back == rec

@@ -69,6 +69,8 @@ def filled(home: Path) -> HistoryStore:
     store = HistoryStore(home / "history.sqlite3")
     store.record_refresh(valued(DAY1), backfill=True)
     store.record_refresh(valued(DAY2), backfill=True)
+    assert (home / "history.sqlite3-wal").exists()  # one connection for both writes, still open
+    store.close()
     assert not (home / "history.sqlite3-wal").exists()
     return store
 
@@ -211,6 +213,10 @@ def test_migration_from_v3_with_real_rows_marks_stale_and_ages(tmp_path: Path) -
     assert [r["spread"] for r in rows] == [pytest.approx(live.get("beta").figures["spread"]), pytest.approx(
         stale.get("beta").figures["spread"])]  # fmt: skip
     assert store.counts() == {"refreshes": 2, "valuations": 4, "prices": 0}
+    # Through v4 to v5, the JSON record became columns, shared quotes and a small extra: none of it lost.
+    for i, v in enumerate((live, stale), 1):
+        for r in v.results:
+            assert store.stored_record(r.id, i) == json.loads(json.dumps(r.to_dict()))
 
 
 # -- read-only folders ----------------------------------------------------------------------------
@@ -370,6 +376,7 @@ def test_a_real_read_only_mount_and_a_real_full_disk(home: Path, watchlist: Path
         pytest.skip("no unshare")
     store = HistoryStore(home / "history.sqlite3")
     store.record_refresh(valued(DAY1), backfill=True)
+    store.close()  # as a finished command leaves it: the WAL checkpointed into the file
     original = store.path.read_bytes()
     out, mnt = tmp_path / "out", tmp_path / "mnt"
     out.mkdir()
@@ -418,6 +425,7 @@ def test_any_truncation_is_refused_by_writers_and_is_one_line_for_readers(tmp_pa
     folder = tmp_path / f"cut-{keep!r}"
     store = HistoryStore(folder / "history.sqlite3")
     store.record_refresh(valued(DAY1), backfill=True)
+    store.close()  # as a finished command leaves it: the WAL checkpointed into the file
     size = store.path.stat().st_size
     os.truncate(store.path, int(size * keep))
     cut = store.path.read_bytes()

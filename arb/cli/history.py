@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import math
 import sys
-from collections.abc import Sequence
-from typing import Annotated, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -18,6 +19,9 @@ from rich.text import Text
 from arb.cli.common import error, out, parse_date, print_json
 from arb.cli.format import money, pct
 from arb.text import safe
+
+if TYPE_CHECKING:
+    from arb.store.db import HistoryRows
 
 __all__ = ["CSV_COLUMNS", "history", "render_history", "sparkline"]
 
@@ -63,48 +67,62 @@ def sparkline(values: Sequence[float | None], width: int | None = None) -> str:
 GAP_DAYS = 5
 
 
-def _with_gaps(rows: list[dict[str, Any]], width: int) -> list[float | None]:
+def _with_gaps(as_of: list[str], values: list[float | None], width: int) -> list[float | None]:
     """Spread % per row, with a gap (None) between rows more than GAP_DAYS apart when they fit."""
-    values: list[float | None] = [r["spread_pct"] for r in rows]
-    if len(rows) > width:
+    if len(values) > width:
         return values  # averaged into buckets: a blank would stand for a bucket, not a gap
     out: list[float | None] = []
-    for i, r in enumerate(rows):
-        if i and (dt.date.fromisoformat(r["as_of"]) - dt.date.fromisoformat(rows[i - 1]["as_of"])).days > GAP_DAYS:
+    for i, day in enumerate(as_of):
+        if i and (dt.date.fromisoformat(day) - dt.date.fromisoformat(as_of[i - 1])).days > GAP_DAYS:
             out.append(None)
         out.append(values[i])
     return out if len(out) <= width else values
 
 
-def render_history(deal_id: str, rows: list[dict[str, Any]], *, last: int = 30, width: int = 80) -> RenderableType:
-    """A sparkline of spread % over every row, then a table of the last ``last`` rows (0: all)."""
+def render_history(
+    deal_id: str, rows: HistoryRows | Sequence[Mapping[str, Any]], *, last: int = 30, width: int = 80
+) -> RenderableType:
+    """A sparkline of spread % over every row, then a table of the last ``last`` rows (0: all).
+
+    ``rows`` is what :meth:`~arb.store.HistoryStore.history_rows` returns (plain tuples, read
+    column by column: only the rows shown become dicts), or the dicts of ``deal_history``.
+    """
+    from arb.store.db import HistoryRows
+
+    if not isinstance(rows, HistoryRows):
+        cols = HistoryRows.columns
+        rows = HistoryRows(deal_id, [tuple(_tuple_value(c, r.get(c)) for c in cols) for r in rows])
+    n_rows = len(rows)
+    as_of = rows.column("as_of")
     spark_width = max(10, min(width - 2, 120))
-    values = _with_gaps(rows, spark_width)
-    finite = [v for v in values if v is not None]
+    values = _with_gaps(as_of, rows.column("spread_pct"), spark_width)
+    finite = [v for v in values if v is not None and math.isfinite(v)]
     head = Text()
     head.append(safe(deal_id), style="bold")
-    n = f"{len(rows)} refresh{'es' if len(rows) != 1 else ''}"
-    head.append(f"  spread % from {rows[0]['as_of']} to {rows[-1]['as_of']}, {n}\n", style="dim")
+    n = f"{n_rows} refresh{'es' if n_rows != 1 else ''}"
+    head.append(f"  spread % from {as_of[0]} to {as_of[-1]}, {n}\n", style="dim")
     head.append(sparkline(values, spark_width), style="cyan")
     if finite:
         head.append(
             f"\nfirst {pct(finite[0])}  last {pct(finite[-1])}  low {pct(min(finite))}  high {pct(max(finite))}",
             style="dim",
         )
-    stale = [r for r in rows if r.get("stale")]
-    if stale:
+    n_stale = sum(1 for s in rows.column("stale") if s)
+    if n_stale:
         head.append(
-            f"\n{len(stale)} of {len(rows)} rows are stale (a price fell back to the store or the snapshot, "
+            f"\n{n_stale} of {n_rows} rows are stale (a price fell back to the store or the snapshot, "
             "or was old): marked in the Prices column",
             style="yellow",
         )
-    changes = [r for r in rows if r["terms_changed"]]
-    if changes:
+    changed = rows.column("terms_changed")
+    if any(changed):
+        ids = rows.column("refresh_id")
         head.append(
-            "\nTerms changed: " + ", ".join(f"{r['as_of']} (#{r['refresh_id']})" for r in changes), style="yellow"
+            "\nTerms changed: " + ", ".join(f"{as_of[i]} (#{ids[i]})" for i, c in enumerate(changed) if c),
+            style="yellow",
         )
 
-    shown = rows if last <= 0 else rows[-last:]
+    shown = rows.dicts(0 if last <= 0 else max(0, n_rows - last))
     table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("As of", no_wrap=True)
     table.add_column("#", justify="right", no_wrap=True)
@@ -134,12 +152,19 @@ def render_history(deal_id: str, rows: list[dict[str, Any]], *, last: int = 30, 
             *([", ".join(r["flags"])] if wide else []),
         )
     parts: list[RenderableType] = [head, table]
-    if len(shown) < len(rows):
-        parts.append(Text(f"Showing the last {len(shown)} of {len(rows)} rows; --rows 0 shows all.", style="dim"))
+    if len(shown) < n_rows:
+        parts.append(Text(f"Showing the last {len(shown)} of {n_rows} rows; --rows 0 shows all.", style="dim"))
     return Group(*parts)
 
 
-def _prices_cell(row: dict[str, Any]) -> Text:
+def _tuple_value(col: str, value: Any) -> Any:
+    """A dict row's value as :class:`HistoryRows` keeps it (flags as JSON text)."""
+    if col == "flags":
+        return json.dumps(list(value or []))
+    return value
+
+
+def _prices_cell(row: Mapping[str, Any]) -> Text:
     """``live``, or ``stale 741d``: whether the row's prices were live, else its oldest price's age."""
     if row.get("stale"):
         age = row.get("price_age_days")
@@ -177,21 +202,21 @@ def history(
         error(f"{store.path}: no history yet; run `arb refresh` first")
         raise typer.Exit(1)
     try:
-        found = store.deal_history(deal, since=day)
-        known = store.deal_ids() if not found else []
+        found = store.history_rows(deal, since=day)
+        known = store.deal_ids() if not len(found) else []
     except ArbError as exc:
         error(str(exc))
         raise typer.Exit(1) from None
-    if not found and deal not in known:
+    if not len(found) and deal not in known:
         error(f"no history for {deal!r} (stored deals: {', '.join(known) or 'none'})")
         raise typer.Exit(1)
     if json_out:
-        print_json(found)
+        print_json(found.dicts())
     elif csv_out:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
-        writer.writerows([_csv_value(c, r.get(c)) for c in CSV_COLUMNS] for r in found)
-    elif not found:
+        writer.writerows([_csv_value(c, r.get(c)) for c in CSV_COLUMNS] for r in found.dicts())
+    elif not len(found):
         out.print(safe(f"{deal}: no rows as of {since} or later"), highlight=False)
     else:
         out.print(render_history(deal, found, last=rows, width=out.width))

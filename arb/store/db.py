@@ -27,18 +27,22 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import Collection, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from arb.prices.base import Quote
+from arb.store.record import COLUMNS as RECORD_COLUMNS
+from arb.store.record import pack_extra, record_from_row
 from arb.store.schema import (
     METRICS,
     SCHEMA_VERSION,
     STALE_FLAG,
+    V5_COLUMNS,
     StoreDamagedError,
     StoreError,
     StoreFullError,
@@ -128,8 +132,12 @@ class RefreshInfo:
     replaced: int | None = None
 
 
-#: One deal's valuations, oldest first; every ``v.`` column is in the covering index
-#: ``valuations_history``, so the table itself (and its large ``record``) is never read.
+#: One deal's valuations, oldest first: a range of ``valuations``, which is clustered by
+#: (deal, as-of, refresh), so no sort and no second lookup per row.
+HISTORY_COLUMNS = (
+    "refresh_id", "refreshed", "source", "as_of", "name", "status", "currency", "target", "expected_close",
+    *METRICS, "flags", "terms_hash", "stale", "price_age_days",
+)  # fmt: skip
 HISTORY_SQL = (
     "SELECT v.refresh_id, r.finished AS refreshed, r.source, v.as_of, v.name, v.status, v.currency,"
     f" v.target, v.expected_close, {', '.join('v.' + m for m in METRICS)}, v.flags, v.terms_hash, v.stale,"
@@ -137,6 +145,41 @@ HISTORY_SQL = (
     " FROM valuations v JOIN refreshes r ON r.id = v.refresh_id"
     " WHERE v.deal_id = ? ORDER BY v.as_of, v.refresh_id"
 )
+
+
+class HistoryRows:
+    """One deal's stored valuations as plain tuples, oldest first, for tables and sparklines.
+
+    ``columns`` names each tuple's fields: HISTORY_COLUMNS, then ``terms_changed``. In the tuples
+    ``flags`` is still its stored JSON text and ``stale`` 0 or 1; :meth:`dicts` gives the
+    finished rows (flags a list, stale a bool) of :meth:`HistoryStore.deal_history`.
+    """
+
+    columns = (*HISTORY_COLUMNS, "terms_changed")
+    _index: ClassVar[dict[str, int]] = {name: i for i, name in enumerate(columns)}
+
+    def __init__(self, deal_id: str, rows: list[tuple[Any, ...]]) -> None:
+        self.deal_id = deal_id
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, name: str) -> list[Any]:
+        """One field of every row."""
+        i = self._index[name]
+        return [r[i] for r in self.rows]
+
+    def dicts(self, start: int = 0) -> list[dict[str, Any]]:
+        """The rows from ``start`` on as dicts (``deal_id`` first)."""
+        i_flags, i_stale = self._index["flags"], self._index["stale"]
+        out = []
+        for r in self.rows[start:]:
+            rec = dict(zip(self.columns, r, strict=True))
+            rec["flags"] = json.loads(r[i_flags] or "[]")
+            rec["stale"] = bool(r[i_stale])
+            out.append({"deal_id": self.deal_id, **rec})
+        return out
 
 
 class HistoryStore:
@@ -152,6 +195,7 @@ class HistoryStore:
         self.timeout = timeout
         self.create = create
         self._ready = False
+        self._conns: dict[tuple[bool, int], sqlite3.Connection] = {}
 
     def __repr__(self) -> str:
         return f"HistoryStore({str(self.path)!r})"
@@ -245,17 +289,40 @@ class HistoryStore:
     def connect(self, *, readonly: bool = False) -> Iterator[sqlite3.Connection]:
         """A connection in autocommit mode (transactions are explicit), the schema up to date.
 
-        ``readonly=True`` opens the file read-only (``mode=ro``), so reading works in a read-only
-        folder or mount and on a full disk; a store whose schema is older than this arb's is
-        migrated first through a writable connection.
+        ``readonly=True`` opens the file read-only (``mode=ro``): it never takes a write lock, so
+        it reads while a refresh writes, and works in a read-only folder or mount and on a full
+        disk; a store whose schema is older than this arb's is migrated first through a writable
+        connection.
+
+        The store opens each kind of connection once (per thread) and reuses it until
+        :meth:`close`, so a command pays for opening the file once and a write does not pay a
+        WAL checkpoint on closing. The file's shape is still checked on every use.
         """
         if not self.exists():
+            self.close()
             if readonly or not self.create:
                 raise StoreError(f"{self.path}: no history store yet; run `arb refresh` first")
             self._create_file()
         self._check_file()
         if readonly and not self._ready:
             self._migrate_if_needed()
+        key = (readonly, threading.get_ident())
+        conn = self._cached(readonly)
+        try:
+            yield conn
+        except (sqlite3.Error, StoreError, OSError) as exc:
+            self._forget(key, conn)
+            raise self._explain(exc, writing=not readonly) from None
+        except BaseException:
+            self._forget(key, conn)
+            raise
+
+    def _cached(self, readonly: bool) -> sqlite3.Connection:
+        """This thread's open connection of that kind, opened (and the schema prepared) on first use."""
+        key = (readonly, threading.get_ident())
+        conn = self._conns.get(key)
+        if conn is not None:
+            return conn
         try:
             conn = self._open(readonly)
         except sqlite3.Error as exc:
@@ -266,11 +333,41 @@ class HistoryStore:
             conn.execute("PRAGMA foreign_keys = ON")
             if not readonly and not self._ready:
                 self._prepare(conn)
-            yield conn
         except (sqlite3.Error, StoreError, OSError) as exc:
-            raise self._explain(exc, writing=not readonly) from None
-        finally:
             conn.close()
+            raise self._explain(exc, writing=not readonly) from None
+        except BaseException:
+            conn.close()
+            raise
+        self._conns[key] = conn
+        return conn
+
+    def _forget(self, key: tuple[bool, int], conn: sqlite3.Connection) -> None:
+        """Close a connection after an error, so the next use starts from a fresh one."""
+        if self._conns.get(key) is conn:
+            del self._conns[key]
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+        conn.close()
+
+    def close(self) -> None:
+        """Close the store's open connections (the last writable one to close checkpoints the WAL)."""
+        while self._conns:
+            _, conn = self._conns.popitem()
+            conn.close()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        with suppress(Exception):  # at interpreter exit sqlite3 may be half torn down
+            self.close()
 
     def _open(self, readonly: bool) -> sqlite3.Connection:
         if not readonly:
@@ -296,10 +393,11 @@ class HistoryStore:
         return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=self.timeout, isolation_level=None)
 
     def _migrate_if_needed(self) -> None:
+        conn = self._cached(True)  # kept: the reads that follow use it
         try:
-            with closing(self._open(True)) as conn:
-                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         except sqlite3.Error as exc:
+            self._forget((True, threading.get_ident()), conn)
             raise self._explain(exc, writing=False) from None
         if version == SCHEMA_VERSION:
             self._ready = True
@@ -308,8 +406,8 @@ class HistoryStore:
         if problem is not None:
             raise self._explain(problem, writing=False)
         try:
-            with self.connect():  # migrates, then forgets the writable connection
-                pass
+            with self.connect() as writer:  # migrates, then forgets the writable connection
+                self._forget((False, threading.get_ident()), writer)
         except StoreReadOnlyError:
             raise StoreReadOnlyError(
                 f"{self.path}: the history store has schema version {version} and must be migrated to "
@@ -437,29 +535,35 @@ class HistoryStore:
                     if q.kind not in NOT_STORED_KINDS and not q.fallback
                 ],
             )
+            shared: dict[str, tuple[Any, ...]] = {}
+            rows = [
+                (
+                    rec["id"],
+                    as_of,
+                    refresh_id,
+                    rec["name"],
+                    rec["status"],
+                    rec["currency"],
+                    rec["target"],
+                    rec["expected_close"],
+                    *(rec[m] for m in METRICS),
+                    json.dumps(rec["flags"]),
+                    rec["terms_hash"],
+                    int(is_stale(r)),
+                    None if (oldest := oldest_price(r)) is None else oldest[1],
+                    pack_extra(rec, shared),
+                )
+                for r, rec in records
+            ]
             conn.executemany(
-                "INSERT INTO valuations (refresh_id, deal_id, as_of, name, status, currency, target, expected_close,"
-                f" {', '.join(METRICS)}, flags, terms_hash, stale, price_age_days, record)"
-                f" VALUES ({', '.join(['?'] * (13 + len(METRICS)))})",
-                [
-                    (
-                        refresh_id,
-                        rec["id"],
-                        as_of,
-                        rec["name"],
-                        rec["status"],
-                        rec["currency"],
-                        rec["target"],
-                        rec["expected_close"],
-                        *(rec[m] for m in METRICS),
-                        json.dumps(rec["flags"]),
-                        rec["terms_hash"],
-                        int(is_stale(r)),
-                        None if (oldest := oldest_price(r)) is None else oldest[1],
-                        json.dumps(rec, ensure_ascii=False, allow_nan=False, separators=(",", ":")),
-                    )
-                    for r, rec in records
-                ],
+                "INSERT INTO quotes (refresh_id, symbol, price, currency, as_of, source, fallback)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(refresh_id, sym, *row) for sym, row in shared.items()],
+            )
+            conn.executemany(
+                f"INSERT INTO valuations ({', '.join(V5_COLUMNS)}, extra)"
+                f" VALUES ({', '.join(['?'] * (len(V5_COLUMNS) + 1))})",
+                rows,
             )
             _pause_hook()
             finished = _utc_now()
@@ -491,6 +595,32 @@ class HistoryStore:
             rows = conn.execute(query, params).fetchall()
         return {r["symbol"]: {k: r[k] for k in ("price", "currency", "time", "source", "origin")} for r in rows}
 
+    def history_rows(self, deal_id: str, *, since: dt.date | None = None) -> HistoryRows:
+        """One deal's stored valuations as tuples (:class:`HistoryRows`), oldest first.
+
+        ``terms_changed`` is True when the terms hash differs from the last known one before it
+        (the first row is False). ``since`` keeps rows with ``as_of >= since``; the term change
+        is still judged against the row before ``since``.
+        """
+        if not self.exists():
+            return HistoryRows(deal_id, [])
+        with self.connect(readonly=True) as conn:
+            cur = conn.cursor()
+            cur.row_factory = None  # plain tuples: no sqlite3.Row per row
+            rows = cur.execute(HISTORY_SQL, (deal_id,)).fetchall()
+        i_hash, i_as_of = HistoryRows._index["terms_hash"], HistoryRows._index["as_of"]
+        out: list[tuple[Any, ...]] = []
+        previous: str | None = None
+        cutoff = since.isoformat() if since else None
+        for r in rows:
+            h = r[i_hash]
+            changed = previous is not None and h is not None and h != previous
+            if h is not None:
+                previous = h
+            if cutoff is None or r[i_as_of] >= cutoff:
+                out.append((*r, changed))
+        return HistoryRows(deal_id, out)
+
     def deal_history(self, deal_id: str, *, since: dt.date | None = None) -> list[dict[str, Any]]:
         """One dict per stored valuation of ``deal_id``, oldest first (by as-of, then refresh).
 
@@ -501,25 +631,31 @@ class HistoryStore:
         row before; the first row is False). ``since`` keeps rows with ``as_of >= since`` (the term
         change is still judged against the row before ``since``).
         """
+        return self.history_rows(deal_id, since=since).dicts()
+
+    def stored_record(self, deal_id: str, refresh_id: int) -> dict[str, Any] | None:
+        """The record of one stored valuation, as the refresh had it: the dict of
+        :meth:`arb.pricing.DealResult.to_dict` (``arb report --json``), rebuilt from the columns,
+        the refresh's quotes and the row's ``extra``. None when there is no such valuation.
+        """
         if not self.exists():
-            return []
+            return None
+        cols = ", ".join("deal_id AS id" if c == "id" else c for c in RECORD_COLUMNS)
         with self.connect(readonly=True) as conn:
-            rows = conn.execute(HISTORY_SQL, (deal_id,)).fetchall()
-        out: list[dict[str, Any]] = []
-        previous_hash: str | None = None
-        cutoff = since.isoformat() if since else None
-        for r in rows:
-            rec = dict(r)
-            rec["flags"] = json.loads(rec["flags"] or "[]")
-            rec["stale"] = bool(rec["stale"])
-            rec["terms_changed"] = (
-                previous_hash is not None and rec["terms_hash"] is not None and rec["terms_hash"] != previous_hash
-            )
-            if rec["terms_hash"] is not None:
-                previous_hash = rec["terms_hash"]
-            if cutoff is None or rec["as_of"] >= cutoff:
-                out.append({"deal_id": deal_id, **rec})
-        return out
+            row = conn.execute(
+                f"SELECT {cols}, flags, terms_hash, extra FROM valuations WHERE deal_id = ? AND refresh_id = ?",
+                (deal_id, refresh_id),
+            ).fetchone()
+            if row is None:
+                return None
+            quotes = {
+                q[0]: tuple(q[1:])
+                for q in conn.execute(
+                    "SELECT symbol, price, currency, as_of, source, fallback FROM quotes WHERE refresh_id = ?",
+                    (refresh_id,),
+                )
+            }
+        return record_from_row(row, row["flags"], row["terms_hash"], row["extra"], quotes)
 
     def previous_valuations(
         self, deal_ids: Collection[str], as_of: dt.date, refresh_id: int

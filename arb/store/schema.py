@@ -6,7 +6,10 @@ row; v1 is the first release's schema (one row per deal and day, no refreshes ta
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Callable
+from typing import Any
 
 from arb.errors import ArbError
 
@@ -21,9 +24,9 @@ __all__ = [
     "version_problem",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
-#: The figures kept as columns of ``valuations`` (the rest of the record is kept as JSON).
+#: The figures kept as columns of ``valuations`` (the rest of the record: see :mod:`arb.store.record`).
 #: Deliberately not ``engine.FIGURES``: the columns belong to this schema version, and a new
 #: figure becomes a column only through a migration (a test checks the two lists agree).
 METRICS = (
@@ -205,6 +208,99 @@ _V3_TO_V4 = (
 )
 
 
+# Schema v5: each valuation keeps only what its columns do not (see arb.store.record). The JSON
+# record (about 860 bytes a row, 58% of it repeating the row's own columns) is gone: each price a
+# refresh used is one row of ``quotes``, shared by every deal of the refresh that used it, and the
+# hedge, the notes and the list of the row's symbols go into a small ``extra``. ``valuations`` is
+# clustered by (deal, as-of, refresh) (WITHOUT ROWID), so one deal's history is a range of the
+# table itself and the covering index that doubled every row is gone.
+_V5_TABLES = (
+    """CREATE TABLE quotes (
+        refresh_id INTEGER NOT NULL REFERENCES refreshes (id) ON DELETE CASCADE,
+        symbol TEXT NOT NULL,
+        price REAL,
+        currency TEXT,
+        as_of TEXT,
+        source TEXT,
+        fallback TEXT,
+        PRIMARY KEY (refresh_id, symbol)
+    ) WITHOUT ROWID""",
+    f"""CREATE TABLE valuations_v5 (
+        deal_id TEXT NOT NULL,
+        as_of TEXT NOT NULL,
+        refresh_id INTEGER NOT NULL REFERENCES refreshes (id) ON DELETE CASCADE,
+        name TEXT,
+        status TEXT,
+        currency TEXT,
+        target TEXT,
+        expected_close TEXT,
+        {", ".join(m + (" INTEGER" if m == "days_to_close" else " REAL") for m in METRICS)},
+        flags TEXT NOT NULL DEFAULT '[]',
+        terms_hash TEXT,
+        stale INTEGER NOT NULL DEFAULT 0,
+        price_age_days INTEGER,
+        extra BLOB,
+        PRIMARY KEY (deal_id, as_of, refresh_id)
+    ) WITHOUT ROWID""",
+)
+#: The columns of v5's ``valuations`` before ``extra``, in order (v4 has each of them too).
+V5_COLUMNS = (
+    "deal_id", "as_of", "refresh_id", "name", "status", "currency", "target", "expected_close", *METRICS,
+    "flags", "terms_hash", "stale", "price_age_days",
+)  # fmt: skip
+
+
+_NOT_IN_RECORD = frozenset({"deal_id", "as_of", "refresh_id", "stale", "price_age_days"})
+
+
+def _v4_to_v5(conn: sqlite3.Connection) -> None:
+    """Move every v4 row into the v5 tables, its JSON record split into quotes and ``extra``."""
+    from arb.store.record import pack_extra
+
+    for statement in _V5_TABLES:
+        conn.execute(statement)
+    cols = ", ".join(V5_COLUMNS)
+    insert = f"INSERT INTO valuations_v5 ({cols}, extra) VALUES ({', '.join('?' * (len(V5_COLUMNS) + 1))})"
+    fill = [(i, "id" if c == "deal_id" else c) for i, c in enumerate(V5_COLUMNS) if c not in _NOT_IN_RECORD]
+    current: int | None = None
+    shared: dict[str, tuple[Any, ...]] = {}
+    stored: set[str] = set()
+
+    def flush_quotes() -> None:
+        conn.executemany(
+            "INSERT INTO quotes (refresh_id, symbol, price, currency, as_of, source, fallback)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(current, sym, *row) for sym, row in shared.items() if sym not in stored],
+        )
+        stored.update(shared)
+
+    cursor = conn.execute(f"SELECT {cols}, record FROM valuations ORDER BY refresh_id, deal_id")
+    while batch := cursor.fetchmany(2000):
+        out = []
+        for row in batch:
+            refresh_id = row[2]
+            if refresh_id != current:
+                if current is not None:
+                    flush_quotes()
+                current, shared, stored = refresh_id, {}, set()
+            try:
+                rec = json.loads(row[-1] or "{}")
+            except ValueError:
+                rec = {}
+            if not isinstance(rec, dict):
+                rec = {}
+            values = list(row[:-1])
+            for i, col in fill:  # a column older code left empty, which its record held
+                if values[i] is None and rec.get(col) is not None:
+                    values[i] = json.dumps(rec[col]) if col == "flags" else rec[col]
+            out.append((*values, pack_extra(rec, shared)))
+        conn.executemany(insert, out)
+        flush_quotes()
+    conn.execute("DROP TABLE valuations")
+    conn.execute("ALTER TABLE valuations_v5 RENAME TO valuations")
+    conn.execute("CREATE INDEX valuations_refresh ON valuations (refresh_id)")
+
+
 def version_problem(version: int) -> StoreError | None:
     """The error for a schema version this arb cannot use (newer, or one no arb writes); else None."""
     if version > SCHEMA_VERSION:
@@ -225,11 +321,12 @@ def create_schema(conn: sqlite3.Connection, version: int = SCHEMA_VERSION) -> No
 
     ``version=1`` builds the first schema, which the migration tests start from.
     """
-    steps: dict[int, tuple[str, ...]] = {
+    steps: dict[int, tuple[str | Callable[[sqlite3.Connection], None], ...]] = {
         1: tuple(s.strip() for s in _V1.split(";") if s.strip()),
         2: _V1_TO_V2,
         3: _V2_TO_V3,
         4: _V3_TO_V4,
+        5: (_v4_to_v5,),
     }
     while True:
         conn.execute("BEGIN IMMEDIATE")
@@ -241,8 +338,11 @@ def create_schema(conn: sqlite3.Connection, version: int = SCHEMA_VERSION) -> No
             if current >= version:
                 conn.execute("COMMIT")
                 return
-            for statement in steps[current + 1]:
-                conn.execute(statement)
+            for step in steps[current + 1]:
+                if callable(step):
+                    step(conn)
+                else:
+                    conn.execute(step)
             conn.execute(f"PRAGMA user_version = {current + 1}")
             conn.execute("COMMIT")
         except BaseException:
