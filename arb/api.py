@@ -6,6 +6,7 @@ Everything ``arb report`` does, in a few lines::
     deals = arb.load()                        # the bundled seeds, or files and folders
     frame = arb.value(deals, prices="snapshot")
     frame.loc["enn-energy", "spread_pct"]     # 0.2307... (a fraction, not a percent)
+    deals, prices, hedges = arb.value(deals, "snapshot", frames=True)   # and the long frames
 
 Money is per target share in each deal's currency; fractions (``spread_pct``, probabilities,
 discounts) are fractions, never percents; days are calendar days (ACT/365).
@@ -18,7 +19,7 @@ import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
 import numpy as np
 
@@ -32,6 +33,8 @@ from arb.pricing import DealResult, Valuation, value_deals
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from arb.frames import Frames
 
 __all__ = [
     "DealsLike",
@@ -145,23 +148,58 @@ def valuation(
     return value_deals(deal_list, prices_from(prices), as_of=_as_date(as_of), overrides=overrides_from(overrides))
 
 
+@overload
+def value(
+    deals: DealsLike | None = ...,
+    prices: PricesLike = ...,
+    *,
+    as_of: dt.date | str | None = ...,
+    overrides: Mapping[str, float | tuple[float, str]] | None = ...,
+    frames: Literal[False] = ...,
+) -> pd.DataFrame: ...
+
+
+@overload
+def value(
+    deals: DealsLike | None = ...,
+    prices: PricesLike = ...,
+    *,
+    as_of: dt.date | str | None = ...,
+    overrides: Mapping[str, float | tuple[float, str]] | None = ...,
+    frames: Literal[True],
+) -> Frames: ...
+
+
 def value(
     deals: DealsLike | None = None,
     prices: PricesLike = "snapshot",
     *,
     as_of: dt.date | str | None = None,
     overrides: Mapping[str, float | tuple[float, str]] | None = None,
-) -> pd.DataFrame:
+    frames: bool = False,
+) -> pd.DataFrame | Frames:
     """One row per deal, indexed by id, with the figures of ``arb report --json``.
 
-    Columns: name, status, currency, as_of, expected_close, target, target_price, deal_value,
-    dividends, spread, spread_pct, days_to_close, annualized, annualized_simple, downside,
-    implied_probability, flags and notes (joined strings), terms_hash; then ``hedge.SYMBOL``
-    (shares to short per target share) and ``price.SYMBOL``, ``price_currency.SYMBOL``,
-    ``price_source.SYMBOL`` for every price used. A figure that cannot be computed is NaN.
-    See :func:`valuation` for the arguments.
+    The columns are the same whatever deals are valued (:data:`arb.frames.DEAL_COLUMNS`): name,
+    status, target, currency; as_of and expected_close (datetimes); the figures target_price,
+    deal_value, dividends, spread, spread_pct, days_to_close, annualized, annualized_simple,
+    downside, implied_probability (floats; NaN where a flag blocks one); flags and notes (lists);
+    one boolean column per flag family (``blocked``: a figure is null; ``missing_price``,
+    ``estimate``, ``stale``, ``synthetic``... : :data:`arb.frames.FLAG_FAMILIES`); terms_hash.
+
+    With ``frames=True`` the prices and the hedge come too, as long frames:
+    ``deals, prices, hedges = arb.value(..., frames=True)``; ``prices`` has one row per deal and
+    symbol (deal, symbol, price, currency, as_of, source, kind, fallback), ``hedges`` one per deal
+    and listing to short (deal, symbol, shares per target share). :func:`valuation` keeps the
+    objects and gives the same frames (``v.to_frame()``, ``v.prices_frame()``, ``v.hedges_frame()``).
+    See :func:`valuation` for the other arguments.
     """
-    return valuation(deals, prices, as_of=as_of, overrides=overrides).to_frame()
+    v = valuation(deals, prices, as_of=as_of, overrides=overrides)
+    if frames:
+        from arb.frames import frames as all_frames
+
+        return all_frames(v)
+    return v.to_frame()
 
 
 def _figures(obj: Any) -> tuple[Any, Any, Any, Any]:

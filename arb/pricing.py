@@ -181,25 +181,25 @@ class Valuation:
         return sorted(self.results, key=key)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per deal, indexed by id; hedge and prices flattened into columns."""
-        import pandas as pd
+        """One row per deal, indexed by id, with fixed columns: see :func:`arb.frames.deals_frame`.
 
-        rows = []
-        for r in self.results:
-            rec = r.to_dict()
-            hedge = rec.pop("hedge")
-            prices = rec.pop("prices")
-            rec["flags"] = ",".join(rec["flags"])
-            rec["notes"] = "; ".join(rec["notes"])
-            for sym, shares in hedge.items():
-                rec[f"hedge.{sym}"] = shares
-            for sym, q in prices.items():
-                rec[f"price.{sym}"] = q["price"]
-                rec[f"price_currency.{sym}"] = q["currency"]
-                rec[f"price_source.{sym}"] = q["source"]
-            rows.append(rec)
-        frame = pd.DataFrame(rows)
-        return frame.set_index("id") if len(frame) else frame
+        The prices and the hedge are long frames of their own: :meth:`prices_frame`, :meth:`hedges_frame`.
+        """
+        from arb.frames import deals_frame
+
+        return deals_frame(self)
+
+    def prices_frame(self) -> pd.DataFrame:
+        """Every price each deal used, one row per (deal, symbol): see :func:`arb.frames.prices_frame`."""
+        from arb.frames import prices_frame
+
+        return prices_frame(self)
+
+    def hedges_frame(self) -> pd.DataFrame:
+        """Shares to short per target share, one row per (deal, symbol): see :func:`arb.frames.hedges_frame`."""
+        from arb.frames import hedges_frame
+
+        return hedges_frame(self)
 
 
 @shares_one_deadline  # every round below gets what is left of one --timeout, not a new one

@@ -18,6 +18,7 @@ import arb
 from arb.api import expected_return, history, load, prices_from, valuation, value
 from arb.engine import FIGURES
 from arb.errors import ArbError, DealFileError, PriceFileError, PriceSourceError
+from arb.frames import DEAL_COLUMNS, FLAG_FAMILIES, HEDGE_COLUMNS, PRICE_COLUMNS
 from arb.prices.base import ChainSource, MemorySource, Quote
 
 SEEDS = Path(__file__).parent.parent / "seeds"
@@ -93,7 +94,7 @@ def test_load_an_empty_folder_is_an_error(tmp_path: Path) -> None:
 
 
 def test_value_at_the_article_prices() -> None:
-    frame = value(prices="snapshot")
+    frame = value([SEEDS / "black-sesame.toml", SEEDS / "enn-energy.toml"], prices="snapshot")
     assert list(frame.index) == ["black-sesame-soc", "enn-energy"]
     enn = frame.loc["enn-energy"]
     assert enn["deal_value"] == pytest.approx(ENN_VALUE, abs=1e-12)
@@ -102,9 +103,12 @@ def test_value_at_the_article_prices() -> None:
     assert round(enn["deal_value"], 2) == 80.00 and round(100 * enn["spread_pct"], 1) == 23.1
     assert enn["days_to_close"] == (dt.date(2025, 12, 31) - AS_OF).days == 194
     assert enn["implied_probability"] == pytest.approx((65 - 55) / (ENN_VALUE - 55), abs=1e-12)
-    assert enn["flags"] == "estimate-used"
-    assert enn["price.2688.HK"] == 65.0 and enn["price_currency.2688.HK"] == "HKD"
+    assert enn["flags"] == ["estimate-used"] and enn["estimate"] and not enn["blocked"]
+    assert enn["notes"] == ["enn-ng-h valued at its estimate 18.86 HKD: no price for its proxy 600803.SS"]
+    assert enn["as_of"] == pd.Timestamp("2025-06-20") and enn["expected_close"] == pd.Timestamp("2025-12-31")
     assert math.isnan(frame.loc["black-sesame-soc", "spread"])
+    assert frame.loc["black-sesame-soc", "blocked"] and frame.loc["black-sesame-soc", "missing_price"]
+    assert pd.isna(frame.loc["black-sesame-soc", "expected_close"])
 
 
 def test_value_has_the_same_figures_as_report_json() -> None:
@@ -123,20 +127,40 @@ def test_value_has_the_same_figures_as_report_json() -> None:
                 assert math.isnan(row[key]), (deal_id, key)
             else:
                 assert row[key] == want, (deal_id, key)
-        for sym, shares in rec["hedge"].items():
-            assert row[f"hedge.{sym}"] == shares
-        for sym, q in rec["prices"].items():
-            assert row[f"price.{sym}"] == q["price"]
+        assert row["flags"] == rec["flags"] and row["notes"] == rec["notes"]
+        assert row["terms_hash"] == rec["terms_hash"] and row["as_of"] == pd.Timestamp(rec["as_of"])
+    deals, prices, hedges = value(prices=prices, frames=True)
+    assert deals.equals(frame)
+    for deal_id, rec in records.items():
+        mine = prices[prices["deal"] == deal_id]
+        assert dict(zip(mine["symbol"], mine["price"], strict=True)) == {
+            s: q["price"] for s, q in rec["prices"].items()
+        }
+        assert list(mine["currency"]) == [q["currency"] for q in rec["prices"].values()]
+        assert list(mine["source"]) == [q["source"] for q in rec["prices"].values()]
+        mine = hedges[hedges["deal"] == deal_id]
+        assert dict(zip(mine["symbol"], mine["shares"], strict=True)) == rec["hedge"]
 
 
 def test_value_with_a_dict_prices_the_h_shares_from_the_a_shares() -> None:
     prices = {"2688.HK": 65.0, "600803.SH": 14.0, "CNYHKD=X": 1.1}  # currencies guessed: HKD, CNY, HKD
-    row = value(SEEDS / "enn-energy.toml", prices, as_of="2025-06-20").loc["enn-energy"]
+    deals, long_prices, hedges = value(SEEDS / "enn-energy.toml", prices, as_of="2025-06-20", frames=True)
+    row = deals.loc["enn-energy"]
     h_price = 14.0 * 1.1  # discount 0 in the seed
     assert row["deal_value"] == pytest.approx(2.9427 * h_price + 24.5, abs=1e-12)
-    assert row["hedge.600803.SS"] == pytest.approx(2.9427, abs=1e-15)
-    assert row["price_currency.600803.SS"] == "CNY"
-    assert row["flags"] == ""
+    assert "estimate-used" not in row["flags"] and not row["estimate"] and not row["blocked"]
+    # The long frames: ENN's three prices (the target, the A share its H shares are priced from,
+    # the rate), and one hedge: short the A shares at the ratio.
+    got = long_prices.set_index("symbol")
+    assert list(long_prices["deal"].unique()) == ["enn-energy"]
+    assert sorted(got.index) == ["2688.HK", "600803.SS", "CNYHKD=X"]
+    assert got.loc["2688.HK", ["price", "currency"]].tolist() == [65.0, "HKD"]
+    assert got.loc["600803.SS", ["price", "currency"]].tolist() == [14.0, "CNY"]
+    assert got.loc["CNYHKD=X", ["price", "currency"]].tolist() == [1.1, "HKD"]
+    assert got["as_of"].isna().all()  # a dict's prices carry no date
+    assert got["fallback"].isna().all() and set(got["kind"]) == {"memory"}
+    assert hedges["deal"].tolist() == ["enn-energy"] and hedges["symbol"].tolist() == ["600803.SS"]
+    assert hedges["shares"].iloc[0] == pytest.approx(2.9427, abs=1e-15)
 
 
 def test_value_with_overrides() -> None:
@@ -148,6 +172,122 @@ def test_valuation_keeps_the_objects() -> None:
     v = valuation(prices="snapshot")
     assert isinstance(v, arb.Valuation)
     assert v.get("enn-energy").info.legs[0].priced_by == "estimate"
+    # The object gives the same frames as value(..., frames=True).
+    deals, prices, hedges = value(prices="snapshot", frames=True)
+    assert v.to_frame().equals(deals) and v.prices_frame().equals(prices) and v.hedges_frame().equals(hedges)
+
+
+# -- the frames: fixed columns, dtypes, long prices and hedges --------------------------------
+
+
+def _synthetic(tmp_path: Path, n: int, seed: int = 0) -> tuple[list[arb.Deal], MemorySource]:
+    """``n`` synthetic deal files (benchmarks/synthetic.py) loaded, and a source pricing them."""
+    import sys
+
+    repo = str(Path(__file__).resolve().parents[1])
+    if repo not in sys.path:  # benchmarks/ sits beside the package
+        sys.path.insert(0, repo)
+    from arb.book import symbols_for
+    from benchmarks.synthetic import synthetic_quotes, write_deal_files
+
+    write_deal_files(tmp_path, n, seed)
+    deals = load(tmp_path)
+    return deals, MemorySource(synthetic_quotes(symbols_for(deals), seed), label="synthetic")
+
+
+def test_columns_and_dtypes_never_depend_on_the_deals(tmp_path: Path) -> None:
+    deals, source = _synthetic(tmp_path, 40)
+    synthetic = value(deals, source, as_of=AS_OF, frames=True)
+    seeds = value(prices="snapshot", frames=True)
+    empty = value([], "snapshot", as_of=AS_OF, frames=True)
+    for frames in (synthetic, seeds, empty):
+        assert tuple(frames.deals.columns) == DEAL_COLUMNS and frames.deals.index.name == "id"
+        assert tuple(frames.prices.columns) == PRICE_COLUMNS
+        assert tuple(frames.hedges.columns) == HEDGE_COLUMNS
+    for a, b in ((synthetic, seeds), (synthetic, empty)):
+        for name in ("deals", "prices", "hedges"):
+            assert getattr(a, name).dtypes.to_dict() == getattr(b, name).dtypes.to_dict(), name
+    # Far more symbols than columns: no column per symbol.
+    assert synthetic.prices["symbol"].nunique() > len(DEAL_COLUMNS)
+    assert not [c for c in synthetic.deals.columns if "." in c]
+
+
+def test_frame_dtypes(tmp_path: Path) -> None:
+    deals, source = _synthetic(tmp_path, 40)
+    frame, prices, hedges = value(deals, source, as_of=AS_OF, frames=True)
+    for col in ("as_of", "expected_close"):
+        assert pd.api.types.is_datetime64_dtype(frame[col]), col
+    assert pd.api.types.is_datetime64_dtype(prices["as_of"])
+    for col in FIGURES:
+        assert frame[col].dtype == np.float64, col
+    for col in FLAG_FAMILIES:
+        assert frame[col].dtype == np.bool_, col
+    for col in ("flags", "notes"):
+        assert all(isinstance(x, list) for x in frame[col]), col
+    for col in ("name", "status", "target", "terms_hash"):
+        assert pd.api.types.is_string_dtype(frame[col]), col
+    assert prices["price"].dtype == np.float64 and hedges["shares"].dtype == np.float64
+    assert (frame["as_of"] == pd.Timestamp(AS_OF)).all()
+
+
+def test_frame_figures_are_the_records_and_families_follow_the_flags(tmp_path: Path) -> None:
+    deals, source = _synthetic(tmp_path, 200, seed=3)
+    v = valuation(deals, source, as_of=AS_OF)
+    frame = v.to_frame()
+    assert list(frame.index) == [r.id for r in v.results]
+    for r in v.results:
+        row = frame.loc[r.id]
+        for key in FIGURES:
+            want = r.figures[key]
+            assert math.isnan(row[key]) if want is None else row[key] == want, (r.id, key)
+        for family, members in FLAG_FAMILIES.items():
+            if family != "stale":
+                assert row[family] == bool(members & set(r.flags)), (r.id, family)
+        want_close = pd.NaT if r.deal.expected_close is None else pd.Timestamp(r.deal.expected_close)
+        assert row["expected_close"] is want_close or row["expected_close"] == want_close
+    # The synthetic quotes are memory quotes, first-hand, and flagged synthetic.
+    assert frame["synthetic"].all() and not frame["stale"].any()
+    # The long frames hold each deal's own prices and hedge, in order.
+    prices, hedges = v.prices_frame(), v.hedges_frame()
+    assert len(prices) == sum(len(r.info.prices) for r in v.results)
+    assert len(hedges) == sum(len(r.hedge) for r in v.results) > 0
+    first = next(r for r in v.results if r.hedge)
+    mine = hedges[hedges["deal"] == first.id]
+    assert dict(zip(mine["symbol"], mine["shares"], strict=True)) == first.hedge
+
+
+def test_stale_is_the_history_stores_test() -> None:
+    from arb.store.db import is_stale
+
+    v = valuation(prices="snapshot")
+    frame = v.to_frame()
+    assert [bool(frame.loc[r.id, "stale"]) for r in v.results] == [is_stale(r) for r in v.results]
+    assert frame.loc["enn-energy", "stale"]  # priced from the snapshot: not live
+    fresh = value(SEEDS / "enn-energy.toml", {"2688.HK": 65.0}, as_of="2025-06-20")
+    assert not fresh.loc["enn-energy", "stale"]
+
+
+def test_flag_families_cover_the_flag_table() -> None:
+    from arb.flags import FLAGS
+
+    blocking = {str(f) for f, spec in FLAGS.items() if spec.blocks}
+    assert FLAG_FAMILIES["blocked"] == blocking
+    named = set().union(*FLAG_FAMILIES.values())
+    assert named <= {str(f) for f in FLAGS}, "a family names a flag the table does not have"
+    for flag, spec in FLAGS.items():
+        homes = [name for name, members in FLAG_FAMILIES.items() if flag in members]
+        if spec.blocks:
+            assert "blocked" in homes, flag
+        else:  # a warning sets exactly one family
+            assert len(homes) == 1, f"{flag}: in families {homes}; give it one in arb.frames.FLAG_FAMILIES"
+
+
+def test_a_thousand_deal_frame_is_small(tmp_path: Path) -> None:
+    deals, source = _synthetic(tmp_path, 1_000)
+    frame, prices, _ = value(deals, source, as_of=AS_OF, frames=True)
+    assert frame.shape == (1_000, len(DEAL_COLUMNS))
+    assert frame.memory_usage(deep=True).sum() < 5 * 2**20
+    assert prices.memory_usage(deep=True).sum() < 5 * 2**20
 
 
 # -- prices_from -------------------------------------------------------------------------------

@@ -99,6 +99,7 @@ def test_smoke_run_writes_every_benchmark(tmp_path: Path) -> None:
     assert {r["benchmark"] for r in doc["results"]} == {
         "engine",
         "load",
+        "api",
         "scenarios",
         "refresh",
         "start-up",

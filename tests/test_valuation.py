@@ -88,17 +88,17 @@ def test_records_sorted_by_annualised_return() -> None:
         v.get("nope")
 
 
-def test_to_frame_flattens_hedge_and_prices() -> None:
+def test_to_frame_and_the_long_frames_of_hedge_and_prices() -> None:
     body = '[[consideration]]\nkind = "stock"\nratio = 0.5\nticker = "BIGCO"\n'
     v = value(make_deal(body, currency="USD", target="T"), {"T": (21.0, "USD"), "BIGCO": (44.0, "USD")})
     frame = v.to_frame()
     row = frame.loc["t"]
     assert row["deal_value"] == 22.0
     assert row["spread"] == pytest.approx(1.0, rel=1e-12)
-    assert row["hedge.BIGCO"] == 0.5
-    assert row["price.BIGCO"] == 44.0
-    assert row["price_currency.T"] == "USD"
-    assert row["flags"] == "no-downside"  # the deal gives no downside: no implied probability
+    assert v.hedges_frame()[["deal", "symbol", "shares"]].values.tolist() == [["t", "BIGCO", 0.5]]
+    prices = v.prices_frame().set_index("symbol")
+    assert prices.loc["BIGCO", "price"] == 44.0 and prices.loc["T", "currency"] == "USD"
+    assert row["flags"] == ["no-downside"]  # the deal gives no downside: no implied probability
     assert row["implied_probability"] is None or row["implied_probability"] != row["implied_probability"]
 
 
