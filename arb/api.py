@@ -15,6 +15,7 @@ discounts) are fractions, never percents; days are calendar days (ACT/365).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -270,11 +271,14 @@ def history(deal_id: str, store: Any = None, *, since: dt.date | str | None = No
     from arb.store import HistoryStore
 
     opened = store if isinstance(store, HistoryStore) else HistoryStore(store or store_path(), create=False)
-    rows = opened.deal_history(deal_id, since=_as_date(since))
-    if not rows:
+    rows = opened.history_rows(deal_id, since=_as_date(since))
+    if not len(rows):
         what = "no history store yet" if not opened.exists() else f"no stored valuation of {deal_id!r}"
         raise ArbError(f"{opened.path}: {what}; run `arb refresh` (or back-fill it with --prices FILE) first")
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame.from_records(rows.rows, columns=list(rows.columns))
+    frame.insert(0, "deal_id", deal_id)
+    frame["flags"] = [json.loads(f or "[]") for f in frame["flags"]]
+    frame["stale"] = frame["stale"].astype(bool)
     frame["as_of"] = pd.to_datetime(frame["as_of"])
     frame["refreshed"] = pd.to_datetime(frame["refreshed"], utc=True)
     if "expected_close" in frame:

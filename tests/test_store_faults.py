@@ -153,6 +153,34 @@ def test_store_check_reports_a_sound_and_a_damaged_store(home: Path) -> None:
     assert str(store.path) in res.stderr
 
 
+def test_store_stats_and_vacuum(home: Path) -> None:
+    store = filled(home)
+    with store:
+        for _ in range(3):  # refreshes later dropped leave free pages behind
+            store.record_refresh(valued(DAY2))
+        with store.connect() as conn:
+            conn.execute("DELETE FROM refreshes WHERE backfill_of IS NULL")
+    res = run("store", "stats", "--json")
+    assert res.exit_code == 0, res.stderr
+    found = json.loads(res.stdout)
+    assert found["rows"]["valuations"] == 4 and found["rows"]["quotes"] == 6
+    assert found["bytes_per_valuation"] == round(found["bytes"] / 4)
+    assert found["oldest_refresh"] <= found["newest_refresh"]
+    text = run("store", "stats").stdout
+    assert f"{found['bytes_per_valuation']:,} per valuation" in text and found["oldest_refresh"] in text
+    history = store.deal_history("alpha")
+    res = run("store", "vacuum", "--json")
+    assert res.exit_code == 0, res.stderr
+    sizes = json.loads(res.stdout)
+    assert sizes["bytes_after"] < sizes["bytes_before"] == found["bytes"]
+    assert sizes["bytes_after"] == store.path.stat().st_size  # the WAL checkpointed away
+    assert HistoryStore(store.path).deal_history("alpha") == history
+    assert "bytes freed" in run("store", "vacuum").stdout
+    os.truncate(store.path, store.path.stat().st_size - 1)
+    res = run("store", "vacuum")
+    assert res.exit_code == 1 and "damaged" in one_line(res.stderr)
+
+
 # -- schema versions ----------------------------------------------------------------------------
 
 

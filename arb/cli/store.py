@@ -1,4 +1,4 @@
-"""``arb store check|stats``: look at the history store without changing it."""
+"""``arb store check|stats|vacuum``: look at the history store, or compact it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ __all__ = ["app"]
 
 app = typer.Typer(
     name="store",
-    help="The history store: check a file that refresh or history refused, or count what it holds.",
+    help="The history store: check a file that refresh or history refused, count what it holds, compact it.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -86,12 +86,44 @@ def stats(json_out: JsonOpt = False) -> None:
         print_json(found)
         raise typer.Exit(0)
     rows = found["rows"]
+    per_row = found["bytes_per_valuation"]
     for line in (
-        f"store:       {found['path']} ({found['bytes']:,} bytes)",
+        f"store:       {found['path']} ({found['bytes']:,} bytes"
+        + (f", {per_row:,} per valuation)" if per_row else ")"),
         f"refreshes:   {found['refreshes']:,}, as of {found['first_as_of'] or '-'} to {found['last_as_of'] or '-'}",
+        f"oldest:      {found['oldest_refresh'] or '-'}",
+        f"newest:      {found['newest_refresh'] or '-'}",
         f"deals:       {found['deals']:,}",
         f"valuations:  {rows['valuations']:,}, of which stale {found['stale_valuations']:,}",
-        f"prices:      {rows['prices']:,}",
+        f"prices:      {rows['prices']:,} first-hand, {rows['quotes']:,} used by valuations",
     ):
-        out.print(line)
+        out.print(line, highlight=False)
+    raise typer.Exit(0)
+
+
+@app.command("vacuum")
+def vacuum(json_out: JsonOpt = False) -> None:
+    """Compact the store (VACUUM, then ANALYZE) and report its size before and after.
+
+    It holds the write lock while it runs (a refresh started meanwhile waits) and needs free space
+    about the size of the store.
+    """
+    from arb.errors import ArbError
+    from arb.paths import store_path
+    from arb.store import HistoryStore
+
+    store = HistoryStore(store_path(), create=False)
+    try:
+        before, after = store.vacuum()
+    except ArbError as exc:
+        error(str(exc))
+        raise typer.Exit(1) from None
+    finally:
+        store.close()
+    if json_out:
+        print_json({"path": str(store.path), "bytes_before": before, "bytes_after": after})
+    else:
+        out.print(
+            f"{store.path}: {before:,} bytes before, {after:,} after ({before - after:+,} bytes freed)", highlight=False
+        )
     raise typer.Exit(0)

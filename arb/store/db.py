@@ -749,29 +749,56 @@ class HistoryStore:
             problems.append(str(wrong))
         return StoreCheck(self.path, self.path.stat().st_size, version, integrity, counts, problems)
 
+    def size(self) -> int:
+        """Bytes on disk: the file and its WAL."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        return sum(p.stat().st_size for p in (self.path, wal) if p.is_file())
+
     def stats(self) -> dict[str, Any]:
-        """Size, rows per table, the first and last refresh, deals, and how many valuations are stale."""
-        size = self.path.stat().st_size if self.exists() else 0
+        """Size, bytes per valuation, rows per table, the oldest and newest refresh, deals, stale rows."""
+        size = self.size() if self.exists() else 0
         with self.connect(readonly=True) as conn:
             first, last, n = conn.execute("SELECT min(as_of), max(as_of), count(*) FROM refreshes").fetchone()
+            oldest, newest = conn.execute("SELECT min(started), max(finished) FROM refreshes").fetchone()
             deals, stale = conn.execute(
                 "SELECT count(DISTINCT deal_id), coalesce(sum(stale), 0) FROM valuations"
             ).fetchone()
             rows = {
                 t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
-                for t in ("refreshes", "valuations", "prices")
+                for t in ("refreshes", "valuations", "prices", "quotes")
             }
         return {
             "path": str(self.path),
             "bytes": size,
+            "bytes_per_valuation": round(size / rows["valuations"]) if rows["valuations"] else None,
             "schema_version": SCHEMA_VERSION,
             "rows": rows,
             "first_as_of": first,
             "last_as_of": last,
+            "oldest_refresh": oldest,
+            "newest_refresh": newest,
             "refreshes": int(n),
             "deals": int(deals),
             "stale_valuations": int(stale),
         }
+
+    def vacuum(self) -> tuple[int, int]:
+        """Rewrite the file without its free pages (``VACUUM``), then ``ANALYZE``: (bytes before, after).
+
+        Takes the write lock for as long as it runs (about as long as copying the file) and
+        needs that much free space beside it; a damaged store is refused, as by every write.
+        """
+        if not self.exists():
+            raise StoreError(f"{self.path}: no history store here; run `arb refresh` to start one")
+        before = self.size()
+        with self.connect() as conn:
+            check = [r[0] for r in conn.execute("PRAGMA quick_check(3)")]
+            if check != ["ok"]:
+                raise self._damaged("quick_check: " + "; ".join(check))
+            conn.execute("VACUUM")
+            conn.execute("ANALYZE")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return before, self.size()
 
 
 @dataclass(frozen=True)
