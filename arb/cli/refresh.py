@@ -121,6 +121,28 @@ def render_refresh(result: RefreshResult, width: int | None = None) -> Renderabl
     return Group(*parts)
 
 
+def _deliver(result: RefreshResult, targets: list[str]) -> None:
+    """Send fired alerts to the watchlist's targets (else the config's); wait a bounded time for them."""
+    if not result.alerts:
+        return
+    from arb.config import load_config
+    from arb.notify import Notifier
+
+    try:
+        targets = targets or list(load_config().watch_targets)
+    except ArbError as exc:
+        warn(f"alerts not delivered: {exc}")
+        return
+    if targets:
+        notifier = Notifier(targets)
+        notifier.send([a.message for a in result.alerts])
+        if not notifier.close(wait=30.0):
+            warn("alert delivery still running after 30 s; stopped")
+        for d in notifier.deliveries:
+            if not d.ok:
+                warn(f"alert not delivered to {d.target} after {d.tries} tries: {d.problem}")
+
+
 @contextmanager
 def _progress(total: int, show: bool) -> Iterator[Callable[[str, bool], None] | None]:
     """A progress bar of symbols fetched and failed, or nothing when not shown."""
@@ -180,6 +202,12 @@ def refresh(
     fail_on_alert: Annotated[
         bool, typer.Option("--fail-on-alert", help="Exit 3 when any alert fired (for cron jobs and CI).")
     ] = False,
+    every: Annotated[
+        str | None,
+        typer.Option(
+            "--every", metavar="DURATION", help="Refresh again every DURATION (5m, at least 1m): `arb watch live`."
+        ),
+    ] = None,
 ) -> None:
     """Price every watched deal, store one snapshot in the history, show changes and fired alerts.
 
@@ -194,6 +222,21 @@ def refresh(
     from arb.store import HistoryStore
     from arb.watchlist import load_watchlist
 
+    if every is not None:
+        if prices is not None or as_of is not None or json_out:
+            raise typer.BadParameter("--every runs live: it takes no --prices, --as-of or --json", param_hint="--every")
+        from arb.cli.live import run_command
+
+        run_command(
+            watchlist=watchlist,
+            every=every,
+            prices=None,
+            offline=offline,
+            timeout=timeout,
+            store_stale=store_stale,
+            fail_on_alert=fail_on_alert,
+            cycles=None,
+        )
     day = parse_date(as_of, "--as-of")
     try:
         wl = load_watchlist(watchlist)
@@ -237,6 +280,7 @@ def refresh(
         warn(result.not_stored)
     if result.store_error is not None:
         error(result.store_error)
+    _deliver(result, wl.targets)
     if fail_on_alert and result.alerts:
         # Stale figures are never checked, so a fired alert rests on live prices: it wins over 1.
         raise typer.Exit(3)

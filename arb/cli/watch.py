@@ -228,3 +228,56 @@ def alert_remove(
         raise typer.Exit(1) from None
     for r in gone:
         note(f"removed alert {r.deal} {r.kind} = {r.written}")
+
+
+@app.command("live", epilog="Example: arb watch live --every 5m --fail-on-alert")
+def live(
+    every: Annotated[
+        str | None,
+        typer.Option(
+            "--every",
+            metavar="DURATION",
+            help="Time between refreshes: 300, 90s, 5m, 1h; at least 60 s (default: [watch] interval, 5m).",
+        ),
+    ] = None,
+    watchlist: WatchlistOpt = None,
+    prices: Annotated[
+        Path | None,
+        typer.Option("--prices", metavar="FILE", help="Price from this CSV, re-read each refresh, instead of Yahoo."),
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Skip the network: the history store's last prices, then the snapshot.")
+    ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", min=0.1, metavar="SECONDS", help="Seconds each live fetch may take (default: 20)."),
+    ] = None,
+    store_stale: Annotated[
+        bool, typer.Option("--store-stale", help="Store a refresh even when no price was live (marked stale).")
+    ] = False,
+    fail_on_alert: Annotated[
+        bool, typer.Option("--fail-on-alert", help="Exit 3 when any alert fired during the session.")
+    ] = False,
+    cycles: Annotated[
+        int | None,
+        typer.Option("--cycles", min=1, metavar="N", help="Stop after N refreshes (default: until Ctrl-C)."),
+    ] = None,
+) -> None:
+    """Re-price the watchlist on a schedule in a full-screen table; each refresh is stored.
+
+    Shows each spread, its change since the session opened and since the last refresh, stale
+    prices dimmed with their age, and alerts as they fire (also sent to the watchlist's
+    [notify] targets). Ctrl-C leaves.
+    """
+    from arb.cli.live import run_command
+
+    run_command(
+        watchlist=watchlist,
+        every=every,
+        prices=prices,
+        offline=offline,
+        timeout=timeout,
+        store_stale=store_stale,
+        fail_on_alert=fail_on_alert,
+        cycles=cycles,
+    )

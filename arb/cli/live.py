@@ -1,0 +1,386 @@
+"""``arb watch live`` (and ``arb refresh --every 5m``): the watchlist re-priced on a schedule.
+
+Each cycle is one :func:`arb.refresh.run_refresh`, stored as ``arb refresh`` stores it. The
+screen shows each deal's spread, its change since the session opened and since the previous
+cycle, stale prices dimmed with their age, the next event where :mod:`arb.lifecycle` provides
+one, and alerts as they fire (also sent to the watchlist's ``[notify] targets``). Never more often
+than every :data:`arb.config.MIN_INTERVAL` seconds; after a cycle that Yahoo rate-limited
+(HTTP 429), the pause doubles (up to :data:`MAX_BACKOFF`) until a cycle goes through.
+
+The clock and the sleep are injected (:class:`LiveSession`, :func:`run_live`), so tests drive
+two cycles in no time with a file price source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from arb.cli.format import DASH, money, pct
+from arb.errors import ArbError
+from arb.text import safe
+
+if TYPE_CHECKING:
+    from arb.notify import Notifier
+    from arb.prices.base import PriceSource
+    from arb.refresh import RefreshResult
+    from arb.store import HistoryStore
+
+__all__ = ["MAX_BACKOFF", "LiveSession", "rate_limited", "render_live", "run_live"]
+
+#: The longest pause after repeated rate limiting: one hour.
+MAX_BACKOFF = 3600.0
+#: Fired alerts kept on screen, the latest last.
+ALERTS_SHOWN = 8
+
+Clock = Callable[[], dt.datetime]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().astimezone()
+
+
+def _next_event_function() -> Callable[[Any, dt.date], Any] | None:
+    """``arb.lifecycle.next_event`` when this build has it; else None (the column is left out)."""
+    try:
+        from arb.lifecycle import next_event  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    return next_event  # type: ignore[no-any-return,unused-ignore]
+
+
+def rate_limited(result: RefreshResult) -> bool:
+    """True when any symbol failed or fell back because the source answered HTTP 429."""
+    reasons = [*result.fallbacks.values(), *result.failures.values()]
+    return any("429" in why for why in reasons)
+
+
+@dataclass
+class _Seen:
+    spread: float | None
+    spread_pct: float | None
+
+
+@dataclass
+class LiveSession:
+    """One ``watch live`` session: what it opened with, the last cycle, and the alerts so far.
+
+    ``load`` returns the watchlist and its deals (re-read each cycle, so edits apply at the next
+    one); ``make_source`` returns a fresh price source for each cycle (a price file is re-read).
+    """
+
+    load: Callable[[], tuple[Any, Any]]
+    make_source: Callable[[], PriceSource]
+    store: HistoryStore
+    notifier: Notifier | None = None
+    clock: Clock = _now
+    store_stale: bool = False
+    as_of: dt.date | None = None
+    n: int = 0
+    opened: dict[str, _Seen] = field(default_factory=dict)
+    previous: dict[str, _Seen] = field(default_factory=dict)
+    last: RefreshResult | None = None
+    last_at: dt.datetime | None = None
+    next_at: dt.datetime | None = None
+    interval: float = 0.0
+    alerts: list[tuple[dt.datetime, str]] = field(default_factory=list)
+    fired: int = 0
+    problem: str | None = None
+    next_event: Callable[[Any, dt.date], Any] | None = field(default_factory=_next_event_function)
+
+    def cycle(self) -> RefreshResult | None:
+        """Run one refresh; None when it could not run at all (``problem`` says why)."""
+        from arb.refresh import run_refresh
+
+        self.n += 1
+        self.last_at = self.clock()
+        self.previous = {} if self.last is None else self._seen(self.last)
+        try:
+            watchlist, loaded = self.load()
+            result = run_refresh(
+                loaded.deals,
+                self.make_source(),
+                self.store,
+                watchlist,
+                as_of=self.as_of,
+                store_stale=self.store_stale,
+            )
+        except ArbError as exc:
+            self.problem = str(exc)
+            return None
+        result.load_errors = list(loaded.errors)
+        self.problem = None
+        if self.last is None:  # the first cycle: "since last" is the previous stored refresh
+            self.previous = {k: _Seen(c.previous_spread, c.previous_spread_pct) for k, c in result.changes.items()}
+        for key, seen in self._seen(result).items():
+            self.opened.setdefault(key, seen)
+        self.last = result
+        messages = [a.message for a in result.alerts]
+        self.alerts += [(self.last_at, m) for m in messages]
+        self.alerts = self.alerts[-ALERTS_SHOWN:]
+        self.fired += len(messages)
+        if self.notifier is not None and messages:
+            self.notifier.send(messages)
+        return result
+
+    @staticmethod
+    def _seen(result: RefreshResult) -> dict[str, _Seen]:
+        return {r.id: _Seen(r.figures["spread"], r.figures["spread_pct"]) for r in result.valuation.results}
+
+
+def run_live(
+    session: LiveSession,
+    *,
+    interval: float,
+    show: Callable[[LiveSession], None],
+    sleep: Callable[[float], None] = time.sleep,
+    cycles: int | None = None,
+) -> None:
+    """Refresh, show, sleep; until ``cycles`` cycles are done (None: until interrupted).
+
+    After a rate-limited cycle the pause doubles, up to :data:`MAX_BACKOFF`; a cycle that goes
+    through sets it back to ``interval``.
+    """
+    pause = interval
+    while True:
+        result = session.cycle()
+        pause = min(pause * 2, MAX_BACKOFF) if result is not None and rate_limited(result) else interval
+        session.interval = pause
+        done = cycles is not None and session.n >= cycles
+        session.next_at = None if done else session.clock() + dt.timedelta(seconds=pause)
+        show(session)
+        if done:
+            return
+        sleep(pause)
+
+
+# -- the screen -----------------------------------------------------------------------------------
+
+
+def _points(x: float | None) -> Text:
+    if x is None:
+        return Text(DASH, style="dim")
+    text = f"{x * 100:+.2f}pp"
+    return Text(text, style="green" if x > 0 else "red" if x < 0 else "")
+
+
+def _diff(now: float | None, then: _Seen | None) -> float | None:
+    if now is None or then is None or then.spread_pct is None:
+        return None
+    return now - then.spread_pct
+
+
+def _age(result: Any) -> tuple[bool, str]:
+    from arb.store.db import is_stale, oldest_price
+
+    stale = is_stale(result)
+    oldest = oldest_price(result)
+    age = None if oldest is None else oldest[1]
+    if not stale:
+        return False, "live" if age is None or age == 0 else f"{age}d"
+    return True, "stale" if age is None else f"stale {age}d"
+
+
+def _clock(t: dt.datetime | None) -> str:
+    return DASH if t is None else t.strftime("%H:%M:%S")
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds / 3600:g}h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g}m"
+    return f"{seconds:g}s"
+
+
+def render_live(session: LiveSession, *, width: int | None = None) -> RenderableType:
+    """The screen: a status line, one row per deal, recent alerts, and what went wrong."""
+    head = Text()
+    head.append("arb watch live", style="bold")
+    head.append(f" · refresh {session.n} at {_clock(session.last_at)}")
+    if session.next_at is not None:
+        head.append(f" · next at {_clock(session.next_at)} (every {_duration(session.interval)})")
+    head.append(" · Ctrl-C leaves", style="dim")
+    parts: list[RenderableType] = [head]
+    if session.problem:
+        parts.append(Text(f"This refresh failed: {safe(session.problem)}", style="bold red"))
+    result = session.last
+    if result is not None:
+        parts.append(_table(session, result, width))
+        s = result.stored
+        if s is not None:
+            parts.append(Text(f"Stored refresh #{s.id} (as of {s.as_of})", style="dim"))
+        elif result.not_stored:
+            parts.append(Text(safe(result.not_stored), style="yellow"))
+        if result.store_error:
+            parts.append(Text(safe(result.store_error), style="red"))
+        problems = len(result.fallbacks) + len(result.failures)
+        if problems:
+            line = f"{len(result.fallbacks)} prices fell back, {len(result.failures)} missing"
+            if rate_limited(result):
+                line += f"; rate limited (HTTP 429): next try in {_duration(session.interval)}"
+            parts.append(Text(line, style="yellow"))
+        for e in result.load_errors:
+            parts.append(Text(f"error: {safe(str(e))}", style="red"))
+    if session.next_event is None:
+        parts.append(Text("Next event: not shown (this build has no arb.lifecycle).", style="dim"))
+    alerts = Text()
+    if session.alerts:
+        alerts.append(f"Alerts ({session.fired} this session)", style="bold red")
+        for at, message in session.alerts:
+            alerts.append(f"\n  {_clock(at)} ! {safe(message)}", style="red")
+    else:
+        alerts.append("No alerts fired this session.", style="dim")
+    parts.append(alerts)
+    if session.notifier is not None and session.notifier.deliveries:
+        summary = session.notifier.summary()
+        parts.append(Text(f"Delivered: {summary['sent']} sent, {summary['failed']} failed", style="dim"))
+    return Group(*parts)
+
+
+def _table(session: LiveSession, result: RefreshResult, width: int | None) -> Table:
+    table = Table(
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=bool(width and width < 100),
+    )
+    table.add_column("Deal", overflow="fold", min_width=12)
+    table.add_column("Ccy", no_wrap=True)
+    for name in ("Spread", "Spread %", "Since open", "Since last", "Ann. %", "Price"):
+        table.add_column(name, justify="right", no_wrap=True)
+    events = session.next_event
+    if events is not None:
+        table.add_column("Next event", no_wrap=True)
+    table.add_column("Alerts", justify="right", no_wrap=True)
+    fired: dict[str, int] = {}
+    for a in result.alerts:
+        fired[a.deal_id] = fired.get(a.deal_id, 0) + 1
+    for r in result.valuation.sorted():
+        f = r.figures
+        stale, age = _age(r)
+        event_cell: list[str] = []
+        if events is not None:
+            ev = events(r.deal, r.as_of)
+            event_cell = [DASH if ev is None else safe(f"{ev.date.isoformat()} {ev.kind}")]
+        table.add_row(
+            safe(r.id),
+            r.currency or DASH,
+            money(f["spread"], None),
+            pct(f["spread_pct"], 2),
+            _points(_diff(f["spread_pct"], session.opened.get(r.id))),
+            _points(_diff(f["spread_pct"], session.previous.get(r.id))),
+            pct(f["annualized"]),
+            Text(age, style="dim" if stale else ""),
+            *event_cell,
+            Text(f"! {fired[r.id]}", style="bold red") if r.id in fired else "",
+            style="dim" if stale else None,
+        )
+    return table
+
+
+# -- the command ----------------------------------------------------------------------------------
+
+#: Injected by tests: the clock and the sleep of the command.
+clock: Clock = _now
+sleep: Callable[[float], None] = time.sleep
+
+
+def run_command(
+    *,
+    watchlist: Path | None,
+    every: str | None,
+    prices: Path | None,
+    offline: bool,
+    timeout: float | None,
+    store_stale: bool,
+    fail_on_alert: bool,
+    cycles: int | None,
+) -> None:
+    """What ``arb watch live`` and ``arb refresh --every`` do; raises typer.Exit with the status."""
+    import typer
+
+    from arb.cli.common import error, note, out, price_source
+    from arb.config import MIN_INTERVAL, load_config, parse_interval
+    from arb.loader import load_deals
+    from arb.notify import Notifier
+    from arb.paths import store_path
+    from arb.store import HistoryStore
+    from arb.watchlist import load_watchlist
+
+    try:
+        cfg = load_config()
+        wl = load_watchlist(watchlist)
+    except ArbError as exc:
+        error(str(exc))
+        raise typer.Exit(1) from None
+    if every is None:
+        interval = cfg.watch_interval
+    else:
+        try:
+            interval = parse_interval(every)
+        except ValueError as exc:
+            error(f"--every: {exc}")
+            raise typer.Exit(2) from None
+        if interval < MIN_INTERVAL:
+            error(
+                f"--every {every}: the minimum is {MIN_INTERVAL:g} seconds, so as not to hammer the price source "
+                "(Yahoo rate-limits clients that ask more often); use --every 1m or more"
+            )
+            raise typer.Exit(2)
+    if prices is None and cfg.price_source == "file":
+        prices = cfg.prices_file
+    offline = offline or cfg.price_source == "offline"
+    seconds = cfg.timeout if timeout is None else timeout
+    targets = list(wl.targets) or list(cfg.watch_targets)
+    notifier = Notifier(targets) if targets else None
+
+    def load() -> tuple[Any, Any]:
+        current = load_watchlist(watchlist)
+        return current, load_deals(current.deal_paths())
+
+    def make_source() -> PriceSource:
+        return price_source(prices, offline=offline, timeout=seconds)[0]
+
+    session = LiveSession(
+        load, make_source, HistoryStore(store_path()), notifier=notifier, clock=clock, store_stale=store_stale
+    )
+    screen = out.is_terminal
+    try:
+        if screen:
+            from rich.live import Live
+
+            with Live(console=out, screen=True, auto_refresh=False, transient=False) as live:
+
+                def show(s: LiveSession) -> None:
+                    live.update(render_live(s, width=out.width), refresh=True)
+
+                run_live(session, interval=interval, show=show, sleep=sleep, cycles=cycles)
+        else:  # piped or logged: one screen after another
+
+            def show(s: LiveSession) -> None:
+                out.print(render_live(s, width=out.width))
+                out.print()
+
+            run_live(session, interval=interval, show=show, sleep=sleep, cycles=cycles)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if notifier is not None and not notifier.close(wait=10.0):
+            error("some alerts were still being delivered when arb stopped")
+    note(f"stopped after {session.n} refresh{'es' if session.n != 1 else ''}; {session.fired} alerts fired")
+    if screen and session.last is not None:
+        out.print(render_live(session, width=out.width))  # the last screen stays in the scrollback
+    if fail_on_alert and session.fired:
+        raise typer.Exit(3)
+    raise typer.Exit(1 if session.problem else 0)
