@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from arb import charts
-from arb.api import load, valuation
+from arb.api import load, valuation, value
 from arb.errors import ArbError
 from arb.grid import scenarios
 from tests.conftest import make_deal, memory
@@ -182,6 +182,16 @@ def test_expected_return_marks_the_market_implied_probability() -> None:
     assert "market-implied 40%" in implied.get_label()
     lower = charts.expected_return(result, downside=60.0)
     assert _line(lower, charts.GID_IMPLIED).get_xdata()[0] == pytest.approx((65 - 60) / (value - 60), abs=1e-12)
+
+
+def test_expected_return_from_a_row_of_the_value_frame() -> None:
+    # A row of arb.value() (fixed columns, named by the deal's id) draws the same line as the result.
+    deals = [SEEDS / "enn-energy.toml"]
+    row = value(deals, "snapshot").loc["enn-energy"]
+    fig = charts.expected_return(row)
+    want = _line(charts.expected_return(valuation(deals, "snapshot").get("enn-energy")), "expected-return")
+    np.testing.assert_array_equal(_line(fig, "expected-return").get_ydata(), want.get_ydata())
+    assert fig.axes[0].get_title() == "enn-energy: expected return"
 
 
 def test_charts_draw_into_a_given_axes() -> None:
