@@ -283,3 +283,27 @@ def test_interval_from_config(setup: dict[str, Any], monkeypatch: pytest.MonkeyP
     r = CliRunner().invoke(app, args)
     assert r.exit_code == 0, r.output
     assert clock.slept == [90]
+
+
+@pytest.mark.parametrize("width", [80, 100, 160])
+def test_screen_at_each_width_keeps_ids_whole(setup: dict[str, Any], width: int) -> None:
+    clock: FakeClock = setup["clock"]
+
+    def load() -> tuple[Any, Any]:
+        wl = load_watchlist(setup["watchlist"])
+        return wl, load_deals(wl.deal_paths())
+
+    session = LiveSession(
+        load,
+        lambda: CsvSource(setup["prices"]),
+        HistoryStore(setup["home"] / "h.sqlite3"),
+        clock=clock,
+        next_event=lambda deal, as_of: None,
+    )
+    session.cycle()
+    screen = text(session, width)
+    assert all(len(line) <= width for line in screen.splitlines())
+    rows = [line for line in screen.splitlines() if line.startswith(("alpha ", "beta "))]
+    assert len(rows) == 2 and all("%" in row and "pp" in row for row in rows)
+    assert ("Left out at" in screen) == (width < 120)
+    assert ("Ann. %" in screen) == (width >= 96)

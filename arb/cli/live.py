@@ -247,22 +247,37 @@ def render_live(session: LiveSession, *, width: int | None = None) -> Renderable
     return Group(*parts)
 
 
-def _table(session: LiveSession, result: RefreshResult, width: int | None) -> Table:
+#: Below this width the next-event column is left out (a footnote says so); below NARROW the
+#: annualised return too, so that ids, spreads and both changes keep their room at 80 columns.
+WIDE = 120
+NARROW = 96
+
+
+def _table(session: LiveSession, result: RefreshResult, width: int | None) -> RenderableType:
+    w = width or WIDE
     table = Table(
         header_style="bold",
         box=box.SIMPLE_HEAD,
         show_edge=False,
         pad_edge=False,
-        collapse_padding=bool(width and width < 100),
+        collapse_padding=w < 100,
     )
-    table.add_column("Deal", overflow="fold", min_width=12)
+    longest = max((len(safe(r.id)) for r in result.valuation.results), default=4)
+    table.add_column("Deal", no_wrap=True, min_width=min(longest, 40))
     table.add_column("Ccy", no_wrap=True)
-    for name in ("Spread", "Spread %", "Since open", "Since last", "Ann. %", "Price"):
+    show_ann = w >= NARROW
+    names = ["Spread", "Spread %", "Since open", "Since last", *(["Ann. %"] if show_ann else []), "Price"]
+    for name in names:
         table.add_column(name, justify="right", no_wrap=True)
-    events = session.next_event
+    events = session.next_event if w >= WIDE else None
     if events is not None:
         table.add_column("Next event", no_wrap=True)
     table.add_column("Alerts", justify="right", no_wrap=True)
+    dropped = [
+        n
+        for n, shown in (("Ann. %", show_ann), ("Next event", events is not None or session.next_event is None))
+        if not shown
+    ]
     fired: dict[str, int] = {}
     for a in result.alerts:
         fired[a.deal_id] = fired.get(a.deal_id, 0) + 1
@@ -280,12 +295,15 @@ def _table(session: LiveSession, result: RefreshResult, width: int | None) -> Ta
             pct(f["spread_pct"], 2),
             _points(_diff(f["spread_pct"], session.opened.get(r.id))),
             _points(_diff(f["spread_pct"], session.previous.get(r.id))),
-            pct(f["annualized"]),
+            *([pct(f["annualized"])] if show_ann else []),
             Text(age, style="dim" if stale else ""),
             *event_cell,
             Text(f"! {fired[r.id]}", style="bold red") if r.id in fired else "",
             style="dim" if stale else None,
         )
+    if dropped:
+        note = Text(f"Left out at {w} columns: {', '.join(dropped)} (a wider terminal shows them).", style="dim")
+        return Group(table, note)
     return table
 
 
