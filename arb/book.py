@@ -18,6 +18,7 @@ import numpy as np
 from arb.engine import CASH, CVR, STOCK_RATIO, STOCK_VALUE, DealTable, DividendTable, EngineResult, LegTable
 from arb.flags import FLAGS, Flag
 from arb.fx import FxRate, FxTable
+from arb.lifecycle import close_date, long_stop, vote_arithmetic
 from arb.models import Deal, Leg
 from arb.prices.base import Quote
 from arb.symbols import guess_currency
@@ -85,13 +86,14 @@ class DealInfo:
                 f"flag {name!r} is not in arb.flags.FLAGS: add it there (meaning, figures it blocks)"
             ) from None
         if blocks is not None:
-            if not spec.one_of or blocks not in spec.blocks:
+            if not spec.one_of or blocks not in (*spec.blocks, *spec.net_blocks):
                 raise ValueError(f"flag {name!r} cannot block {blocks!r} alone (its row: {spec.blocks})")
             self.blocked.add(blocks)
         elif spec.one_of:
             raise ValueError(f"flag {name!r} blocks one of {spec.blocks}: say which")
         else:
             self.blocked.update(spec.blocks)
+            self.blocked.update(spec.net_blocks)
         text = str(spec.flag)
         if text not in self.flags:
             self.flags.append(text)
@@ -402,17 +404,17 @@ def compile_book(
             acq = deal.acquirer.ticker if deal.acquirer else None
             if acq and acq in quotes:
                 info.prices[acq] = quotes[acq]
-        if deal.expected_close is None:
-            info.flag(Flag.NO_CLOSE_DATE, "no expected_close in the deal file")
-        elif deal.expected_close < as_of:
-            info.flag(Flag.CLOSE_DATE_PASSED, f"expected_close {deal.expected_close} is before {as_of}")
-        elif deal.expected_close == as_of:
-            info.flag(Flag.CLOSE_DATE_PASSED, f"expected_close {deal.expected_close} is the as-of date itself")
+        close, close_from = close_date(deal)
+        said = "expected_close" if close_from == "expected_close" else f"the close ({close_from})"
+        if close is None:
+            info.flag(Flag.NO_CLOSE_DATE, "no expected_close in the deal file, nor a payment or effective event")
+        elif close < as_of:
+            info.flag(Flag.CLOSE_DATE_PASSED, f"{said} {close} is before {as_of}")
+        elif close == as_of:
+            info.flag(Flag.CLOSE_DATE_PASSED, f"{said} {close} is the as-of date itself")
         if deal.downside is None:
             info.flag(Flag.NO_DOWNSIDE, "no downside in the deal file, so no implied probability")
-        for status in (Flag.COMPLETED, Flag.TERMINATED):  # the status and its flag share a name
-            if deal.status == status:
-                info.flag(status, f"the deal is {deal.status}")
+        _flag_lifecycle(info, as_of)
 
         first_leg = len(leg_deal)
         for i, leg in enumerate(deal.consideration):
@@ -435,10 +437,10 @@ def compile_book(
         d_nlegs.append(len(leg_deal) - first_leg)
 
         for div in deal.dividend:
-            # Counted when as_of < ex_date <= expected_close; without a close, one after as_of may count.
+            # Counted when as_of < ex_date <= close; without a close, one after as_of may count.
             after = div.ex_date > as_of
-            counts = after and deal.expected_close is not None and div.ex_date <= deal.expected_close
-            if after and deal.expected_close is None:
+            counts = after and close is not None and div.ex_date <= close
+            if after and close is None:
                 info.flag(
                     Flag.DIVIDENDS_UNKNOWN,
                     f"dividend on {div.ticker} goes ex {div.ex_date}, after {as_of}, and there is no "
@@ -475,7 +477,7 @@ def compile_book(
 
         d_target.append(target_price)
         d_down.append(deal.downside if deal.downside is not None else nan)
-        d_close.append(float(deal.expected_close.toordinal()) if deal.expected_close else nan)
+        d_close.append(float(close.toordinal()) if close else nan)
 
         for q in info.prices.values():
             if q.fallback:
@@ -508,6 +510,43 @@ def compile_book(
         n_legs=np.asarray(d_nlegs, dtype=np.int64),
     )
     return Book(legs, table, dividends, infos, as_of)
+
+
+#: The statuses flagged in every output (each shares its name with its flag): the closed ones,
+#: and pre-conditional (the offer is not yet made).
+_STATUS_FLAGS = (Flag.COMPLETED, Flag.LAPSED, Flag.TERMINATED, Flag.WITHDRAWN, Flag.PRE_CONDITIONAL)
+
+
+def _flag_lifecycle(info: DealInfo, as_of: dt.date) -> None:
+    """The status flags, and what the timetable, the conditions and the vote say at ``as_of``.
+
+    A closed deal is still valued (its history is kept) but carries its status; the long-stop and
+    condition warnings are for a deal still open, where they are news.
+    """
+    deal = info.deal
+    status_flag = next((f for f in _STATUS_FLAGS if f == deal.status), None)
+    if status_flag is not None:
+        since = f" since {deal.status_date}" if deal.status_date else ""
+        note = f"the deal is {deal.status}{since}"
+        if deal.paid is not None:
+            ccy = deal.paid.currency or deal.currency or ""
+            on = f" on {deal.paid.date}" if deal.paid.date else ""
+            note += f"; paid {ccy} {deal.paid.amount:g} per share{on}".replace("  ", " ")
+        info.flag(status_flag, note)
+    failed = [c for c in deal.conditions if c.status == "failed"]
+    for c in failed:
+        by = f" ({c.authority})" if c.authority else ""
+        info.flag(Flag.CONDITION_FAILED, f"condition failed on {c.date}: {c.name}{by}")
+    if deal.vote is not None and deal.vote.result is not None:
+        math_ = vote_arithmetic(deal.vote, None)
+        if math_.passed is False:
+            when = f" on {deal.vote.result.date}" if deal.vote.result.date else ""
+            info.flag(Flag.VOTE_FAILED, f"the {deal.vote.rule} vote failed{when}: {math_.lines[-1]}")
+    stop = long_stop(deal)
+    if stop is not None and stop <= as_of and not deal.is_closed:
+        info.flag(
+            Flag.LONG_STOP_PASSED, f"the long-stop date {stop} is on or before {as_of}: either side may walk away"
+        )
 
 
 def flag_figures(book: Book, res: EngineResult) -> None:

@@ -18,7 +18,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["DEPENDS", "FLAGS", "Flag", "FlagSpec", "blocked_by", "closure", "explains", "flags_markdown"]
+__all__ = [
+    "DEPENDS",
+    "FLAGS",
+    "NET_DEPENDS",
+    "Flag",
+    "FlagSpec",
+    "blocked_by",
+    "closure",
+    "explains",
+    "flags_markdown",
+    "net_closure",
+]
 
 
 class Flag(StrEnum):
@@ -47,6 +58,16 @@ class Flag(StrEnum):
     PRICE_AFTER_AS_OF = "price-after-as-of"
     COMPLETED = "completed"
     TERMINATED = "terminated"
+    LAPSED = "lapsed"
+    WITHDRAWN = "withdrawn"
+    PRE_CONDITIONAL = "pre-conditional"
+    CONDITION_FAILED = "condition-failed"
+    VOTE_FAILED = "vote-failed"
+    LONG_STOP_PASSED = "long-stop-passed"
+    COSTS_DEFAULT = "costs-default"
+    NO_COST_RATE = "no-cost-rate"
+    NO_PROBABILITY = "no-probability"
+    NO_BREAK_EVEN = "no-break-even"
 
 
 @dataclass(frozen=True)
@@ -58,6 +79,8 @@ class FlagSpec:
     blocks: tuple[str, ...] = ()
     #: True when each raise blocks one of ``blocks`` (named where it is raised), not all of them.
     one_of: bool = False
+    #: The net figures (:data:`NET_DEPENDS`, only where costs are set) the flag blocks besides.
+    net_blocks: tuple[str, ...] = ()
 
 
 _ROWS = (
@@ -96,8 +119,9 @@ _ROWS = (
     ),
     FlagSpec(
         Flag.CLOSE_DATE_PASSED,
-        "expected_close is on or before the as-of date: no time left to annualise over.",
+        "expected_close is on or before the as-of date: no time left to annualise over, nor to carry the position for.",
         ("annualized", "annualized_simple"),
+        net_blocks=("funding_cost", "borrow_cost", "rebate", "break_even_days", "break_even_funding_rate"),
     ),
     FlagSpec(
         Flag.DIVIDENDS_UNKNOWN,
@@ -134,6 +158,7 @@ _ROWS = (
         "A figure too large to represent (an annualised return over a few days, say): shown as null.",
         ("spread", "spread_pct", "annualized", "annualized_simple", "implied_probability"),
         one_of=True,
+        net_blocks=("net_annualized", "net_annualized_simple"),
     ),
     FlagSpec(
         Flag.ESTIMATE_USED,
@@ -155,6 +180,47 @@ _ROWS = (
     ),
     FlagSpec(Flag.COMPLETED, "The deal is completed."),
     FlagSpec(Flag.TERMINATED, "The deal is terminated."),
+    FlagSpec(Flag.LAPSED, "The deal lapsed: a condition was not met (a vote, an approval) by its date."),
+    FlagSpec(Flag.WITHDRAWN, "The offer was withdrawn."),
+    FlagSpec(
+        Flag.PRE_CONDITIONAL,
+        "The offer is pre-conditional: it is made only once its pre-conditions are met, and the timetable "
+        "(scheme document, meetings) starts then.",
+    ),
+    FlagSpec(Flag.CONDITION_FAILED, "A condition of the deal failed (the note names it): the deal may not close."),
+    FlagSpec(
+        Flag.VOTE_FAILED,
+        "The entered vote result does not carry the deal under its rule (the note gives the arithmetic).",
+    ),
+    FlagSpec(
+        Flag.LONG_STOP_PASSED,
+        "The long-stop date is on or before the as-of date and the deal is still open: either side may walk away. "
+        "Blocks the annualised returns to the long-stop (annualized_long_stop, annualized_simple_long_stop).",
+    ),
+    FlagSpec(
+        Flag.COSTS_DEFAULT,
+        "Costs are set for the deal, and some rates came from arb's built-in table (neither the deal file's "
+        "[costs] nor the config file gives them); the note names each.",
+    ),
+    FlagSpec(
+        Flag.NO_COST_RATE,
+        "Costs are set for the deal, but a rate they need (the funding rate of the deal currency, a shorted "
+        "listing's borrow fee, a market's stamp duty or levies) is in neither the deal file, the config file nor "
+        "the built-in table: no net figures.",
+        net_blocks=("funding_cost", "borrow_cost", "rebate", "trading_cost"),
+    ),
+    FlagSpec(
+        Flag.NO_PROBABILITY,
+        "Costs are set for the deal but no probability of completion is chosen ([costs] probability): no net "
+        "expected return.",
+        net_blocks=("net_expected_return",),
+    ),
+    FlagSpec(
+        Flag.NO_BREAK_EVEN,
+        "The net spread is below zero however soon the deal closes (trading costs exceed the spread), or "
+        "carrying costs nothing a day: no break-even days.",
+        net_blocks=("break_even_days",),
+    ),
 )
 
 #: The table: every flag, its meaning and the figures it may block.
@@ -173,6 +239,37 @@ DEPENDS: dict[str, tuple[str, ...]] = {
     "downside": (),
     "implied_probability": ("target_price", "deal_value", "dividends", "downside"),
 }
+
+
+#: Each net figure (:mod:`arb.costs`) and the figures it is computed from (gross or net).
+NET_DEPENDS: dict[str, tuple[str, ...]] = {
+    "funding_cost": ("target_price", "days_to_close"),
+    "borrow_cost": ("deal_value", "days_to_close"),
+    "rebate": ("deal_value", "days_to_close"),
+    "trading_cost": ("target_price", "deal_value"),
+    "carry_cost": ("funding_cost", "borrow_cost", "rebate", "trading_cost"),
+    "net_spread": ("spread", "carry_cost"),
+    "net_spread_pct": ("net_spread", "target_price"),
+    "net_annualized": ("net_spread_pct", "annualized"),
+    "net_annualized_simple": ("net_spread_pct", "annualized_simple"),
+    "net_expected_return": ("spread", "downside", "carry_cost"),
+    "break_even_days": ("spread", "carry_cost"),
+    "break_even_funding_rate": ("spread", "carry_cost"),
+}
+
+
+def net_closure(figures: Iterable[str]) -> set[str]:
+    """The net figures left null by ``figures`` blocked: those named, and every net figure computed from
+    a blocked gross or net figure."""
+    out = closure(figures)
+    grew = True
+    while grew:
+        grew = False
+        for name, inputs in NET_DEPENDS.items():
+            if name not in out and out.intersection(inputs):
+                out.add(name)
+                grew = True
+    return out & set(NET_DEPENDS)
 
 
 def closure(figures: Iterable[str]) -> set[str]:
@@ -208,11 +305,14 @@ def flags_markdown() -> str:
     lines = [DOC_BEGIN, "", "| flag | meaning | blocks |", "|---|---|---|"]
     for spec in FLAGS.values():
         if not spec.blocks:
-            blocks = "nothing (a warning)"
+            blocks = "nothing (a warning)" if not spec.net_blocks else ""
         elif spec.one_of:
             blocks = "one of " + ", ".join(f"`{f}`" for f in spec.blocks) + ", as raised"
         else:
             blocks = ", ".join(f"`{f}`" for f in spec.blocks)
+        if spec.net_blocks:
+            net = "net " + ", ".join(f"`{f}`" for f in spec.net_blocks)
+            blocks = f"{blocks}; {net}" if blocks else net
         lines.append(f"| `{spec.flag}` | {spec.meaning} | {blocks} |")
     lines += ["", "Each figure, what it is computed from, and the flags that can leave it null:", ""]
     lines += ["| figure | computed from | null only with |", "|---|---|---|"]
@@ -220,5 +320,13 @@ def flags_markdown() -> str:
         by = ", ".join(f"`{f}`" for f in FLAGS if figure in blocked_by(f))
         src = ", ".join(f"`{i}`" for i in inputs) or "inputs (deal file, prices)"
         lines.append(f"| `{figure}` | {src} | {by} |")
+    lines += [
+        "",
+        "Each net figure (only where costs are set, see `docs/costs.md`) and the flags that can leave it null:",
+    ]
+    lines += ["", "| net figure | computed from | null only with |", "|---|---|---|"]
+    for figure, inputs in NET_DEPENDS.items():
+        by = ", ".join(f"`{f}`" for f, spec in FLAGS.items() if figure in net_closure((*spec.blocks, *spec.net_blocks)))
+        lines.append(f"| `{figure}` | {', '.join(f'`{i}`' for i in inputs)} | {by} |")
     lines += ["", DOC_END]
     return "\n".join(lines) + "\n"

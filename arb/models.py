@@ -621,6 +621,13 @@ class Deal(_Strict):
         if not stops:
             return
         stop = max(stops)
+        if self.expected_close is not None and self.expected_close > stop:
+            raise PydanticCustomError(
+                "event_order",
+                "{close} is after the long-stop date {stop}; fix either date, or add the extended long-stop "
+                "as another long-stop event",
+                {"key": "expected_close", "close": self.expected_close.isoformat(), "stop": stop.isoformat()},
+            )
         for i, event in enumerate(self.events):
             if event.kind not in ("long-stop", "other") and event.date > stop:
                 raise PydanticCustomError(

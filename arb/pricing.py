@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from arb.book import Book, DealInfo, LegInfo, compile_book, flag_figures, needed_fx, symbols_for
-from arb.engine import FIGURES, EngineResult, edge_deltas, value_book
-from arb.flags import Flag, closure
+from arb.costs import NET_FIGURES, CostRates, Costs, load_config_costs, net_figures, resolve_rates
+from arb.engine import FIGURES, EngineResult, edge_deltas, metrics, value_book
+from arb.flags import Flag, closure, net_closure
 from arb.fx import FxTable, pairs_to_fetch
+from arb.lifecycle import close_date, long_stop, terms_at
 from arb.models import Deal
 from arb.prices.base import FetchResult, PriceSource, Quote, fetch_as_of
 from arb.prices.deadline import shares_one_deadline
@@ -42,6 +44,10 @@ class DealResult:
     hedge: dict[str, float]
     info: DealInfo
     leg_figures: list[dict[str, float | None]] = field(default_factory=list)
+    #: The net figures (:data:`arb.costs.NET_FIGURES`), or None where no costs are set for the deal.
+    net: dict[str, float | None] | None = None
+    #: The rates the net figures were worked at, and where each came from.
+    cost_rates: CostRates | None = None
 
     @property
     def id(self) -> str:
@@ -70,7 +76,7 @@ class DealResult:
             "status": self.deal.status,
             "currency": self.currency,
             "as_of": self.as_of.isoformat(),
-            "expected_close": self.deal.expected_close.isoformat() if self.deal.expected_close else None,
+            "expected_close": _iso(close_date(self.deal)[0]),
             "target": self.deal.target.ticker,
             "target_price": f["target_price"],
             "deal_value": f["deal_value"],
@@ -82,12 +88,17 @@ class DealResult:
             "annualized_simple": f["annualized_simple"],
             "downside": f["downside"],
             "implied_probability": f["implied_probability"],
+            **{k: f[k] for k in LONG_STOP_FIGURES if k in f},
             "hedge": dict(self.hedge),
             "prices": {sym: _quote_dict(q) for sym, q in self.info.prices.items()},
             "flags": list(self.info.flags),
             "notes": list(self.info.notes),
             "terms_hash": self.deal.terms_hash(),
         }
+        if self.net is not None and self.cost_rates is not None:
+            # Only where costs are set: a deal nobody asked to cost has no net figures, not null ones.
+            out.update(self.net)
+            out["cost_rates"] = list(self.cost_rates.lines)
         if detail:
             out["legs"] = [
                 _leg_dict(li, lf, self.currency) for li, lf in zip(self.info.legs, self.leg_figures, strict=True)
@@ -132,6 +143,49 @@ def _leg_dict(li: LegInfo, lf: Mapping[str, float | None], ccy: str | None) -> d
         }
     )
     out.update(lf)
+    return out
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+#: The worst case: the same spread annualised to the long-stop date (only for a deal with a
+#: long-stop event; ACT/365 as :mod:`arb.engine`).
+LONG_STOP_FIGURES = ("days_to_long_stop", "annualized_long_stop", "annualized_simple_long_stop")
+
+
+def _long_stop_columns(book: Book, res: EngineResult) -> tuple[list[dt.date | None], dict[str, np.ndarray]]:
+    """Each deal's long-stop date, and the spread annualised over the days to it (one engine pass).
+
+    The spread and its dividends are those to the expected close: only the time differs. A long-stop
+    on or before the as-of date leaves no days (NaN), as does a deal without one.
+    """
+    stops = [long_stop(info.deal) for info in book.info]
+    days = np.array([math.nan if s is None else float((s - book.as_of).days) for s in stops])
+    days[days <= 0] = math.nan
+    with np.errstate(invalid="ignore"):
+        m = metrics(res.target_price, res.deal_value, res.dividends, res.downside, days)
+    return stops, {
+        "days_to_long_stop": days,
+        "annualized_long_stop": m["annualized"],
+        "annualized_simple_long_stop": m["annualized_simple"],
+    }
+
+
+def _long_stop_figures(
+    info: DealInfo, i: int, stop: dt.date | None, columns: Mapping[str, np.ndarray], spread_pct: float | None
+) -> dict[str, float | None]:
+    """One deal's long-stop figures: none without a long-stop event; null when the spread is null or
+    the long-stop is on or before the as-of (flagged ``long-stop-passed``, or the closed status)."""
+    if stop is None:
+        return {}
+    out = {name: _opt(float(columns[name][i])) for name in LONG_STOP_FIGURES}
+    if spread_pct is None:
+        out["annualized_long_stop"] = out["annualized_simple_long_stop"] = None
+    for name in ("annualized_long_stop", "annualized_simple_long_stop"):
+        if math.isinf(columns[name][i]) and spread_pct is not None:
+            info.flag(Flag.IMPLAUSIBLE, f"{name} is too large to represent: shown as null")
     return out
 
 
@@ -283,6 +337,85 @@ def _flag_later_prices(book: Book, fetched: FetchResult, as_of: dt.date) -> None
             )
 
 
+def _net_figures(
+    book: Book, res: EngineResult, fallback: Costs | None
+) -> tuple[dict[str, np.ndarray], list[CostRates | None]]:
+    """The net figures of every deal with costs set (one vectorised pass), flagging what they lack."""
+    legs = book.legs
+    n_deals = len(book.info)
+    rates: list[CostRates | None] = []
+    funding = np.full(n_deals, np.nan)
+    buy = np.full(n_deals, np.nan)
+    prob = np.full(n_deals, np.nan)
+    borrow = np.zeros(len(legs))
+    rebate = np.zeros(len(legs))
+    sell = np.zeros(len(legs))
+    k = 0
+    for i, info in enumerate(book.info):
+        n_legs = len(info.legs)
+        if info.deal.costs is None and fallback is None:
+            rates.append(None)
+            k += n_legs
+            continue
+        hedges = [
+            (li.hedge_symbol, li.quote.currency if li.quote else None)
+            if li.hedge_symbol and li.priced_by in ("listing", "proxy")
+            else (None, None)
+            for li in info.legs
+        ]
+        r = resolve_rates(
+            info.deal.costs, fallback, currency=info.currency, target=info.deal.target.ticker, hedges=hedges
+        )
+        rates.append(r)
+        funding[i], buy[i], prob[i] = r.funding_rate, r.target_buy, r.probability
+        borrow[k : k + n_legs] = r.leg_borrow
+        rebate[k : k + n_legs] = r.leg_rebate
+        sell[k : k + n_legs] = r.leg_sell
+        k += n_legs
+        if r.missing:
+            info.flag(Flag.NO_COST_RATE, "no rate for " + ", ".join(r.missing) + ": set it in [costs]")
+        if r.defaulted:
+            info.flag(Flag.COSTS_DEFAULT, "built-in cost rates used: " + ", ".join(r.defaulted))
+        if math.isnan(r.probability):
+            info.flag(Flag.NO_PROBABILITY, "no probability in [costs]: no net expected return")
+    with np.errstate(invalid="ignore"):
+        # The value shorted per target share: the hedge's shares at the security's price in the deal currency.
+        short_value = np.where(legs.hedge_mult > 0, legs.weight * res.leg_delta * legs.price * legs.fx, 0.0)
+    days = book.deals.close - book.deals.as_of
+    nets = net_figures(
+        target_price=res.target_price,
+        deal_value=res.deal_value,
+        dividends=res.dividends,
+        downside=res.downside,
+        days=days,
+        funding_rate=funding,
+        target_buy=buy,
+        probability=prob,
+        short_value=short_value,
+        leg_borrow=borrow,
+        leg_rebate=rebate,
+        leg_sell=sell,
+        leg_deal=legs.deal,
+    )
+    for i, (info, costed) in enumerate(zip(book.info, rates, strict=True)):
+        if costed is None:
+            continue
+        blocked = net_closure(info.blocked)
+        if "break_even_days" not in blocked and math.isnan(nets["break_even_days"][i]):
+            spread = nets["net_spread"][i] + nets["carry_cost"][i]
+            info.flag(
+                Flag.NO_BREAK_EVEN,
+                f"the trading costs {nets['trading_cost'][i]:.4g} exceed the spread {spread:.4g}: the net spread is "
+                "below zero even at a close today"
+                if nets["trading_cost"][i] > spread
+                else "carrying the position costs nothing a day: no break-even date",
+            )
+        for name in ("net_annualized", "net_annualized_simple"):
+            if np.isinf(nets[name][i]):
+                info.flag(Flag.OVERFLOW, f"{name} is too large to represent", blocks=name)
+    return nets, rates
+
+
 def value_deals(
     deals: Sequence[Deal],
     source: PriceSource,
@@ -291,6 +424,8 @@ def value_deals(
     overrides: Mapping[str, Override] | None = None,
     today: dt.date | None = None,
     reference_prices: Mapping[str, Quote | tuple[float, str]] | None = None,
+    costs: Costs | None = None,
+    read_config: bool = True,
 ) -> Valuation:
     """Value ``deals`` with prices from ``source``.
 
@@ -299,23 +434,38 @@ def value_deals(
     ``reference_prices`` (each symbol's last known price, as a quote or ``(price, currency)``)
     flags a target price more than 10x away from it ``implausible``.
 
+    ``costs`` is the ``[costs]`` every deal's own table falls back on; by default (and with
+    ``read_config``) that of the config file. A deal gets net figures (:mod:`arb.costs`) when it or
+    the fallback sets costs.
+
     Every figure is finite and follows its definition (:mod:`arb.engine`), or is None, and then
     one of the deal's flags blocks it (:data:`arb.flags.FLAGS`).
     """
+    # Before a bump (a revision's superseded date), the terms then in force are valued.
+    deals = [terms_at(d, as_of) for d in deals]
     fetched = fetch_for(deals, source, overrides, as_of=as_of)
     today = today or dt.date.today()
-    # The source's own dates decide the default as-of, including those of quotes an override replaced.
-    as_of = as_of or _default_as_of(source, [*fetched.quotes.values(), *fetched.replaced.values()], today)
+    if as_of is None:
+        # The source's own dates decide the default as-of, including those of quotes an override replaced.
+        as_of = _default_as_of(source, [*fetched.quotes.values(), *fetched.replaced.values()], today)
+        dated = [terms_at(d, as_of) for d in deals]
+        if any(a is not b for a, b in zip(dated, deals, strict=True)):
+            deals = dated  # the prices predate a bump: fetch again for the terms then in force
+            fetched = fetch_for(deals, source, overrides, as_of=as_of)
     stamp_overrides(fetched, as_of)
     book = compile_book(deals, fetched.quotes, as_of, reference_prices=reference_prices)
     _flag_later_prices(book, fetched, as_of)
     res = value_book(book.legs, book.deals, book.dividends)
     flag_figures(book, res)
+    if costs is None and read_config:
+        costs = load_config_costs()
+    nets, rates = _net_figures(book, res, costs)
     below, above = edge_deltas(book.legs)
     results: list[DealResult] = []
     leg_start = np.concatenate(([0], np.cumsum(book.deals.n_legs)))
     names = FIGURES
     columns = {n: getattr(res, n) for n in names}
+    stops, stop_columns = _long_stop_columns(book, res)
     for i, info in enumerate(book.info):
         blocked = closure(info.blocked)
         figures = {n: None if n in blocked else _opt(float(columns[n][i])) for n in names}
@@ -338,5 +488,10 @@ def value_deals(
             if li.hedge_symbol and li.priced_by in ("listing", "proxy"):
                 hedge[li.hedge_symbol] = hedge.get(li.hedge_symbol, 0.0) + h if math.isfinite(h) else math.nan
         hedge = {s: v for s, v in hedge.items() if math.isfinite(v)}
-        results.append(DealResult(info.deal, info.currency, as_of, figures, hedge, info, leg_figs))
+        net: dict[str, float | None] | None = None
+        if rates[i] is not None:
+            net_blocked = net_closure(info.blocked)
+            net = {n: None if n in net_blocked else _opt(float(nets[n][i])) for n in NET_FIGURES}
+        figures.update(_long_stop_figures(info, i, stops[i], stop_columns, figures["spread_pct"]))
+        results.append(DealResult(info.deal, info.currency, as_of, figures, hedge, info, leg_figs, net, rates[i]))
     return Valuation(results, as_of, source.label, fetched, book, res)
