@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import types
 from collections.abc import Collection
 from pathlib import Path
@@ -309,3 +310,27 @@ def test_screen_at_each_width_keeps_ids_whole(setup: dict[str, Any], width: int)
     header = next(line for line in screen.splitlines() if line.startswith("Deal "))
     assert ("Ann. %" in header) == (width >= 96)
     assert ("Next event" in header) == (width >= 120)
+
+
+# -- arb history with no deal: the book on one screen ---------------------------------------------
+
+
+def test_history_without_a_deal_shows_every_watched_deal(setup: dict[str, Any], tmp_path: Path) -> None:
+    wl = str(setup["watchlist"])
+    for day, cycle in (("2026-11-02", 1), ("2026-11-03", 2)):
+        path = tmp_path / f"p-{day}.csv"
+        write_prices(path, cycle)
+        path.write_text(path.read_text(encoding="utf-8").replace(dt.date.today().isoformat(), day), encoding="utf-8")
+        r = CliRunner().invoke(app, ["refresh", "--watchlist", wl, "--prices", str(path)])
+        assert r.exit_code in (0, 3), r.output
+    r = CliRunner().invoke(app, ["history", "--watchlist", wl])
+    assert r.exit_code == 0, r.output
+    lines = {line.split()[0]: line for line in r.stdout.splitlines() if line.startswith(("alpha ", "beta "))}
+    assert set(lines) == {"alpha", "beta"}
+    # alpha widens (11.1% -> 17.6%): low then high block; beta narrows (8.3% -> 6.6%)
+    assert "▁█" in lines["alpha"] and "17.6%" in lines["alpha"] and "2026-11-02" in lines["alpha"]
+    assert "█▁" in lines["beta"] and "6.6%" in lines["beta"]
+    r = CliRunner().invoke(app, ["history", "--watchlist", wl, "--since", "2026-11-03", "--json"])
+    data = {d["deal_id"]: d for d in json.loads(r.stdout)}
+    assert data["alpha"]["rows"] == 1 and data["alpha"]["first_as_of"] == "2026-11-03"
+    assert data["alpha"]["last_spread_pct"] == pytest.approx(1.5 / 8.5)

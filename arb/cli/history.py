@@ -1,4 +1,4 @@
-"""``arb history DEAL``: one deal's spread over time from the history store."""
+"""``arb history [DEAL]``: one deal's spread over time from the history store, or every watched deal's line."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import json
 import math
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich import box
@@ -23,7 +24,7 @@ from arb.text import safe
 if TYPE_CHECKING:
     from arb.store.db import HistoryRows
 
-__all__ = ["CSV_COLUMNS", "history", "render_history", "sparkline"]
+__all__ = ["CSV_COLUMNS", "history", "render_book", "render_history", "sparkline"]
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 
@@ -180,16 +181,112 @@ def _csv_value(col: str, value: Any) -> Any:
     return safe(value) if isinstance(value, str) else value
 
 
+def render_book(lines: list[tuple[str, list[dict[str, Any]]]], *, width: int = 80) -> RenderableType:
+    """One line per deal: id, a sparkline of spread %, the last spread %, the low and high, the count."""
+    longest = max((len(safe(d)) for d, _ in lines), default=4)
+    spark_width = max(10, min(40, width - longest - 48))
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False, show_edge=False)
+    table.add_column("Deal", no_wrap=True, min_width=min(longest, 40))
+    table.add_column("Spread %", no_wrap=True)
+    for name in ("Last", "Low", "High"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("Since", no_wrap=True)
+    table.add_column("Rows", justify="right", no_wrap=True)
+    for deal, rows in lines:
+        if not rows:
+            table.add_row(safe(deal), Text("no history", style="dim"), "", "", "", "", "0")
+            continue
+        values = _with_gaps([r["as_of"] for r in rows], [r["spread_pct"] for r in rows], spark_width)
+        finite = [v for v in values if v is not None]
+        last = rows[-1]
+        stale = Text(" stale", style="bold yellow") if last.get("stale") else Text("")
+        table.add_row(
+            safe(deal),
+            Text(sparkline(values, spark_width), style="cyan"),
+            Text(pct(last["spread_pct"])) + stale,
+            pct(min(finite)) if finite else "—",
+            pct(max(finite)) if finite else "—",
+            rows[0]["as_of"],
+            str(len(rows)),
+        )
+    return table
+
+
+def _book(since: dt.date | None, watchlist: Path | None, json_out: bool, csv_out: bool) -> NoReturn:
+    """``arb history`` with no deal: every watched deal, one line each."""
+    from arb.errors import ArbError
+    from arb.loader import load_deals
+    from arb.paths import store_path
+    from arb.store import HistoryStore
+    from arb.watchlist import load_watchlist
+
+    try:
+        wl = load_watchlist(watchlist)
+    except ArbError as exc:
+        error(str(exc))
+        raise typer.Exit(1) from None
+    loaded = load_deals(wl.deal_paths())
+    for e in loaded.errors:
+        error(str(e))
+    store = HistoryStore(store_path(), create=False)
+    if not store.exists():
+        error(f"{store.path}: no history yet; run `arb refresh` first")
+        raise typer.Exit(1)
+    try:
+        lines = [(d.id, store.deal_history(d.id, since=since)) for d in loaded.deals]
+    except ArbError as exc:
+        error(str(exc))
+        raise typer.Exit(1) from None
+    summary = []
+    for deal, rows in lines:
+        values = [r["spread_pct"] for r in rows if r["spread_pct"] is not None]
+        summary.append(
+            {
+                "deal_id": deal,
+                "rows": len(rows),
+                "first_as_of": rows[0]["as_of"] if rows else None,
+                "last_as_of": rows[-1]["as_of"] if rows else None,
+                "last_spread_pct": rows[-1]["spread_pct"] if rows else None,
+                "low_spread_pct": min(values) if values else None,
+                "high_spread_pct": max(values) if values else None,
+                "last_stale": bool(rows[-1].get("stale")) if rows else None,
+            }
+        )
+    if json_out:
+        print_json(summary)
+    elif csv_out:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(list(summary[0]) if summary else ["deal_id"])
+        writer.writerows([_csv_value(k, v) for k, v in row.items()] for row in summary)
+    elif not lines:
+        out.print("The watchlist follows no deal that loads; add one with `arb watch add PATH`.", highlight=False)
+    else:
+        out.print(render_book(lines, width=out.width))
+    raise typer.Exit(1 if loaded.errors else 0)
+
+
 def history(
-    deal: Annotated[str, typer.Argument(help="The deal id.", show_default=False)],
+    deal: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[DEAL]", help="The deal id (default: every watched deal, one line each).", show_default=False
+        ),
+    ] = None,
     since: Annotated[
         str | None, typer.Option("--since", help="Only rows as of this date or later, YYYY-MM-DD.")
     ] = None,
     rows: Annotated[int, typer.Option("--rows", min=0, help="Table rows to show, the latest (0: all).")] = 30,
     json_out: Annotated[bool, typer.Option("--json", help="Print every row as a JSON array.")] = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print every row as CSV.")] = False,
+    watchlist: Annotated[
+        Path | None,
+        typer.Option("--watchlist", help="Without DEAL: the watchlist whose deals to show (default: the usual one)."),
+    ] = None,
 ) -> None:
-    """A deal's spread over time: a sparkline of spread % and a table, stale rows and term changes marked."""
+    """A deal's spread over time, or with no deal every watched deal's sparkline on one line.
+
+    With DEAL: a sparkline of spread % and a table, stale rows and term changes marked.
+    """
     from arb.errors import ArbError
     from arb.paths import store_path
     from arb.store import HistoryStore
@@ -197,6 +294,8 @@ def history(
     if json_out and csv_out:
         raise typer.BadParameter("choose one of --json and --csv", param_hint="--json/--csv")
     day = parse_date(since, "--since")
+    if deal is None:
+        _book(day, watchlist, json_out, csv_out)
     store = HistoryStore(store_path(), create=False)
     if not store.exists():
         error(f"{store.path}: no history yet; run `arb refresh` first")
