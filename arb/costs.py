@@ -148,7 +148,9 @@ class Costs(_CostsModel):
 #:
 #: Statutory rates (see ``docs/costs.md`` for the sources): Hong Kong stamp duty 0.1% of the
 #: value on each side of a share trade (since 17 Nov 2023); Hong Kong levies per side: SFC
-#: 0.0027%, AFRC 0.00015%, HKEX trading fee 0.00565% (0.0085% in all); UK SDRT 0.5% on purchases.
+#: 0.0027%, AFRC 0.00015%, HKEX trading fee 0.00565% (0.0085% in all); UK SDRT 0.5% on purchases;
+#: Shanghai and Shenzhen A shares 0.05% on the seller (since 28 Aug 2023), handling fee 0.00341% and
+#: securities management fee 0.002% per side (0.00541% in all; a broker's table, not the exchange's).
 #: Funding, borrow and commission depend on the broker: the figures below are placeholders of a
 #: typical prime-broker account to be replaced in the config file, and each use is flagged.
 DEFAULTS = Costs(
@@ -159,8 +161,10 @@ DEFAULTS = Costs(
         "HK": StampDuty(buy=0.001, sell=0.001),
         "UK": StampDuty(buy=0.005, sell=0.0),
         "US": StampDuty(),
+        "SS": StampDuty(buy=0.0, sell=0.0005),
+        "SZ": StampDuty(buy=0.0, sell=0.0005),
     },
-    levies={"HK": 0.000085, "UK": 0.0, "US": 0.0},
+    levies={"HK": 0.000085, "UK": 0.0, "US": 0.0, "SS": 0.0000541, "SZ": 0.0000541},
     commission_bps=5.0,
 )
 

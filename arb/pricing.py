@@ -339,7 +339,7 @@ def _flag_later_prices(book: Book, fetched: FetchResult, as_of: dt.date) -> None
 
 def _net_figures(
     book: Book, res: EngineResult, fallback: Costs | None
-) -> tuple[dict[str, np.ndarray], list[CostRates | None]]:
+) -> tuple[dict[str, np.ndarray], list[CostRates | None], np.ndarray]:
     """The net figures of every deal with costs set (one vectorised pass), flagging what they lack."""
     legs = book.legs
     n_deals = len(book.info)
@@ -413,7 +413,7 @@ def _net_figures(
         for name in ("net_annualized", "net_annualized_simple"):
             if np.isinf(nets[name][i]):
                 info.flag(Flag.OVERFLOW, f"{name} is too large to represent", blocks=name)
-    return nets, rates
+    return nets, rates, short_value
 
 
 def value_deals(
@@ -459,7 +459,7 @@ def value_deals(
     flag_figures(book, res)
     if costs is None and read_config:
         costs = load_config_costs()
-    nets, rates = _net_figures(book, res, costs)
+    nets, rates, short_value = _net_figures(book, res, costs)
     below, above = edge_deltas(book.legs)
     results: list[DealResult] = []
     leg_start = np.concatenate(([0], np.cumsum(book.deals.n_legs)))
@@ -485,6 +485,8 @@ def value_deals(
                     "delta_above": _opt(float(above[k])),
                 }
             )
+            if rates[i] is not None:  # the value shorted per target share, for the cost arithmetic
+                leg_figs[-1]["short_value"] = _opt(float(short_value[k]))
             if li.hedge_symbol and li.priced_by in ("listing", "proxy"):
                 hedge[li.hedge_symbol] = hedge.get(li.hedge_symbol, 0.0) + h if math.isfinite(h) else math.nan
         hedge = {s: v for s, v in hedge.items() if math.isfinite(v)}

@@ -289,3 +289,48 @@ def test_config_file_costs_and_their_errors(tmp_path: Path, monkeypatch: pytest.
 def test_a_bad_costs_table_in_a_deal_file_is_refused() -> None:
     with pytest.raises(ValueError, match="commission_bps"):
         Deal.model_validate({"id": "x", "name": "x", "target": {"ticker": "T.HK"}, "costs": {"comission_bps": 1.0}})
+
+
+# Through the CLI: the report's net columns, show's arithmetic, --json and --csv.
+CLI_DEAL = (
+    'id = "costed"\nname = "Costed"\nstatus = "pending"\nexpected_close = 2025-12-31\ncurrency = "HKD"\n'
+    'downside = 8.0\n[target]\nticker = "T.HK"\n' + LEGS + ALL_RATES
+)
+CLI_PRICES = "symbol,price,currency,as_of\nT.HK,14.00,HKD,2025-06-20\nA.HK,20.00,HKD,2025-06-20\n"
+
+
+def _cli(tmp_path: Path, *args: str, deal: str = CLI_DEAL) -> str:
+    from typer.testing import CliRunner
+
+    from arb.cli import app
+
+    (tmp_path / "deals").mkdir(exist_ok=True)
+    (tmp_path / "deals" / "costed.toml").write_text(deal, encoding="utf-8")
+    (tmp_path / "p.csv").write_text(CLI_PRICES, encoding="utf-8")
+    res = CliRunner().invoke(app, [*args, "--prices", str(tmp_path / "p.csv")])
+    assert res.exit_code == 0, res.output
+    return str(res.stdout)
+
+
+def test_cli_report_show_json_csv_carry_the_net_figures(tmp_path: Path) -> None:
+    import csv
+    import io
+    import json
+
+    deals = str(tmp_path / "deals")
+    table = _cli(tmp_path, "report", deals)
+    assert "Net %" in table and "Net ann. %" in table
+    assert "+4.4%" in table  # net spread 0.611166 / 14 = 4.37%
+    show = _cli(tmp_path, "show", str(tmp_path / "deals" / "costed.toml"))
+    assert "Carry costs and net figures" in show
+    assert "4.00% a year × target 14.00 × 194/365" in show
+    assert "HKD 0.39" in show  # carry 0.388834
+    (rec,) = json.loads(_cli(tmp_path, "report", "--json", deals))
+    assert rec["carry_cost"] == pytest.approx(0.388834, abs=1e-6)
+    (row,) = csv.DictReader(io.StringIO(_cli(tmp_path, "report", "--csv", deals)))
+    assert float(row["net_spread"]) == pytest.approx(1 - 0.388834, abs=1e-6)
+
+
+def test_report_has_no_net_columns_without_costs(tmp_path: Path) -> None:
+    table = _cli(tmp_path, "report", str(tmp_path / "deals"), deal=CLI_DEAL.replace(ALL_RATES, ""))
+    assert "Net %" not in table

@@ -83,7 +83,10 @@ def render_report(v: Valuation, title: str | None = None, width: int | None = No
     )
     table.add_column("Ccy", no_wrap=True)
     money_cols = ("Target", "Value", "Spread %") if lean else ("Target", "Value", "Div", "Spread", "Spread %")
-    for name in (*money_cols, "Days", "Ann. %", "Prob."):
+    # Net columns only when some deal has costs set ([costs] in its file or the config file).
+    costed = any(r.net is not None for r in v.results)
+    net_cols = ("Net %", "Net ann. %") if costed else ()
+    for name in (*money_cols, "Days", "Ann. %", *net_cols, "Prob."):
         table.add_column(name, justify="right", no_wrap=True)
     if timed:
         table.add_column("Cond.", justify="right", no_wrap=True)
@@ -109,6 +112,14 @@ def render_report(v: Valuation, title: str | None = None, width: int | None = No
             _signed(pct(f["spread_pct"], sign=True), f["spread_pct"]),
             DASH if days is None else str(int(days)),
             _signed(pct(f["annualized"]), f["annualized"]),
+        ]
+        if costed:
+            n = r.net or {}
+            cells += [
+                _signed(pct(n.get("net_spread_pct"), sign=True), n.get("net_spread_pct")),
+                _signed(pct(n.get("net_annualized")), n.get("net_annualized")),
+            ]
+        cells += [
             pct(f["implied_probability"]),
         ]
         if timed:
@@ -126,7 +137,13 @@ def render_report(v: Valuation, title: str | None = None, width: int | None = No
             if timed
             else ""
         )
-        + (" Div and Spread: in `arb show` and --json." if lean else ""),
+        + (" Div and Spread: in `arb show` and --json." if lean else "")
+        + (
+            " Net: after the carry (funding, borrow less rebate, stamp duty, levies, commission; `arb show` "
+            "works it out), only for deals with costs set."
+            if costed
+            else ""
+        ),
         style="dim",
     )
     parts: list[RenderableType] = [Text(price_header(v), style="dim"), table]
@@ -361,6 +378,8 @@ def render_deal(r: DealResult, v: Valuation) -> RenderableType:
     totals.add_row("Hedge per target share", hedge_text, "")
     if d.has_terms:
         parts.append(totals)
+        if r.net is not None:
+            parts.append(_costs_block(r))
 
     parts.extend(render_lifecycle(r))
 
@@ -388,6 +407,66 @@ def render_deal(r: DealResult, v: Valuation) -> RenderableType:
         parts.append(src)
     parts.append(Text(price_header(v), style="dim"))
     return Group(*parts)
+
+
+def _costs_block(r: DealResult) -> RenderableType:
+    """The carry and the net figures, line by line like the valuation (:mod:`arb.costs`)."""
+    n, f, ccy = r.net or {}, r.figures, r.currency
+    rates = r.cost_rates
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(style="dim", overflow="fold")
+    days = f["days_to_close"]
+    d = DASH if days is None else str(int(days))
+    price = f["target_price"]
+    if rates is not None:
+        grid.add_row(
+            "Funding",
+            money(n.get("funding_cost"), ccy),
+            f"{pct(rates.funding_rate, 2)} a year × target {amount(price)} × {d}/365",
+        )
+        shorts = [
+            (li, lf.get("short_value"), rates.leg_borrow[j], rates.leg_rebate[j], rates.leg_sell[j])
+            for j, (li, lf) in enumerate(zip(r.info.legs, r.leg_figures, strict=True))
+            if li.hedge_symbol and lf.get("short_value")
+        ]
+        borrow = " + ".join(f"{pct(b, 2)} × {amount(sv)} {safe(li.hedge_symbol or '')}" for li, sv, b, _, _ in shorts)
+        rebate = " + ".join(f"{pct(q, 2)} × {amount(sv)}" for _, sv, _, q, _ in shorts)
+        sells = "".join(f" + {amount(sv)} short × {pct(sr, 4)}" for _, sv, _, _, sr in shorts)
+        grid.add_row("Borrow", money(n.get("borrow_cost"), ccy), f"({borrow or 'nothing shorted'}) × {d}/365")
+        grid.add_row("Rebate", money(n.get("rebate"), ccy), f"less ({rebate or 'nothing shorted'}) × {d}/365")
+        grid.add_row(
+            "Trading",
+            money(n.get("trading_cost"), ccy),
+            f"{amount(price)} bought × {pct(rates.target_buy, 4)}{sells} (stamp duty + levies + commission, each side)",
+        )
+    grid.add_row("Carry cost", money(n.get("carry_cost"), ccy), "funding + borrow - rebate + trading")
+    grid.add_row(
+        "Net spread",
+        _signed(money(n.get("net_spread"), ccy, sign=True), n.get("net_spread")),
+        f"spread {money(f['spread'], ccy, sign=True)} - carry cost",
+    )
+    grid.add_row(
+        "Net spread %",
+        _signed(pct(n.get("net_spread_pct"), 2, sign=True), n.get("net_spread_pct")),
+        "net spread / target",
+    )
+    grid.add_row("Net annualised", pct(n.get("net_annualized"), 2), "compound (1 + net %)^(365/days) - 1")
+    grid.add_row("Net annualised simple", pct(n.get("net_annualized_simple"), 2), "net % × 365 / days")
+    p = None if rates is None or rates.probability != rates.probability else rates.probability
+    grid.add_row(
+        "Net expected return",
+        pct(n.get("net_expected_return"), 2),
+        f"at p {num(p)}: (p × (value + div) + (1 - p) × downside - target - carry) / target",
+    )
+    be = n.get("break_even_days")
+    grid.add_row("Break-even days", DASH if be is None else f"{be:,.0f}", "days to close at which the net spread is 0")
+    grid.add_row(
+        "Break-even funding", pct(n.get("break_even_funding_rate"), 2), "funding rate leaving a net spread of 0"
+    )
+    lines = Text("Cost rates: " + "; ".join(safe(x) for x in (rates.lines if rates else ())), style="dim")
+    return Group(Text("Carry costs and net figures", style="bold"), grid, lines)
 
 
 # -- the lifecycle sections of ``arb show`` --------------------------------------------------------
@@ -514,9 +593,7 @@ def _bumps_block(d: Deal, currency: str | None) -> RenderableType:
     from arb.lifecycle import bump_history
 
     bumps = bump_history(d)
-    body = _indented(
-        [Text(safe(_bump_line(b, currency, i == len(bumps) - 1)), style="") for i, b in enumerate(bumps)]
-    )
+    body = _indented([Text(safe(_bump_line(b, currency, i == len(bumps) - 1)), style="") for i, b in enumerate(bumps)])
     return Group(_section("Revisions (bump history, oldest first)"), body)
 
 

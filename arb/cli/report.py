@@ -62,10 +62,11 @@ AsOfOpt = Annotated[
 
 
 def csv_columns() -> tuple[str, ...]:
-    """The ``--csv`` header: the JSON keys, hedge and flags flattened."""
+    """The ``--csv`` header: the JSON keys, hedge and flags flattened (net figures empty where no costs are set)."""
+    from arb.costs import NET_FIGURES
     from arb.engine import FIGURES
 
-    return ("id", "name", "status", "currency", "as_of", *FIGURES, *LIFECYCLE_COLUMNS, "hedge", "flags")
+    return ("id", "name", "status", "currency", "as_of", *FIGURES, *NET_FIGURES, *LIFECYCLE_COLUMNS, "hedge", "flags")
 
 
 #: The timetable columns a report record adds (see :func:`arb.calendar.lifecycle_fields`).
