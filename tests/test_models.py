@@ -123,6 +123,11 @@ BAD_FILES = [
     ("id-newline.toml", "id", ["'id-newline\\n'", "not lower-case words"]),
     ("election-sum.toml", "consideration", ["sum to 1.1", "consideration[0].weight 0.5 + consideration[1].weight 0.6"]),
     ("too-many-legs.toml", "consideration", ["51 legs", "at most 50"]),
+    # the lifecycle keys (issue 12)
+    ("condition-kind.toml", "condition[0].kind", ["'regulatory'", "'financing' or 'other'", "got 'antitrust'"]),
+    ("condition-met-no-date.toml", "condition[0]", ["a met condition needs 'date'"]),
+    ("event-after-long-stop.toml", "event[1].date", ["meeting event on 2026-07-15", "long-stop date 2026-06-30"]),
+    ("vote-disinterested.toml", "vote", ["disinterested_shares 1143456241 is more than shares_outstanding"]),
 ]
 
 
@@ -165,7 +170,7 @@ def test_bad_files_do_not_stop_the_good_ones() -> None:
     assert not result.ok
     # every bad file once (the duplicate folder holds one good and one bad file)
     assert sorted(e.path.name for e in result.errors) == sorted([b[0] for b in BAD_FILES] + ["b.toml"])
-    assert len(result.deals) == 13 + 1
+    assert len(result.deals) == len(list(VALID.glob("*.toml"))) + 1
     assert {"cash-deal", "proxy-h-share", "same-id"} <= {d.id for d in result.deals}
 
 
