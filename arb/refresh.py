@@ -25,7 +25,7 @@ from arb.prices.base import ChainSource, FetchResult, PriceSource, Quote
 from arb.pricing import DealResult, Valuation, value_deals
 from arb.store import HistoryStore, RefreshInfo, StoreDamagedError, StoreSource
 from arb.store.db import NOT_STORED_KINDS, is_stale, oldest_price
-from arb.watchlist import Alert, Watchlist, evaluate_alerts, load_watchlist
+from arb.watchlist import Alert, Watchlist, evaluate_alerts, load_watchlist, status_alert
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -360,6 +360,7 @@ def run_refresh(
         )
     if watchlist is not None:
         for r in valuation.sorted():
+            _check_status(result, r, store, previous.get(r.id))
             _check_alerts(result, r, watchlist, previous.get(r.id))
         for deal_id in watchlist.unknown_alert_deals({d.id for d in deals}):
             result.warnings.append(f"alerts.{deal_id}: no watched deal has this id; check the spelling")
@@ -367,8 +368,16 @@ def run_refresh(
 
 
 def _check_alerts(result: RefreshResult, r: DealResult, watchlist: Watchlist, prev: dict[str, Any] | None) -> None:
-    """Check one deal's rules, unless its figures (or, for widening, the previous ones) are stale."""
+    """Check one deal's rules, unless its figures (or, for widening, the previous ones) are stale.
+
+    Event rules read the deal file's timetable, not prices: they are checked whatever the prices,
+    and never on a closed deal.
+    """
     rules = watchlist.rules_for(r.id)
+    on_events = [x for x in rules if not x.on_prices]
+    if on_events and not r.deal.is_closed:
+        result.alerts += evaluate_alerts(r.id, on_events, {"events": _events_ahead(r)}, None)
+    rules = [x for x in rules if x.on_prices]
     if not rules:
         return
     if is_stale(r):
@@ -386,6 +395,31 @@ def _check_alerts(result: RefreshResult, r: DealResult, watchlist: Watchlist, pr
     result.alerts += evaluate_alerts(
         r.id, rules, figures, None if change is None else change.to_dict(), price=price_note(r)
     )
+
+
+def _events_ahead(r: DealResult) -> list[dict[str, Any]]:
+    """The deal's events on or after the valuation's as-of, with their distance in days."""
+    return [
+        {"kind": e.kind, "date": e.date.isoformat(), "days": (e.date - r.as_of).days, "confirmed": e.confirmed}
+        for e in sorted(r.deal.events, key=lambda e: e.date)
+        if e.date >= r.as_of
+    ]
+
+
+def _check_status(result: RefreshResult, r: DealResult, store: HistoryStore, prev: dict[str, Any] | None) -> None:
+    """Alert when the deal's status differs from the one stored with its previous valuation."""
+    if prev is None:
+        return
+    before = prev.get("status")
+    if before is None:  # the comparison row does not carry it: read it from the deal's history
+        try:
+            rows = store.deal_history(r.id, since=dt.date.fromisoformat(str(prev["as_of"])))
+        except ArbError as exc:
+            result.warnings.append(f"{r.id}: the previous status could not be read ({exc})")
+            return
+        before = next((row.get("status") for row in rows if row.get("refresh_id") == prev["refresh_id"]), None)
+    if before is not None and before != r.deal.status:
+        result.alerts.append(status_alert(r.id, str(before), r.deal.status, str(prev.get("as_of") or "") or None))
 
 
 def refresh(

@@ -34,6 +34,7 @@ from arb.text import safe
 
 __all__ = [
     "RULES",
+    "STATUS_CHANGED",
     "Alert",
     "Rule",
     "WatchEntry",
@@ -46,6 +47,7 @@ __all__ = [
     "remove_entry",
     "remove_rules",
     "rule_kind",
+    "status_alert",
 ]
 
 #: Alert rule keys and what each compares: (figure, direction, needs the previous refresh).
@@ -55,7 +57,11 @@ RULES: dict[str, tuple[str, str, bool]] = {
     "annualized_above": ("annualized", "above", False),
     "spread_widens_by": ("spread", "widens", True),
     "spread_pct_widens_by": ("spread_pct", "widens", True),
+    # a level in calendar days: fires for each event of the deal dated from the as-of to that many days after
+    "event_within_days": ("events", "within", False),
 }
+#: The alert a refresh raises, without any rule, when a deal's status differs from the last refresh's.
+STATUS_CHANGED = "status_changed"
 ALL_DEALS = "*"
 
 
@@ -78,6 +84,7 @@ _HEADER = """\
 # annualized_above = "40%"
 # spread_widens_by = 1.5       # spread up by more than 1.50 (deal currency) since the last refresh
 # spread_pct_widens_by = "2pp" # spread % up by more than 2 percentage points since the last refresh
+# event_within_days = 14       # an event of the deal (meeting, payment, long-stop...) in the next 14 days
 #
 # [notify]                     # where fired alerts go besides the terminal
 # targets = ["https://ntfy.sh/my-arb-alerts", "desktop"]
@@ -109,7 +116,8 @@ class Rule:
     """One alert rule on one deal (``deal`` may be ``"*"``): ``kind`` is a key of :data:`RULES`.
 
     ``level`` is a fraction for ``spread_pct_*``, ``annualized_above`` and ``spread_pct_widens_by``,
-    and money in the deal's currency per target share for ``spread_widens_by``.
+    money in the deal's currency per target share for ``spread_widens_by``, and calendar days for
+    ``event_within_days``.
     """
 
     deal: str
@@ -125,18 +133,25 @@ class Rule:
     def needs_previous(self) -> bool:
         return RULES[self.kind][2]
 
+    @property
+    def on_prices(self) -> bool:
+        """True when the rule reads figures priced by the refresh (so a stale price means not checked)."""
+        return RULES[self.kind][1] != "within"
+
 
 @dataclass(frozen=True)
 class Alert:
     """A rule that fired: which deal, which rule, the figure seen, and one line saying so.
 
     ``price`` says which price the figure came from and how old it was (None when not known).
+    For ``event_within_days`` the value is the event's distance in days; a ``status_changed``
+    alert has neither level nor value (None).
     """
 
     deal_id: str
     rule: str
-    level: float
-    value: float
+    level: float | None
+    value: float | None
     message: str
     price: str | None = None
 
@@ -192,8 +207,21 @@ def _suggest(key: str, known: list[str]) -> str:
     return f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(known)}"
 
 
+def _days(path: Path, key: str, value: Any) -> float:
+    """``event_within_days``: a whole number of days, 0 or more (``14``, or ``"14d"``)."""
+    text = value.strip().lower().removesuffix("days").removesuffix("d").strip() if isinstance(value, str) else None
+    days = value if isinstance(value, int) and not isinstance(value, bool) else None
+    if text is not None and text.isdigit():
+        days = int(text)
+    if days is None or not 0 <= days <= 3660:
+        raise WatchlistError(path, key, f"{value!r} is not a number of days; write a whole number, e.g. 14")
+    return float(days)
+
+
 def _level(path: Path, key: str, kind: str, value: Any) -> float:
-    """A rule's level as a number (fraction, or money for ``spread_widens_by``)."""
+    """A rule's level as a number (fraction, money for ``spread_widens_by``, days for ``event_within_days``)."""
+    if kind == "event_within_days":
+        return _days(path, key, value)
     money = kind == "spread_widens_by"
     points = kind == "spread_pct_widens_by"
     if isinstance(value, bool):
@@ -451,7 +479,7 @@ def _rule_value(kind: str, level: str) -> str:
     """A level typed on the command line as the TOML the file keeps: a bare number there is a percent
     (points for ``spread_pct_widens_by``), written ``"5%"``/``"5pp"``; money stays a number."""
     text = level.strip().replace(" ", "")
-    if kind == "spread_widens_by":
+    if kind in ("spread_widens_by", "event_within_days"):
         return text
     if text.endswith(("%", "pp")):
         return _quote(text)
@@ -644,6 +672,9 @@ def evaluate_alerts(
     currency = figures.get("currency")
     for rule in rules:
         name, direction, _ = RULES[rule.kind]
+        if direction == "within":
+            fired += _events_within(deal_id, rule, figures.get("events") or ())
+            continue
         source = change if direction == "widens" else figures
         value = None if source is None else source.get(name)
         if value is None or not math.isfinite(value):
@@ -662,3 +693,30 @@ def evaluate_alerts(
             message += f" ({price})"
         fired.append(Alert(deal_id, rule.kind, rule.level, float(value), f"{message} [{rule.kind}]", price))
     return fired
+
+
+def _events_within(deal_id: str, rule: Rule, events: Any) -> list[Alert]:
+    """One alert per event dated from the as-of (0 days) to ``rule.level`` days after it.
+
+    ``events`` holds mappings with ``kind``, ``date`` (ISO text), ``days`` (from the as-of) and
+    ``confirmed``, as :func:`arb.refresh.run_refresh` passes them.
+    """
+    fired = []
+    for e in events:
+        days = e["days"]
+        if not 0 <= days <= rule.level:
+            continue
+        when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+        state = "" if e.get("confirmed") else " (expected)"
+        message = (
+            f"{deal_id}: {e['kind']} on {e['date']}{state} is {when} (within {int(rule.level)} days) [{rule.kind}]"
+        )
+        fired.append(Alert(deal_id, rule.kind, rule.level, float(days), message))
+    return fired
+
+
+def status_alert(deal_id: str, before: str, after: str, since: str | None = None) -> Alert:
+    """The alert of a deal whose status changed since the previous refresh (``since``: its as-of)."""
+    when = f" (as of {since})" if since else ""
+    message = f"{deal_id}: status changed from {before} to {after} since the last refresh{when} [{STATUS_CHANGED}]"
+    return Alert(deal_id, STATUS_CHANGED, None, None, message)

@@ -1,0 +1,295 @@
+"""What users see of a deal's lifecycle: report columns and JSON/CSV fields, --all, the show
+sections, and the refresh alerts on coming events and status changes."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from arb.cli import app
+from arb.loader import load_deal
+from arb.prices.base import MemorySource
+from arb.refresh import run_refresh
+from arb.store import HistoryStore
+from arb.watchlist import WatchlistError, evaluate_alerts, load_watchlist
+
+DEAL = """\
+id = "{id}"
+name = "Parent buys Sub"
+status = "{status}"
+announced = 2025-03-26
+currency = "HKD"
+downside = 50.0
+
+[target]
+ticker = "{ticker}"
+
+[[consideration]]
+kind = "cash"
+amount = 80.0
+currency = "HKD"
+
+[[condition]]
+name = "Parent shareholders"
+kind = "shareholder"
+status = "met"
+date = 2025-05-28
+
+[[condition]]
+name = "SAMR clearance"
+kind = "regulatory"
+authority = "SAMR"
+status = "pending"
+expected = 2026-03-31
+note = "{note}"
+
+[[condition]]
+name = "CSRC filing"
+kind = "regulatory"
+status = "waived"
+date = 2025-12-01
+
+[[event]]
+kind = "announcement"
+date = 2025-03-26
+confirmed = true
+
+[[event]]
+kind = "meeting"
+date = 2026-01-20
+note = "court meeting and EGM"
+
+[[event]]
+kind = "payment"
+date = 2026-06-15
+
+[[event]]
+kind = "long-stop"
+date = 2026-09-30
+confirmed = true
+
+[vote]
+rule = "hk-scheme"
+shares_outstanding = 1000000000
+disinterested_shares = 600000000
+irrevocables = 50000000
+
+[[revision]]
+superseded = 2025-06-10
+bidder = "Parent"
+
+[[revision.consideration]]
+kind = "cash"
+amount = 75.0
+currency = "HKD"
+"""
+
+PLAIN = """\
+id = "plain-deal"
+name = "Buyer pays cash"
+expected_close = 2026-06-30
+
+[target]
+ticker = "0001.HK"
+
+[[consideration]]
+kind = "cash"
+amount = 10.0
+currency = "HKD"
+"""
+
+
+def write(folder: Path, deal_id: str = "sub-scheme", status: str = "pending", **kw: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    values = {"id": deal_id, "status": status, "ticker": "9999.HK", "note": "filed in December"} | kw
+    path = folder / f"{deal_id}.toml"
+    path.write_text(DEAL.format(**values), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def deals(tmp_path: Path) -> Path:
+    folder = tmp_path / "deals"
+    write(folder)
+    write(folder, "done-deal", status="completed", ticker="8888.HK")
+    (folder / "plain-deal.toml").write_text(PLAIN, encoding="utf-8")
+    prices = tmp_path / "prices.csv"
+    prices.write_text(
+        "symbol,price,currency,as_of\n9999.HK,70,HKD,2026-01-05\n8888.HK,79,HKD,2026-01-05\n0001.HK,9.5,HKD,2026-01-05\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def run(*args: str | Path, width: int = 100) -> object:
+    return CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": str(width)})
+
+
+def test_report_json_and_csv_carry_the_timetable(deals: Path) -> None:
+    prices = deals.parent / "prices.csv"
+    res = run("report", deals, "--prices", prices, "--json")
+    recs = {r["id"]: r for r in json.loads(res.stdout)}  # type: ignore[attr-defined]
+    sub = recs["sub-scheme"]
+    assert (sub["next_event"], sub["next_event_date"]) == ("meeting", "2026-01-20")
+    assert (sub["conditions_met"], sub["conditions_total"]) == (2, 3)  # met and waived count
+    assert sub["long_stop"] == "2026-09-30"
+    plain = recs["plain-deal"]
+    assert plain["next_event"] is None and plain["conditions_total"] == 0
+    assert "done-deal" not in recs  # closed: out of the default report
+    res = run("report", deals, "--prices", prices, "--csv", "--all")
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(res.stdout))}  # type: ignore[attr-defined]
+    assert set(rows) == {"sub-scheme", "done-deal", "plain-deal"}
+    assert rows["sub-scheme"]["next_event_date"] == "2026-01-20"
+    assert rows["sub-scheme"]["conditions_met"] == "2" and rows["sub-scheme"]["conditions_total"] == "3"
+    assert rows["done-deal"]["status"] == "completed"
+
+
+def test_report_leaves_closed_deals_out_and_says_so(deals: Path) -> None:
+    prices = deals.parent / "prices.csv"
+    res = run("report", deals, "--prices", prices)
+    assert "done-deal" not in res.stdout  # type: ignore[attr-defined]
+    assert "1 closed deal not shown" in res.stderr and "--all" in res.stderr  # type: ignore[attr-defined]
+    res = run("report", deals, "--prices", prices, "--all", width=160)
+    assert "done-deal" in res.stdout  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("width", [80, 100, 120, 160])
+def test_report_columns_fit_and_read(deals: Path, width: int) -> None:
+    res = run("report", deals, "--prices", deals.parent / "prices.csv", width=width)
+    lines = res.stdout.splitlines()  # type: ignore[attr-defined]
+    assert all(len(line) <= width for line in lines), "\n".join(lines)
+    head = next(line for line in lines if line.strip().startswith("Deal"))
+    assert head.split()[-2:] == (["Next", "Flags"] if width >= 150 else ["Cond.", "Next"])
+    assert "…" not in res.stdout  # type: ignore[attr-defined]  # no column cut short
+    row = next(line for line in lines if line.strip().startswith("sub-scheme"))
+    assert "2/3" in row
+    text = res.stdout  # type: ignore[attr-defined]
+    if width < 150:
+        assert "20 Jan 26" in row and "~meeting" in text  # kind under the date, ~ for expected
+    else:
+        assert "meeting ~2026-01-20" in row
+    if width < 118:
+        assert "Div" not in head and "Spread %" in head
+    else:
+        assert " Div " in head
+
+
+def test_show_lifecycle_sections(deals: Path) -> None:
+    res = run("show", deals / "sub-scheme.toml", "--prices", deals.parent / "prices.csv", width=120)
+    text = res.stdout  # type: ignore[attr-defined]
+    assert "pending" in text
+    assert "Expected close: 2026-06-15 (from the payment event)" in text
+    assert "Conditions: 2 of 3 met or waived" in text
+    assert "PENDING  SAMR clearance" in text and "regulatory, SAMR" in text and "expected 2026-03-31" in text
+    assert "WAIVED" in text and "waived 2025-12-01" in text
+    assert "Timetable (long-stop 2026-09-30)" in text
+    next_line = next(line for line in text.splitlines() if "→ next" in line)
+    assert "2026-01-20" in next_line and "meeting" in next_line
+    done = next(line for line in text.splitlines() if "announcement" in line)
+    assert "done" in done
+    # vote arithmetic: floor(10% x 600,000,000) + 1 against, at HKD 70.00 a share
+    flat = " ".join(text.split())  # wrapped lines joined
+    assert "Vote (hk-scheme)" in text and "60,000,001 shares voting against" in flat
+    assert "at HKD 70.00 a share it costs HKD 4,200,000,070.00" in flat
+    assert "Revisions" in text
+    assert "2025-03-26 (until 2025-06-10, Parent): HKD 75.00 per share" in flat
+    assert "(current terms): HKD 80.00 per share" in flat
+
+
+def test_show_json_lifecycle(deals: Path) -> None:
+    res = run("show", deals / "sub-scheme.toml", "--prices", deals.parent / "prices.csv", "--json")
+    life = json.loads(res.stdout)["lifecycle"]  # type: ignore[attr-defined]
+    assert life["close_date_from"] == "payment event"
+    assert [e["next"] for e in life["events"]] == [False, True, False, False]
+    assert life["vote"]["blocking_shares"] == 60_000_001
+    assert life["vote"]["blocking_cost"] == pytest.approx(60_000_001 * 70.0)
+    assert [r["value"] for r in life["revisions"]] == [75.0, 80.0]
+
+
+def test_show_escapes_deal_text(tmp_path: Path) -> None:
+    path = write(tmp_path, note="\\u001b]0;owned\\u0007 [red]x[/red]")
+    res = run("show", path, "--offline", width=200)
+    text = res.stdout  # type: ignore[attr-defined]
+    assert "\x1b" not in text and "\x07" not in text
+    assert "[red]x[/red]" in text  # printed as written, not obeyed
+
+
+# -- refresh alerts ---------------------------------------------------------------------------
+
+
+def test_event_rule_parses_days(tmp_path: Path) -> None:
+    wl = tmp_path / "watchlist.toml"
+    wl.write_text('[alerts."*"]\nevent_within_days = 14\n[alerts.a]\nevent_within_days = "7d"\n', encoding="utf-8")
+    assert sorted((r.deal, r.level) for r in load_watchlist(wl).rules) == [("*", 14.0), ("a", 7.0)]
+    for bad in ('"soon"', "-1", "1.5", "true"):
+        wl.write_text(f"[alerts.a]\nevent_within_days = {bad}\n", encoding="utf-8")
+        with pytest.raises(WatchlistError, match=r"alerts\.a\.event_within_days: .* is not a number of days"):
+            load_watchlist(wl)
+
+
+def test_event_alerts_fire_inside_the_window_only() -> None:
+    rules = load_rules("[alerts.x]\nevent_within_days = 15\n")
+    events = [
+        {"kind": "meeting", "date": "2026-01-20", "days": 15, "confirmed": False},
+        {"kind": "payment", "date": "2026-06-15", "days": 161, "confirmed": False},
+        {"kind": "record-date", "date": "2026-01-05", "days": 0, "confirmed": True},
+    ]
+    fired = evaluate_alerts("x", rules, {"events": events}, None)
+    assert [(a.value, a.rule) for a in fired] == [(15.0, "event_within_days"), (0.0, "event_within_days")]
+    assert fired[0].message == (
+        "x: meeting on 2026-01-20 (expected) is in 15 days (within 15 days) [event_within_days]"
+    )
+    assert "is today" in fired[1].message
+
+
+def load_rules(text: str) -> list:  # type: ignore[type-arg]
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "w.toml"
+        path.write_text(text, encoding="utf-8")
+        return load_watchlist(path).rules
+
+
+def _watchlist(tmp_path: Path, deals: Path, rules: str) -> Path:
+    path = tmp_path / "watchlist.toml"
+    path.write_text(f'[[watch]]\nid = "deals"\npath = "{deals}"\n{rules}', encoding="utf-8")
+    return path
+
+
+def test_refresh_alerts_on_events_and_status_changes(tmp_path: Path) -> None:
+    folder = tmp_path / "deals"
+    path = write(folder)
+    wl = load_watchlist(_watchlist(tmp_path, folder, '[alerts."*"]\nevent_within_days = 20\n'))
+    store = HistoryStore(tmp_path / "history.sqlite3")
+    prices = MemorySource({"9999.HK": 70.0}, {"9999.HK": "HKD"})
+    first = run_refresh([load_deal(path)], prices, store, wl, as_of=dt.date(2026, 1, 5), store_stale=True)
+    assert [a.rule for a in first.alerts] == ["event_within_days"]  # the meeting in 15 days
+    assert "meeting on 2026-01-20 (expected) is in 15 days" in first.alerts[0].message
+    # the deal file now says completed: one status alert; its events are no longer checked
+    write(folder, status="completed")
+    second = run_refresh([load_deal(path)], prices, store, wl, as_of=dt.date(2026, 1, 6), store_stale=True)
+    assert [a.rule for a in second.alerts] == ["status_changed"]
+    assert second.alerts[0].message == (
+        "sub-scheme: status changed from pending to completed since the last refresh (as of 2026-01-05)"
+        " [status_changed]"
+    )
+    assert second.to_dict()["alerts"][0]["level"] is None
+    third = run_refresh([load_deal(path)], prices, store, wl, as_of=dt.date(2026, 1, 7), store_stale=True)
+    assert third.alerts == []  # unchanged since the second refresh
+
+
+def test_event_alerts_are_checked_on_stale_prices(tmp_path: Path) -> None:
+    folder = tmp_path / "deals"
+    path = write(folder)
+    wl = load_watchlist(_watchlist(tmp_path, folder, '[alerts."*"]\nevent_within_days = 20\nspread_pct_above = 1\n'))
+    old = MemorySource({"9999.HK": 70.0}, {"9999.HK": "HKD"}, as_of=dt.datetime(2025, 11, 1))
+    res = run_refresh([load_deal(path)], old, HistoryStore(tmp_path / "h.sqlite3"), wl, as_of=dt.date(2026, 1, 5))
+    assert [a.rule for a in res.alerts] == ["event_within_days"]
+    assert [n.rules for n in res.not_checked] == [("spread_pct_above",)]  # the price rule waits for a live price
