@@ -168,6 +168,7 @@ def test_ten_years_of_daily_rows_read_fast_through_the_index(store: HistoryStore
         pass
     days = [dt.date(2015, 1, 1) + dt.timedelta(days=i) for i in range(3653)]
     with sqlite3.connect(store.path) as conn:
+        conn.execute("INSERT INTO labels (id, terms_hash) VALUES (1, 'h')")
         for i, day in enumerate(days, 1):
             conn.execute(
                 "INSERT INTO refreshes (id, started, finished, as_of, source) VALUES (?, ?, ?, ?, 'test')",
@@ -175,8 +176,8 @@ def test_ten_years_of_daily_rows_read_fast_through_the_index(store: HistoryStore
             )
             for deal in ("alpha", "beta", "gamma"):
                 conn.execute(
-                    "INSERT INTO valuations (refresh_id, deal_id, as_of, spread, spread_pct, terms_hash)"
-                    " VALUES (?, ?, ?, ?, ?, 'h')",
+                    "INSERT INTO valuations (refresh_id, deal_id, as_of, spread, spread_pct, label_id)"
+                    " VALUES (?, ?, ?, ?, ?, 1)",
                     (i, deal, day.isoformat(), 1.0, 0.01 * (i % 30)),
                 )
         plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + store_db.HISTORY_SQL, ("alpha",)))

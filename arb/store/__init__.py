@@ -5,6 +5,8 @@ duplicates, back-fills and damaged files), :mod:`arb.store.schema` holds the ver
 its migrations, and :class:`StoreSource` prices symbols from it like any other price source.
 """
 
+from typing import TYPE_CHECKING
+
 from arb.store.db import HistoryStore, RefreshInfo, StoreCheck
 from arb.store.schema import (
     SCHEMA_VERSION,
@@ -14,7 +16,19 @@ from arb.store.schema import (
     StoreReadOnlyError,
     create_schema,
 )
-from arb.store.source import StoreSource
+
+if TYPE_CHECKING:
+    from arb.store.source import StoreSource
+
+
+def __getattr__(name: str) -> object:
+    # StoreSource pulls in the price sources; `arb history` and `arb store` never need them.
+    if name == "StoreSource":
+        from arb.store.source import StoreSource
+
+        return StoreSource
+    raise AttributeError(f"module 'arb.store' has no attribute {name!r}")
+
 
 __all__ = [
     "SCHEMA_VERSION",

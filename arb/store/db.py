@@ -1,11 +1,15 @@
 """The history store (:class:`HistoryStore`): every refresh's prices and valuations in one SQLite file.
 
 One refresh is one transaction: its row in ``refreshes``, one row per deal in ``valuations``
-(every figure of :meth:`arb.pricing.DealResult.to_dict`, its flags and the deal's terms hash)
-and the first-hand prices it fetched in ``prices``. Either all of it lands or none of it does,
-so a refresh killed half-way leaves the store as it was.
+(the whole record of :meth:`arb.pricing.DealResult.to_dict`, kept once: see
+:mod:`arb.store.record`; :meth:`HistoryStore.stored_record` gives it back) and the first-hand
+prices it fetched in ``prices``. Either all of it lands or none of it does, so a refresh killed
+half-way leaves the store as it was.
 
-- WAL mode, so a report can read while a refresh writes; writers take the lock up front
+- One connection per kind (read-only, writable) per store object, opened on first use and kept
+  until :meth:`HistoryStore.close`: a command opens the file once.
+- WAL mode, so a report can read while a refresh writes: readers open the file read-only and
+  never take a lock a writer holds; writers take the lock up front
   (``BEGIN IMMEDIATE``) and wait up to ``timeout`` seconds for each other, so two refreshes
   started at once both land, one after the other.
 - The schema version is ``PRAGMA user_version``; opening an older store migrates it in place
@@ -35,11 +39,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from arb.prices.base import Quote
 from arb.store.record import COLUMNS as RECORD_COLUMNS
 from arb.store.record import pack_extra, record_from_row
 from arb.store.schema import (
     METRICS,
+    QUOTES_SQL,
     SCHEMA_VERSION,
     STALE_FLAG,
     V5_COLUMNS,
@@ -48,10 +52,13 @@ from arb.store.schema import (
     StoreFullError,
     StoreReadOnlyError,
     create_schema,
+    label_id,
+    store_quotes,
     version_problem,
 )
 
 if TYPE_CHECKING:
+    from arb.prices.base import Quote
     from arb.pricing import DealResult, Valuation
 
 __all__ = ["HistoryStore", "RefreshInfo", "StoreCheck", "is_stale", "oldest_price"]
@@ -92,6 +99,12 @@ def oldest_price(result: DealResult) -> tuple[Quote, int] | None:
     if not dated:
         return None
     return max(dated, key=lambda qa: (qa[1], qa[0].symbol))
+
+
+def _label(rec: dict[str, Any]) -> tuple[Any, ...]:
+    """A record's values of LABEL_COLUMNS (flags as JSON text)."""
+    return (rec["name"], rec["status"], rec["currency"], rec["target"], rec["expected_close"],
+            json.dumps(rec["flags"]), rec["terms_hash"])  # fmt: skip
 
 
 def parse_time(text: str) -> dt.datetime | None:
@@ -139,10 +152,10 @@ HISTORY_COLUMNS = (
     *METRICS, "flags", "terms_hash", "stale", "price_age_days",
 )  # fmt: skip
 HISTORY_SQL = (
-    "SELECT v.refresh_id, r.finished AS refreshed, r.source, v.as_of, v.name, v.status, v.currency,"
-    f" v.target, v.expected_close, {', '.join('v.' + m for m in METRICS)}, v.flags, v.terms_hash, v.stale,"
+    "SELECT v.refresh_id, r.finished AS refreshed, r.source, v.as_of, l.name, l.status, l.currency,"
+    f" l.target, l.expected_close, {', '.join('v.' + m for m in METRICS)}, l.flags, l.terms_hash, v.stale,"
     " v.price_age_days"
-    " FROM valuations v JOIN refreshes r ON r.id = v.refresh_id"
+    " FROM valuations v JOIN refreshes r ON r.id = v.refresh_id JOIN labels l ON l.id = v.label_id"
     " WHERE v.deal_id = ? ORDER BY v.as_of, v.refresh_id"
 )
 
@@ -536,30 +549,21 @@ class HistoryStore:
                 ],
             )
             shared: dict[str, tuple[Any, ...]] = {}
+            labels: dict[tuple[Any, ...], int] = {}
             rows = [
                 (
                     rec["id"],
                     as_of,
                     refresh_id,
-                    rec["name"],
-                    rec["status"],
-                    rec["currency"],
-                    rec["target"],
-                    rec["expected_close"],
+                    label_id(conn, _label(rec), labels),
                     *(rec[m] for m in METRICS),
-                    json.dumps(rec["flags"]),
-                    rec["terms_hash"],
                     int(is_stale(r)),
                     None if (oldest := oldest_price(r)) is None else oldest[1],
                     pack_extra(rec, shared),
                 )
                 for r, rec in records
             ]
-            conn.executemany(
-                "INSERT INTO quotes (refresh_id, symbol, price, currency, as_of, source, fallback)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(refresh_id, sym, *row) for sym, row in shared.items()],
-            )
+            store_quotes(conn, refresh_id, shared, {})
             conn.executemany(
                 f"INSERT INTO valuations ({', '.join(V5_COLUMNS)}, extra)"
                 f" VALUES ({', '.join(['?'] * (len(V5_COLUMNS) + 1))})",
@@ -640,21 +644,16 @@ class HistoryStore:
         """
         if not self.exists():
             return None
-        cols = ", ".join("deal_id AS id" if c == "id" else c for c in RECORD_COLUMNS)
+        cols = ", ".join("v.deal_id AS id" if c == "id" else c for c in RECORD_COLUMNS)
         with self.connect(readonly=True) as conn:
             row = conn.execute(
-                f"SELECT {cols}, flags, terms_hash, extra FROM valuations WHERE deal_id = ? AND refresh_id = ?",
+                f"SELECT {cols}, l.flags, l.terms_hash, v.extra FROM valuations v JOIN labels l ON l.id = v.label_id"
+                " WHERE v.deal_id = ? AND v.refresh_id = ?",
                 (deal_id, refresh_id),
             ).fetchone()
             if row is None:
                 return None
-            quotes = {
-                q[0]: tuple(q[1:])
-                for q in conn.execute(
-                    "SELECT symbol, price, currency, as_of, source, fallback FROM quotes WHERE refresh_id = ?",
-                    (refresh_id,),
-                )
-            }
+            quotes = {q[0]: tuple(q[1:]) for q in conn.execute(QUOTES_SQL, (refresh_id,))}
         return record_from_row(row, row["flags"], row["terms_hash"], row["extra"], quotes)
 
     def previous_valuations(
@@ -668,9 +667,9 @@ class HistoryStore:
         with self.connect(readonly=True) as conn:
             for deal_id in deal_ids:
                 row = conn.execute(
-                    "SELECT v.refresh_id, v.as_of, r.finished AS refreshed, v.currency, v.terms_hash, v.stale,"
+                    "SELECT v.refresh_id, v.as_of, r.finished AS refreshed, l.currency, l.terms_hash, v.stale,"
                     f" {', '.join('v.' + m for m in METRICS)}"
-                    " FROM valuations v JOIN refreshes r ON r.id = v.refresh_id"
+                    " FROM valuations v JOIN refreshes r ON r.id = v.refresh_id JOIN labels l ON l.id = v.label_id"
                     " WHERE v.deal_id = ? AND (v.as_of < ? OR (v.as_of = ? AND v.refresh_id < ?))"
                     " ORDER BY v.as_of DESC, v.refresh_id DESC LIMIT 1",
                     (deal_id, day, day, refresh_id),
