@@ -293,3 +293,21 @@ def test_event_alerts_are_checked_on_stale_prices(tmp_path: Path) -> None:
     res = run_refresh([load_deal(path)], old, HistoryStore(tmp_path / "h.sqlite3"), wl, as_of=dt.date(2026, 1, 5))
     assert [a.rule for a in res.alerts] == ["event_within_days"]
     assert [n.rules for n in res.not_checked] == [("spread_pct_above",)]  # the price rule waits for a live price
+
+
+def test_enn_notebook_shows_the_conditions_and_the_blocking_stake() -> None:
+    """The committed ENN notebook's lifecycle cells (tests/test_notebooks.py re-runs it offline)."""
+    import nbformat
+
+    path = Path(__file__).parent.parent / "notebooks" / "enn_energy.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    outputs = "\n".join(
+        o.get("text", "") + o.get("data", {}).get("text/plain", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    )
+    assert "conditions met or waived: 2 of 6" in outputs
+    assert "CSRC" in outputs and "pending" in outputs
+    # floor(743,456,241 / 10) + 1 disinterested shares against; of 1,131,339,975 in issue; at HK$65.00
+    assert "blocking stake: 74,345,625 shares = 6.57% of the shares in issue, HK$4.83bn at HK$65.00" in outputs
