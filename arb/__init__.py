@@ -52,6 +52,7 @@ _EXPORTS: dict[str, str] = {
     "valuation": "arb.api",
     "value": "arb.api",
     "value_deals": "arb.pricing",
+    "__version__": "arb",  # from the installed package's metadata, on first use
 }
 
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "Target",
     "UnknownDealError",
     "Valuation",
+    "__version__",
     "conditions",
     "events",
     "expected_return",
@@ -93,7 +95,20 @@ __all__ = [
 ]
 
 
+def _version() -> str:
+    """The installed distribution's version (``0+unknown`` when arb runs from a bare source tree)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("arb")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = found = _version()
+        return found
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'arb' has no attribute {name!r}")
@@ -107,6 +122,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    __version__: str
     from arb.api import conditions, events, expected_return, history, load, prices_from, valuation, value
     from arb.errors import ArbError, DealFileError, PriceFileError, PriceSourceError, UnknownDealError
     from arb.grid import scenarios

@@ -6,7 +6,13 @@ Library errors become one line on stderr and an exit status: 0 when every deal w
 
 from __future__ import annotations
 
+import inspect
+import os
+import sys
+from typing import Annotated, Any
+
 import typer
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from arb.cli import calendar as _calendar
 from arb.cli import config as _config
@@ -17,16 +23,198 @@ from arb.cli import report as _report
 from arb.cli import store as _store
 from arb.cli import watch as _watch
 
+#: The example shown under each command's help, where its own module gives none.
+EXAMPLES = {
+    "report": "arb report my-deals/ --offline",
+    "show": "arb show enn-energy",
+    "validate": "arb validate my-deals/",
+    "extract": "arb extract article.txt -o drafts/ --prices-out drafts/prices.csv",
+    "refresh": "arb refresh --fail-on-alert",
+    "history": "arb history enn-energy --since 2026-01-01   (or `arb history` for every watched deal)",
+    "calendar": "arb calendar",
+    "watch": "arb watch add my-deals/enn-energy.toml",
+    "watch add": "arb watch add my-deals/enn-energy.toml",
+    "watch list": "arb watch list",
+    "watch remove": "arb watch remove enn-energy",
+    "watch alert": "arb watch alert add enn-energy spread_pct_below 5",
+    "store": "arb store stats",
+    "store check": "arb store check --json",
+    "store stats": "arb store stats",
+    "store vacuum": "arb store vacuum",
+    "config": "arb config show",
+    "new": "arb new acme-widgets --template cash-stock",
+}
+
+#: Words for value types in help (typer's labels are Python types: ``<int range>``, ``<list[Path]>``).
+_TYPE_WORDS = {
+    "str": "TEXT",
+    "int": "INTEGER",
+    "float": "NUMBER",
+    "path": "PATH",
+    "bool": "BOOLEAN",
+    "datetime": "DATE",
+}
+
+
+def _word(param: Any, ctx: Any) -> str:
+    """The metavar a parameter shows: its own, else an upper-case word for its type."""
+    if param.metavar is not None:
+        return str(param.metavar)
+    label = str(param.display_type(ctx)).strip("<>").replace(" range", "")
+    while label.startswith("list[") and label.endswith("]"):
+        label = label[5:-1]
+    if "|" in label:  # choices
+        return "[" + label + "]"
+    return _TYPE_WORDS.get(label.lower(), label.upper())
+
+
+class _Argument(TyperArgument):
+    """An argument shown as click shows it: ``DEAL``, ``[DEAL]``, ``PATH...``; no ``{deal} <str>``."""
+
+    def _name(self) -> str:
+        return str(self.metavar) if self.metavar is not None else str(self.name).upper()
+
+    def _rich_display_name(self) -> str:
+        name = self._name()
+        return name + "..." if self.nargs != 1 and not name.endswith("...") else name
+
+    def _usage_display_name(self) -> str:
+        name = self._rich_display_name()
+        return name if self.required else f"[{name}]"
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+class _Option(TyperOption):
+    """An option whose value shows as ``--since DATE`` or ``--rows INTEGER``, never ``<int range>``."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return _word(self, ctx)
+
+
+def _summary(cmd: Any) -> str:
+    """A command's whole first paragraph, never cut with "...": the formatter wraps it."""
+    if cmd.short_help:
+        return str(cmd.short_help)
+    text = inspect.cleandoc(cmd.help or "").split("\n\n")[0]
+    return " ".join(text.replace("\b", "").split())
+
+
+class _Group(TyperGroup):
+    """The root group: on building, every command below it gets arb's help conventions."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self._conventions(self, "")
+
+    @staticmethod
+    def _conventions(cmd: Any, path: str) -> None:
+        for param in cmd.params:
+            if type(param) is TyperArgument:
+                param.__class__ = _Argument
+            elif type(param) is TyperOption:
+                param.__class__ = _Option
+        if path and not cmd.epilog and path in EXAMPLES:
+            cmd.epilog = f"Example: {EXAMPLES[path]}"
+        for name, sub in getattr(cmd, "commands", {}).items():
+            if type(sub) is TyperGroup:
+                sub.__class__ = _Group
+            _Group._conventions(sub, f"{path} {name}".strip())
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, _summary(cmd)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 app = typer.Typer(
     name="arb",
+    cls=_Group,
     help="Merger arbitrage spreads: deal terms in TOML, prices from a snapshot, a file or Yahoo.",
+    epilog="Example: arb report --offline   (the bundled seed deals at the snapshot's prices)",
     no_args_is_help=True,
+    # Completion options are arb's own (below): typer's take no shell name when it can detect one,
+    # so `--show-completion zsh` printed the script of the shell it ran in.
     add_completion=False,
     pretty_exceptions_enable=False,
     # Plain click help: rich-formatted help costs ~60 ms of imports on every `arb --help`.
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+
+
+def _shell(value: str) -> str:
+    shell = value.strip().lower()
+    if shell not in SHELLS:
+        raise typer.BadParameter(f"{value!r} is not a shell arb completes; use one of {', '.join(SHELLS)}")
+    return shell
+
+
+def _show_completion(ctx: typer.Context, value: str | None) -> None:
+    if value is None or ctx.resilient_parsing:
+        return
+    from typer._completion_shared import get_completion_script
+
+    typer.echo(get_completion_script(prog_name="arb", complete_var="_ARB_COMPLETE", shell=_shell(value)))
+    raise typer.Exit()
+
+
+def _install_completion(ctx: typer.Context, value: str | None) -> None:
+    if value is None or ctx.resilient_parsing:
+        return
+    from typer._completion_shared import install
+
+    shell, path = install(shell=_shell(value), prog_name="arb", complete_var="_ARB_COMPLETE")
+    typer.echo(f"{shell} completion installed in {path}; it takes effect in a new shell")
+    raise typer.Exit()
+
+
+def _version(value: bool) -> None:
+    if value:
+        from arb import __version__
+
+        typer.echo(f"arb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", is_eager=True, callback=_version, help="Print arb's version and exit.")
+    ] = False,
+    install_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--install-completion",
+            metavar="SHELL",
+            is_eager=True,
+            expose_value=False,
+            callback=_install_completion,
+            help="Install tab completion for SHELL: bash, zsh, fish (bare: the shell you are in).",
+        ),
+    ] = None,
+    show_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--show-completion",
+            metavar="SHELL",
+            is_eager=True,
+            expose_value=False,
+            callback=_show_completion,
+            help="Print the completion script for SHELL, to install it by hand.",
+        ),
+    ] = None,
+) -> None:
+    """Merger arbitrage spreads: deal terms in TOML, prices from a snapshot, a file or Yahoo."""
+
+
 app.command("report")(_report.report)
 app.command("show")(_report.show)
 app.command("validate")(_report.validate)
@@ -39,6 +227,40 @@ app.add_typer(_store.app, name="store")
 app.add_typer(_config.app, name="config")
 
 
+def _detected_shell() -> str | None:
+    """The shell arb was started from (shellingham), else ``$SHELL``'s name; None when unknown."""
+    try:
+        import shellingham
+
+        name = str(shellingham.detect_shell()[0])
+    except Exception:  # shellingham missing, or no shell to be found (cron, a container)
+        name = os.path.basename(os.environ.get("SHELL", ""))
+    return name.lower() if name.lower() in SHELLS else None
+
+
+def _argv(args: list[str]) -> list[str]:
+    """A bare ``--show-completion``/``--install-completion`` gets the detected shell as its value."""
+    out = list(args)
+    for i, arg in enumerate(out):
+        if arg in ("--show-completion", "--install-completion"):
+            nxt = out[i + 1] if i + 1 < len(out) else None
+            if nxt is None or nxt.startswith("-"):
+                shell = _detected_shell()
+                if shell is not None:
+                    out.insert(i + 1, shell)
+            break
+    return out
+
+
 def main() -> None:
     """Console-script entry point."""
-    app()
+    from typer.completion import completion_init
+
+    completion_init()  # typer's completion classes, which answer the shell's _ARB_COMPLETE requests
+    # Click 8 spells the request "bash_source" (its docs, and many guides); typer reads
+    # "source_bash" and answered the first with "Shell source not supported".
+    request = os.environ.get("_ARB_COMPLETE", "")
+    head, _, tail = request.partition("_")
+    if head in SHELLS and tail in ("source", "complete"):
+        os.environ["_ARB_COMPLETE"] = f"{tail}_{head}"
+    app(args=_argv(sys.argv[1:]), prog_name="arb")

@@ -269,7 +269,7 @@ def history(
     deal: Annotated[
         str | None,
         typer.Argument(
-            metavar="[DEAL]", help="The deal id (default: every watched deal, one line each).", show_default=False
+            metavar="DEAL", help="The deal id (default: every watched deal, one line each).", show_default=False
         ),
     ] = None,
     since: Annotated[

@@ -206,7 +206,7 @@ def alert_list(
 def alert_remove(
     deal: Annotated[str, typer.Argument(metavar="DEAL", help='The deal id, or "*".', show_default=False)],
     rule: Annotated[
-        str | None, typer.Argument(metavar="[RULE]", help="The rule to remove (default: every rule of the deal).")
+        str | None, typer.Argument(metavar="RULE", help="The rule to remove (default: every rule of the deal).")
     ] = None,
     watchlist: WatchlistOpt = None,
 ) -> None:
