@@ -68,5 +68,7 @@ def test_show_golden_terms_undisclosed(seeded):
 def test_report_fits_every_column_in_80(seeded):
     text = _text(render_report(seeded, width=80), 80)
     head = next(line for line in text.splitlines() if line.strip().startswith("Deal"))
-    assert head.split()[-2:] == ["%", "Prob."]  # the last column is not cut off
+    # every figure column and the seeds' timetable columns, the last one not cut off
+    assert head.split()[-4:] == ["%", "Prob.", "Cond.", "Next"]
+    assert "…" not in text
     assert all(len(line) <= 80 for line in text.splitlines())

@@ -61,14 +61,15 @@ def render_report(v: Valuation, title: str | None = None, width: int | None = No
     Money columns are per target share in the deal's currency, named in the ``Ccy`` column.
     """
     # Timetable columns only when a deal lists events or conditions. They push the flags under the
-    # table below WIDE_TIMED columns, put the next event's kind under its date below that, and below
-    # WIDE take the place of Div and Spread (both still in show and JSON; Spread % stays).
+    # table below WIDE_TIMED columns and put the next event's kind under its date; below WIDE the
+    # columns close up to two spaces, and below 100 Cond. and Next take the place of Div and Spread
+    # (both still in show and JSON; Spread % stays).
     timed = any(r.deal.events or r.deal.conditions for r in v.results)
     inline = width is None or width >= (WIDE_TIMED if timed else WIDE)
-    lean = timed and width is not None and width < WIDE
+    lean = timed and width is not None and width < 100
     stacked = timed and width is not None and width < WIDE_TIMED
     # Below 100 columns two spaces between columns (not three) keep all ten figures on an 80-column terminal.
-    narrow = width is not None and width < 100
+    narrow = width is not None and width < (WIDE if timed else 100)
     table = Table(
         title=title,
         title_justify="left",
@@ -78,9 +79,8 @@ def render_report(v: Valuation, title: str | None = None, width: int | None = No
         collapse_padding=narrow,
     )
     longest = max((len(r.deal.id) for r in v.results), default=4)
-    table.add_column(
-        "Deal", overflow="fold", min_width=min(longest, 24 if width is None or width >= 90 else 10 if timed else 12)
-    )
+    roomy = width is None or width >= (WIDE if timed else 90)
+    table.add_column("Deal", overflow="fold", min_width=min(longest, 24 if roomy else 10 if lean else 12))
     table.add_column("Ccy", no_wrap=True)
     money_cols = ("Target", "Value", "Spread %") if lean else ("Target", "Value", "Div", "Spread", "Spread %")
     # Net columns only when some deal has costs set ([costs] in its file or the config file).
@@ -497,28 +497,21 @@ def _section(title: str) -> Text:
 
 
 def _conditions_block(d: Deal) -> RenderableType:
+    """Each condition: its status, then its name, who decides and when, and its note under it."""
     from arb.lifecycle import conditions_met
 
     met, total = conditions_met(d)
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(no_wrap=True)
-    grid.add_column(overflow="fold")
+    grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
     style = {"met": "green", "waived": "green", "failed": "red", "pending": "yellow"}
     for c in d.conditions:
-        when = (
-            f"{c.status} {c.date}"
-            if c.date is not None
-            else (f"pending, expected {c.expected}" if c.expected else "pending")
-        )
-        who = c.kind + (f", {c.authority}" if c.authority else "")
-        grid.add_row(
-            Text("  " + c.status.upper(), style=style.get(c.status, "")),
-            safe(c.name),
-            safe(who),
-            safe(when + (f"; {c.note}" if c.note else "")),
-        )
+        when = f"{c.status} {c.date}" if c.date is not None else f"expected {c.expected}" if c.expected else "pending"
+        body = Text(safe(c.name), style="bold")
+        body.append("\n" + safe(c.kind + (f", {c.authority}" if c.authority else "") + f"; {when}"))
+        if c.note:
+            body.append("\n" + safe(c.note), style="dim")
+        grid.add_row(Text("  " + c.status.upper().ljust(7), style=style.get(c.status, "")), body)
     return Group(_section(f"Conditions: {met} of {total} met or waived"), grid)
 
 

@@ -65,8 +65,12 @@ def csv_columns() -> tuple[str, ...]:
     """The ``--csv`` header: the JSON keys, hedge and flags flattened (net figures empty where no costs are set)."""
     from arb.costs import NET_FIGURES
     from arb.engine import FIGURES
+    from arb.pricing import LONG_STOP_FIGURES
 
-    return ("id", "name", "status", "currency", "as_of", *FIGURES, *NET_FIGURES, *LIFECYCLE_COLUMNS, "hedge", "flags")
+    return (
+        "id", "name", "status", "currency", "as_of", *FIGURES, *NET_FIGURES, *LONG_STOP_FIGURES, *LIFECYCLE_COLUMNS,
+        "hedge", "flags",
+    )  # fmt: skip
 
 
 #: The timetable columns a report record adds (see :func:`arb.calendar.lifecycle_fields`).
@@ -259,9 +263,7 @@ def show(
         from arb.calendar import lifecycle_detail
 
         rec = result.to_dict(detail=True)
-        rec["lifecycle"] = lifecycle_detail(
-            result.deal, result.as_of, result.figures["target_price"], result.currency
-        )
+        rec["lifecycle"] = lifecycle_detail(result.deal, result.as_of, result.figures["target_price"], result.currency)
         print_json(rec)
     else:
         from arb.cli.render import render_deal
