@@ -103,6 +103,7 @@ def test_smoke_run_writes_every_benchmark(tmp_path: Path) -> None:
         "scenarios",
         "refresh",
         "start-up",
+        "report",
         "history",
         "extract",
     }
@@ -133,3 +134,31 @@ def test_paired_times_alternate_and_take_the_median_of_per_pair_ratios() -> None
     assert fixed.ratios == [10.0, 5.0, 30.0]
     assert fixed.ratio == 10.0  # median of the ratios, not 10 / 1 from the medians
     assert fixed.ratio_spread == (5.0, 30.0)
+
+
+def test_refresh_benchmark_deals_share_about_the_asked_number_of_symbols(tmp_path: Path) -> None:
+    from benchmarks.bench_refresh import _deals_sharing_symbols, _local_chart
+
+    n_symbols = _deals_sharing_symbols(tmp_path, 200, 60)
+    deals = load_deals([tmp_path]).deals
+    listed = {s for s in symbols_for(deals) if not s.islower()}
+    assert len(deals) == 200 and 40 <= len(listed) <= 60 and n_symbols == len(listed)
+    # Every listing gets a chart in its exchange's currency, dated up to the day asked for.
+    body = _local_chart("SYNT0001.L", 1_750_377_600.0)["chart"]["result"][0]
+    assert body["meta"]["currency"] == "GBp" and body["timestamp"][-1] == 1_750_377_600
+
+
+def test_history_benchmark_store_round_trips_and_is_clustered_by_deal(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from arb.store import HistoryStore
+    from benchmarks.bench_history import _weekdays, build_store
+
+    days = _weekdays(AS_OF, 30)
+    assert len(days) == 30 and all(d.weekday() < 5 for d in days) and days[-1] <= AS_OF
+    path = build_store(tmp_path, 12, days)  # checks every record of its first refresh round-trips
+    with HistoryStore(path, create=False) as store:
+        rows = store.history_rows("synthetic-0003")
+        assert len(rows) == 30 and rows.column("as_of") == [d.isoformat() for d in days]
+        assert store.counts()["valuations"] == 12 * 30
+        assert dt.date.fromisoformat(store.stats()["first_as_of"]) == days[0]

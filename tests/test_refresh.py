@@ -408,3 +408,13 @@ def test_a_refresh_killed_mid_transaction_loses_nothing(home: Path, watchlist: P
     code, got, _ = refresh_json("--watchlist", watchlist, "--prices", prices_for(3, tmp_path))
     assert code == 0 and got["refresh"]["as_of"] == "2025-07-03"
     assert check(home / "history.sqlite3") == ("ok", {"refreshes": 3, "valuations": 6, "prices": 9})
+
+
+def test_the_yahoo_url_can_point_at_a_local_server_for_testing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from arb.prices.yahoo import CHART_URL, URL_ENV, chart_url
+
+    monkeypatch.delenv(URL_ENV, raising=False)
+    assert chart_url("^HSI") == CHART_URL.format(symbol="%5EHSI")
+    monkeypatch.setenv(URL_ENV, "http://127.0.0.1:8123/v8/finance/chart/{symbol}")
+    assert chart_url("^HSI") == "http://127.0.0.1:8123/v8/finance/chart/%5EHSI"
+    assert chart_url("0700.HK") == "http://127.0.0.1:8123/v8/finance/chart/0700.HK"

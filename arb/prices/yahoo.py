@@ -126,9 +126,17 @@ NOT_A_SYMBOL = "not a Yahoo symbol"
 Progress = Callable[[str, bool], None]
 
 
+#: For testing only: a chart URL (``{symbol}`` where the symbol goes) that replaces Yahoo's, e.g.
+#: ``http://127.0.0.1:8000/chart/{symbol}`` for a local server (benchmarks/bench_refresh.py).
+URL_ENV = "ARB_YAHOO_URL"
+
+
 def chart_url(symbol: str) -> str:
-    """The v8 chart URL for one Yahoo symbol (``^`` and other reserved characters escaped)."""
-    return CHART_URL.format(symbol=_urlquote(symbol, safe="=.-"))
+    """The v8 chart URL for one Yahoo symbol (``^`` and other reserved characters escaped).
+
+    ``$ARB_YAHOO_URL`` (for testing) replaces Yahoo's address with another one, such as a local server.
+    """
+    return (os.environ.get(URL_ENV) or CHART_URL).format(symbol=_urlquote(symbol, safe="=.-"))
 
 
 def get_chart(session: Any, symbol: str, timeout: float) -> tuple[int, Any, float | None]:

@@ -1,0 +1,76 @@
+"""report: ``arb report`` over 1,000 deal files in a fresh process, against ``arb --help``.
+
+Target (issue 11): under 2.5x ``arb --help`` (the start-up floor), the two timed in alternating
+pairs. The deals are the synthetic ones (made-up names and symbols), priced from a dated CSV of
+made-up prices (``--prices``), so nothing touches the network; the table is printed to a pipe
+at 120 columns, as a cron job or a pager would see it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from benchmarks.bench_startup import arb_command
+from benchmarks.synthetic import AS_OF, synthetic_quotes, write_deal_files
+from benchmarks.timing import Row, paired_times
+
+__all__ = ["run", "write_prices"]
+
+TARGET_VS_HELP = 2.5
+
+
+def write_prices(path: Path, symbols: list[str]) -> None:
+    """A price file (``--prices``) with the synthetic quote of every symbol, dated the synthetic as-of."""
+    lines = ["# Synthetic prices for the arb benchmarks (not market data).", "symbol,price,currency,as_of,source"]
+    for sym, q in sorted(synthetic_quotes(symbols).items()):
+        lines.append(f"{sym},{q.price!r},{q.currency},{AS_OF.isoformat()},synthetic")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def run(smoke: bool = False) -> list[Row]:
+    from arb.book import symbols_for
+    from arb.loader import load_deals
+
+    n = 50 if smoke else 1_000
+    pairs = 1 if smoke else 7
+    with tempfile.TemporaryDirectory(prefix="arb-bench-report-") as tmp:
+        folder = Path(tmp)
+        write_deal_files(folder / "deals", n)
+        deals = load_deals([folder / "deals"]).deals
+        write_prices(folder / "prices.csv", symbols_for(deals))
+        env = dict(os.environ, ARB_HOME=str(folder / "home"), NO_COLOR="1", COLUMNS="120", ARB_OFFLINE="1")
+        cmd = [*arb_command(), "report", str(folder / "deals"), "--prices", str(folder / "prices.csv"),
+               "--as-of", AS_OF.isoformat()]  # fmt: skip
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+        shown = sum(1 for line in proc.stdout.splitlines() if "synthetic-" in line)
+        if proc.returncode not in (0, 1) or shown < n * 0.9:
+            raise AssertionError(
+                f"`arb report` showed {shown} of {n} deals (exit {proc.returncode}): {proc.stderr[-300:]}"
+            )
+
+        def command(args: list[str] = cmd) -> None:
+            subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
+
+        timed = paired_times(command, lambda: command([*arb_command(), "--help"]), pairs)
+    over = 1 / timed.ratio
+    lo, hi = timed.ratio_spread
+    return [
+        Row(
+            "report",
+            f"arb report, {n:,} deal files, --prices CSV, fresh process",
+            timed.median,
+            "s",
+            "" if smoke else f"< {TARGET_VS_HELP:g}x arb --help",
+            None if smoke else over < TARGET_VS_HELP,
+            timed.reference_median,
+            "arb --help (start-up floor)",
+            timed.ratio,
+            pairs,
+            note=f"report = {over:.2f}x arb --help (median of {pairs} alternating pairs; {1 / hi:.2f}-{1 / lo:.2f}x); "
+            f"exit {proc.returncode} (1: some synthetic deals are flagged unvalued by design)",
+            extra={"deals": n, "over_help": over, "exit": proc.returncode},
+        )
+    ]
