@@ -16,7 +16,7 @@ from arb.errors import ArbError, DealFileError, DuplicateDealError
 from arb.models import Deal
 from arb.symbols import preview
 
-__all__ = ["LoadResult", "deal_files", "load_deal", "load_deals", "read_toml"]
+__all__ = ["LoadResult", "deal_files", "find_todos", "load_deal", "load_deals", "read_toml"]
 
 
 @dataclass
@@ -89,10 +89,27 @@ def _friendly(err: Any) -> tuple[str, str]:
     return _key_path(loc), msg
 
 
+def find_todos(data: Any, loc: tuple[int | str, ...] = ()) -> list[tuple[str, str]]:
+    """``(key, text)`` of every value written ``"TODO: ..."`` (the markers of `arb new`).
+
+    Free text (``note``, ``notes``, ``quote``) may say TODO: it is never a marker.
+    """
+    if isinstance(data, str):
+        free = bool(loc) and loc[-1] in ("note", "notes", "quote")
+        return [(_key_path(loc), preview(data[5:].strip(), 120))] if data.startswith("TODO:") and not free else []
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    return [todo for k, v in items for todo in find_todos(v, (*loc, k))]
+
+
 def load_deal(path: Path | str) -> Deal:
     """Load and check one deal file. Raises :class:`DealFileError` naming the file and key."""
     path = Path(path)
     data = read_toml(path, DealFileError)
+    todos = find_todos(data)
+    if todos:  # a file from `arb new` not yet filled in: name what is left, not a type error
+        first = f"still a TODO ({todos[0][1]}); write the value in place of the quoted TODO"
+        more = f"; {len(todos) - 1} more TODO: " + ", ".join(k for k, _ in todos[1:]) if len(todos) > 1 else ""
+        raise DealFileError(path, todos[0][0], first + more)
     try:
         return Deal.model_validate(data)
     except ValidationError as exc:

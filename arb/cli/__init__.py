@@ -18,6 +18,7 @@ from arb.cli import calendar as _calendar
 from arb.cli import config as _config
 from arb.cli import extract as _extract
 from arb.cli import history as _history
+from arb.cli import new as _new
 from arb.cli import refresh as _refresh
 from arb.cli import report as _report
 from arb.cli import store as _store
@@ -222,6 +223,7 @@ app.command("extract")(_extract.extract)
 app.command("refresh")(_refresh.refresh)
 app.command("history")(_history.history)
 app.command("calendar")(_calendar.calendar)
+app.command("new")(_new.new)
 app.add_typer(_watch.app, name="watch")
 app.add_typer(_store.app, name="store")
 app.add_typer(_config.app, name="config")
