@@ -53,6 +53,10 @@ class LegInfo:
     security_price: float = math.nan  # in the security's currency
     fx: FxRate | None = None  # leg currency -> deal currency
     why_estimate: str | None = None  # for a leg valued at its estimate: why no market price was usable
+    value_fx: FxRate | None = None  # a fixed value's value_currency -> deal currency
+    band: tuple[float, float] | None = None  # the collar band in force: printed, or value / ratio_bounds
+    capped_ratio: float | None = None  # a share cap's ratio, when the cap bites
+    cap_cash: float = math.nan  # the cash topping up the shares cut by the cap, at today's price (security ccy)
 
 
 @dataclass
@@ -197,6 +201,8 @@ def needed_fx(
                     need(_unit(sec.proxy, quotes), sec.currency)
             else:
                 need(leg.currency, ccy)
+            if leg.value_currency:
+                need(leg.value_currency, ccy)
         for div in deal.dividend:
             need(div.currency, ccy)
     return list(pairs)
@@ -304,6 +310,11 @@ def _price_leg(info: DealInfo, i: int, leg: Leg, quotes: Mapping[str, Quote], fx
                 info.prices[leg.ticker] = li.quote
         else:
             _price_security(info, li, leg, quotes, fx)
+        if leg.share_cap is not None and leg.ratio is not None:
+            cap = leg.share_cap.max_shares / leg.share_cap.target_shares
+            if leg.ratio > cap:
+                li.capped_ratio = cap
+                li.cap_cash = (leg.ratio - cap) * li.security_price
         if leg.collar is not None and not math.isnan(li.security_price):
             low, high = leg.collar
             if not low <= li.security_price <= high:
@@ -319,7 +330,49 @@ def _price_leg(info: DealInfo, i: int, leg: Leg, quotes: Mapping[str, Quote], fx
             info.flag(Flag.NO_FX_RATE, f"leg {i + 1}: no {li.currency}->{ccy} rate", blocks="deal_value")
         else:
             _record_fx(info, li.fx)
+    if leg.value_currency is not None and ccy is not None:
+        li.value_fx = fx.rate(leg.value_currency, ccy)
+        if li.value_fx is None:
+            info.flag(
+                Flag.NO_FX_RATE, f"leg {i + 1}: no {leg.value_currency}->{ccy} rate for its value", blocks="deal_value"
+            )
+        else:
+            _record_fx(info, li.value_fx)
+    _collar_band(info, li)
     return li
+
+
+def _collar_band(info: DealInfo, li: LegInfo) -> None:
+    """The band of a fixed value with printed ratio bounds and no price band: ``value / (ratio x fx)``.
+
+    Flags the price outside that band (a printed price band is flagged where it is read).
+    """
+    leg = li.leg
+    if leg.collar is not None:
+        li.band = leg.collar
+        return
+    if leg.ratio_bounds is None or leg.value is None or li.fx is None:
+        return
+    value = _deal_value_of(li)
+    r_min, r_max = leg.ratio_bounds
+    li.band = (value / (r_max * li.fx.rate), value / (r_min * li.fx.rate))
+    low, high = li.band
+    if not math.isnan(li.security_price) and not low <= li.security_price <= high:
+        info.flag(
+            Flag.OUTSIDE_COLLAR,
+            f"{li.symbol} at {li.security_price:g} is outside the band [{low:.4f}, {high:.4f}] its ratio bounds "
+            f"[{r_min:g}, {r_max:g}] give",
+        )
+
+
+def _deal_value_of(li: LegInfo) -> float:
+    """A fixed-value leg's value in the deal currency (NaN when its value_currency has no rate)."""
+    leg = li.leg
+    if leg.value is None:
+        return math.nan
+    if leg.value_currency is None:
+        return leg.value
+    return leg.value * li.value_fx.rate if li.value_fx is not None else math.nan
 
 
 def _flag_target(info: DealInfo, quotes: Mapping[str, Quote], fx: FxTable, reference: Mapping[str, Quote]) -> float:
@@ -375,7 +428,21 @@ def compile_book(
     fx = FxTable(quotes)
     reference = _as_quotes(reference_prices)
     cols: dict[str, list[float]] = {
-        k: [] for k in ("weight", "ratio", "value", "amount", "probability", "low", "high", "price", "fx", "hedge_mult")
+        k: []
+        for k in (
+            "weight",
+            "ratio",
+            "value",
+            "amount",
+            "probability",
+            "low",
+            "high",
+            "price",
+            "fx",
+            "hedge_mult",
+            "ratio_min",
+            "ratio_max",
+        )
     }
     leg_deal: list[int] = []
     leg_kind: list[int] = []
@@ -423,10 +490,14 @@ def compile_book(
             leg_deal.append(d_idx)
             kind = {"cash": CASH, "cvr": CVR}.get(leg.kind, STOCK_RATIO if leg.ratio is not None else STOCK_VALUE)
             leg_kind.append(kind)
-            low, high = leg.collar if leg.collar else (0.0, math.inf)
+            low, high = li.band if li.band else (0.0, math.inf)
+            if leg.ratio_bounds is not None and li.band is None:
+                low = high = nan  # the band is unknown without the leg's rate: so is its value
             cols["weight"].append(leg.weight)
             cols["ratio"].append(leg.ratio if leg.ratio is not None else nan)
-            cols["value"].append(leg.value if leg.value is not None else nan)
+            cols["value"].append(_deal_value_of(li))
+            cols["ratio_min"].append(leg.ratio_bounds[0] if leg.ratio_bounds else nan)
+            cols["ratio_max"].append(leg.ratio_bounds[1] if leg.ratio_bounds else nan)
             cols["amount"].append(leg.amount if leg.amount is not None else nan)
             cols["probability"].append(leg.probability if leg.probability is not None else nan)
             cols["low"].append(low)
@@ -474,6 +545,15 @@ def compile_book(
                 div_leg.append(t)
                 div_amount.append(amount)
                 div_ex.append(float(div.ex_date.toordinal()))
+            # Dividend equalisation (IFF/Frutarom): the target's holders get ratio x each dividend the
+            # acquirer pays before the close, received like a dividend on the target itself.
+            for li in info.legs:
+                leg = li.leg
+                if leg.dividend_equalisation and leg.ticker == div.ticker and leg.ratio is not None:
+                    div_deal.append(d_idx)
+                    div_leg.append(-1)
+                    div_amount.append(amount * leg.ratio * leg.weight)
+                    div_ex.append(float(div.ex_date.toordinal()))
 
         d_target.append(target_price)
         d_down.append(deal.downside if deal.downside is not None else nan)
@@ -490,10 +570,15 @@ def compile_book(
             for name, note in getattr(q, "flags", ()):
                 info.flag(name, note)
 
+    # Printed ratio bounds are rare: without any, the engine skips them (None).
+    bounds = {k: cols.pop(k) for k in ("ratio_min", "ratio_max")}
+    printed = any(not math.isnan(x) for x in bounds["ratio_max"])
     legs = LegTable(
         deal=np.asarray(leg_deal, dtype=np.int64),
         kind=np.asarray(leg_kind, dtype=np.int8),
         **{k: np.asarray(v, dtype=np.float64) for k, v in cols.items()},
+        ratio_min=np.asarray(bounds["ratio_min"], dtype=np.float64) if printed else None,
+        ratio_max=np.asarray(bounds["ratio_max"], dtype=np.float64) if printed else None,
     )
     order = np.argsort(np.asarray(div_deal, dtype=np.int64), kind="stable")
     dividends = DividendTable(

@@ -81,6 +81,9 @@ class LegTable:
     deal currency. ``low``/``high`` are the collar band in the security's currency (0 and +inf when
     there is no collar). ``hedge_mult`` converts security shares into shares of the listing to
     short (``1 - discount`` for a proxy-priced security, 0 when priced from a fixed estimate).
+    ``ratio_min``/``ratio_max`` are a fixed-value leg's printed exchange-ratio bounds (NaN when
+    none; None when no leg has any): above ``high`` the shares are ``ratio_min``, below ``low``
+    ``ratio_max``, whatever ``value / (bound x fx)`` gives.
     """
 
     deal: IntArray
@@ -95,6 +98,8 @@ class LegTable:
     price: FloatArray
     fx: FloatArray
     hedge_mult: FloatArray
+    ratio_min: FloatArray | None = None
+    ratio_max: FloatArray | None = None
 
     def __len__(self) -> int:
         return int(self.deal.shape[0])
@@ -171,7 +176,8 @@ def leg_values(legs: LegTable) -> tuple[FloatArray, FloatArray]:
     - cash: ``amount * fx``; cvr: ``amount * probability * fx``; delta 0.
     - fixed ratio: ``ratio * clamp(S, low, high) * fx``; delta ``ratio`` inside the band, else 0.
     - fixed value: shares ``value / (clamp(S, low, high) * fx)``, value ``shares * S * fx``; delta
-      0 inside the band (the value is fixed), ``shares`` outside it.
+      0 inside the band (the value is fixed), ``shares`` outside it. Printed ratio bounds replace
+      the shares outside the band: ``ratio_max`` below ``low``, ``ratio_min`` above ``high``.
     """
     kind = legs.kind
     if kind.ndim != 1:
@@ -209,6 +215,8 @@ def leg_values(legs: LegTable) -> tuple[FloatArray, FloatArray]:
                     d = np.where(inside, ratio, 0.0)
                 else:
                     shares = take(legs.value) / (clamped * fx)
+                    if legs.ratio_min is not None and legs.ratio_max is not None:
+                        shares = _printed_ratios(shares, s, low, high, take(legs.ratio_min), take(legs.ratio_max))
                     v = shares * s * fx
                     d = np.where(inside, 0.0, shares)
                 # A missing price leaves the delta unknown too, not zero.
@@ -224,6 +232,14 @@ def leg_values(legs: LegTable) -> tuple[FloatArray, FloatArray]:
     return value, delta
 
 
+def _printed_ratios(
+    shares: FloatArray, s: FloatArray, low: FloatArray, high: FloatArray, ratio_min: FloatArray, ratio_max: FloatArray
+) -> FloatArray:
+    """The shares of a fixed-value leg with the printed ratios outside its band, where printed."""
+    shares = np.where((s < low) & ~np.isnan(ratio_max), ratio_max, shares)
+    return np.where((s > high) & ~np.isnan(ratio_min), ratio_min, shares)
+
+
 def edge_deltas(legs: LegTable) -> tuple[FloatArray, FloatArray]:
     """Each leg's delta just below and just above its price, NaN unless the price sits on a collar bound.
 
@@ -237,12 +253,13 @@ def edge_deltas(legs: LegTable) -> tuple[FloatArray, FloatArray]:
     at_low = (ratio_leg | (kind == STOCK_VALUE)) & (s == low)
     at_high = (ratio_leg | (kind == STOCK_VALUE)) & (s == high)
     with np.errstate(invalid="ignore", divide="ignore"):
-        below = np.where(
-            ratio_leg, np.where(at_low, 0.0, legs.ratio), np.where(at_low, legs.value / (low * legs.fx), 0.0)
-        )
-        above = np.where(
-            ratio_leg, np.where(at_high, 0.0, legs.ratio), np.where(at_high, legs.value / (high * legs.fx), 0.0)
-        )
+        below_shares = legs.value / (low * legs.fx)
+        above_shares = legs.value / (high * legs.fx)
+        if legs.ratio_min is not None and legs.ratio_max is not None:
+            below_shares = np.where(np.isnan(legs.ratio_max), below_shares, legs.ratio_max)
+            above_shares = np.where(np.isnan(legs.ratio_min), above_shares, legs.ratio_min)
+        below = np.where(ratio_leg, np.where(at_low, 0.0, legs.ratio), np.where(at_low, below_shares, 0.0))
+        above = np.where(ratio_leg, np.where(at_high, 0.0, legs.ratio), np.where(at_high, above_shares, 0.0))
     edge = at_low | at_high
     return np.where(edge, below, np.nan), np.where(edge, above, np.nan)
 
@@ -256,6 +273,8 @@ def _leg_values_by_mask(legs: LegTable) -> tuple[FloatArray, FloatArray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         fixed_ratio = legs.ratio * clamped * legs.fx
         value_shares = legs.value / (clamped * legs.fx)
+        if legs.ratio_min is not None and legs.ratio_max is not None:
+            value_shares = _printed_ratios(value_shares, s, legs.low, legs.high, legs.ratio_min, legs.ratio_max)
         fixed_value = value_shares * s * legs.fx
         cash = legs.amount * legs.fx
         cvr = legs.amount * legs.probability * legs.fx

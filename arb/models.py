@@ -184,6 +184,19 @@ class Security(_Strict):
         return self
 
 
+class ShareCap(_Strict):
+    """A cap on the acquirer's shares issued (Synopsys/Ansys: 19.9999% of its shares outstanding).
+
+    When ``ratio x target_shares`` would exceed ``max_shares`` the ratio is cut to
+    ``max_shares / target_shares`` and the shares cut are paid in cash at the acquirer's price (at
+    the closing under the agreement; at today's price in arb, so the value is unchanged and the
+    terms show the adjusted ratio and cash).
+    """
+
+    max_shares: Number = Field(gt=0.0)
+    target_shares: Number = Field(gt=0.0)
+
+
 class Leg(_Strict):
     """One form of consideration per target share, counted with its proration ``weight``.
 
@@ -192,6 +205,13 @@ class Leg(_Strict):
       currency) paid in a floating number of shares. ``collar = [low, high]`` clamps the
       reference price (in the security's currency) to the band.
     - ``cvr``: ``amount`` in ``currency`` paid with ``probability``.
+
+    Clauses as agreements print them: ``ratio_bounds = [min, max]`` (shares) for a fixed value
+    outside its band (the printed ratios win over ``value / collar``); ``value_currency`` for a
+    fixed value in another currency than the deal's; ``payment_date`` for cash or a CVR paid after
+    the close; ``share_cap`` for a ratio cut back (and topped up in cash) when the shares issued
+    would exceed a cap; ``dividend_equalisation`` for a ratio leg whose holders also get ``ratio``
+    times each dividend of the acquirer going ex before the close.
     """
 
     kind: LegKind
@@ -204,10 +224,29 @@ class Leg(_Strict):
     collar: tuple[Money, Money] | None = None
     probability: Number | None = Field(default=None, ge=0.0, le=1.0)
     weight: Number = Field(default=1.0, gt=0.0, le=1.0)
+    ratio_bounds: tuple[Number, Number] | None = None
+    value_currency: str | None = None
+    payment_date: Day | None = None
+    share_cap: ShareCap | None = None
+    dividend_equalisation: bool = False
     note: str | None = None
 
-    _currency = field_validator("currency")(_check_currency)
+    _currency = field_validator("currency", "value_currency")(_check_currency)
     _ticker = field_validator("ticker")(_check_ticker)
+
+    @field_validator("ratio_bounds")
+    @classmethod
+    def _ratio_bounds(cls, bounds: tuple[float, float] | None) -> tuple[float, float] | None:
+        if bounds is not None:
+            low, high = bounds
+            if not 0 < low < high <= MAX_RATIO:
+                raise PydanticCustomError(
+                    "ratio_bounds",
+                    "ratio_bounds [{low}, {high}] must be shares with 0 < min < max: write [min, max], "
+                    "e.g. [1.300, 1.437]",
+                    {"low": low, "high": high},
+                )
+        return bounds
 
     @field_validator("security")
     @classmethod
@@ -240,6 +279,11 @@ class Leg(_Strict):
             for key in ("ratio", "value", "ticker", "security", "collar"):
                 if getattr(self, key) is not None:
                     raise bad(f"a {self.kind} leg takes no '{key}'")
+            for key in ("ratio_bounds", "value_currency", "share_cap"):
+                if getattr(self, key) is not None:
+                    raise bad(f"a {self.kind} leg takes no '{key}'")
+            if self.dividend_equalisation:
+                raise bad(f"a {self.kind} leg takes no 'dividend_equalisation' (it belongs on a stock leg)")
             if self.kind == "cvr" and self.probability is None:
                 raise bad("a cvr leg needs 'probability' (a fraction from 0 to 1)")
             if self.kind == "cash" and self.probability is not None:
@@ -253,9 +297,15 @@ class Leg(_Strict):
                 raise bad(
                     "a stock leg needs exactly one of 'ticker' (a listing) or 'security' (defined under [securities])"
                 )
-            for key in ("amount", "currency", "probability"):
+            for key in ("amount", "currency", "probability", "payment_date"):
                 if getattr(self, key) is not None:
                     raise bad(f"a stock leg takes no '{key}'")
+            if self.ratio is not None:
+                for key in ("ratio_bounds", "value_currency"):
+                    if getattr(self, key) is not None:
+                        raise bad(f"'{key}' belongs on a fixed-value leg ('value'), not a fixed ratio")
+            elif self.share_cap is not None or self.dividend_equalisation:
+                raise bad("'share_cap' and 'dividend_equalisation' belong on a fixed-ratio leg ('ratio')")
         return self
 
 

@@ -1,0 +1,192 @@
+"""Clauses as agreements print them, each against arithmetic worked by hand here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import make_deal, value
+
+from arb.flags import Flag
+from arb.pricing import DealResult
+
+
+def _one(body: str, prices: dict[str, tuple[float, str]], **head: str) -> DealResult:
+    return value(make_deal(body, **head), prices).results[0]
+
+
+# AT&T / Time Warner: per TWX share, $53.75 in AT&T stock, 1.437 shares below an AT&T price of
+# $37.411 and 1.300 above $41.349 (the agreement prints both the band and the ratios).
+ATT = """
+[[consideration]]
+kind = "stock"
+value = 53.75
+ticker = "T"
+{band}
+"""
+ATT_BOUNDS = "ratio_bounds = [1.300, 1.437]"
+ATT_BAND = "collar = [37.411, 41.349]"
+
+
+def _att(price: float, band: str) -> DealResult:
+    return _one(ATT.format(band=band), {"TWX": (50.0, "USD"), "T": (price, "USD")}, currency="USD", target="TWX")
+
+
+@pytest.mark.parametrize("band", [ATT_BOUNDS, ATT_BAND + "\n" + ATT_BOUNDS])
+def test_att_time_warner_printed_ratios_win_below_and_above(band: str) -> None:
+    # Below the band: 1.437 x 35.00 = 50.295 (the band alone gives 53.75 / 37.411 x 35 = 50.2860).
+    below = _att(35.0, band)
+    assert below.figures["deal_value"] == pytest.approx(1.437 * 35.0, abs=1e-12)
+    assert below.figures["deal_value"] == pytest.approx(50.295, abs=1e-12)
+    assert below.hedge == {"T": pytest.approx(1.437)}
+    assert Flag.OUTSIDE_COLLAR in below.flags
+    # Above: 1.300 x 45.00 = 58.50 (the band alone: 53.75 / 41.349 x 45 = 58.4960).
+    above = _att(45.0, band)
+    assert above.figures["deal_value"] == pytest.approx(58.50, abs=1e-12)
+    assert above.hedge == {"T": pytest.approx(1.300)}
+    # Inside: the value is fixed at 53.75 and nothing moves it.
+    inside = _att(39.0, band)
+    assert inside.figures["deal_value"] == pytest.approx(53.75, abs=1e-12)
+    assert inside.hedge == {"T": 0.0}
+
+
+def test_the_band_alone_is_off_by_a_cent() -> None:
+    derived = _att(35.0, ATT_BAND).figures["deal_value"]
+    printed = _att(35.0, ATT_BOUNDS).figures["deal_value"]
+    assert derived == pytest.approx(53.75 / 37.411 * 35.0, abs=1e-12)  # 50.28602
+    assert printed is not None and derived is not None
+    assert printed - derived == pytest.approx(0.00898, abs=1e-5)  # 50.295 - 50.28602
+
+
+def test_ratio_bounds_alone_give_the_band_value_over_ratio() -> None:
+    # Without a price band the band is 53.75 / 1.437 = 37.4043 to 53.75 / 1.300 = 41.3462.
+    at = _att(37.41, ATT_BOUNDS)  # just inside: the value is fixed
+    assert at.figures["deal_value"] == pytest.approx(53.75, abs=1e-12)
+    assert Flag.OUTSIDE_COLLAR not in at.flags
+    just_below = _att(37.40, ATT_BOUNDS)  # 37.40 < 37.4043: 1.437 x 37.40 = 53.7438
+    assert just_below.figures["deal_value"] == pytest.approx(53.7438, abs=1e-12)
+    (li,) = at.info.legs
+    assert li.band == pytest.approx((53.75 / 1.437, 53.75 / 1.300))
+
+
+def test_disney_fox_printed_ratios() -> None:
+    # Disney / Fox: $38 in Disney stock, 0.4063 shares below $93.53 and 0.3324 above $114.32.
+    body = '[[consideration]]\nkind = "stock"\nvalue = 38.0\nticker = "DIS"\nratio_bounds = [0.3324, 0.4063]\n'
+    low = _one(body, {"FOXA": (36.0, "USD"), "DIS": (90.0, "USD")}, currency="USD", target="FOXA")
+    assert low.figures["deal_value"] == pytest.approx(0.4063 * 90.0, abs=1e-12)  # 36.567 (38/93.53 x 90 = 36.5658)
+    high = _one(body, {"FOXA": (36.0, "USD"), "DIS": (120.0, "USD")}, currency="USD", target="FOXA")
+    assert high.figures["deal_value"] == pytest.approx(0.3324 * 120.0, abs=1e-12)  # 39.888
+
+
+def test_ratio_bounds_are_refused_on_a_fixed_ratio_or_reversed() -> None:
+    with pytest.raises(ValueError, match="fixed-value leg"):
+        make_deal('[[consideration]]\nkind = "stock"\nratio = 1.0\nticker = "T"\nratio_bounds = [1.3, 1.4]\n')
+    with pytest.raises(ValueError, match="min < max"):
+        make_deal('[[consideration]]\nkind = "stock"\nvalue = 5.0\nticker = "T"\nratio_bounds = [1.4, 1.3]\n')
+
+
+# A fixed value in USD paid in shares listed in HKD, for an HKD deal: USD 10 at 7.80 = HKD 78.
+VALUE_USD = '[[consideration]]\nkind = "stock"\nvalue = 10.0\nvalue_currency = "USD"\nticker = "A.HK"\n{band}\n'
+
+
+def test_fixed_value_in_another_currency() -> None:
+    prices = {"T.HK": (70.0, "HKD"), "A.HK": (39.0, "HKD"), "USDHKD=X": (7.8, "HKD")}
+    r = _one(VALUE_USD.format(band=""), prices)
+    assert r.figures["deal_value"] == pytest.approx(78.0, abs=1e-12)  # 10 x 7.8 / 39 = 2 shares x 39
+    # Outside a collar of [30, 50] HKD: 78 / 50 = 1.56 shares x 60 = 93.60.
+    r = _one(VALUE_USD.format(band="collar = [30.0, 50.0]"), prices | {"A.HK": (60.0, "HKD")})
+    assert r.figures["deal_value"] == pytest.approx(93.6, abs=1e-12)
+    assert r.hedge == {"A.HK": pytest.approx(1.56)}
+
+
+def test_fixed_value_currency_without_a_rate_is_flagged() -> None:
+    r = _one(VALUE_USD.format(band=""), {"T.HK": (70.0, "HKD"), "A.HK": (39.0, "HKD")})
+    assert r.figures["deal_value"] is None
+    assert Flag.NO_FX_RATE in r.flags
+    assert any("USD->HKD rate for its value" in n for n in r.info.notes)
+
+
+def test_synopsys_ansys_share_cap() -> None:
+    # $197 + 0.3450 SNPS per Ansys share; the shares issued capped (19.9999% of Synopsys): with
+    # 100,000,000 Ansys shares and a cap of 33,990,000 the ratio is cut to 0.3399, and the 0.0051
+    # shares cut are paid in cash at today's 570.59: 0.0051 x 570.59 = 2.91, so $199.91 + 0.3399.
+    body = """
+[[consideration]]
+kind = "cash"
+amount = 197.0
+currency = "USD"
+
+[[consideration]]
+kind = "stock"
+ratio = 0.3450
+ticker = "SNPS"
+share_cap = {max_shares = 33990000.0, target_shares = 100000000.0}
+"""
+    r = _one(body, {"ANSS": (380.0, "USD"), "SNPS": (570.59, "USD")}, currency="USD", target="ANSS")
+    li = r.info.legs[1]
+    assert li.capped_ratio == pytest.approx(0.3399, abs=1e-12)
+    assert li.cap_cash == pytest.approx(2.910009, abs=1e-6)
+    assert 197.0 + li.cap_cash == pytest.approx(199.91, abs=1e-3)
+    # The value is unchanged at today's price: 197 + 0.345 x 570.59 = 199.91 + 0.3399 x 570.59 = 393.8536
+    assert r.figures["deal_value"] == pytest.approx(197.0 + 0.3450 * 570.59, abs=1e-9)
+    assert r.figures["deal_value"] == pytest.approx(197.0 + li.cap_cash + 0.3399 * 570.59, abs=1e-9)
+    # Under the cap nothing changes.
+    loose = body.replace("33990000.0", "40000000.0")
+    r = _one(loose, {"ANSS": (380.0, "USD"), "SNPS": (570.59, "USD")}, currency="USD", target="ANSS")
+    assert r.info.legs[1].capped_ratio is None
+
+
+def test_iff_frutarom_dividend_equalisation() -> None:
+    # $71.19 + 0.249 IFF per Frutarom share; holders also get 0.249 x each IFF dividend before the close.
+    # An IFF dividend of 0.69 going ex in the window: the short owes 0.249 x 0.69 = 0.17181 and the
+    # equalisation pays the same 0.17181: dividends net to 0 (without it: -0.17181).
+    body = """
+[[consideration]]
+kind = "cash"
+amount = 71.19
+currency = "USD"
+
+[[consideration]]
+kind = "stock"
+ratio = 0.249
+ticker = "IFF"
+{eq}
+
+[[dividend]]
+ticker = "IFF"
+amount = 0.69
+currency = "USD"
+ex_date = 2025-09-20
+"""
+    prices = {"FRUT": (100.0, "USD"), "IFF": (120.0, "USD")}
+    plain = _one(body.format(eq=""), prices, currency="USD", target="FRUT")
+    assert plain.figures["dividends"] == pytest.approx(-0.249 * 0.69, abs=1e-12)
+    equal = _one(body.format(eq="dividend_equalisation = true"), prices, currency="USD", target="FRUT")
+    assert equal.figures["dividends"] == pytest.approx(0.0, abs=1e-12)
+    assert equal.figures["spread"] == pytest.approx(71.19 + 0.249 * 120.0 - 100.0, abs=1e-9)
+
+
+def test_show_says_which_ratio_and_the_capped_terms(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from arb.cli import app
+
+    deal = (
+        'id = "att-twx"\nname = "AT&T / Time Warner"\nexpected_close = 2018-06-14\ncurrency = "USD"\n'
+        '[target]\nticker = "TWX"\n' + ATT.format(band=ATT_BAND + "\n" + ATT_BOUNDS)
+    )
+    (tmp_path / "att.toml").write_text(deal, encoding="utf-8")
+    (tmp_path / "p.csv").write_text("symbol,price,currency,as_of\nTWX,45.0,USD,2018-01-02\nT,35.0,USD,2018-01-02\n")
+    res = CliRunner().invoke(app, ["show", str(tmp_path / "att.toml"), "--prices", str(tmp_path / "p.csv")])
+    assert res.exit_code == 0, res.output
+    assert "printed ratios 1.3 to 1.437 shares" in res.stdout
+    assert "1.437 shares (the printed ratio below 37.411) × 35.00 USD = USD 50.30" in res.stdout
+    capped = deal.replace(ATT.format(band=ATT_BAND + "\n" + ATT_BOUNDS), "").replace('"att-twx"', '"snps"') + (
+        '[[consideration]]\nkind = "stock"\nratio = 0.345\nticker = "T"\n'
+        "share_cap = {max_shares = 33990000.0, target_shares = 100000000.0}\n"
+    )
+    (tmp_path / "snps.toml").write_text(capped, encoding="utf-8")
+    (tmp_path / "p.csv").write_text("symbol,price,currency,as_of\nTWX,380.0,USD,2018-01-02\nT,570.59,USD,2018-01-02\n")
+    res = CliRunner().invoke(app, ["show", str(tmp_path / "snps.toml"), "--prices", str(tmp_path / "p.csv")])
+    assert res.exit_code == 0, res.output
+    assert "0.345 cut to 0.3399 shares plus USD 2.91 cash" in res.stdout
