@@ -556,7 +556,7 @@ def test_enn_seed_at_the_snapshot() -> None:
     assert f["annualized"] == pytest.approx((1 + 14.999322 / 65) ** (365 / 194) - 1, **rel)
     assert f["annualized_simple"] == pytest.approx(14.999322 / 65 * 365 / 194, **rel)
     assert f["implied_probability"] == pytest.approx((65 - 55) / (79.999322 - 55), **rel)
-    assert enn.flags == ["estimate-used"]
+    assert enn.flags == ["pre-conditional", "estimate-used"]  # the seed is pre-conditional (issue 12)
     assert enn.valued
 
     bs = v.get("black-sesame-soc")
