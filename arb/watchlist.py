@@ -476,14 +476,23 @@ def _table_span(lines: list[str], deal: str) -> tuple[int, int] | None:
 
 
 def _rule_value(kind: str, level: str) -> str:
-    """A level typed on the command line as the TOML the file keeps: a bare number there is a percent
-    (points for ``spread_pct_widens_by``), written ``"5%"``/``"5pp"``; money stays a number."""
+    """A level typed on the command line as the TOML the file keeps.
+
+    For rules on spread % or the annualised return a bare number is a percent (percentage points
+    for a widening), written ``"5%"``/``"5pp"``; any other rule's level (money, days) is written
+    as the number typed.
+    """
     text = level.strip().replace(" ", "")
-    if kind in ("spread_widens_by", "event_within_days"):
+    figure, direction, _ = RULES[kind]
+    if figure not in ("spread_pct", "annualized"):
+        try:
+            float(text)
+        except ValueError:
+            return _quote(text)
         return text
     if text.endswith(("%", "pp")):
         return _quote(text)
-    return _quote(text + ("pp" if kind == "spread_pct_widens_by" else "%"))
+    return _quote(text + ("pp" if direction == "widens" else "%"))
 
 
 def add_rule(watchlist: Path | str, deal: str, kind: str, level: str) -> Rule:
@@ -508,7 +517,14 @@ def add_rule(watchlist: Path | str, deal: str, kind: str, level: str) -> Rule:
     try:
         number = _level(watchlist, key, canonical, parsed)
     except WatchlistError as exc:
-        unit = "money per target share, e.g. 1.5" if canonical == "spread_widens_by" else "a number, e.g. 5 (for 5%)"
+        figure = RULES[canonical][0]
+        unit = (
+            "a number, e.g. 5 (for 5%)"
+            if figure in ("spread_pct", "annualized")
+            else "money per target share, e.g. 1.5"
+            if figure == "spread"
+            else "a number"
+        )
         if "above zero" in exc.problem:
             raise
         raise WatchlistError(watchlist, key, f"{level!r} is not a level; write {unit}") from None

@@ -219,3 +219,14 @@ def test_cli_alert_add_list_remove(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert "annualized_above" in r.stdout and "spread_pct_below" not in r.stdout
     # the file was written whole through the watchlist writer: no temporary file left behind
     assert sorted(p.name for p in tmp_path.iterdir()) == ["watchlist.toml"]
+
+
+def test_add_rule_writes_a_level_in_the_rule_s_own_unit(tmp_path: Path) -> None:
+    path = tmp_path / "w.toml"
+    add_rule(path, "alpha", "spread_pct_widens_by", "2")
+    add_rule(path, "alpha", "spread_widens_by", "1.5")
+    text = path.read_text(encoding="utf-8")
+    assert 'spread_pct_widens_by = "2pp"' in text and "spread_widens_by = 1.5\n" in text
+    if rule_kind("event_within_days"):  # a rule in days: a bare number stays a number, not "14%"
+        add_rule(path, "alpha", "event_within_days", "14")
+        assert "event_within_days = 14\n" in path.read_text(encoding="utf-8")
