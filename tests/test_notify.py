@@ -230,3 +230,24 @@ def test_add_rule_writes_a_level_in_the_rule_s_own_unit(tmp_path: Path) -> None:
     if rule_kind("event_within_days"):  # a rule in days: a bare number stays a number, not "14%"
         add_rule(path, "alpha", "event_within_days", "14")
         assert "event_within_days = 14\n" in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.enable_socket
+@pytest.mark.allow_hosts(["127.0.0.1"])
+def test_arb_refresh_sends_fired_alerts_to_the_watchlist_targets(
+    hook: ThreadingHTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARB_HOME", str(tmp_path / "home"))
+    deals = Path(__file__).parent / "data" / "refresh" / "deals"
+    wl = tmp_path / "watchlist.toml"
+    wl.write_text(
+        f'[[watch]]\nid = "deals"\npath = "{deals}"\n\n[alerts.alpha]\nspread_pct_above = "1%"\n\n'
+        f'[notify]\ntargets = ["{_url(hook)}"]\n',
+        encoding="utf-8",
+    )
+    prices = Path(__file__).parent / "data" / "refresh" / "prices-2025-06-02.csv"
+    r = runner.invoke(app, ["refresh", "--watchlist", str(wl), "--prices", str(prices), "--as-of", "2025-06-02"])
+    assert r.exit_code == 0, r.output
+    [(_, body)] = hook.bodies  # type: ignore[attr-defined]
+    text = json.loads(body)["text"]
+    assert text.startswith("alpha: spread % 11.1% is above 1.0%") and "[spread_pct_above]" in text
