@@ -586,3 +586,47 @@ def test_a_completed_deal_says_what_it_paid() -> None:
     [note] = r.info.notes_for(Flag.COMPLETED)
     assert note == "the deal is completed since 2026-02-06; paid HKD 80 per share on 2026-02-06"
     assert not math.isnan(r.figures["spread"] or math.nan)
+
+
+def test_a_price_file_dated_before_a_bump_values_the_terms_then(tmp_path: Path) -> None:
+    # No --as-of: the as-of is the file's latest date, 2025-06-30, before the bump of 2025-07-02.
+    from arb.prices.csvfile import CsvSource
+
+    prices = tmp_path / "prices.csv"
+    prices.write_text("symbol,price,currency,as_of\nT.HK,39.0,HKD,2025-06-30\n", encoding="utf-8")
+    r = value_deals([_bumped()], CsvSource(prices), today=D(2026, 1, 1)).results[0]
+    assert r.as_of == D(2025, 6, 30)
+    assert r.figures["deal_value"] == pytest.approx(40.00)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    price=st.floats(min_value=0.01, max_value=1e4),
+    stop_days=st.integers(min_value=-30, max_value=2000),
+    close_days=st.integers(min_value=-30, max_value=2000),
+    status=st.sampled_from(["pending", "completed", "lapsed"]),
+)
+def test_long_stop_figures_are_right_or_null_with_a_reason(
+    price: float, stop_days: int, close_days: int, status: str
+) -> None:
+    close = AS_OF + dt.timedelta(days=min(close_days, stop_days))
+    stop = AS_OF + dt.timedelta(days=stop_days)
+    body = _events(("payment", close.isoformat()), ("long-stop", stop.isoformat()))
+    r = _value(_deal(body, status=status), prices={"T.HK": (price, "HKD")})
+    f = r.figures
+    spread_pct = f["spread_pct"]
+    if stop_days > 0 and spread_pct is not None:
+        assert f["days_to_long_stop"] == stop_days
+        expected = (1 + spread_pct) ** (365 / stop_days) - 1
+        if math.isfinite(expected):
+            assert f["annualized_long_stop"] == pytest.approx(expected, rel=1e-9)
+            assert f["annualized_simple_long_stop"] == pytest.approx(spread_pct * 365 / stop_days, rel=1e-9)
+        else:
+            assert f["annualized_long_stop"] is None and Flag.IMPLAUSIBLE in r.flags
+        if f["annualized"] is not None and spread_pct > 0:
+            assert f["annualized_long_stop"] is None or f["annualized_long_stop"] <= f["annualized"] * (1 + 1e-12)
+    else:
+        assert f["annualized_long_stop"] is None and f["annualized_simple_long_stop"] is None
+        reason = {Flag.LONG_STOP_PASSED, Flag.COMPLETED, Flag.LAPSED}
+        assert spread_pct is None or reason & set(r.flags)
+    assert (Flag.LONG_STOP_PASSED in r.flags) is (stop_days <= 0 and status == "pending")
