@@ -282,6 +282,27 @@ def test_flag_families_cover_the_flag_table() -> None:
             assert len(homes) == 1, f"{flag}: in families {homes}; give it one in arb.frames.FLAG_FAMILIES"
 
 
+def test_prices_frame_keeps_each_quotes_own_day_and_fallback() -> None:
+    from zoneinfo import ZoneInfo
+
+    # A live quote stamped in Hong Kong time keeps its wall time (the trading day), zone dropped;
+    # a quote that fell back says why; an undated one is NaT.
+    hk = dt.datetime(2025, 6, 20, 16, 8, tzinfo=ZoneInfo("Asia/Hong_Kong"))
+    quotes = {
+        "2688.HK": Quote("2688.HK", 65.0, "HKD", hk, "yahoo", "test", fallback="yahoo: timed out"),
+        "600803.SS": Quote("600803.SS", 14.0, "CNY", None, "memory", "test"),
+        "CNYHKD=X": Quote("CNYHKD=X", 1.1, "HKD", hk, "yahoo", "test"),
+    }
+    v = valuation(SEEDS / "enn-energy.toml", MemorySource(quotes), as_of="2025-06-20")
+    got = v.prices_frame().set_index("symbol")
+    assert got.loc["2688.HK", "as_of"] == pd.Timestamp("2025-06-20 16:08")
+    assert pd.isna(got.loc["600803.SS", "as_of"])
+    assert got.loc["2688.HK", "fallback"] == "yahoo: timed out" and pd.isna(got.loc["CNYHKD=X", "fallback"])
+    assert got.loc["2688.HK", "kind"] == "yahoo" and got.loc["2688.HK", "source"] == "yahoo (test)"
+    # The fallback makes the deal's figures not live: stale, as in arb.history.
+    assert v.to_frame().loc["enn-energy", "stale"]
+
+
 def test_a_thousand_deal_frame_is_small(tmp_path: Path) -> None:
     deals, source = _synthetic(tmp_path, 1_000)
     frame, prices, _ = value(deals, source, as_of=AS_OF, frames=True)
