@@ -234,7 +234,7 @@ def vote_arithmetic(
         blocking = pool // 10 + 1
         lines.append(f"Rule (Hong Kong scheme): {threshold}.")
         lines.append(
-            f"Blocking stake: {_n(blocking)} shares voting against (10% of the disinterested shares, plus one),"
+            f"Blocking stake: {_n(blocking)} shares voting against (the fewest above 10% of the disinterested shares),"
             f" whatever the turnout."
         )
         if cast is not None:
