@@ -146,18 +146,17 @@ class RefreshInfo:
 
 
 #: One deal's valuations, oldest first: a range of ``valuations``, which is clustered by
-#: (deal, as-of, refresh), so no sort and no second lookup per row.
+#: (deal, as-of, refresh), so no sort and no second lookup per row. The refreshes' times and
+#: sources and the few labels are read apart and joined in Python: cheaper than a join per row.
 HISTORY_COLUMNS = (
     "refresh_id", "refreshed", "source", "as_of", "name", "status", "currency", "target", "expected_close",
     *METRICS, "flags", "terms_hash", "stale", "price_age_days",
 )  # fmt: skip
 HISTORY_SQL = (
-    "SELECT v.refresh_id, r.finished AS refreshed, r.source, v.as_of, l.name, l.status, l.currency,"
-    f" l.target, l.expected_close, {', '.join('v.' + m for m in METRICS)}, l.flags, l.terms_hash, v.stale,"
-    " v.price_age_days"
-    " FROM valuations v JOIN refreshes r ON r.id = v.refresh_id JOIN labels l ON l.id = v.label_id"
-    " WHERE v.deal_id = ? ORDER BY v.as_of, v.refresh_id"
+    f"SELECT v.refresh_id, v.as_of, v.label_id, {', '.join('v.' + m for m in METRICS)}, v.stale, v.price_age_days"
+    " FROM valuations v WHERE v.deal_id = ? ORDER BY v.as_of, v.refresh_id"
 )
+_N_METRICS = len(METRICS)
 
 
 class HistoryRows:
@@ -612,17 +611,28 @@ class HistoryStore:
             cur = conn.cursor()
             cur.row_factory = None  # plain tuples: no sqlite3.Row per row
             rows = cur.execute(HISTORY_SQL, (deal_id,)).fetchall()
-        i_hash, i_as_of = HistoryRows._index["terms_hash"], HistoryRows._index["as_of"]
+            ids = sorted({r[2] for r in rows})
+            labels = {
+                r[0]: r[1:]
+                for r in cur.execute(
+                    "SELECT id, name, status, currency, target, expected_close, flags, terms_hash FROM labels"
+                    f" WHERE id IN ({', '.join('?' * len(ids))})",
+                    ids,
+                )
+            }
+            refreshes = {r[0]: r[1:] for r in cur.execute("SELECT id, finished, source FROM refreshes")}
         out: list[tuple[Any, ...]] = []
         previous: str | None = None
         cutoff = since.isoformat() if since else None
+        m_end = 3 + _N_METRICS
         for r in rows:
-            h = r[i_hash]
+            label = labels[r[2]]
+            h = label[6]
             changed = previous is not None and h is not None and h != previous
             if h is not None:
                 previous = h
-            if cutoff is None or r[i_as_of] >= cutoff:
-                out.append((*r, changed))
+            if cutoff is None or r[1] >= cutoff:
+                out.append((r[0], *refreshes[r[0]], r[1], *label[:5], *r[3:m_end], label[5], h, *r[m_end:], changed))
         return HistoryRows(deal_id, out)
 
     def deal_history(self, deal_id: str, *, since: dt.date | None = None) -> list[dict[str, Any]]:
