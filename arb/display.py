@@ -137,8 +137,41 @@ def deal_html(deal: Deal) -> str:
                 [(d.ticker, _money(d.amount, d.currency), d.ex_date.isoformat()) for d in deal.dividend],
             )
         )
+    parts.append(_lifecycle_html(deal))
     parts.append("<div><b>Sources</b>" + _sources(deal) + "</div>")
     return "<div>" + "".join(parts) + "</div>"
+
+
+def _lifecycle_html(deal: Deal) -> str:
+    """The conditions (met of listed) and the timetable, when the deal file lists them."""
+    from arb.lifecycle import conditions_met, long_stop
+
+    parts = []
+    if deal.conditions:
+        met, total = conditions_met(deal)
+        rows = [
+            (
+                c.name,
+                c.kind + (f", {c.authority}" if c.authority else ""),
+                c.status,
+                str(c.date or c.expected or "") + (" (expected)" if c.date is None and c.expected else ""),
+            )
+            for c in deal.conditions
+        ]
+        parts.append(
+            f"<div><b>Conditions</b>: {met} of {total} met or waived"
+            + _table(["condition", "kind", "status", "date"], rows)
+            + "</div>"
+        )
+    if deal.events:
+        stop = long_stop(deal)
+        steps = [
+            (e.date.isoformat(), e.kind, "confirmed" if e.confirmed else "expected", e.note or "")
+            for e in sorted(deal.events, key=lambda e: e.date)
+        ]
+        head = "<b>Timetable</b>" + (f" (long-stop {stop.isoformat()})" if stop else "")
+        parts.append(f"<div>{head}" + _table(["date", "event", "", "note"], steps) + "</div>")
+    return "".join(parts)
 
 
 def _quote_text(q: Quote | None) -> str:

@@ -317,3 +317,54 @@ def test_enn_notebook_shows_the_conditions_and_the_blocking_stake() -> None:
     assert "CSRC" in outputs and "pending" in outputs
     # floor(743,456,241 / 10) + 1 disinterested shares against; of 1,131,339,975 in issue; at HK$65.00
     assert "blocking stake: 74,345,625 shares = 6.57% of the shares in issue, HK$4.83bn at HK$65.00" in outputs
+
+
+def test_deal_html_shows_conditions_and_timetable_escaped(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    path.write_text(path.read_text().replace("court meeting and EGM", "<script>alert(1)</script>"))
+    html = load_deal(path)._repr_html_()
+    assert "<b>Conditions</b>: 2 of 3 met or waived" in html
+    assert "<b>Timetable</b> (long-stop 2026-09-30)" in html
+    assert "2026-03-31 (expected)" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+
+
+def test_timeline_marks_events_on_the_spread_history(tmp_path: Path) -> None:
+    import matplotlib.dates as mdates
+    import pandas as pd
+
+    from arb import charts
+
+    deal = load_deal(write(tmp_path))
+    history = pd.DataFrame(
+        {
+            "as_of": pd.date_range("2025-12-01", periods=40, freq="D"),
+            "spread_pct": [0.10 + i / 1000 for i in range(40)],
+            "deal_id": "sub-scheme",
+        }
+    )
+    fig = charts.timeline(deal, history)
+    ax = fig.axes[0]
+
+    def lines(gid: str) -> list[float]:
+        return sorted(float(line.get_xdata()[0]) for line in ax.get_lines() if line.get_gid() == gid)
+
+    confirmed = [mdates.num2date(x).date().isoformat() for x in lines(charts.GID_EVENT)]
+    expected = [mdates.num2date(x).date().isoformat() for x in lines(charts.GID_EVENT_EXPECTED)]
+    assert confirmed == ["2025-03-26", "2026-09-30"]  # announcement, long-stop
+    assert expected == ["2026-01-20", "2026-06-15"]  # meeting, payment
+    assert len(lines(charts.GID_CONDITION)) == 2  # the met and the waived condition have dates
+    assert [mdates.num2date(x).date().isoformat() for x in lines(charts.GID_REVISION)] == ["2025-06-10"]
+    assert any(line.get_gid() == charts.GID_SPREAD for line in ax.get_lines())  # drawn over the history
+    # on its own, without a history, the marks still stand on a time axis
+    alone = charts.timeline(deal).axes[0]
+    assert len([line for line in alone.get_lines() if line.get_gid() == charts.GID_EVENT]) == 2
+
+
+def test_timeline_of_a_deal_with_nothing_dated_is_one_error() -> None:
+    from arb import charts
+    from arb.errors import ArbError
+
+    deal = load_deal(Path(__file__).parent / "data" / "deals" / "valid" / "cash.toml")
+    with pytest.raises(ArbError, match="has no events, conditions with dates or revisions"):
+        charts.timeline(deal)
