@@ -165,3 +165,32 @@ def test_cli_show_bad_file_is_one_line(home: Path) -> None:
     r = runner.invoke(app, ["config", "show"])
     assert r.exit_code == 1
     assert r.stderr.count("\n") == 1 and "price_source" in r.stderr and "Traceback" not in r.output
+
+
+# -- the settings at work in the commands ----------------------------------------------------------
+
+REFRESH = Path(__file__).parent / "data" / "refresh"
+
+
+def test_report_uses_the_configured_deals_and_price_file(home: Path) -> None:
+    (home / "config.toml").write_text(
+        f'deals = ["{REFRESH / "deals"}"]\nprice_source = "file"\n'
+        f'prices_file = "{REFRESH / "prices-2025-06-02.csv"}"\n',
+        encoding="utf-8",
+    )
+    r = runner.invoke(app, ["report", "--json", "--as-of", "2025-06-02"])
+    assert r.exit_code == 0, r.output
+    records = json.loads(r.stdout)
+    records = records["deals"] if isinstance(records, dict) else records
+    assert sorted(x["id"] for x in records) == ["alpha", "beta"]
+    assert {x["target_price"] for x in records} == {9.0, 6.0}  # from the configured file
+
+
+def test_a_bad_config_stops_a_command_with_one_line(home: Path) -> None:
+    (home / "config.toml").write_text('price_source = "yahoo"\n', encoding="utf-8")
+    r = runner.invoke(app, ["report", "--offline"])
+    assert r.exit_code == 1
+    assert (
+        r.stderr.strip()
+        == f"error: {home / 'config.toml'}: price_source: 'yahoo' is not a price source; use one of live, offline, file"
+    )

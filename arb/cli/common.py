@@ -136,6 +136,8 @@ def load(paths: Sequence[Path] | None) -> LoadResult:
     from arb.loader import load_deals
     from arb.resources import seeds_dir
 
+    if not paths:  # the config's `deals` folders, else the seeds
+        paths = _config().deal_paths
     result = load_deals(list(paths) if paths else [seeds_dir()])
     for e in result.errors:
         error(str(e))
@@ -156,6 +158,12 @@ def price_source(
     """
     from arb.prices.coerce import as_source
 
+    cfg = _config()
+    if prices is None and cfg.price_source == "file":
+        prices = cfg.prices_file
+    offline = offline or cfg.price_source == "offline"
+    if timeout == 20.0 and cfg.origins["timeout"] != "default":  # the option left at its default
+        timeout = cfg.timeout
     if prices is None:
         from arb.paths import store_path
         from arb.refresh import default_source
@@ -175,6 +183,16 @@ def price_source(
     except ArbError as exc:
         raise fail(str(exc)) from None
     return source, bool(bad)
+
+
+def _config() -> Any:
+    """The settings (arb.config), or one error line and exit 1 when the file or a variable is wrong."""
+    from arb.config import load_config
+
+    try:
+        return load_config()
+    except ArbError as exc:
+        raise fail(str(exc)) from None
 
 
 OfflineOpt = Annotated[
