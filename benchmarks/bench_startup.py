@@ -26,6 +26,11 @@ __all__ = ["HEAVY", "arb_command", "heavy_imports", "import_times", "run"]
 HEAVY = ("yfinance", "matplotlib", "scipy")
 
 TARGETS = {"--help": 0.15, "report": 0.6}
+#: Each command's time over ``python -c pass`` in the kept run (benchmarks/results.json: 120 ms and
+#: 348 ms against 10.2 ms, 2 cores): issue 11 asks that neither gets slower relative to it. Judged
+#: with 15% slack, as one fresh process's time over another's wanders that much between runs.
+BASELINE_OVER_PYTHON = {"--help": 11.8, "report": 34.2}
+RATIO_SLACK = 1.15
 COMMANDS = (["--help"], ["report", "--offline"])
 
 
@@ -124,6 +129,8 @@ def _run(smoke: bool, env: dict[str, str]) -> list[Row]:
         heavy = heavy_imports(args, env)
         imports = import_times(args, env)
         limit = TARGETS[args[0]]
+        over = t / base
+        ratio_limit = BASELINE_OVER_PYTHON[args[0]] * RATIO_SLACK
         label = "arb " + " ".join(args) + (" (bundled snapshot)" if args[0] == "report" else "")
         top = ", ".join(f"{k} {v:.0f}" for k, v in list(imports.items())[:8])
         rows.append(
@@ -132,14 +139,16 @@ def _run(smoke: bool, env: dict[str, str]) -> list[Row]:
                 label,
                 t,
                 "s",
-                f"< {limit:g} s, no {'/'.join(HEAVY)}" if not smoke else "",
-                (t < limit and not heavy) if not smoke else None,
+                f"<= {ratio_limit:.1f}x python -c pass, no {'/'.join(HEAVY)}" if not smoke else "",
+                (over <= ratio_limit and not heavy) if not smoke else None,
                 base,
                 "python -c pass",
                 base / t,
                 repeats,
-                note=f"heavy imports: {', '.join(heavy) or 'none'}; import ms by package (-X importtime): {top}",
-                extra={"heavy_imports": heavy, "import_ms": imports, "command": cmd},
+                note=f"{over:.1f}x python -c pass (kept run: {BASELINE_OVER_PYTHON[args[0]]:g}x); "
+                f"{'under' if t < limit else 'over'} the old {limit:g} s mark; heavy imports: "
+                f"{', '.join(heavy) or 'none'}; import ms by package (-X importtime): {top}",
+                extra={"heavy_imports": heavy, "import_ms": imports, "command": cmd, "over_python": over},
             )
         )
     return rows
