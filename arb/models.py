@@ -493,14 +493,18 @@ class Vote(_Strict):
                 )
         elif self.minimum_acceptance is not None or self.minimum_shares is not None:
             raise _bad("vote", "'minimum_acceptance' and 'minimum_shares' are for rule = 'tender' only")
+        # The support and opposition are counted among the shares that vote: under a scheme, the
+        # offeror's own shares are not listed as a holder (they do not vote at the court meeting).
         counted = self.irrevocables + sum(h.shares for h in self.holders)
-        if counted > out:
+        if counted > self.voting_pool:
+            what = "shares_outstanding" if self.disinterested_shares is None else "disinterested_shares"
             raise _bad(
                 "vote",
-                "irrevocables plus the holders' shares come to {n}, more than shares_outstanding {o}; "
-                "a holder's irrevocable counts once, in one place",
+                "irrevocables plus the holders' shares come to {n}, more than {what} {o}; count a holder's "
+                "irrevocable once, in one place, and list only holders whose shares vote",
                 n=counted,
-                o=out,
+                what=what,
+                o=self.voting_pool,
             )
         if self.result is not None:
             pool = self.voting_pool

@@ -413,7 +413,14 @@ BAD = [
     (VOTE.replace("1000", "1000.0"), "", "vote.shares_outstanding", "valid integer"),
     (VOTE + "irrevocables = -1\n", "", "vote.irrevocables", "greater than or equal to 0"),
     (
-        VOTE + 'irrevocables = 700\n[[vote.holder]]\nname = "h"\nshares = 400\nstance = "for"\n',
+        VOTE + 'irrevocables = 500\n[[vote.holder]]\nname = "h"\nshares = 101\nstance = "for"\n',
+        "",
+        "vote",
+        "come to 601, more than disinterested_shares 600",
+    ),
+    (
+        '[vote]\nrule = "majority-outstanding"\nshares_outstanding = 1000\nirrevocables = 700\n'
+        '[[vote.holder]]\nname = "h"\nshares = 400\nstance = "for"\n',
         "",
         "vote",
         "come to 1100, more than shares_outstanding 1000",
