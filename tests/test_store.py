@@ -281,3 +281,24 @@ def test_extra_round_trips_whatever_the_record_holds(
     assert extra is None or len(extra) <= len(json.dumps({"p": prices, "h": hedge, "n": notes}).encode()) + 40
     back = record_from_row(columns, '["a"]', "h", extra, shared)
     assert back == rec
+
+
+def _quote_from_record(sym: str, entry: dict[str, Any]) -> Quote:
+    """The quote a stored record's price entry describes (its source label is ``kind (origin)``)."""
+    kind, _, origin = entry["source"].removesuffix(" [synthetic]").partition(" (")
+    when = None if entry["as_of"] is None else dt.datetime.fromisoformat(entry["as_of"])
+    return Quote(sym, entry["price"], entry["currency"], when, kind, origin.removesuffix(")"),
+                 fallback=entry.get("fallback"), synthetic=entry["source"].endswith("[synthetic]"))  # fmt: skip
+
+
+def test_a_stored_refresh_gives_back_what_show_json_printed(store: HistoryStore) -> None:
+    """Nothing `arb show --json` needs is lost: the stored record, with the deal file, gives the same JSON."""
+    deals = load_deals([DATA / "deals"]).deals
+    v = valued(DAY2)
+    info = store.record_refresh(v)
+    for r in v.results:
+        rec = store.stored_record(r.id, info.id)
+        assert rec is not None and rec["terms_hash"] == r.deal.terms_hash()
+        quotes = {sym: _quote_from_record(sym, e) for sym, e in rec["prices"].items()}
+        again = value_deals(deals, MemorySource(quotes), as_of=dt.date.fromisoformat(rec["as_of"])).get(r.id)
+        assert json.dumps(again.to_dict(detail=True)) == json.dumps(r.to_dict(detail=True))
