@@ -210,3 +210,15 @@ def test_api_frames(tmp_path: Path) -> None:
     empty = arb.events(load_deal(Path(__file__).parent / "data" / "deals" / "valid" / "cash.toml"))
     assert len(empty) == 0 and list(empty.columns) == list(events.columns)
     assert empty["date"].dtype == "datetime64[ns]"
+
+
+def test_cli_calendar_reads_the_watchlist(tmp_path: Path) -> None:
+    write_deal(tmp_path / "deals")
+    write_deal(tmp_path / "other", "not-watched")
+    wl = tmp_path / "watchlist.toml"
+    wl.write_text(f'[[watch]]\nid = "deals"\npath = "{tmp_path / "deals"}"\n', encoding="utf-8")
+    res = CliRunner().invoke(app, ["calendar", "--watchlist", str(wl), "--as-of", "2026-01-05", "--json"])
+    assert res.exit_code == 0, res.output
+    assert {r["deal"] for r in json.loads(res.stdout)} == {"sub-scheme"}
+    bad = CliRunner().invoke(app, ["calendar", "--watchlist", str(tmp_path / "missing.toml")])
+    assert bad.exit_code == 1 and "no such watchlist" in bad.stderr

@@ -32,7 +32,7 @@ EXAMPLES = {
     "extract": "arb extract article.txt -o drafts/ --prices-out drafts/prices.csv",
     "refresh": "arb refresh --fail-on-alert",
     "history": "arb history enn-energy --since 2026-01-01   (or `arb history` for every watched deal)",
-    "calendar": "arb calendar",
+    "calendar": "arb calendar --days 60 --ics ~/deals.ics   (subscribe to the file in a calendar app)",
     "watch": "arb watch add my-deals/enn-energy.toml",
     "watch add": "arb watch add my-deals/enn-energy.toml",
     "watch list": "arb watch list",

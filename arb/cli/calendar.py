@@ -71,10 +71,7 @@ def calendar(
         ),
     ] = None,
 ) -> None:
-    """Upcoming deal events (meetings, hearings, payments, long-stops), soonest first.
-
-    Example: arb calendar --days 60 --ics ~/deals.ics
-    """
+    """Upcoming deal events (meetings, hearings, payments, long-stops), soonest first."""
     import datetime as dt
 
     from arb.calendar import entries, upcoming, write_ics
