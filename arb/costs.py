@@ -70,6 +70,7 @@ FloatArray = npt.NDArray[np.float64]
 
 #: The net figures, in the order of the JSON and CSV outputs (after the gross ones).
 NET_FIGURES = (
+    "deferred_discount",
     "funding_cost",
     "borrow_cost",
     "rebate",
@@ -308,6 +309,8 @@ def net_figures(
     leg_rebate: FloatArray,
     leg_sell: FloatArray,
     leg_deal: npt.NDArray[np.int64],
+    leg_value: FloatArray | None = None,
+    leg_pay_days: FloatArray | None = None,
 ) -> dict[str, FloatArray]:
     """The net figures of every deal at once (pure numpy; per-deal arrays ``(D,)``, per-leg ``(L,)``).
 
@@ -318,6 +321,14 @@ def net_figures(
     short_value))``, NaN unless both are positive. Break-even funding rate: the funding rate at which
     the net spread is zero at the expected close, ``(spread - trading - borrow + rebate) /
     (target_price x days / 365)``, NaN unless ``days > 0``.
+
+    Deferred payments: a leg whose ``leg_pay_days`` (days from the as-of to its payment; NaN when
+    paid at the close) is after the close is worth ``leg_value x (1 + funding_rate) ^ -((pay_days -
+    days) / 365)`` at the close; ``deferred_discount`` is what that takes off its value, and the net
+    spread is net of it. With a deferred payment the net annualised figure is the IRR of the cash
+    flows (the target price paid today; at the close the rest of ``target_price + spread -
+    carry_cost``; each deferred payment at face on its own date), which without one is exactly
+    ``(1 + net_spread_pct) ^ (365 / days) - 1``.
     """
     n = target_price.shape[-1]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -332,10 +343,27 @@ def net_figures(
         trading = target_buy * target_price + sell_cost
         carry = funding + borrow - rebate + trading
         spread = deal_value + dividends - target_price
-        net = spread - carry
+        deferred_face: FloatArray = np.zeros(n)
+        deferred = np.zeros(len(leg_deal), dtype=bool)
+        discount: FloatArray = np.zeros(n)
+        if leg_value is not None and leg_pay_days is not None:
+            deferred = leg_pay_days > days[leg_deal]
+            late = np.where(deferred, leg_pay_days - days[leg_deal], 0.0)
+            factor = (1.0 + funding_rate[leg_deal]) ** (-late / DAYS_PER_YEAR)
+            lost = np.where(deferred, leg_value * (1.0 - factor), 0.0)
+            discount = np.bincount(leg_deal, weights=lost, minlength=n)[:n].astype(np.float64)
+            face = np.where(deferred, leg_value, 0.0)
+            deferred_face = np.bincount(leg_deal, weights=face, minlength=n)[:n].astype(np.float64)
+        net = spread - carry - discount
         net_pct = net / target_price
         positive_days = np.where(days > 0, days, np.nan)
         net_ann = (1.0 + net_pct) ** (DAYS_PER_YEAR / positive_days) - 1.0
+        has_deferred = np.bincount(leg_deal, weights=deferred.astype(float), minlength=n)[:n] > 0
+        if has_deferred.any() and leg_value is not None and leg_pay_days is not None:
+            at_close = target_price + spread - carry - deferred_face
+            flows = np.where(deferred, leg_value, 0.0)
+            irr = _irr(target_price, at_close, positive_days, flows, leg_pay_days, leg_deal)
+            net_ann = np.where(has_deferred, irr, net_ann)
         net_simple = net_pct * DAYS_PER_YEAR / positive_days
         received = deal_value + dividends
         expected = (probability * received + (1.0 - probability) * downside - target_price - carry) / target_price
@@ -344,6 +372,7 @@ def net_figures(
         be_days = np.where((per_day > 0) & (room >= 0), room / per_day, np.nan)
         be_rate = (spread - trading - borrow + rebate) / (target_price * np.where(days > 0, years, np.nan))
     return {
+        "deferred_discount": discount,
         "funding_cost": funding,
         "borrow_cost": borrow,
         "rebate": rebate,
@@ -357,6 +386,43 @@ def net_figures(
         "break_even_days": be_days,
         "break_even_funding_rate": be_rate,
     }
+
+
+def _irr(
+    paid: FloatArray,
+    at_close: FloatArray,
+    days: FloatArray,
+    leg_flow: FloatArray,
+    leg_days: FloatArray,
+    leg_deal: npt.NDArray[np.int64],
+) -> FloatArray:
+    """The annual rate ``r`` that makes the flows' value today zero, for every deal at once.
+
+    Flows: ``-paid`` today, ``at_close`` after ``days``, each ``leg_flow`` after its ``leg_days``.
+    Bisection on ``log(1 + r)`` from -99% to 999,900% a year; NaN where the value does not change
+    sign across that range (no rate in it).
+    """
+    n = paid.shape[-1]
+    flow_days = np.where(leg_flow != 0.0, leg_days, 0.0)
+
+    def npv(x: FloatArray) -> FloatArray:
+        growth = np.exp(x)  # 1 + r
+        close = at_close * growth ** (-days / DAYS_PER_YEAR)
+        later = leg_flow * growth[leg_deal] ** (-flow_days / DAYS_PER_YEAR)
+        return -paid + close + np.bincount(leg_deal, weights=later, minlength=n)[:n]
+
+    lo = np.full(n, math.log(0.01))
+    hi = np.full(n, math.log(1e4))
+    f_lo = npv(lo)
+    ok = np.sign(f_lo) * np.sign(npv(hi)) < 0
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        f_mid = npv(mid)
+        same = np.sign(f_mid) == np.sign(f_lo)
+        lo = np.where(same, mid, lo)
+        f_lo = np.where(same, f_mid, f_lo)
+        hi = np.where(same, hi, mid)
+    return np.where(ok, np.exp(0.5 * (lo + hi)) - 1.0, np.nan)
 
 
 def load_config_costs(path: Path | None = None) -> Costs | None:

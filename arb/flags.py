@@ -121,7 +121,14 @@ _ROWS = (
         Flag.CLOSE_DATE_PASSED,
         "expected_close is on or before the as-of date: no time left to annualise over, nor to carry the position for.",
         ("annualized", "annualized_simple"),
-        net_blocks=("funding_cost", "borrow_cost", "rebate", "break_even_days", "break_even_funding_rate"),
+        net_blocks=(
+            "deferred_discount",
+            "funding_cost",
+            "borrow_cost",
+            "rebate",
+            "break_even_days",
+            "break_even_funding_rate",
+        ),
     ),
     FlagSpec(
         Flag.DIVIDENDS_UNKNOWN,
@@ -207,7 +214,7 @@ _ROWS = (
         "Costs are set for the deal, but a rate they need (the funding rate of the deal currency, a shorted "
         "listing's borrow fee, a market's stamp duty or levies) is in neither the deal file, the config file nor "
         "the built-in table: no net figures.",
-        net_blocks=("funding_cost", "borrow_cost", "rebate", "trading_cost"),
+        net_blocks=("deferred_discount", "funding_cost", "borrow_cost", "rebate", "trading_cost"),
     ),
     FlagSpec(
         Flag.NO_PROBABILITY,
@@ -243,12 +250,13 @@ DEPENDS: dict[str, tuple[str, ...]] = {
 
 #: Each net figure (:mod:`arb.costs`) and the figures it is computed from (gross or net).
 NET_DEPENDS: dict[str, tuple[str, ...]] = {
+    "deferred_discount": ("deal_value", "days_to_close"),
     "funding_cost": ("target_price", "days_to_close"),
     "borrow_cost": ("deal_value", "days_to_close"),
     "rebate": ("deal_value", "days_to_close"),
     "trading_cost": ("target_price", "deal_value"),
     "carry_cost": ("funding_cost", "borrow_cost", "rebate", "trading_cost"),
-    "net_spread": ("spread", "carry_cost"),
+    "net_spread": ("spread", "carry_cost", "deferred_discount"),
     "net_spread_pct": ("net_spread", "target_price"),
     "net_annualized": ("net_spread_pct", "annualized"),
     "net_annualized_simple": ("net_spread_pct", "annualized_simple"),

@@ -350,6 +350,7 @@ def _net_figures(
     borrow = np.zeros(len(legs))
     rebate = np.zeros(len(legs))
     sell = np.zeros(len(legs))
+    pay_days = np.full(len(legs), np.nan)  # days from the as-of to a leg paid on its own date
     k = 0
     for i, info in enumerate(book.info):
         n_legs = len(info.legs)
@@ -371,6 +372,9 @@ def _net_figures(
         borrow[k : k + n_legs] = r.leg_borrow
         rebate[k : k + n_legs] = r.leg_rebate
         sell[k : k + n_legs] = r.leg_sell
+        for j, li in enumerate(info.legs):
+            if li.leg.payment_date is not None:
+                pay_days[k + j] = float((li.leg.payment_date - book.as_of).days)
         k += n_legs
         if r.missing:
             info.flag(Flag.NO_COST_RATE, "no rate for " + ", ".join(r.missing) + ": set it in [costs]")
@@ -396,6 +400,8 @@ def _net_figures(
         leg_rebate=rebate,
         leg_sell=sell,
         leg_deal=legs.deal,
+        leg_value=legs.weight * res.leg_value,
+        leg_pay_days=pay_days,
     )
     for i, (info, costed) in enumerate(zip(book.info, rates, strict=True)):
         if costed is None:

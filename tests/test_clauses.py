@@ -190,3 +190,66 @@ def test_show_says_which_ratio_and_the_capped_terms(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["show", str(tmp_path / "snps.toml"), "--prices", str(tmp_path / "p.csv")])
     assert res.exit_code == 0, res.output
     assert "0.345 cut to 0.3399 shares plus USD 2.91 cash" in res.stdout
+
+
+# A deferred payment: HK$10 at the close (2025-12-31, 194 days on) and HK$5 a year later, funding at
+# 10% and no other cost; the target at 14.00.
+DEFERRED = """
+[[consideration]]
+kind = "cash"
+amount = 10.0
+currency = "HKD"
+
+[[consideration]]
+kind = "{kind}"
+amount = 5.0
+currency = "HKD"
+{prob}
+payment_date = 2026-12-31
+
+[costs]
+funding_rate = 0.10
+borrow_fee = {{HK = 0.0}}
+stamp_duty = {{HK = {{buy = 0.0, sell = 0.0}}}}
+levies = {{HK = 0.0}}
+commission_bps = 0.0
+probability = 1.0
+"""
+
+
+@pytest.mark.parametrize(("kind", "prob", "p"), [("cash", "", 1.0), ("cvr", "probability = 0.6", 0.6)])
+def test_a_deferred_payment_is_discounted_and_annualised_by_irr(kind: str, prob: str, p: float) -> None:
+    r = _one(DEFERRED.format(kind=kind, prob=prob), {"T.HK": (14.0, "HKD")})
+    assert r.net is not None
+    face = 5.0 * p
+    # The gross figures count it at face, at the close: value 10 + 5p.
+    assert r.figures["deal_value"] == pytest.approx(10.0 + face)
+    funding = 0.10 * 14.0 * 194 / 365  # 0.744110
+    discount = face * (1 - 1.10**-1)  # a year late at 10%: 5 x 0.090909 = 0.454545 for the cash
+    assert r.net["funding_cost"] == pytest.approx(funding, abs=1e-12)
+    assert r.net["deferred_discount"] == pytest.approx(discount, abs=1e-12)
+    spread = 10.0 + face - 14.0
+    assert r.net["net_spread"] == pytest.approx(spread - funding - discount, abs=1e-12)
+    # The IRR: -14 today, 14 + spread - funding - face at 194 days, face at 194 + 365 = 559 days.
+    irr = r.net["net_annualized"]
+    assert irr is not None
+    at_close = 14.0 + spread - funding - face
+    npv = -14.0 + at_close * (1 + irr) ** (-194 / 365) + face * (1 + irr) ** (-559 / 365)
+    assert npv == pytest.approx(0.0, abs=1e-9)
+    # ...which is not the lump at the close: that would treat the face as paid at 194 days.
+    lump = (1 + (spread - funding) / 14.0) ** (365 / 194) - 1
+    assert abs(irr - lump) > 1e-3
+
+
+def test_without_a_deferred_payment_the_irr_is_the_compound_figure() -> None:
+    body = DEFERRED.format(kind="cash", prob="").replace("payment_date = 2026-12-31\n", "")
+    r = _one(body, {"T.HK": (14.0, "HKD")})
+    assert r.net is not None and r.net["deferred_discount"] == 0.0
+    pct = r.net["net_spread_pct"]
+    assert pct is not None
+    assert r.net["net_annualized"] == pytest.approx((1 + pct) ** (365 / 194) - 1, rel=1e-12)
+
+
+def test_payment_date_is_refused_on_a_stock_leg() -> None:
+    with pytest.raises(ValueError, match="payment_date"):
+        make_deal('[[consideration]]\nkind = "stock"\nratio = 1.0\nticker = "A.HK"\npayment_date = 2026-01-01\n')

@@ -245,8 +245,19 @@ def _arithmetic(li: LegInfo, r: DealResult) -> str:
         if leg.collar:
             return f"{num(leg.ratio, 6)} × clamp({price}, {num(leg.collar[0])}, {num(leg.collar[1])}){fx}"
         return f"{num(leg.ratio, 6)} × {price}{fx}"
-    band = f"clamp({price}, {num(leg.collar[0])}, {num(leg.collar[1])})" if leg.collar else price
-    return f"{money(leg.value, ccy)} / {band} shares × {price}{fx}"
+    band = f"clamp({price}, {num(li.band[0])}, {num(li.band[1])})" if li.band else price
+    value = money(leg.value, ccy)
+    if leg.value_currency is not None:
+        rate = f" × {num(li.value_fx.rate, 6)}" if li.value_fx is not None else " × ?"
+        value = f"({money(leg.value, leg.value_currency)}{rate})"
+    shares_text = f"{value} / {band} shares"
+    if leg.ratio_bounds and li.band and s == s:
+        # Outside the band the printed ratio is the number of shares (it wins over value / bound).
+        if s < li.band[0]:
+            shares_text = f"{num(leg.ratio_bounds[1], 6)} shares (the printed ratio below {num(li.band[0])})"
+        elif s > li.band[1]:
+            shares_text = f"{num(leg.ratio_bounds[0], 6)} shares (the printed ratio above {num(li.band[1])})"
+    return f"{shares_text} × {price}{fx}"
 
 
 def _leg_block(li: LegInfo, lf: Mapping[str, float | None], r: DealResult) -> RenderableType:
@@ -257,6 +268,10 @@ def _leg_block(li: LegInfo, lf: Mapping[str, float | None], r: DealResult) -> Re
         title += f" {li.symbol}, {form}"
         if leg.collar:
             title += f", collar [{num(leg.collar[0])}, {num(leg.collar[1])}] {li.currency}"
+        if leg.ratio_bounds:
+            title += f", printed ratios {num(leg.ratio_bounds[0], 6)} to {num(leg.ratio_bounds[1], 6)} shares"
+        if leg.value_currency:
+            title += f", value in {leg.value_currency}"
     elif leg.kind == "cvr":
         title += f" {money(leg.amount, li.currency)} with probability {num(leg.probability)}"
     else:
@@ -294,6 +309,15 @@ def _leg_block(li: LegInfo, lf: Mapping[str, float | None], r: DealResult) -> Re
     # every quote the rate came from: one pair, or both legs of a cross through USD
     grid.add_row("  FX to deal", _fx_text(li) + "".join(f"; {_quote_line(q)}" for q in (li.fx.quotes if li.fx else ())))
     grid.add_row("  arithmetic", safe(f"{_arithmetic(li, r)} = {money(lf['leg_value'], ccy)}"))
+    if li.capped_ratio is not None:
+        grid.add_row(
+            "  share cap",
+            safe(
+                f"the shares issued would exceed the cap: {num(leg.ratio, 6)} cut to {num(li.capped_ratio, 6)} "
+                f"shares plus {money(li.cap_cash, li.currency)} cash for the shares cut, at today's "
+                "price (the agreement prices it at the closing)"
+            ),
+        )
     if leg.weight != 1:
         grid.add_row(
             "  weighted", f"{num(leg.weight)} × {money(lf['leg_value'], ccy)} = {money(lf['weighted_value'], ccy)}"
@@ -442,17 +466,28 @@ def _costs_block(r: DealResult) -> RenderableType:
             f"{amount(price)} bought × {pct(rates.target_buy, 4)}{sells} (stamp duty + levies + commission, each side)",
         )
     grid.add_row("Carry cost", money(n.get("carry_cost"), ccy), "funding + borrow - rebate + trading")
+    deferred = n.get("deferred_discount")
+    if deferred:
+        grid.add_row(
+            "Deferred discount",
+            money(deferred, ccy),
+            "payments after the close, each discounted from its date to the close at the funding rate",
+        )
     grid.add_row(
         "Net spread",
         _signed(money(n.get("net_spread"), ccy, sign=True), n.get("net_spread")),
-        f"spread {money(f['spread'], ccy, sign=True)} - carry cost",
+        f"spread {money(f['spread'], ccy, sign=True)} - carry cost" + (" - deferred discount" if deferred else ""),
     )
     grid.add_row(
         "Net spread %",
         _signed(pct(n.get("net_spread_pct"), 2, sign=True), n.get("net_spread_pct")),
         "net spread / target",
     )
-    grid.add_row("Net annualised", pct(n.get("net_annualized"), 2), "compound (1 + net %)^(365/days) - 1")
+    grid.add_row(
+        "Net annualised",
+        pct(n.get("net_annualized"), 2),
+        "IRR of the cash flows on their own dates" if deferred else "compound (1 + net %)^(365/days) - 1",
+    )
     grid.add_row("Net annualised simple", pct(n.get("net_annualized_simple"), 2), "net % × 365 / days")
     p = None if rates is None or rates.probability != rates.probability else rates.probability
     grid.add_row(
