@@ -184,7 +184,8 @@ def value(
     The columns are the same whatever deals are valued (:data:`arb.frames.DEAL_COLUMNS`): name,
     status, target, currency; as_of and expected_close (datetimes); the figures target_price,
     deal_value, dividends, spread, spread_pct, days_to_close, annualized, annualized_simple,
-    downside, implied_probability (floats; NaN where a flag blocks one); flags and notes (lists);
+    downside, implied_probability (floats; NaN where a flag blocks one); the long-stop figures;
+    ``costed`` and the net figures after costs (NaN where the deal has none); flags and notes (lists);
     one boolean column per flag family (``blocked``: a figure is null; ``missing_price``,
     ``estimate``, ``stale``, ``synthetic``... : :data:`arb.frames.FLAG_FAMILIES`); terms_hash.
 

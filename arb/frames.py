@@ -13,12 +13,16 @@ column per symbol.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from arb.costs import NET_FIGURES
 from arb.engine import FIGURES
 from arb.flags import FLAGS
+from arb.lifecycle import close_date
+from arb.pricing import LONG_STOP_FIGURES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,6 +86,9 @@ DEAL_COLUMNS: tuple[str, ...] = (
     "as_of",
     "expected_close",
     *FIGURES,
+    *LONG_STOP_FIGURES,
+    "costed",
+    *NET_FIGURES,
     "flags",
     "notes",
     *FLAG_FAMILIES,
@@ -118,10 +125,16 @@ def deals_frame(valuation: Valuation) -> pd.DataFrame:
 
     - ``name``, ``status``, ``target`` (the target's ticker), ``currency`` (the deal currency,
       missing when unknown) and ``terms_hash`` are strings;
-    - ``as_of`` and ``expected_close`` are datetimes (``NaT`` without a close date);
+    - ``as_of`` and ``expected_close`` are datetimes (``NaT`` without a close date; as in
+      ``arb report --json``, the payment or effective event's date when the file has no
+      ``expected_close``);
     - the figures (:data:`arb.engine.FIGURES`) are floats, money per target share in the deal
       currency, fractions as fractions, ``days_to_close`` in calendar days; a figure a flag
       blocks is NaN;
+    - the long-stop figures (:data:`arb.pricing.LONG_STOP_FIGURES`: the spread annualised to the
+      long-stop date) are NaN for a deal without a long-stop event;
+    - ``costed`` is true when costs are set for the deal; the net figures
+      (:data:`arb.costs.NET_FIGURES`) are NaN where it is false, and where a flag blocks them;
     - ``flags`` and ``notes`` are lists of strings (empty lists when there are none);
     - each flag family of :data:`FLAG_FAMILIES` is a boolean column, true when the deal has one
       of its flags. ``stale`` is the history store's test (:func:`arb.store.db.is_stale`): a
@@ -137,13 +150,14 @@ def deals_frame(valuation: Valuation) -> pd.DataFrame:
         "target": pd.array([r.deal.target.ticker for r in results], dtype="str"),
         "currency": pd.array([r.currency for r in results], dtype="str"),
         "as_of": np.full(n, np.datetime64(valuation.as_of, "D")).astype(_TIME),
-        "expected_close": np.array([r.deal.expected_close for r in results], dtype="datetime64[D]").astype(_TIME),
+        "expected_close": np.array([close_date(r.deal)[0] for r in results], dtype="datetime64[D]").astype(_TIME),
     }
-    for figure in FIGURES:
-        # None (a blocked figure) becomes NaN; the values are the records' own.
-        columns[figure] = np.fromiter(
-            (np.nan if (x := r.figures[figure]) is None else x for r in results), dtype=np.float64, count=n
-        )
+    # None (a blocked figure, or one the deal does not have) becomes NaN; the values are the records' own.
+    for figure in (*FIGURES, *LONG_STOP_FIGURES):
+        columns[figure] = _floats((r.figures.get(figure) for r in results), n)
+    columns["costed"] = np.fromiter((r.net is not None for r in results), dtype=bool, count=n)
+    for figure in NET_FIGURES:
+        columns[figure] = _floats((None if r.net is None else r.net.get(figure) for r in results), n)
     columns["flags"] = _lists([r.flags for r in results])
     columns["notes"] = _lists([r.info.notes for r in results])
     flag_sets = [frozenset(r.flags) for r in results]
@@ -152,6 +166,10 @@ def deals_frame(valuation: Valuation) -> pd.DataFrame:
     columns["stale"] = np.fromiter((_stale(r) for r in results), dtype=bool, count=n)
     columns["terms_hash"] = pd.array([r.deal.terms_hash() for r in results], dtype="str")
     return pd.DataFrame(columns, index=pd.Index([r.id for r in results], name="id", dtype="str"))
+
+
+def _floats(values: Iterable[float | None], n: int) -> np.ndarray:
+    return np.fromiter((np.nan if x is None else x for x in values), dtype=np.float64, count=n)
 
 
 def _lists(values: list[list[str]]) -> np.ndarray:

@@ -7,6 +7,7 @@ import json
 import math
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -16,14 +17,17 @@ from typer.testing import CliRunner
 
 import arb
 from arb.api import expected_return, history, load, prices_from, valuation, value
+from arb.costs import NET_FIGURES
 from arb.engine import FIGURES
 from arb.errors import ArbError, DealFileError, PriceFileError, PriceSourceError
 from arb.frames import DEAL_COLUMNS, FLAG_FAMILIES, HEDGE_COLUMNS, PRICE_COLUMNS
 from arb.prices.base import ChainSource, MemorySource, Quote
+from arb.pricing import LONG_STOP_FIGURES
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 ENN_VALUE = 2.9427 * 18.86 + 24.50  # the article's figures: 79.999322
 AS_OF = dt.date(2025, 6, 20)
+ALL_FIGURES = (*FIGURES, *LONG_STOP_FIGURES, *NET_FIGURES)
 
 
 # -- the package's exports ---------------------------------------------------------------------
@@ -48,12 +52,14 @@ def test_import_arb_loads_neither_matplotlib_nor_pandas() -> None:
 
 
 def test_load_defaults_to_the_bundled_seeds() -> None:
-    assert sorted(d.id for d in load()) == ["black-sesame-soc", "enn-energy"]
+    ids = sorted(tomllib.loads(p.read_text(encoding="utf-8"))["id"] for p in SEEDS.glob("*.toml"))
+    assert len(ids) >= 2 and "enn-energy" in ids
+    assert sorted(d.id for d in load()) == ids
 
 
 def test_load_one_file_and_a_folder(tmp_path: Path) -> None:
     assert [d.id for d in load(SEEDS / "enn-energy.toml")] == ["enn-energy"]
-    assert len(load([SEEDS])) == 2
+    assert len(load([SEEDS])) == len(list(SEEDS.glob("*.toml")))
 
 
 def _bad_folder(tmp_path: Path) -> Path:
@@ -103,8 +109,12 @@ def test_value_at_the_article_prices() -> None:
     assert round(enn["deal_value"], 2) == 80.00 and round(100 * enn["spread_pct"], 1) == 23.1
     assert enn["days_to_close"] == (dt.date(2025, 12, 31) - AS_OF).days == 194
     assert enn["implied_probability"] == pytest.approx((65 - 55) / (ENN_VALUE - 55), abs=1e-12)
-    assert enn["flags"] == ["estimate-used"] and enn["estimate"] and not enn["blocked"]
-    assert enn["notes"] == ["enn-ng-h valued at its estimate 18.86 HKD: no price for its proxy 600803.SS"]
+    assert enn["flags"] == ["pre-conditional", "estimate-used"] and enn["estimate"] and not enn["blocked"]
+    assert enn["at_risk"] and not enn["ended"]  # waiting on its pre-conditions
+    assert enn["notes"] == [
+        "the deal is pre-conditional since 2025-12-28",
+        "enn-ng-h valued at its estimate 18.86 HKD: no price for its proxy 600803.SS",
+    ]
     assert enn["as_of"] == pd.Timestamp("2025-06-20") and enn["expected_close"] == pd.Timestamp("2025-12-31")
     assert math.isnan(frame.loc["black-sesame-soc", "spread"])
     assert frame.loc["black-sesame-soc", "blocked"] and frame.loc["black-sesame-soc", "missing_price"]
@@ -117,17 +127,18 @@ def test_value_has_the_same_figures_as_report_json() -> None:
     prices = SEEDS / "prices.csv"
     result = CliRunner().invoke(app, ["report", "--json", "--prices", str(prices)])
     records = {r["id"]: r for r in json.loads(result.stdout)}
-    assert set(records) == {"enn-energy", "black-sesame-soc"}
+    assert {"enn-energy", "black-sesame-soc"} <= set(records)
     frame = value(prices=prices)
     for deal_id, rec in records.items():
         row = frame.loc[deal_id]
-        for key in FIGURES:
-            want = rec[key]
+        for key in ALL_FIGURES:
+            want = rec.get(key)  # long-stop and net figures only where the deal has them
             if want is None:
                 assert math.isnan(row[key]), (deal_id, key)
             else:
                 assert row[key] == want, (deal_id, key)
         assert row["flags"] == rec["flags"] and row["notes"] == rec["notes"]
+        assert row["expected_close"] == pd.Timestamp(rec["expected_close"]) or rec["expected_close"] is None
         assert row["terms_hash"] == rec["terms_hash"] and row["as_of"] == pd.Timestamp(rec["as_of"])
     deals, prices, hedges = value(prices=prices, frames=True)
     assert deals.equals(frame)
@@ -218,9 +229,9 @@ def test_frame_dtypes(tmp_path: Path) -> None:
     for col in ("as_of", "expected_close"):
         assert pd.api.types.is_datetime64_dtype(frame[col]), col
     assert pd.api.types.is_datetime64_dtype(prices["as_of"])
-    for col in FIGURES:
+    for col in ALL_FIGURES:
         assert frame[col].dtype == np.float64, col
-    for col in FLAG_FAMILIES:
+    for col in (*FLAG_FAMILIES, "costed"):
         assert frame[col].dtype == np.bool_, col
     for col in ("flags", "notes"):
         assert all(isinstance(x, list) for x in frame[col]), col
@@ -237,8 +248,8 @@ def test_frame_figures_are_the_records_and_families_follow_the_flags(tmp_path: P
     assert list(frame.index) == [r.id for r in v.results]
     for r in v.results:
         row = frame.loc[r.id]
-        for key in FIGURES:
-            want = r.figures[key]
+        for key in ALL_FIGURES:
+            want = r.figures.get(key) if r.net is None or key not in r.net else r.net[key]
             assert math.isnan(row[key]) if want is None else row[key] == want, (r.id, key)
         for family, members in FLAG_FAMILIES.items():
             if family != "stale":
@@ -254,6 +265,30 @@ def test_frame_figures_are_the_records_and_families_follow_the_flags(tmp_path: P
     first = next(r for r in v.results if r.hedge)
     mine = hedges[hedges["deal"] == first.id]
     assert dict(zip(mine["symbol"], mine["shares"], strict=True)) == first.hedge
+
+
+def test_long_stop_and_net_figures_are_columns_of_every_frame(tmp_path: Path) -> None:
+    text = (SEEDS / "enn-energy.toml").read_text(encoding="utf-8")
+    text += (
+        '\n[[event]]\nkind = "long-stop"\ndate = 2026-06-30\n'
+        "\n[costs]\nfunding_rate = {HKD = 0.04}\nborrow_fee = {CN = 0.08}\n"
+        "stamp_duty = {HK = {buy = 0.001, sell = 0.001}}\nprobability = 0.85\n"
+    )
+    (tmp_path / "enn.toml").write_text(text, encoding="utf-8")
+    prices = {"2688.HK": 65.0, "600803.SH": 14.0, "CNYHKD=X": 1.1}
+    v = valuation([tmp_path / "enn.toml", SEEDS / "black-sesame.toml"], prices, as_of="2025-06-20")
+    enn, sesame = v.results
+    assert enn.net is not None and sesame.net is None
+    frame = v.to_frame()
+    assert tuple(frame.columns) == DEAL_COLUMNS
+    assert frame["costed"].tolist() == [True, False]
+    rec = enn.to_dict()
+    assert rec["days_to_long_stop"] == (dt.date(2026, 6, 30) - dt.date(2025, 6, 20)).days
+    for key in (*LONG_STOP_FIGURES, *NET_FIGURES):
+        got, want = frame.loc["enn-energy", key], rec.get(key)
+        assert math.isnan(got) if want is None else got == want, key
+        assert math.isnan(frame.loc["black-sesame-soc", key]), key
+    assert frame.loc["enn-energy", "net_spread"] == pytest.approx(enn.figures["spread"] - rec["carry_cost"])
 
 
 def test_stale_is_the_history_stores_test() -> None:
