@@ -203,13 +203,15 @@ class CostRates:
 class _Layers:
     deal: Costs | None
     config: Costs | None
+    config_label: str = "config"
     lines: list[str] = field(default_factory=list)
     defaulted: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
 
     def look(self, table: str, *keys: str) -> Any:
         """The first of ``keys`` in ``table`` of the deal, then the config, then the defaults."""
-        for where, costs in (("deal file", self.deal), ("config", self.config), ("built-in default", DEFAULTS)):
+        layers = (("deal file", self.deal), (self.config_label, self.config), ("built-in default", DEFAULTS))
+        for where, costs in layers:
             if costs is None:
                 continue
             entry = getattr(costs, table)
@@ -243,13 +245,14 @@ def resolve_rates(
     currency: str | None,
     target: str | None,
     hedges: Sequence[tuple[str | None, str | None]],
+    config_label: str = "config",
 ) -> CostRates:
     """Merge deal file > config > built-in defaults into the rates one deal needs.
 
     ``hedges`` has one ``(listing shorted, its currency)`` per leg, ``(None, None)`` for a leg with
-    nothing to short.
+    nothing to short. ``config_label`` names where ``config_costs`` came from in the rate lines.
     """
-    layers = _Layers(deal_costs, config_costs)
+    layers = _Layers(deal_costs, config_costs, config_label)
     nan = math.nan
     commission = layers.look("commission_bps")
     comm = nan if commission is None else commission / 10_000.0

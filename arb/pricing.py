@@ -338,7 +338,7 @@ def _flag_later_prices(book: Book, fetched: FetchResult, as_of: dt.date) -> None
 
 
 def _net_figures(
-    book: Book, res: EngineResult, fallback: Costs | None
+    book: Book, res: EngineResult, fallback: Costs | None, fallback_label: str = "config"
 ) -> tuple[dict[str, np.ndarray], list[CostRates | None], np.ndarray]:
     """The net figures of every deal with costs set (one vectorised pass), flagging what they lack."""
     legs = book.legs
@@ -365,7 +365,12 @@ def _net_figures(
             for li in info.legs
         ]
         r = resolve_rates(
-            info.deal.costs, fallback, currency=info.currency, target=info.deal.target.ticker, hedges=hedges
+            info.deal.costs,
+            fallback,
+            currency=info.currency,
+            target=info.deal.target.ticker,
+            hedges=hedges,
+            config_label=fallback_label,
         )
         rates.append(r)
         funding[i], buy[i], prob[i] = r.funding_rate, r.target_buy, r.probability
@@ -463,9 +468,10 @@ def value_deals(
     _flag_later_prices(book, fetched, as_of)
     res = value_book(book.legs, book.deals, book.dividends)
     flag_figures(book, res)
+    label = "costs="
     if costs is None and read_config:
-        costs = load_config_costs()
-    nets, rates, short_value = _net_figures(book, res, costs)
+        costs, label = load_config_costs(), "config"
+    nets, rates, short_value = _net_figures(book, res, costs, label)
     below, above = edge_deltas(book.legs)
     results: list[DealResult] = []
     leg_start = np.concatenate(([0], np.cumsum(book.deals.n_legs)))

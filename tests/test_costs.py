@@ -103,7 +103,7 @@ def test_deal_file_beats_config_beats_built_in() -> None:
     r = value_deals([deal], memory(PRICES), as_of=AS_OF, costs=config).results[0]
     assert r.cost_rates is not None
     assert "funding_rate.HKD = 0.05 (deal file)" in r.cost_rates.lines
-    assert "commission_bps = 2.0 (config)" in r.cost_rates.lines
+    assert "commission_bps = 2.0 (costs=)" in r.cost_rates.lines
     assert "borrow_fee.HK = 0.01 (built-in default)" in r.cost_rates.lines
     assert r.net is not None and r.net["funding_cost"] == pytest.approx(0.05 * 14 * DAYS / 365)
     assert Flag.COSTS_DEFAULT in r.flags
@@ -273,6 +273,7 @@ def test_config_file_costs_and_their_errors(tmp_path: Path, monkeypatch: pytest.
     # value_deals reads it when no costs are passed: the deal is costed at 3.5%
     r = value_deals([make_deal(LEGS)], memory(PRICES), as_of=AS_OF).results[0]
     assert r.net is not None and r.net["funding_cost"] == pytest.approx(0.035 * 14 * DAYS / 365)
+    assert r.cost_rates is not None and "funding_rate.HKD = 0.035 (config)" in r.cost_rates.lines
     for text, key in [
         ('[costs]\nfunding_rate = {HKD = "4%"}\n', "costs.funding_rate.HKD"),
         ("[costs]\nborrow_fee = {HK = -0.01}\n", "costs.borrow_fee.HK"),
@@ -334,3 +335,19 @@ def test_cli_report_show_json_csv_carry_the_net_figures(tmp_path: Path) -> None:
 def test_report_has_no_net_columns_without_costs(tmp_path: Path) -> None:
     table = _cli(tmp_path, "report", str(tmp_path / "deals"), deal=CLI_DEAL.replace(ALL_RATES, ""))
     assert "Net %" not in table
+
+
+def test_the_enn_notebook_shows_gross_and_net_with_hk_costs() -> None:
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).parent.parent / "notebooks" / "enn_energy.ipynb", as_version=4)
+    text = "".join(
+        o.get("text", "") + str(o.get("data", {}).get("text/plain", ""))
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    )
+    # At HK$65, 194 days: funding 4% x 65 x 194/365 = 1.3819, trading 65 x 0.1585% = 0.1030.
+    assert "carry at the article's prices: HK$1.4849 a share" in text
+    assert "42.7% annualised net against 47.8% gross" in text
+    assert "stamp_duty.HK = {'buy': 0.001, 'sell': 0.001} (built-in default)" in text
