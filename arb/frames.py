@@ -13,7 +13,6 @@ column per symbol.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -60,7 +59,9 @@ FLAG_FAMILIES: dict[str, frozenset[str]] = {
     "incomplete_terms": _present(
         "no-deal-currency", "terms-undisclosed", "no-close-date", "no-downside", "dividends-unknown"
     ),
-    "estimate": _present("estimate-used"),
+    # A stand-in for a market price: the deal file's estimate, or the spot price for the days of a
+    # pricing period not yet fixed.
+    "estimate": _present("estimate-used", "pricing-period"),
     "implausible": _present("implausible"),
     "outside_collar": _present("outside-collar"),
     # Also true when a price fell back or came from the store or the snapshot: see _stale below.
@@ -154,10 +155,17 @@ def deals_frame(valuation: Valuation) -> pd.DataFrame:
     }
     # None (a blocked figure, or one the deal does not have) becomes NaN; the values are the records' own.
     for figure in (*FIGURES, *LONG_STOP_FIGURES):
-        columns[figure] = _floats((r.figures.get(figure) for r in results), n)
-    columns["costed"] = np.fromiter((r.net is not None for r in results), dtype=bool, count=n)
+        columns[figure] = np.array([r.figures.get(figure) for r in results], dtype=np.float64)
+    # Net figures only where costs are set: NaN elsewhere, filled at the costed rows.
+    nets = [(i, r.net) for i, r in enumerate(results) if r.net is not None]
+    rows = [i for i, _ in nets]
+    costed = np.zeros(n, dtype=bool)
+    costed[rows] = True
+    columns["costed"] = costed
     for figure in NET_FIGURES:
-        columns[figure] = _floats((None if r.net is None else r.net.get(figure) for r in results), n)
+        column = np.full(n, np.nan)
+        column[rows] = np.array([net.get(figure) for _, net in nets], dtype=np.float64)
+        columns[figure] = column
     columns["flags"] = _lists([r.flags for r in results])
     columns["notes"] = _lists([r.info.notes for r in results])
     flag_sets = [frozenset(r.flags) for r in results]
@@ -166,10 +174,6 @@ def deals_frame(valuation: Valuation) -> pd.DataFrame:
     columns["stale"] = np.fromiter((_stale(r) for r in results), dtype=bool, count=n)
     columns["terms_hash"] = pd.array([r.deal.terms_hash() for r in results], dtype="str")
     return pd.DataFrame(columns, index=pd.Index([r.id for r in results], name="id", dtype="str"))
-
-
-def _floats(values: Iterable[float | None], n: int) -> np.ndarray:
-    return np.fromiter((np.nan if x is None else x for x in values), dtype=np.float64, count=n)
 
 
 def _lists(values: list[list[str]]) -> np.ndarray:

@@ -9,6 +9,7 @@ that is not building the frame. The memory is the frame's own, ``memory_usage(de
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -45,6 +46,7 @@ def run(smoke: bool = False) -> list[Row]:
         lambda: arb.value(deals, source, as_of=AS_OF), lambda: value_deals(deals, source, as_of=AS_OF), pairs
     )
     low, high = timed.ratio_spread
+    load = os.getloadavg()[0]  # other processes on the machine slow both sides alike; the ratio holds
     frame_bytes = int(frame.memory_usage(deep=True).sum())
     long_bytes = int(prices.memory_usage(deep=True).sum() + hedges.memory_usage(deep=True).sum())
     judged = not smoke
@@ -60,8 +62,11 @@ def run(smoke: bool = False) -> list[Row]:
             "value_deals alone (no frame)",
             timed.ratio,
             pairs,
-            note=f"paired; ratio = share of the call before the frame, per-pair spread {low:.2f}-{high:.2f}",
-            extra={"n_deals": n, "shape": list(frame.shape)},
+            note=(
+                f"paired; ratio = share of the call before the frame, per-pair spread {low:.2f}-{high:.2f}; "
+                f"load average {load:.1f} on {os.cpu_count()} CPUs"
+            ),
+            extra={"n_deals": n, "shape": list(frame.shape), "load_average": load},
         ),
         Row(
             "api",
