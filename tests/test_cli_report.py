@@ -337,7 +337,8 @@ def test_show_bad_file(run: Any) -> None:
 def test_validate_good_files(run: Any) -> None:
     res = run("validate", VALID)
     assert res.exit_code == 0
-    assert "13 valid, 0 invalid" in res.stdout + res.stderr
+    n = len(list(VALID.glob("*.toml")))
+    assert f"{n} valid, 0 invalid" in res.stdout + res.stderr
 
 
 def test_validate_bad_files_one_line_each(run: Any) -> None:
