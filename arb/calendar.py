@@ -24,6 +24,7 @@ from typing import Any
 
 from arb.errors import ArbError
 from arb.models import Deal
+from arb.text import safe
 
 __all__ = [
     "DEFAULT_DAYS",
@@ -182,8 +183,10 @@ def ics_bytes(items: Sequence[CalendarEntry], *, stamp: dt.datetime | None = Non
         event.add("dtstamp", when)
         event.add("dtstart", item.date)
         event.add("dtend", item.date + dt.timedelta(days=1))
-        event.add("summary", item.summary)
-        event.add("description", item.description())
+        # RFC 5545 text holds no control characters: each line of input text through arb.text.safe
+        # (an ESC in a note is written as the four characters \x1b); the line breaks are the file's.
+        event.add("summary", safe(item.summary))
+        event.add("description", "\n".join(safe(line) for line in item.description().split("\n")))
         event.add("status", "CONFIRMED" if item.confirmed else "TENTATIVE")
         event.add("transp", "TRANSPARENT")  # a deal date is not a busy slot in the user's own calendar
         event.add("categories", [item.kind])

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import icalendar
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import arb
 from arb.calendar import entries, ics_bytes, upcoming, write_ics
 from arb.cli import app
 from arb.loader import load_deal
+from arb.text import safe
 
 AS_OF = dt.date(2026, 1, 5)
 
@@ -222,3 +226,23 @@ def test_cli_calendar_reads_the_watchlist(tmp_path: Path) -> None:
     assert {r["deal"] for r in json.loads(res.stdout)} == {"sub-scheme"}
     bad = CliRunner().invoke(app, ["calendar", "--watchlist", str(tmp_path / "missing.toml")])
     assert bad.exit_code == 1 and "no such watchlist" in bad.stderr
+
+
+def test_ics_holds_no_control_characters(tmp_path: Path) -> None:
+    deal = load_deal(write_deal(tmp_path, note="\\u001b[2Jcleared\\u0007 and\\nnext line"))
+    data = ics_bytes(entries([deal]))
+    assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", data)  # CR LF end the lines, nothing else
+    meeting = next(e for e in _events(data) if str(e["UID"]) == "sub-scheme.meeting.1@arb")
+    assert "Note: \\x1b[2Jcleared\\x07 and\nnext line" in str(meeting["DESCRIPTION"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(note=st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=60))
+def test_any_note_survives_the_ics_round_trip(tmp_path: Path, note: str) -> None:
+    deal = load_deal(write_deal(tmp_path))
+    deal = deal.model_copy(update={"events": (deal.events[1].model_copy(update={"note": note}),)})
+    (event,) = _events(ics_bytes(entries([deal])))
+    text = str(event["DESCRIPTION"])
+    if note:
+        assert "Note: " + "\n".join(safe(line) for line in note.split("\n")) in text
+    assert str(event["UID"]) == "sub-scheme.meeting.1@arb"

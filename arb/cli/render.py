@@ -562,7 +562,7 @@ def _timetable_block(d: Deal, as_of: dt.date) -> RenderableType:
     grid.add_column(overflow="fold")
     for e in sorted(d.events, key=lambda e: e.date):
         is_next = upcoming is not None and e is upcoming
-        past = e.date <= as_of
+        past = e.date < as_of  # an event on the as-of day is still ahead (next_event counts it)
         mark = "→ next" if is_next else ("  done" if past else "")
         row_style = "bold" if is_next else "dim" if past else ""
         grid.add_row(
