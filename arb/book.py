@@ -57,6 +57,10 @@ class LegInfo:
     band: tuple[float, float] | None = None  # the collar band in force: printed, or value / ratio_bounds
     capped_ratio: float | None = None  # a share cap's ratio, when the cap bites
     cap_cash: float = math.nan  # the cash topping up the shares cut by the cap, at today's price (security ccy)
+    period: tuple[dt.date, dt.date] | None = None  # a pricing period's first and last trading day
+    period_fixed: int = 0  # days of the period whose close is already fixed
+    ref_fixed: float = 0.0  # the fixed closes' sum over the period's days
+    ref_weight: float = 1.0  # the share of the period's days the current price stands in for
 
 
 @dataclass
@@ -342,6 +346,53 @@ def _price_leg(info: DealInfo, i: int, leg: Leg, quotes: Mapping[str, Quote], fx
     return li
 
 
+def trading_days_back(end: dt.date, n: int) -> list[dt.date]:
+    """``n`` trading days (Monday to Friday) ending on ``end`` or the last one before it, oldest first."""
+    day = end
+    out: list[dt.date] = []
+    while len(out) < n:
+        if day.weekday() < 5:
+            out.append(day)
+        day -= dt.timedelta(days=1)
+    return out[::-1]
+
+
+def pricing_window(close: dt.date, days: int, ends_before_close: int) -> list[dt.date]:
+    """The trading days of a pricing period: ``days`` of them, ending ``ends_before_close`` trading days
+    before the close (0: on the close, or the last trading day before it)."""
+    end = trading_days_back(close, ends_before_close + 1)[0]
+    return trading_days_back(end, days)
+
+
+def _price_period(
+    info: DealInfo, li: LegInfo, close: dt.date | None, as_of: dt.date, closes: Mapping[str, Mapping[dt.date, float]]
+) -> None:
+    """A pricing period's reference: the closes already fixed, and the current price for the rest."""
+    period = li.leg.pricing_period
+    if period is None or close is None or math.isnan(li.security_price):
+        return
+    window = pricing_window(close, period.days, period.ends_before_close)
+    li.period = (window[0], window[-1])
+    where = f"{li.symbol}: pricing period {window[0]} to {window[-1]} ({period.days} trading days)"
+    if as_of < window[0]:
+        info.flag(Flag.PRICING_PERIOD, f"{where} has not started: the spot price stands in for every day")
+        return
+    known = closes.get(li.symbol or "", {}) if li.priced_by == "listing" else {}
+    passed = [d for d in window if d <= as_of]
+    fixed = [known[d] for d in passed if d in known]
+    li.period_fixed = len(fixed)
+    li.ref_fixed = math.fsum(fixed) / period.days
+    li.ref_weight = (period.days - len(fixed)) / period.days
+    missing = len(passed) - len(fixed)
+    if missing:
+        why = "" if li.priced_by == "listing" else f" (priced from its {li.priced_by}: no closes of its own)"
+        info.flag(
+            Flag.PRICING_PERIOD,
+            f"{where}: {len(fixed)} days fixed, {missing} passed without a close{why}: the spot price stands in "
+            f"for those and the {period.days - len(passed)} to come",
+        )
+
+
 def _collar_band(info: DealInfo, li: LegInfo) -> None:
     """The band of a fixed value with printed ratio bounds and no price band: ``value / (ratio x fx)``.
 
@@ -418,8 +469,12 @@ def compile_book(
     as_of: dt.date,
     *,
     reference_prices: Mapping[str, Quote | tuple[float, str]] | None = None,
+    closes: Mapping[str, Mapping[dt.date, float]] | None = None,
 ) -> Book:
     """Resolve prices and conversions for each deal and lay the legs out as arrays.
+
+    ``closes`` (each listing's daily closes, in its quote currency) fix the days of a pricing
+    period already passed.
 
     ``quotes`` must be in major units (see :meth:`Quote.in_major_units`). ``reference_prices``
     (a symbol's last known price, e.g. from the history store, as a quote or ``(price,
@@ -442,6 +497,8 @@ def compile_book(
             "hedge_mult",
             "ratio_min",
             "ratio_max",
+            "ref_fixed",
+            "ref_weight",
         )
     }
     leg_deal: list[int] = []
@@ -486,6 +543,7 @@ def compile_book(
         first_leg = len(leg_deal)
         for i, leg in enumerate(deal.consideration):
             li = _price_leg(info, i, leg, quotes, fx)
+            _price_period(info, li, close, as_of, closes or {})
             info.legs.append(li)
             leg_deal.append(d_idx)
             kind = {"cash": CASH, "cvr": CVR}.get(leg.kind, STOCK_RATIO if leg.ratio is not None else STOCK_VALUE)
@@ -498,6 +556,8 @@ def compile_book(
             cols["value"].append(_deal_value_of(li))
             cols["ratio_min"].append(leg.ratio_bounds[0] if leg.ratio_bounds else nan)
             cols["ratio_max"].append(leg.ratio_bounds[1] if leg.ratio_bounds else nan)
+            cols["ref_fixed"].append(li.ref_fixed)
+            cols["ref_weight"].append(li.ref_weight)
             cols["amount"].append(leg.amount if leg.amount is not None else nan)
             cols["probability"].append(leg.probability if leg.probability is not None else nan)
             cols["low"].append(low)
@@ -571,14 +631,17 @@ def compile_book(
                 info.flag(name, note)
 
     # Printed ratio bounds are rare: without any, the engine skips them (None).
-    bounds = {k: cols.pop(k) for k in ("ratio_min", "ratio_max")}
+    bounds = {k: cols.pop(k) for k in ("ratio_min", "ratio_max", "ref_fixed", "ref_weight")}
     printed = any(not math.isnan(x) for x in bounds["ratio_max"])
+    periods = any(w != 1.0 for w in bounds["ref_weight"])
     legs = LegTable(
         deal=np.asarray(leg_deal, dtype=np.int64),
         kind=np.asarray(leg_kind, dtype=np.int8),
         **{k: np.asarray(v, dtype=np.float64) for k, v in cols.items()},
         ratio_min=np.asarray(bounds["ratio_min"], dtype=np.float64) if printed else None,
         ratio_max=np.asarray(bounds["ratio_max"], dtype=np.float64) if printed else None,
+        ref_fixed=np.asarray(bounds["ref_fixed"], dtype=np.float64) if periods else None,
+        ref_weight=np.asarray(bounds["ref_weight"], dtype=np.float64) if periods else None,
     )
     order = np.argsort(np.asarray(div_deal, dtype=np.int64), kind="stable")
     dividends = DividendTable(

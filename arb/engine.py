@@ -100,6 +100,11 @@ class LegTable:
     hedge_mult: FloatArray
     ratio_min: FloatArray | None = None
     ratio_max: FloatArray | None = None
+    #: A pricing period: the reference price is ``ref_fixed + ref_weight x price`` (the closes
+    #: already fixed, averaged over the period's days, plus the share of days still to come at
+    #: the current price). None when no leg has one; 0 and 1 on a leg without one.
+    ref_fixed: FloatArray | None = None
+    ref_weight: FloatArray | None = None
 
     def __len__(self) -> int:
         return int(self.deal.shape[0])
@@ -178,6 +183,12 @@ def leg_values(legs: LegTable) -> tuple[FloatArray, FloatArray]:
     - fixed value: shares ``value / (clamp(S, low, high) * fx)``, value ``shares * S * fx``; delta
       0 inside the band (the value is fixed), ``shares`` outside it. Printed ratio bounds replace
       the shares outside the band: ``ratio_max`` below ``low``, ``ratio_min`` above ``high``.
+    - a pricing period sets the shares by the reference price ``R = ref_fixed + ref_weight x S``
+      and values them at ``S``: fixed ratio ``ratio x clamp(R) / R`` shares, fixed value
+      ``value / (clamp(R) x fx)`` shares. The delta follows: inside the band ``ratio`` (fixed ratio)
+      or ``value x ref_fixed / (R^2 x fx)`` (fixed value), outside it ``ratio x bound x ref_fixed /
+      R^2`` (fixed ratio) or the shares (fixed value). With ``ref_fixed = 0`` and ``ref_weight = 1``
+      these are the formulas above.
     """
     kind = legs.kind
     if kind.ndim != 1:
@@ -205,6 +216,20 @@ def leg_values(legs: LegTable) -> tuple[FloatArray, FloatArray]:
                 v = take(legs.amount) * fx
             elif k == CVR:
                 v = take(legs.amount) * take(legs.probability) * fx
+            elif legs.ref_fixed is not None and legs.ref_weight is not None:
+                v, d = _period_values(
+                    k,
+                    take(legs.price),
+                    take(legs.low),
+                    take(legs.high),
+                    take(legs.ratio),
+                    take(legs.value),
+                    fx,
+                    take(legs.ref_fixed),
+                    take(legs.ref_weight),
+                    None if legs.ratio_min is None else take(legs.ratio_min),
+                    None if legs.ratio_max is None else take(legs.ratio_max),
+                )
             else:
                 s, low, high = take(legs.price), take(legs.low), take(legs.high)
                 clamped = np.clip(s, low, high)
@@ -230,6 +255,34 @@ def leg_values(legs: LegTable) -> tuple[FloatArray, FloatArray]:
             if d is not None:
                 delta[..., cols] = d
     return value, delta
+
+
+def _period_values(
+    kind: int,
+    s: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+    ratio: FloatArray,
+    value: FloatArray,
+    fx: FloatArray,
+    fixed: FloatArray,
+    weight: FloatArray,
+    ratio_min: FloatArray | None,
+    ratio_max: FloatArray | None,
+) -> tuple[FloatArray, FloatArray]:
+    """Value and delta of stock legs whose shares are set by a pricing period (see :func:`leg_values`)."""
+    ref = fixed + weight * s
+    clamped = np.clip(ref, low, high)
+    inside = (ref >= low) & (ref <= high)
+    if kind == STOCK_RATIO:
+        shares = ratio * clamped / ref
+        d = np.where(inside, ratio, ratio * clamped * fixed / ref**2)
+    else:
+        shares = value / (clamped * fx)
+        if ratio_min is not None and ratio_max is not None:
+            shares = _printed_ratios(shares, ref, low, high, ratio_min, ratio_max)
+        d = np.where(inside, value * fixed / (ref**2 * fx), shares)
+    return shares * s * fx, np.where(np.isnan(s), np.nan, d)
 
 
 def _printed_ratios(
@@ -261,12 +314,17 @@ def edge_deltas(legs: LegTable) -> tuple[FloatArray, FloatArray]:
         below = np.where(ratio_leg, np.where(at_low, 0.0, legs.ratio), np.where(at_low, below_shares, 0.0))
         above = np.where(ratio_leg, np.where(at_high, 0.0, legs.ratio), np.where(at_high, above_shares, 0.0))
     edge = at_low | at_high
+    if legs.ref_fixed is not None and legs.ref_weight is not None:
+        # A pricing period moves the kink off the price: no one-sided deltas reported there.
+        edge = edge & (legs.ref_fixed == 0) & (legs.ref_weight == 1)
     return np.where(edge, below, np.nan), np.where(edge, above, np.nan)
 
 
 def _leg_values_by_mask(legs: LegTable) -> tuple[FloatArray, FloatArray]:
     """:func:`leg_values` for a ``kind`` that itself has a scenario axis: every formula on every cell."""
     kind = legs.kind
+    if legs.ref_fixed is not None:
+        raise ValueError("a pricing period cannot be valued with the leg kind varying by scenario")
     s = legs.price
     clamped = np.clip(s, legs.low, legs.high)
     inside = (s >= legs.low) & (s <= legs.high)

@@ -64,6 +64,7 @@ class Flag(StrEnum):
     CONDITION_FAILED = "condition-failed"
     VOTE_FAILED = "vote-failed"
     LONG_STOP_PASSED = "long-stop-passed"
+    PRICING_PERIOD = "pricing-period"
     COSTS_DEFAULT = "costs-default"
     NO_COST_RATE = "no-cost-rate"
     NO_PROBABILITY = "no-probability"
@@ -203,6 +204,12 @@ _ROWS = (
         Flag.LONG_STOP_PASSED,
         "The long-stop date is on or before the as-of date and the deal is still open: either side may walk away. "
         "Blocks the annualised returns to the long-stop (annualized_long_stop, annualized_simple_long_stop).",
+    ),
+    FlagSpec(
+        Flag.PRICING_PERIOD,
+        "A leg's shares are set by the average over a pricing period, and the spot price stands in for some of "
+        "its days: the period has not started, or closes of days already passed are missing; the note says how "
+        "many days are fixed.",
     ),
     FlagSpec(
         Flag.COSTS_DEFAULT,

@@ -184,6 +184,17 @@ class Security(_Strict):
         return self
 
 
+class PricingPeriod(_Strict):
+    """The trading days whose average price sets a collar or a fixed value's shares.
+
+    ``days`` trading days (Monday to Friday; holidays are not known to arb) ending
+    ``ends_before_close`` trading days before the close.
+    """
+
+    days: int = Field(gt=0, le=250, strict=True)
+    ends_before_close: int = Field(default=0, ge=0, le=250, strict=True)
+
+
 class ShareCap(_Strict):
     """A cap on the acquirer's shares issued (Synopsys/Ansys: 19.9999% of its shares outstanding).
 
@@ -229,6 +240,7 @@ class Leg(_Strict):
     payment_date: Day | None = None
     share_cap: ShareCap | None = None
     dividend_equalisation: bool = False
+    pricing_period: PricingPeriod | None = None
     note: str | None = None
 
     _currency = field_validator("currency", "value_currency")(_check_currency)
@@ -279,7 +291,7 @@ class Leg(_Strict):
             for key in ("ratio", "value", "ticker", "security", "collar"):
                 if getattr(self, key) is not None:
                     raise bad(f"a {self.kind} leg takes no '{key}'")
-            for key in ("ratio_bounds", "value_currency", "share_cap"):
+            for key in ("ratio_bounds", "value_currency", "share_cap", "pricing_period"):
                 if getattr(self, key) is not None:
                     raise bad(f"a {self.kind} leg takes no '{key}'")
             if self.dividend_equalisation:
@@ -306,6 +318,8 @@ class Leg(_Strict):
                         raise bad(f"'{key}' belongs on a fixed-value leg ('value'), not a fixed ratio")
             elif self.share_cap is not None or self.dividend_equalisation:
                 raise bad("'share_cap' and 'dividend_equalisation' belong on a fixed-ratio leg ('ratio')")
+            if self.pricing_period is not None and self.value is None and self.collar is None:
+                raise bad("'pricing_period' sets a collar's or a fixed value's shares: this leg has neither")
         return self
 
 

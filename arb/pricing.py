@@ -337,6 +337,29 @@ def _flag_later_prices(book: Book, fetched: FetchResult, as_of: dt.date) -> None
             )
 
 
+def _period_closes(
+    deals: Sequence[Deal],
+    source: PriceSource,
+    quotes: Mapping[str, Quote],
+    given: Mapping[str, Mapping[dt.date, float]] | None,
+) -> dict[str, dict[dt.date, float]]:
+    """The daily closes of each listing a pricing period needs: the source's history, then ``given``."""
+    wanted = {leg.ticker for d in deals for leg in d.consideration if leg.pricing_period and leg.ticker}
+    history = getattr(source, "history", None)
+    out: dict[str, dict[dt.date, float]] = {}
+    for sym in sorted(wanted):
+        days: dict[dt.date, float] = {}
+        spot = quotes.get(sym)
+        if callable(history) and spot is not None:
+            for q in history(sym):
+                q = q.in_major_units()
+                if q.as_of is not None and q.currency == spot.currency:
+                    days[q.as_of.date()] = q.price
+        days.update((given or {}).get(sym, {}))
+        out[sym] = days
+    return out
+
+
 def _net_figures(
     book: Book, res: EngineResult, fallback: Costs | None, fallback_label: str = "config"
 ) -> tuple[dict[str, np.ndarray], list[CostRates | None], np.ndarray]:
@@ -437,6 +460,7 @@ def value_deals(
     reference_prices: Mapping[str, Quote | tuple[float, str]] | None = None,
     costs: Costs | None = None,
     read_config: bool = True,
+    closes: Mapping[str, Mapping[dt.date, float]] | None = None,
 ) -> Valuation:
     """Value ``deals`` with prices from ``source``.
 
@@ -448,6 +472,10 @@ def value_deals(
     ``costs`` is the ``[costs]`` every deal's own table falls back on; by default (and with
     ``read_config``) that of the config file. A deal gets net figures (:mod:`arb.costs`) when it or
     the fallback sets costs.
+
+    ``closes`` (a listing's daily closes by date, in its quote currency, e.g. from the history
+    store) fix the passed days of a leg's pricing period; a source with a ``history(symbol)``
+    method (a price file) gives them too, the ``closes`` given winning.
 
     Every figure is finite and follows its definition (:mod:`arb.engine`), or is None, and then
     one of the deal's flags blocks it (:data:`arb.flags.FLAGS`).
@@ -464,7 +492,8 @@ def value_deals(
             deals = dated  # the prices predate a bump: fetch again for the terms then in force
             fetched = fetch_for(deals, source, overrides, as_of=as_of)
     stamp_overrides(fetched, as_of)
-    book = compile_book(deals, fetched.quotes, as_of, reference_prices=reference_prices)
+    daily = _period_closes(deals, source, fetched.quotes, closes)
+    book = compile_book(deals, fetched.quotes, as_of, reference_prices=reference_prices, closes=daily)
     _flag_later_prices(book, fetched, as_of)
     res = value_book(book.legs, book.deals, book.dividends)
     flag_figures(book, res)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import make_deal, value
+from conftest import make_deal, memory, value
 
+from arb.book import pricing_window
 from arb.flags import Flag
-from arb.pricing import DealResult
+from arb.pricing import DealResult, value_deals
 
 
 def _one(body: str, prices: dict[str, tuple[float, str]], **head: str) -> DealResult:
@@ -253,3 +255,82 @@ def test_without_a_deferred_payment_the_irr_is_the_compound_figure() -> None:
 def test_payment_date_is_refused_on_a_stock_leg() -> None:
     with pytest.raises(ValueError, match="payment_date"):
         make_deal('[[consideration]]\nkind = "stock"\nratio = 1.0\nticker = "A.HK"\npayment_date = 2026-01-01\n')
+
+
+# A pricing period: $50 in A shares, collared at [45, 55], set by the average of 5 trading days ending
+# 2 trading days before the close on Wednesday 2025-12-31: Monday 29 Dec is the last, so Tue 23 to Mon 29.
+PERIOD = """
+[[consideration]]
+kind = "stock"
+value = 50.0
+ticker = "A"
+collar = [45.0, 55.0]
+pricing_period = {days = 5, ends_before_close = 2}
+"""
+
+
+def _period(as_of: dt.date, spot: float, closes: dict[dt.date, float]) -> DealResult:
+    deal = make_deal(PERIOD, currency="USD", target="T")
+    src = memory({"T": (45.0, "USD"), "A": (spot, "USD")})
+    return value_deals([deal], src, as_of=as_of, closes={"A": closes}).results[0]
+
+
+def test_the_pricing_window_counts_trading_days() -> None:
+    window = pricing_window(dt.date(2025, 12, 31), 5, 2)
+    assert window == [dt.date(2025, 12, d) for d in (23, 24, 25, 26, 29)]
+    assert pricing_window(dt.date(2025, 12, 27), 2, 0) == [dt.date(2025, 12, 25), dt.date(2025, 12, 26)]  # a Saturday
+
+
+def test_pricing_period_under_way_mixes_fixed_closes_and_the_spot() -> None:
+    # As of Thu 25 Dec: closes 40 (23rd) and 42 (24th) fixed, the 25th has none: spot 47 stands in for 3 days.
+    # Reference (40 + 42 + 3 x 47) / 5 = 44.6, below the collar's 45: 50 / 45 = 1.1111 shares, worth x 47 = 52.2222.
+    r = _period(dt.date(2025, 12, 25), 47.0, {dt.date(2025, 12, 23): 40.0, dt.date(2025, 12, 24): 42.0})
+    assert r.figures["deal_value"] == pytest.approx(50.0 / 45.0 * 47.0, abs=1e-12)
+    (li,) = r.info.legs
+    assert li.period_fixed == 2 and li.ref_fixed == pytest.approx(82.0 / 5) and li.ref_weight == pytest.approx(0.6)
+    assert Flag.PRICING_PERIOD in r.flags  # the 25th passed without a close
+    assert r.hedge == {"A": pytest.approx(50.0 / 45.0)}  # the shares are fixed below the band
+
+
+def test_pricing_period_inside_the_band_and_its_hedge() -> None:
+    # Closes 48 and 50 fixed; spot 47 for the other 3: reference (98 + 141) / 5 = 47.8, inside the band.
+    # Shares 50 / 47.8 = 1.046025, worth x 47 = 49.1632; the delta is 50 x 19.6 / 47.8^2 = 0.428914.
+    closes = {dt.date(2025, 12, 23): 48.0, dt.date(2025, 12, 24): 50.0, dt.date(2025, 12, 25): 47.0}
+    r = _period(dt.date(2025, 12, 24), 47.0, closes)  # the 25th is after the as-of: not used
+    assert r.figures["deal_value"] == pytest.approx(50.0 / 47.8 * 47.0, abs=1e-12)
+    assert r.hedge == {"A": pytest.approx(50.0 * 19.6 / 47.8**2, abs=1e-12)}
+    assert Flag.PRICING_PERIOD not in r.flags
+    h = 1e-4
+    up = _period(dt.date(2025, 12, 24), 47.0 + h, closes).figures["deal_value"]
+    down = _period(dt.date(2025, 12, 24), 47.0 - h, closes).figures["deal_value"]
+    assert up is not None and down is not None
+    assert (up - down) / (2 * h) == pytest.approx(0.428914, abs=1e-6)
+
+
+def test_before_the_pricing_period_the_spot_stands_in() -> None:
+    r = _period(dt.date(2025, 12, 1), 47.0, {})
+    assert r.figures["deal_value"] == pytest.approx(50.0, abs=1e-12)  # 47 inside the band: the value is fixed
+    assert Flag.PRICING_PERIOD in r.flags
+    assert any("has not started" in n for n in r.info.notes)
+
+
+def test_show_counts_the_fixed_days_from_a_price_file(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from arb.cli import app
+
+    deal = (
+        'id = "averaged"\nname = "Averaged"\nexpected_close = 2025-12-31\ncurrency = "USD"\n[target]\nticker = "T"\n'
+        + PERIOD
+    )
+    (tmp_path / "d.toml").write_text(deal, encoding="utf-8")
+    rows = ["symbol,price,currency,as_of", "T,45.0,USD,2025-12-25"]
+    rows += [f"A,{p},USD,2025-12-{d}" for d, p in ((23, 40.0), (24, 42.0), (25, 47.0))]
+    (tmp_path / "p.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["show", str(tmp_path / "d.toml"), "--prices", str(tmp_path / "p.csv")])
+    assert res.exit_code == 0, res.output
+    # The file's three dated closes of A fix 3 of the 5 days: (40 + 42 + 47 + 2 x 47) / 5 = 44.60.
+    assert (
+        "2025-12-23 to 2025-12-29: 3 of 5 days fixed, the current price for the other 2; reference price 44.60 USD"
+        in (res.stdout)
+    )

@@ -309,6 +309,16 @@ def _leg_block(li: LegInfo, lf: Mapping[str, float | None], r: DealResult) -> Re
     # every quote the rate came from: one pair, or both legs of a cross through USD
     grid.add_row("  FX to deal", _fx_text(li) + "".join(f"; {_quote_line(q)}" for q in (li.fx.quotes if li.fx else ())))
     grid.add_row("  arithmetic", safe(f"{_arithmetic(li, r)} = {money(lf['leg_value'], ccy)}"))
+    if li.period is not None and leg.pricing_period is not None:
+        n_days = leg.pricing_period.days
+        ref = li.ref_fixed + li.ref_weight * li.security_price
+        grid.add_row(
+            "  pricing period",
+            safe(
+                f"{li.period[0]} to {li.period[1]}: {li.period_fixed} of {n_days} days fixed, the current price "
+                f"for the other {n_days - li.period_fixed}; reference price {amount(ref)} {li.currency or ''}"
+            ),
+        )
     if li.capped_ratio is not None:
         grid.add_row(
             "  share cap",
