@@ -23,6 +23,7 @@ from arb.cli import refresh as _refresh
 from arb.cli import report as _report
 from arb.cli import store as _store
 from arb.cli import watch as _watch
+from arb.text import safe_lines
 
 #: The example shown under each command's help, where its own module gives none.
 EXAMPLES = {
@@ -163,7 +164,8 @@ def _show_completion(ctx: typer.Context, value: str | None) -> None:
         return
     from typer._completion_shared import get_completion_script
 
-    typer.echo(get_completion_script(prog_name="arb", complete_var="_ARB_COMPLETE", shell=_shell(value)))
+    script = get_completion_script(prog_name="arb", complete_var="_ARB_COMPLETE", shell=_shell(value))
+    sys.stdout.write(safe_lines(script) + "\n")  # the scripts hold no control character: unchanged
     raise typer.Exit()
 
 
@@ -172,8 +174,10 @@ def _install_completion(ctx: typer.Context, value: str | None) -> None:
         return
     from typer._completion_shared import install
 
+    from arb.cli.common import note
+
     shell, path = install(shell=_shell(value), prog_name="arb", complete_var="_ARB_COMPLETE")
-    typer.echo(f"{shell} completion installed in {path}; it takes effect in a new shell")
+    note(f"{shell} completion installed in {path}; it takes effect in a new shell")
     raise typer.Exit()
 
 
@@ -181,7 +185,7 @@ def _version(value: bool) -> None:
     if value:
         from arb import __version__
 
-        typer.echo(f"arb {__version__}")
+        sys.stdout.write(safe_lines(f"arb {__version__}") + "\n")
         raise typer.Exit()
 
 
