@@ -245,10 +245,15 @@ class RefreshResult:
         return not self.fallbacks and not self.failures
 
     def records(self) -> list[dict[str, Any]]:
-        """The report records (best annualised return first), each with ``change`` and ``alerts``."""
+        """The report records (best annualised return first), each with ``change`` and ``alerts``,
+        and the timetable fields of ``arb report --json`` (next event, conditions met, long-stop)."""
+        from arb.calendar import lifecycle_fields
+
         out = []
         for r in self.valuation.sorted():
             rec = r.to_dict()
+            for key, val in lifecycle_fields(r.deal, r.as_of).items():
+                rec.setdefault(key, val)
             change = self.changes.get(r.id)
             rec["change"] = None if change is None else change.to_dict()
             rec["alerts"] = [a.to_dict() for a in self.alerts if a.deal_id == r.id]

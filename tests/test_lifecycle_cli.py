@@ -368,3 +368,18 @@ def test_timeline_of_a_deal_with_nothing_dated_is_one_error() -> None:
     deal = load_deal(Path(__file__).parent / "data" / "deals" / "valid" / "cash.toml")
     with pytest.raises(ArbError, match="has no events, conditions with dates or revisions"):
         charts.timeline(deal)
+
+
+def test_refresh_json_carries_the_timetable(tmp_path: Path) -> None:
+    folder = tmp_path / "deals"
+    path = write(folder)
+    wl = load_watchlist(_watchlist(tmp_path, folder, ""))
+    prices = MemorySource({"9999.HK": 70.0}, {"9999.HK": "HKD"})
+    res = run_refresh([load_deal(path)], prices, HistoryStore(tmp_path / "h.sqlite3"), wl, as_of=dt.date(2026, 1, 5))
+    (rec,) = res.to_dict()["deals"]
+    assert (rec["next_event"], rec["next_event_date"], rec["conditions_met"], rec["conditions_total"]) == (
+        "meeting",
+        "2026-01-20",
+        2,
+        3,
+    )
