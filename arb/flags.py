@@ -69,6 +69,7 @@ class Flag(StrEnum):
     NO_COST_RATE = "no-cost-rate"
     NO_PROBABILITY = "no-probability"
     NO_BREAK_EVEN = "no-break-even"
+    NO_NET_ANNUALIZED = "no-net-annualized"
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,12 @@ _ROWS = (
         "The net spread is below zero however soon the deal closes (trading costs exceed the spread), or "
         "carrying costs nothing a day: no break-even days.",
         net_blocks=("break_even_days",),
+    ),
+    FlagSpec(
+        Flag.NO_NET_ANNUALIZED,
+        "No compound net annualised return exists: the net loss is more than the price paid (1 + net spread % "
+        "below 0), or the dated cash flows of a deferred payment have no rate from -99% to 999,900% a year.",
+        net_blocks=("net_annualized",),
     ),
 )
 

@@ -444,6 +444,14 @@ def _net_figures(
                 if nets["trading_cost"][i] > spread
                 else "carrying the position costs nothing a day: no break-even date",
             )
+        if "net_annualized" not in blocked and np.isnan(nets["net_annualized"][i]):
+            net_pct = nets["net_spread_pct"][i]
+            why = (
+                f"the net spread {net_pct:+.1%} loses more than the price paid"
+                if net_pct <= -1
+                else "the dated cash flows have no rate from -99% to 999,900% a year"
+            )
+            info.flag(Flag.NO_NET_ANNUALIZED, f"{why}: no compound annualised net return")
         for name in ("net_annualized", "net_annualized_simple"):
             if np.isinf(nets[name][i]):
                 info.flag(Flag.OVERFLOW, f"{name} is too large to represent", blocks=name)

@@ -351,3 +351,61 @@ def test_the_enn_notebook_shows_gross_and_net_with_hk_costs() -> None:
     assert "carry at the article's prices: HK$1.4849 a share" in text
     assert "42.7% annualised net against 47.8% gross" in text
     assert "stamp_duty.HK = {'buy': 0.001, 'sell': 0.001} (built-in default)" in text
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    target=st.floats(0.5, 200.0),
+    stock=st.one_of(st.none(), st.floats(0.5, 200.0)),
+    cash=st.floats(0.0, 100.0),
+    ratio=st.floats(0.01, 3.0),
+    days_after=st.integers(-30, 900),
+    funding=st.one_of(st.none(), _rate),
+    commission=st.one_of(st.none(), st.floats(0.0, 50.0)),
+    probability=st.one_of(st.none(), st.floats(0.0, 1.0)),
+    market=st.sampled_from(["HK", "SI"]),
+    deferred=st.booleans(),
+)
+def test_every_net_figure_is_right_or_null_with_a_flag(
+    target: float,
+    stock: float | None,
+    cash: float,
+    ratio: float,
+    days_after: int,
+    funding: float | None,
+    commission: float | None,
+    probability: float | None,
+    market: str,
+    deferred: bool,
+) -> None:
+    rates = [f"funding_rate = {funding!r}" if funding is not None else ""]
+    rates += [f"commission_bps = {commission!r}" if commission is not None else ""]
+    rates += [f"probability = {probability!r}" if probability is not None else ""]
+    body = (
+        f'[[consideration]]\nkind = "stock"\nratio = {ratio!r}\nticker = "A.{market}"\n'
+        f'[[consideration]]\nkind = "cvr"\namount = {cash!r}\ncurrency = "HKD"\nprobability = 0.5\n'
+        + ("payment_date = 2026-06-30\n" if deferred else "")
+        + "[costs]\n"
+        + "\n".join(r for r in rates if r)
+        + "\n"
+    )
+    prices = {"T.HK": (target, "HKD")} | ({} if stock is None else {f"A.{market}": (stock, "HKD")})
+    as_of = dt.date(2025, 12, 31) - dt.timedelta(days=days_after)
+    r = value(make_deal(body, extra="downside = 0.1"), prices, as_of=as_of).results[0]
+    assert r.net is not None
+    blocked = net_closure(
+        {f for flag in r.flags for f in (*FLAGS[Flag(flag)].blocks, *FLAGS[Flag(flag)].net_blocks)} | r.info.blocked
+    )
+    for name, x in r.net.items():
+        if x is None:
+            assert name in blocked, (name, r.flags)
+        else:
+            assert math.isfinite(x), name
+    n = r.net
+    parts = [n["funding_cost"], n["borrow_cost"], n["rebate"], n["trading_cost"]]
+    if n["carry_cost"] is not None and None not in parts:
+        assert n["carry_cost"] == pytest.approx(parts[0] + parts[1] - parts[2] + parts[3], rel=1e-9, abs=1e-12)
+    if n["net_spread"] is not None and r.figures["spread"] is not None:
+        assert n["carry_cost"] is not None and n["deferred_discount"] is not None
+        expected = r.figures["spread"] - n["carry_cost"] - n["deferred_discount"]
+        assert n["net_spread"] == pytest.approx(expected, rel=1e-9, abs=1e-9)
