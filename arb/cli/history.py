@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import math
 import sys
 from collections.abc import Mapping, Sequence
@@ -91,8 +90,7 @@ def render_history(
     from arb.store.db import HistoryRows
 
     if not isinstance(rows, HistoryRows):
-        cols = HistoryRows.columns
-        rows = HistoryRows(deal_id, [tuple(_tuple_value(c, r.get(c)) for c in cols) for r in rows])
+        rows = HistoryRows.from_dicts(deal_id, rows)
     n_rows = len(rows)
     as_of = rows.column("as_of")
     spark_width = max(10, min(width - 2, 120))
@@ -156,13 +154,6 @@ def render_history(
     if len(shown) < n_rows:
         parts.append(Text(f"Showing the last {len(shown)} of {n_rows} rows; --rows 0 shows all.", style="dim"))
     return Group(*parts)
-
-
-def _tuple_value(col: str, value: Any) -> Any:
-    """A dict row's value as :class:`HistoryRows` keeps it (flags as JSON text)."""
-    if col == "flags":
-        return json.dumps(list(value or []))
-    return value
 
 
 def _prices_cell(row: Mapping[str, Any]) -> Text:

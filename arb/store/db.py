@@ -33,7 +33,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,6 +173,17 @@ class HistoryRows:
     def __init__(self, deal_id: str, rows: list[tuple[Any, ...]]) -> None:
         self.deal_id = deal_id
         self.rows = rows
+
+    @classmethod
+    def from_dicts(cls, deal_id: str, rows: Sequence[Mapping[str, Any]]) -> HistoryRows:
+        """The inverse of :meth:`dicts` (missing keys are None; flags back to JSON text)."""
+        i_flags = cls._index["flags"]
+        out = []
+        for r in rows:
+            values = [r.get(c) for c in cls.columns]
+            values[i_flags] = json.dumps(list(values[i_flags] or []))
+            out.append(tuple(values))
+        return cls(deal_id, out)
 
     def __len__(self) -> int:
         return len(self.rows)
