@@ -637,3 +637,21 @@ def test_long_stop_figures_are_right_or_null_with_a_reason(
         reason = {Flag.LONG_STOP_PASSED, Flag.COMPLETED, Flag.LAPSED}
         assert spread_pct is None or reason & set(r.flags)
     assert (Flag.LONG_STOP_PASSED in r.flags) is (stop_days <= 0 and status == "pending")
+
+
+def test_the_valid_lifecycle_file_through_the_report_json() -> None:
+    # tests/data/deals/valid/lifecycle.toml at the synthetic 9999.HK 73.00 of 2025-06-20: the bump of
+    # 2025-06-10 is in force (80.00); the close is the payment event (2026-06-15, 360 days away),
+    # the long-stop 2026-09-30 (467 days away).
+    from arb.prices.csvfile import CsvSource
+
+    data = Path(__file__).parent / "data" / "deals"
+    deal = load_deal(data / "valid" / "lifecycle.toml")
+    [rec] = value_deals([deal], CsvSource(data / "prices.csv"), today=D(2025, 6, 20)).records()
+    spread_pct = 7.0 / 73.0
+    assert rec["deal_value"] == pytest.approx(80.0)
+    assert (rec["expected_close"], rec["days_to_close"], rec["days_to_long_stop"]) == ("2026-06-15", 360, 467)
+    assert rec["annualized"] == pytest.approx((1 + spread_pct) ** (365 / 360) - 1, rel=1e-12)
+    assert rec["annualized_long_stop"] == pytest.approx((1 + spread_pct) ** (365 / 467) - 1, rel=1e-12)
+    assert rec["annualized_simple_long_stop"] == pytest.approx(spread_pct * 365 / 467, rel=1e-12)
+    assert rec["flags"] == ["pre-conditional", "synthetic-price"]
