@@ -59,6 +59,7 @@ __all__ = [
     "CostRates",
     "Costs",
     "StampDuty",
+    "effective_costs",
     "load_config_costs",
     "market_of",
     "net_figures",
@@ -426,6 +427,33 @@ def _irr(
         f_lo = np.where(same, f_mid, f_lo)
         hi = np.where(same, hi, mid)
     return np.where(ok, np.exp(0.5 * (lo + hi)) - 1.0, np.nan)
+
+
+def effective_costs(config_costs: Costs | None) -> list[tuple[str, str, str]]:
+    """Every rate a deal without its own ``[costs]`` would use: ``(key, value, origin)`` rows, the
+    config file's entries over the built-in table's (origin ``config`` or ``built-in default``).
+
+    For ``arb config show``; a deal file's ``[costs]`` comes on top of these, key by key.
+    """
+    rows: list[tuple[str, str, str]] = []
+    for name in Costs.model_fields:
+        mine = getattr(config_costs, name) if config_costs is not None else None
+        base = getattr(DEFAULTS, name)
+        entries: dict[str, tuple[Any, str]] = {}
+        for value, origin in ((base, "built-in default"), (mine, "config")):
+            if value is None:
+                continue
+            if isinstance(value, dict):
+                entries.update({f"{name}.{k}": (v, origin) for k, v in value.items()})
+            else:
+                # One number for every currency replaces the table below it.
+                entries = {name: (value, origin)}
+        if not entries:
+            rows.append((name, "not set", "-"))
+        for key, (value, origin) in sorted(entries.items()):
+            shown = value.model_dump() if isinstance(value, BaseModel) else value
+            rows.append((key, str(shown), origin))
+    return rows
 
 
 def load_config_costs(path: Path | None = None) -> Costs | None:

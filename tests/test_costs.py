@@ -409,3 +409,25 @@ def test_every_net_figure_is_right_or_null_with_a_flag(
         assert n["carry_cost"] is not None and n["deferred_discount"] is not None
         expected = r.figures["spread"] - n["carry_cost"] - n["deferred_discount"]
         assert n["net_spread"] == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+def test_config_show_lists_the_effective_costs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from arb.cli import app
+
+    monkeypatch.setenv("ARB_HOME", str(tmp_path))
+    (tmp_path / "config.toml").write_text("[costs]\nfunding_rate = {HKD = 0.035}\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["config", "show", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["key"]: (r["value"], r["origin"]) for r in json.loads(res.stdout)["costs"]}
+    assert rows["funding_rate.HKD"] == ("0.035", "config")
+    assert rows["funding_rate.USD"] == ("0.045", "built-in default")
+    assert rows["stamp_duty.HK"] == ("{'buy': 0.001, 'sell': 0.001}", "built-in default")
+    (tmp_path / "config.toml").write_text('[costs]\nlevies = {HK = "0.0085%"}\n', encoding="utf-8")
+    res = CliRunner().invoke(app, ["config", "show"])
+    assert res.exit_code == 1
+    (line,) = res.output.strip().splitlines()
+    assert "config.toml" in line and "costs.levies.HK" in line

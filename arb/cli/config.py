@@ -71,9 +71,12 @@ def show(
 ) -> None:
     """Show each setting's effective value and where it came from: default, file or env."""
     from arb.config import ENV, load_config
+    from arb.costs import effective_costs, parse_costs
 
     try:
         cfg = load_config(config)
+        table_costs = cfg.section("costs")
+        costs = effective_costs(parse_costs(table_costs, cfg.path) if table_costs else None)
     except ArbError as exc:
         error(str(exc))
         raise typer.Exit(1) from None
@@ -87,6 +90,7 @@ def show(
                     for k, v in cfg.values.items()
                 },
                 "sections": {k: dict(v) for k, v in cfg.sections.items()},
+                "costs": [{"key": k, "value": v, "origin": o} for k, v, o in costs],
             }
         )
         return
@@ -100,6 +104,13 @@ def show(
     for key, value in cfg.values.items():
         table.add_row(key, safe(_shown(value)), cfg.origin(key).split(" ")[0], ENV[key])
     out.print(table)
+    # The cost rates a deal without its own [costs] uses (docs/costs.md): config over built-in.
+    rates = Table(header_style="bold", pad_edge=False, title="Costs", title_justify="left")
+    for name in ("Key", "Value", "From"):
+        rates.add_column(name, overflow="fold")
+    for key, value, origin in costs:
+        rates.add_row(safe(key), safe(value), origin)
+    out.print(rates)
     if cfg.sections:
         out.print(
             safe("Other tables (read by their own commands): " + ", ".join(sorted(cfg.sections))), highlight=False
