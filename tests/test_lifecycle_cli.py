@@ -383,3 +383,17 @@ def test_refresh_json_carries_the_timetable(tmp_path: Path) -> None:
         2,
         3,
     )
+
+
+def test_show_before_a_bump_values_the_old_terms_and_lists_every_bump(tmp_path: Path) -> None:
+    path = write(tmp_path / "deals")
+    prices = tmp_path / "p.csv"
+    prices.write_text("symbol,price,currency,as_of\n9999.HK,70,HKD,2025-06-01\n", encoding="utf-8")
+    res = run("show", path, "--prices", prices, "--as-of", "2025-06-01", width=160)
+    flat = " ".join(res.stdout.split())  # type: ignore[attr-defined]
+    assert "Deal value HKD 75.00" in flat  # the first offer was in force on 1 June
+    assert "(until 2025-06-10, Parent; the terms valued at the as-of): HKD 75.00 per share" in flat
+    assert "(current terms): HKD 80.00 per share" in flat  # the bump is still listed
+    res = run("show", path, "--prices", prices, "--as-of", "2025-06-01", "--json")
+    life = json.loads(res.stdout)["lifecycle"]  # type: ignore[attr-defined]
+    assert [r["value"] for r in life["revisions"]] == [75.0, 80.0]

@@ -353,8 +353,12 @@ def _leg_block(li: LegInfo, lf: Mapping[str, float | None], r: DealResult) -> Re
     return Group(Text(safe(title), style="bold"), grid)
 
 
-def render_deal(r: DealResult, v: Valuation) -> RenderableType:
-    """One deal, leg by leg: prices and their sources, conversions, arithmetic, hedge, flags."""
+def render_deal(r: DealResult, v: Valuation, *, filed: Deal | None = None) -> RenderableType:
+    """One deal, leg by leg: prices and their sources, conversions, arithmetic, hedge, flags.
+
+    ``filed`` is the deal as its file has it, for the bump history: ``r.deal`` carries the terms
+    in force at the as-of, which are an earlier revision's when the as-of comes before a bump.
+    """
     d, f, ccy = r.deal, r.figures, r.currency
     parts: list[RenderableType] = []
     head = Text()
@@ -415,7 +419,7 @@ def render_deal(r: DealResult, v: Valuation) -> RenderableType:
         if r.net is not None:
             parts.append(_costs_block(r))
 
-    parts.extend(render_lifecycle(r))
+    parts.extend(render_lifecycle(r, filed))
 
     if r.flags or r.info.notes:
         flags = Text()
@@ -618,25 +622,35 @@ def _terms_text(legs: tuple[Leg, ...], currency: str | None) -> str:
     return " + ".join(parts) or "undisclosed"
 
 
-def _bump_line(b: Bump, currency: str | None, current: bool) -> str:
+def _bump_line(b: Bump, currency: str | None, current: bool, valued: bool) -> str:
     when = str(b.date) if b.date else "date unknown"
     until = "current terms" if current else f"until {b.superseded}"
     value = money(b.value, b.currency or currency) if b.value is not None else "value needs prices"
-    who = f", {b.bidder}" if b.bidder else ""
+    who = (f", {b.bidder}" if b.bidder else "") + ("; the terms valued at the as-of" if valued and not current else "")
     line = f"{when} ({until}{who}): {value} per share = {_terms_text(b.terms, b.currency or currency)}"
     return line + (f"; {b.note}" if b.note else "")
 
 
-def _bumps_block(d: Deal, currency: str | None) -> RenderableType:
+def _bumps_block(d: Deal, currency: str | None, as_of: dt.date) -> RenderableType:
     from arb.lifecycle import bump_history
 
     bumps = bump_history(d)
-    body = _indented([Text(safe(_bump_line(b, currency, i == len(bumps) - 1)), style="") for i, b in enumerate(bumps)])
+    # The terms in force at the as-of: the first set superseded after it (the current ones otherwise).
+    valued = next((i for i, b in enumerate(bumps) if b.superseded is not None and b.superseded > as_of), len(bumps) - 1)
+    body = _indented(
+        [
+            Text(safe(_bump_line(b, currency, i == len(bumps) - 1, i == valued)), style="bold" if i == valued else "")
+            for i, b in enumerate(bumps)
+        ]
+    )
     return Group(_section("Revisions (bump history, oldest first)"), body)
 
 
-def render_lifecycle(r: DealResult) -> list[RenderableType]:
-    """The sections ``arb show`` adds for a deal's lifecycle: each present only when the file has it."""
+def render_lifecycle(r: DealResult, filed: Deal | None = None) -> list[RenderableType]:
+    """The sections ``arb show`` adds for a deal's lifecycle: each present only when the file has it.
+
+    ``filed``: the deal as its file has it (see :func:`render_deal`); default ``r.deal``.
+    """
     d = r.deal
     parts: list[RenderableType] = []
     if d.conditions:
@@ -646,5 +660,5 @@ def render_lifecycle(r: DealResult) -> list[RenderableType]:
     if d.vote is not None:
         parts.append(_vote_block(r))
     if d.revisions:
-        parts.append(_bumps_block(d, r.currency))
+        parts.append(_bumps_block(filed or d, r.currency, r.as_of))
     return parts

@@ -95,8 +95,9 @@ def _value(
     offline: bool = False,
     timeout: float = 20.0,
     include_closed: bool = True,
-) -> tuple[Valuation, bool]:
-    """Load, price and value; returns the valuation and whether any input was bad.
+) -> tuple[Valuation, bool, dict[str, Deal]]:
+    """Load, price and value; returns the valuation, whether any input was bad, and the deals as
+    their files have them, by id (a result's deal carries the terms in force at the as-of).
 
     ``include_closed=False`` leaves out closed deals (completed, lapsed, terminated, withdrawn),
     with one note on stderr saying how many and how to see them.
@@ -125,7 +126,7 @@ def _value(
     except ArbError as exc:
         error(str(exc))
         raise typer.Exit(1) from None
-    return valuation, bad_prices or not loaded.ok
+    return valuation, bad_prices or not loaded.ok, {d.id: d for d in deals}
 
 
 def _warn_if_not_live(v: Valuation, results: list[DealResult]) -> None:
@@ -210,7 +211,7 @@ def report(
     """One row per deal: target price, deal value, spread, annualised return, implied probability, flags."""
     if json_out and csv_out:
         raise typer.BadParameter("choose one of --json and --csv", param_hint="--json/--csv")
-    v, bad = _value(paths, prices, price, as_of, offline, timeout, include_closed=all_deals)
+    v, bad, _ = _value(paths, prices, price, as_of, offline, timeout, include_closed=all_deals)
     _warn_if_not_live(v, v.results)
     _warn_implausible(v.results)
     records = [_record(r) for r in v.sorted()]
@@ -245,7 +246,7 @@ def show(
         paths, wanted = [as_file], None
     else:
         wanted = deal
-    v, bad = _value(paths, prices, price, as_of, offline, timeout)
+    v, bad, filed = _value(paths, prices, price, as_of, offline, timeout)
     if wanted is None:
         if not v.results:
             raise typer.Exit(1)
@@ -263,12 +264,13 @@ def show(
         from arb.calendar import lifecycle_detail
 
         rec = result.to_dict(detail=True)
-        rec["lifecycle"] = lifecycle_detail(result.deal, result.as_of, result.figures["target_price"], result.currency)
+        as_filed = filed.get(result.id, result.deal)
+        rec["lifecycle"] = lifecycle_detail(as_filed, result.as_of, result.figures["target_price"], result.currency)
         print_json(rec)
     else:
         from arb.cli.render import render_deal
 
-        out.print(render_deal(result, v))
+        out.print(render_deal(result, v, filed=filed.get(result.id)))
     code = 0 if result.valued else 1
     if not result.valued:
         error(f"{result.id}: could not be valued ({', '.join(result.flags)})")
