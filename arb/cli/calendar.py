@@ -36,7 +36,7 @@ def render_calendar(items: list[CalendarEntry], as_of: dt.date, days: int) -> Re
     table.add_column("Date", no_wrap=True)
     table.add_column("In", justify="right", no_wrap=True)
     table.add_column("Deal", overflow="fold", min_width=min(16, max(len(e.deal_id) for e in items)))
-    table.add_column("Event", overflow="fold", min_width=9, max_width=16)
+    table.add_column("Event", overflow="fold", min_width=max(len(e.kind) for e in items))
     table.add_column("Note", overflow="fold", min_width=16, ratio=1)
     for e in items:
         away = e.days_from(as_of)
