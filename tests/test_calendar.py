@@ -246,3 +246,16 @@ def test_any_note_survives_the_ics_round_trip(tmp_path: Path, note: str) -> None
     if note:
         assert "Note: " + "\n".join(safe(line) for line in note.split("\n")) in text
     assert str(event["UID"]) == "sub-scheme.meeting.1@arb"
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_cli_calendar_folds_long_text_inside_the_terminal(tmp_path: Path, width: int) -> None:
+    url = "https://example.com/" + "a-long-path-without-spaces/" * 4
+    write_deal(tmp_path / "deals", "a-deal-id-far-longer-than-its-column-allows", note=url)
+    args = ["calendar", "--deals", str(tmp_path / "deals"), "--as-of", "2026-01-05", "--days", "20"]
+    res = CliRunner().invoke(app, args, env={"COLUMNS": str(width)})
+    lines = res.stdout.splitlines()
+    assert all(len(line) <= width for line in lines), "\n".join(lines)
+    at = next(line for line in lines if "Note" in line).index("Note")
+    rows = [line for line in lines[lines.index(next(x for x in lines if "Note" in x)) + 2 :] if line.strip()]
+    assert "".join(line[at:].strip() for line in rows) == url  # every character, folded, none cut off

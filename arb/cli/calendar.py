@@ -24,23 +24,31 @@ if TYPE_CHECKING:
 __all__ = ["calendar", "render_calendar"]
 
 
-def render_calendar(items: list[CalendarEntry], as_of: dt.date, days: int) -> RenderableType:
-    """One row per event, soonest first: date, days away, deal, event, confirmed or expected, note."""
+def render_calendar(items: list[CalendarEntry], as_of: dt.date, days: int, width: int | None = None) -> RenderableType:
+    """One row per event, soonest first: date, days away, deal, event (expected ones marked), note.
+
+    With ``width``, every column that can hold long text has a maximum, so a long id, note or
+    address folds inside its column instead of pushing the table past the terminal's edge, where
+    the end of each line would be cut off.
+    """
     import datetime as dt
 
     end = as_of + dt.timedelta(days=days)
     head = Text(f"Events from {as_of} to {end} ({days} day{'s' if days != 1 else ''})", style="dim")
     if not items:
         return Group(head, Text("No events in this window.", style="dim"))
+    side = 16 if width is None or width >= 80 else 12  # the Deal and Event columns at most
+    note = None if width is None else max(8, width - (10 + 5 + 2 * side) - 2 * 4 - 3)
     table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("Date", no_wrap=True)
     table.add_column("In", justify="right", no_wrap=True)
-    table.add_column("Deal", overflow="fold", min_width=min(16, max(len(e.deal_id) for e in items)))
-    table.add_column("Event", overflow="fold", min_width=max(len(e.kind) for e in items))
-    table.add_column("Note", overflow="fold", min_width=16, ratio=1)
+    table.add_column("Deal", overflow="fold", max_width=side)
+    table.add_column("Event", overflow="fold", max_width=side)
+    table.add_column("Note", overflow="fold", max_width=note)
     for e in items:
         away = e.days_from(as_of)
-        event = Text(safe(e.kind))
+        # the kind with spaces, so that a long one wraps between words (JSON keeps the exact kind)
+        event = Text(safe(e.kind.replace("-", " ")))
         if not e.confirmed:
             event.append(" (expected)", style="dim")
         table.add_row(
@@ -101,5 +109,5 @@ def calendar(
     if json_out:
         print_json([e.to_dict(day) for e in items])
     else:
-        out.print(render_calendar(items, day, days))
+        out.print(render_calendar(items, day, days, out.width))
     raise typer.Exit(0 if loaded.ok else 1)
