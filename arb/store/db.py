@@ -26,6 +26,7 @@ Times are ISO 8601 text: ``started``/``finished`` in UTC, price times as the sou
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 import os
@@ -157,6 +158,11 @@ HISTORY_SQL = (
     " FROM valuations v WHERE v.deal_id = ? ORDER BY v.as_of, v.refresh_id"
 )
 _N_METRICS = len(METRICS)
+#: Where each column is in HISTORY_SQL's tuples, and in a label's.
+_RAW_INDEX = {"refresh_id": 0, "as_of": 1, **{m: 3 + i for i, m in enumerate(METRICS)},
+              "stale": 3 + len(METRICS), "price_age_days": 4 + len(METRICS)}  # fmt: skip
+_LABEL_INDEX = {c: i for i, c in enumerate(("name", "status", "currency", "target", "expected_close", "flags",
+                                            "terms_hash"))}  # fmt: skip
 
 
 class HistoryRows:
@@ -172,7 +178,39 @@ class HistoryRows:
 
     def __init__(self, deal_id: str, rows: list[tuple[Any, ...]]) -> None:
         self.deal_id = deal_id
-        self.rows = rows
+        self._rows: list[tuple[Any, ...]] | None = rows
+        self._raw: list[tuple[Any, ...]] = []
+        self._labels: dict[int, tuple[Any, ...]] = {}
+        self._refreshes: dict[int, tuple[Any, ...]] = {}
+        self._changed: list[bool] = []
+
+    @classmethod
+    def _from_store(
+        cls,
+        deal_id: str,
+        raw: list[tuple[Any, ...]],
+        labels: dict[int, tuple[Any, ...]],
+        refreshes: dict[int, tuple[Any, ...]],
+        changed: list[bool],
+    ) -> HistoryRows:
+        """Rows kept as the store read them (HISTORY_SQL's tuples, labels and refreshes by id):
+        a column is read straight from them, and whole tuples are made only when asked for."""
+        out = cls(deal_id, [])
+        out._rows = None
+        out._raw, out._labels, out._refreshes, out._changed = raw, labels, refreshes, changed
+        return out
+
+    @property
+    def rows(self) -> list[tuple[Any, ...]]:
+        """Every row as one tuple of ``columns``."""
+        if self._rows is None:
+            m_end = 3 + _N_METRICS
+            refreshes, labels = self._refreshes, self._labels
+            self._rows = [
+                (r[0], *refreshes[r[0]], r[1], *labels[r[2]][:5], *r[3:m_end], *labels[r[2]][5:], *r[m_end:], c)
+                for r, c in zip(self._raw, self._changed, strict=True)
+            ]
+        return self._rows
 
     @classmethod
     def from_dicts(cls, deal_id: str, rows: Sequence[Mapping[str, Any]]) -> HistoryRows:
@@ -186,18 +224,35 @@ class HistoryRows:
         return cls(deal_id, out)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self._raw) if self._rows is None else len(self._rows)
 
     def column(self, name: str) -> list[Any]:
         """One field of every row."""
+        if self._rows is None:
+            if name == "terms_changed":
+                return list(self._changed)
+            if name in _RAW_INDEX:
+                i = _RAW_INDEX[name]
+                return [r[i] for r in self._raw]
+            if name in _LABEL_INDEX:
+                i, labels = _LABEL_INDEX[name], self._labels
+                return [labels[r[2]][i] for r in self._raw]
+            i, refreshes = ("refreshed", "source").index(name), self._refreshes
+            return [refreshes[r[0]][i] for r in self._raw]
         i = self._index[name]
-        return [r[i] for r in self.rows]
+        return [r[i] for r in self._rows]
 
     def dicts(self, start: int = 0) -> list[dict[str, Any]]:
         """The rows from ``start`` on as dicts (``deal_id`` first)."""
         i_flags, i_stale = self._index["flags"], self._index["stale"]
         out = []
-        for r in self.rows[start:]:
+        if self._rows is None:  # only the rows asked for become tuples
+            s = slice(start, None)
+            part = HistoryRows._from_store(self.deal_id, self._raw[s], self._labels, self._refreshes, self._changed[s])
+            rows = part.rows
+        else:
+            rows = self._rows[start:]
+        for r in rows:
             rec = dict(zip(self.columns, r, strict=True))
             rec["flags"] = json.loads(r[i_flags] or "[]")
             rec["stale"] = bool(r[i_stale])
@@ -208,8 +263,9 @@ class HistoryRows:
 class HistoryStore:
     """A history store at ``path`` (see the module docstring for the schema and its rules).
 
-    Each method opens its own short connection, so one object can be shared freely and several
-    processes can use the same file at once. ``create=False`` opens an existing store only:
+    It opens one read-only and one writable connection (per thread) on first use and keeps them
+    until :meth:`close` (or ``with HistoryStore(...) as store``); several processes can use the
+    same file at once. ``create=False`` opens an existing store only:
     :meth:`exists` is False and reads return nothing when there is no file yet.
     """
 
@@ -632,19 +688,17 @@ class HistoryStore:
                 )
             }
             refreshes = {r[0]: r[1:] for r in cur.execute("SELECT id, finished, source FROM refreshes")}
-        out: list[tuple[Any, ...]] = []
+        changed: list[bool] = []
         previous: str | None = None
-        cutoff = since.isoformat() if since else None
-        m_end = 3 + _N_METRICS
         for r in rows:
-            label = labels[r[2]]
-            h = label[6]
-            changed = previous is not None and h is not None and h != previous
+            h = labels[r[2]][6]
+            changed.append(previous is not None and h is not None and h != previous)
             if h is not None:
                 previous = h
-            if cutoff is None or r[1] >= cutoff:
-                out.append((r[0], *refreshes[r[0]], r[1], *label[:5], *r[3:m_end], label[5], h, *r[m_end:], changed))
-        return HistoryRows(deal_id, out)
+        if since is not None:  # rows are in as-of order; the change is judged before cutting
+            first = bisect.bisect_left([r[1] for r in rows], since.isoformat())
+            rows, changed = rows[first:], changed[first:]
+        return HistoryRows._from_store(deal_id, rows, labels, refreshes, changed)
 
     def deal_history(self, deal_id: str, *, since: dt.date | None = None) -> list[dict[str, Any]]:
         """One dict per stored valuation of ``deal_id``, oldest first (by as-of, then refresh).
