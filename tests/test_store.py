@@ -302,3 +302,25 @@ def test_a_stored_refresh_gives_back_what_show_json_printed(store: HistoryStore)
         quotes = {sym: _quote_from_record(sym, e) for sym, e in rec["prices"].items()}
         again = value_deals(deals, MemorySource(quotes), as_of=dt.date.fromisoformat(rec["as_of"])).get(r.id)
         assert json.dumps(again.to_dict(detail=True)) == json.dumps(r.to_dict(detail=True))
+
+
+def test_history_rows_columns_agree_with_their_dicts(store: HistoryStore) -> None:
+    """Columns read straight from the stored tuples are the same as the finished rows' values."""
+    store.record_refresh(valued(DAY1), backfill=True)
+    store.record_refresh(valued(DAY2), backfill=True)
+    store.record_refresh(valued(DAY2))
+    rows = store.history_rows("alpha")
+    dicts = rows.dicts()
+    assert len(rows) == len(dicts) == 3
+    for name in rows.columns:
+        want = [d[name] for d in dicts]
+        if name == "flags":
+            want = [json.dumps(f) for f in want]
+        got = rows.column(name)
+        assert got == want or (name == "stale" and [bool(x) for x in got] == want), name
+    assert rows.dicts(2) == dicts[2:]
+    assert [r[:4] for r in rows.rows] == [tuple(d[c] for c in rows.columns[:4]) for d in dicts]
+    since = store.history_rows("alpha", since=dt.date(2025, 6, 3))
+    assert since.column("as_of") == ["2025-06-03", "2025-06-03"] and since.dicts() == dicts[1:]
+    again = store_db.HistoryRows.from_dicts("alpha", dicts)
+    assert again.dicts() == dicts and again.column("terms_changed") == rows.column("terms_changed")
