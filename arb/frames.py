@@ -75,8 +75,8 @@ FLAG_FAMILIES: dict[str, frozenset[str]] = {
     # the offer waits on its pre-conditions.
     "at_risk": _present("condition-failed", "vote-failed", "long-stop-passed", "pre-conditional"),
     # The net figures after costs: a rate is a built-in default or missing, no probability is
-    # chosen, or there is no break-even.
-    "costs": _present("costs-default", "no-cost-rate", "no-probability", "no-break-even"),
+    # chosen, there is no break-even, or no compound net annualised return.
+    "costs": _present("costs-default", "no-cost-rate", "no-probability", "no-break-even", "no-net-annualized"),
 }
 
 #: The columns of :func:`deals_frame`, in order, whatever deals were valued (the index is ``id``).
