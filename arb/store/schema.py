@@ -14,13 +14,18 @@ from typing import Any
 from arb.errors import ArbError
 
 __all__ = [
+    "LABEL_COLUMNS",
     "METRICS",
+    "QUOTES_SQL",
     "SCHEMA_VERSION",
+    "V5_COLUMNS",
     "StoreDamagedError",
     "StoreError",
     "StoreFullError",
     "StoreReadOnlyError",
     "create_schema",
+    "label_id",
+    "store_quotes",
     "version_problem",
 ]
 
