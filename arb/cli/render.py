@@ -565,12 +565,11 @@ def _conditions_block(d: Deal) -> RenderableType:
 
 
 def _timetable_block(d: Deal, as_of: dt.date) -> RenderableType:
+    """The events by date, the next one marked, each with its note under it."""
     from arb.lifecycle import long_stop, next_event
 
     upcoming = next_event(d, as_of)
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(no_wrap=True)
-    grid.add_column(no_wrap=True)
+    grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
@@ -578,13 +577,14 @@ def _timetable_block(d: Deal, as_of: dt.date) -> RenderableType:
         is_next = upcoming is not None and e is upcoming
         past = e.date < as_of  # an event on the as-of day is still ahead (next_event counts it)
         mark = "→ next" if is_next else ("  done" if past else "")
-        row_style = "bold" if is_next else "dim" if past else ""
+        body = Text(e.kind, style="bold" if is_next else "dim" if past else "")
+        body.append(", confirmed" if e.confirmed else ", expected", style="dim")
+        if e.note:
+            body.append("\n" + safe(e.note), style="dim")
         grid.add_row(
             Text(mark, style="bold cyan" if is_next else "dim"),
-            Text(e.date.isoformat(), style=row_style),
-            Text(e.kind, style=row_style),
-            Text("confirmed" if e.confirmed else "expected", style="" if e.confirmed else "dim"),
-            Text(safe(e.note or ""), style="dim" if past else ""),
+            Text(e.date.isoformat(), style="bold" if is_next else "dim" if past else ""),
+            body,
         )
     stop = long_stop(d)
     title = "Timetable" + (f" (long-stop {stop})" if stop else "")
