@@ -431,3 +431,24 @@ def test_config_show_lists_the_effective_costs(tmp_path: Path, monkeypatch: pyte
     assert res.exit_code == 1
     (line,) = res.output.strip().splitlines()
     assert "config.toml" in line and "costs.levies.HK" in line
+
+
+@pytest.mark.parametrize(
+    ("costs", "says"),
+    [
+        ("commision_bps = 5.0", "costs.commision_bps: unknown key; did you mean 'commission_bps'?"),
+        ('levies = {HK = "0.1%"}', "costs.levies.HK: input should be a valid number"),
+        ("funding_rate = {HKD = 40.0}", "costs.funding_rate"),
+    ],
+)
+def test_a_bad_costs_key_in_a_deal_file_is_one_line_naming_it(tmp_path: Path, costs: str, says: str) -> None:
+    from arb.errors import DealFileError
+    from arb.loader import load_deal
+
+    path = tmp_path / "d.toml"
+    text = 'id = "d"\nname = "d"\n[target]\nticker = "T.HK"\n[costs]\n' + costs + "\n"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DealFileError) as err:
+        load_deal(path)
+    line = str(err.value)
+    assert "\n" not in line and str(path) in line and says in line, line
