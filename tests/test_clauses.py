@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -183,6 +184,8 @@ def test_show_says_which_ratio_and_the_capped_terms(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "printed ratios 1.3 to 1.437 shares" in res.stdout
     assert "1.437 shares (the printed ratio below 37.411) × 35.00 USD = USD 50.30" in res.stdout
+    assert "short 1.437 T per target share" in res.stdout
+    assert not re.search(r"hedge\s+—", res.stdout)  # one hedge line per leg, not a dash under the shares
     capped = deal.replace(ATT.format(band=ATT_BAND + "\n" + ATT_BOUNDS), "").replace('"att-twx"', '"snps"') + (
         '[[consideration]]\nkind = "stock"\nratio = 0.345\nticker = "T"\n'
         "share_cap = {max_shares = 33990000.0, target_shares = 100000000.0}\n"

@@ -338,15 +338,16 @@ def _leg_block(li: LegInfo, lf: Mapping[str, float | None], r: DealResult) -> Re
             f"short {shares(lf['hedge_shares'])} {safe(li.hedge_symbol)} per target share"
             f" (delta {shares(lf['delta'])})",
         )
-    if leg.collar and lf.get("delta_below") is not None and lf.get("delta_above") is not None:
-        bound = "low" if li.security_price == leg.collar[0] else "high"
+    hedged = bool(li.hedge_symbol and lf["hedge_shares"] is not None)
+    if li.band and lf.get("delta_below") is not None and lf.get("delta_above") is not None:
+        bound = "low" if li.security_price == li.band[0] else "high"
         grid.add_row(
             "  at the kink",
             f"the price is on the collar's {bound} bound {num(li.security_price)}: delta "
             f"{shares(lf['delta_below'])} just below, {shares(lf['delta_above'])} just above; "
             "the hedge uses the side inside the band",
         )
-    elif leg.kind == "stock":
+    elif leg.kind == "stock" and not hedged:  # one hedge line: the shares above, or why there are none
         grid.add_row(
             "  hedge", "none: no listed security moves this leg" if li.priced_by in ("estimate", "price") else "—"
         )
