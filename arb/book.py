@@ -528,6 +528,11 @@ def compile_book(
             acq = deal.acquirer.ticker if deal.acquirer else None
             if acq and acq in quotes:
                 info.prices[acq] = quotes[acq]
+        if deal.announced is not None and deal.announced > as_of:
+            info.flag(
+                Flag.NOT_YET_ANNOUNCED,
+                f"announced {deal.announced}, after the as-of {as_of}: there were no terms to value on that date",
+            )
         close, close_from = close_date(deal)
         said = "expected_close" if close_from == "expected_close" else f"the close ({close_from})"
         if close is None:

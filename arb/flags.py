@@ -40,6 +40,7 @@ class Flag(StrEnum):
     TARGET_UNLISTED = "target-unlisted"
     NO_DEAL_CURRENCY = "no-deal-currency"
     TERMS_UNDISCLOSED = "terms-undisclosed"
+    NOT_YET_ANNOUNCED = "not-yet-announced"
     NO_CLOSE_DATE = "no-close-date"
     CLOSE_DATE_PASSED = "close-date-passed"
     DIVIDENDS_UNKNOWN = "dividends-unknown"
@@ -112,6 +113,12 @@ _ROWS = (
     FlagSpec(
         Flag.TERMS_UNDISCLOSED,
         "The deal file has no consideration: nothing to value until the terms are known.",
+        ("deal_value", "dividends"),
+    ),
+    FlagSpec(
+        Flag.NOT_YET_ANNOUNCED,
+        "The deal was announced after the as-of date: on that date there were no terms to value (no look-ahead). "
+        "arb report leaves such deals out unless --all.",
         ("deal_value", "dividends"),
     ),
     FlagSpec(

@@ -24,8 +24,24 @@ VALID = DEALS / "valid"
 INVALID = DEALS / "invalid"
 TEST_PRICES = DEALS / "prices.csv"
 REPORT_KEYS = {
-    "id", "name", "status", "currency", "as_of", "target_price", "deal_value", "dividends", "spread", "spread_pct",
-    "days_to_close", "annualized", "annualized_simple", "downside", "implied_probability", "hedge", "prices", "flags",
+    "id",
+    "name",
+    "status",
+    "currency",
+    "as_of",
+    "target_price",
+    "deal_value",
+    "dividends",
+    "spread",
+    "spread_pct",
+    "days_to_close",
+    "annualized",
+    "annualized_simple",
+    "downside",
+    "implied_probability",
+    "hedge",
+    "prices",
+    "flags",
 }
 ENN_VALUE = 2.9427 * 18.86 + 24.50  # 79.999322
 rel = dict(rel=1e-12, abs=1e-12)
@@ -237,7 +253,9 @@ def test_price_override_in_pence(run: Any) -> None:
 
 
 def test_as_of(run: Any) -> None:
-    res = run("report", "--json", "--prices", snapshot_path(), "--as-of", "2025-09-01")
+    # The ENN seed alone: the seeds' deals announced by September 2025 have no snapshot price.
+    enn_file = snapshot_path().parent / "enn-energy.toml"
+    res = run("report", "--json", enn_file, "--prices", snapshot_path(), "--as-of", "2025-09-01")
     assert res.exit_code == 0, res.stderr
     enn = _by_id(_json(res))["enn-energy"]
     assert enn["as_of"] == "2025-09-01"
@@ -355,3 +373,35 @@ def test_validate_missing_path(run: Any, tmp_path: Path) -> None:
     res = run("validate", tmp_path / "nope.toml")
     assert res.exit_code == 1
     assert "no such file" in res.stderr
+
+
+def _announced_deal(folder: Path, deal_id: str, announced: str) -> Path:
+    path = folder / f"{deal_id}.toml"
+    path.write_text(
+        f'id = "{deal_id}"\nname = "Synthetic {deal_id}"\nannounced = {announced}\n'
+        'expected_close = 2025-12-31\n[target]\nticker = "TGT"\n'
+        '[[consideration]]\nkind = "cash"\namount = 11.0\ncurrency = "USD"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_deal_announced_after_the_as_of_leaves_the_report_and_never_fails_it(run: Any, tmp_path: Path) -> None:
+    # No look-ahead: on 2025-06-20 the later deal had no terms to value.
+    prices = tmp_path / "prices.csv"
+    prices.write_text("symbol,price,currency,as_of,source\nTGT,10,USD,2025-06-20,synthetic test data\n")
+    _announced_deal(tmp_path, "early-deal", "2025-03-01")
+    _announced_deal(tmp_path, "later-deal", "2025-08-01")
+    res = run("report", "--json", tmp_path, "--prices", prices)
+    assert res.exit_code == 0, res.stderr
+    assert [r["id"] for r in _json(res)] == ["early-deal"]
+    assert "1 deal announced after the as-of 2025-06-20 not shown (later-deal); --all shows them" in res.stderr
+    res = run("report", "--json", "--all", tmp_path, "--prices", prices)
+    assert res.exit_code == 0, res.stderr
+    later = _by_id(_json(res))["later-deal"]
+    assert "not-yet-announced" in later["flags"]
+    assert later["deal_value"] is None and later["spread"] is None
+    assert later["target_price"] == 10.0  # the price itself was known
+    # At an as-of after its announcement the same deal is valued as usual.
+    res = run("report", "--json", tmp_path, "--prices", prices, "--as-of", "2025-08-15")
+    assert {r["id"] for r in _json(res)} == {"early-deal", "later-deal"}

@@ -24,7 +24,16 @@ def test_seeds_found_in_the_checkout() -> None:
     assert snapshot_path() == found / "prices.csv"
     result = load_deals([found])
     assert result.errors == []
-    assert {d.id for d in result.deals} == {"enn-energy", "black-sesame-soc"}
+    assert {d.id for d in result.deals} == {
+        "enn-energy",
+        "black-sesame-soc",
+        "dongfeng-motor",
+        "esr-group",
+        "hang-seng-bank",
+        "henlius",
+        "norfolk-southern",
+        "spectris",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +43,22 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip("hatchling is not installed; pip install hatchling to build the wheel offline")
     out = tmp_path_factory.mktemp("wheel")
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
-         "-w", str(out), str(REPO)],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(out),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     [whl] = out.glob("arb-*.whl")
@@ -60,8 +82,9 @@ def test_seeds_found_from_the_unpacked_wheel(wheel: Path, tmp_path: Path) -> Non
         "from arb.prices.csvfile import snapshot;"
         "print(json.dumps([arb.__file__, str(r.seeds_dir()), snapshot().quotes['2688.HK'].price]))"
     )
-    proc = subprocess.run([sys.executable, "-c", code, str(site)], capture_output=True, text=True, cwd=tmp_path,
-                          timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(site)], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     module, seeds, price = json.loads(proc.stdout)
     assert Path(module).is_relative_to(site)  # the unpacked copy, not the checkout

@@ -102,6 +102,7 @@ def _value(
     ``include_closed=False`` leaves out closed deals (completed, lapsed, terminated, withdrawn),
     with one note on stderr saying how many and how to see them.
     """
+    from arb.flags import Flag
     from arb.prices.overrides import parse_override
     from arb.pricing import value_deals
 
@@ -123,6 +124,19 @@ def _value(
         valuation = value_deals(
             deals, source, as_of=day, overrides=overrides, reference_prices=_reference_prices(deals)
         )
+        # The as-of is known only now (a dated source sets it): a deal announced after it had no
+        # terms on that day, so the default report leaves it out, as it does closed deals.
+        later = {r.id for r in valuation.results if Flag.NOT_YET_ANNOUNCED in r.flags}
+        if later and not include_closed:
+            deals = [d for d in deals if d.id not in later]
+            plural = "s" if len(later) != 1 else ""
+            note(
+                f"{len(later)} deal{plural} announced after the as-of {valuation.as_of} not shown "
+                f"({', '.join(sorted(later))}); --all shows them"
+            )
+            valuation = value_deals(
+                deals, source, as_of=valuation.as_of, overrides=overrides, reference_prices=_reference_prices(deals)
+            )
     except ArbError as exc:
         error(str(exc))
         raise typer.Exit(1) from None
@@ -177,7 +191,10 @@ def _looks_up(path: Path) -> bool:
 
 
 def _exit_code(v: Valuation, bad_input: bool) -> int:
-    failed = [r for r in v.results if not r.valued]
+    from arb.flags import Flag
+
+    # A deal announced after the as-of is not a failure to value: there was nothing to value yet.
+    failed = [r for r in v.results if not r.valued and Flag.NOT_YET_ANNOUNCED not in r.flags]
     for r in failed:
         error(f"{r.id}: could not be valued ({', '.join(r.flags)}): {'; '.join(r.info.notes)}")
     return 1 if failed or bad_input else 0
