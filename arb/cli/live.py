@@ -209,7 +209,8 @@ def render_live(session: LiveSession, *, width: int | None = None) -> Renderable
     head.append(f" · refresh {session.n} at {_clock(session.last_at)}")
     if session.next_at is not None:
         head.append(f" · next at {_clock(session.next_at)} (every {_duration(session.interval)})")
-    head.append(" · Ctrl-C leaves", style="dim")
+    if width is None or len(head.plain) + 16 <= width:  # never wrapped onto a second line
+        head.append(" · Ctrl-C leaves", style="dim")
     parts: list[RenderableType] = [head]
     if session.problem:
         parts.append(Text(f"This refresh failed: {safe(session.problem)}", style="bold red"))
