@@ -99,3 +99,17 @@ def deal() -> Callable[..., Deal]:
 @pytest.fixture
 def valued() -> Callable[..., Valuation]:
     return value
+
+
+# =====================================================================================
+# Section: settings (config.toml and ARB_* variables; issue 13)
+# =====================================================================================
+
+
+@pytest.fixture(autouse=True)
+def _no_user_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user's ARB_DEALS, ARB_TIMEOUT... must not change what the suite sees (see arb.config.ENV)."""
+    from arb.config import ENV
+
+    for var in ENV.values():
+        monkeypatch.delenv(var, raising=False)
