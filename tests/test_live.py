@@ -334,3 +334,25 @@ def test_history_without_a_deal_shows_every_watched_deal(setup: dict[str, Any], 
     data = {d["deal_id"]: d for d in json.loads(r.stdout)}
     assert data["alpha"]["rows"] == 1 and data["alpha"]["first_as_of"] == "2026-11-03"
     assert data["alpha"]["last_spread_pct"] == pytest.approx(1.5 / 8.5)
+
+
+def test_refresh_every_runs_the_live_screen(setup: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+
+    def stop(seconds: float) -> None:
+        slept.append(seconds)
+        raise KeyboardInterrupt
+
+    setup["home"].mkdir(parents=True, exist_ok=True)
+    (setup["home"] / "config.toml").write_text(
+        f'price_source = "file"\nprices_file = "{setup["prices"]}"\n', encoding="utf-8"
+    )
+    monkeypatch.setattr(live, "clock", setup["clock"])
+    monkeypatch.setattr(live, "sleep", stop)
+    r = CliRunner().invoke(app, ["refresh", "--every", "2m", "--watchlist", str(setup["watchlist"])])
+    assert r.exit_code == 0, r.output
+    assert slept == [120] and "arb watch live · refresh 1" in r.stdout
+    assert "stopped after 1 refresh;" in r.stderr
+    assert len(HistoryStore(setup["home"] / "history.sqlite3").deal_history("alpha")) == 1
+    r = CliRunner().invoke(app, ["refresh", "--every", "2m", "--json", "--watchlist", str(setup["watchlist"])])
+    assert r.exit_code == 2 and "--every runs live" in r.output
