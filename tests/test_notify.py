@@ -149,6 +149,8 @@ def test_watchlist_notify_targets(tmp_path: Path) -> None:
     path = tmp_path / "watchlist.toml"
     path.write_text('[notify]\ntargets = ["https://example.org/h", "desktop"]\n', encoding="utf-8")
     assert load_watchlist(path).targets == ["https://example.org/h", "desktop"]
+    r = runner.invoke(app, ["watch", "list", "--watchlist", str(path)])
+    assert "Alerts are also sent to: https://example.org/h, desktop" in r.stdout
     path.write_text('[notify]\ntargets = ["mailto:me"]\n', encoding="utf-8")
     with pytest.raises(WatchlistError, match=r"notify.targets\[0\]: 'mailto:me' is not a target"):
         load_watchlist(path)

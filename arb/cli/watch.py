@@ -93,6 +93,8 @@ def list_(watchlist: WatchlistOpt = None) -> None:
         out.print(table)
     else:
         out.print("No entries: add one with `arb watch add PATH`.", highlight=False)
+    if wl.targets:
+        out.print(safe("Alerts are also sent to: " + ", ".join(wl.targets)), highlight=False)
     raise typer.Exit(1 if bad else 0)
 
 
