@@ -148,13 +148,17 @@ def upcoming(
 ) -> list[CalendarEntry]:
     """The events dated from ``as_of`` (default today) to ``days`` after it, inclusive, by date.
 
-    Closed deals (completed, lapsed, terminated, withdrawn) are left out unless ``include_closed``.
+    Closed deals (completed, lapsed, terminated, withdrawn) are left out unless ``include_closed``,
+    and so are deals announced after ``as_of``: on that day nobody knew of them (no look-ahead,
+    as in ``arb report``).
     """
     if days < 0:
         raise ValueError(f"days must be zero or more, got {days}")
     start = as_of or dt.date.today()
     end = start + dt.timedelta(days=days)
-    chosen = [d for d in deals if include_closed or not d.is_closed]
+    chosen = [
+        d for d in deals if include_closed or not (d.is_closed or (d.announced is not None and d.announced > start))
+    ]
     return [e for e in entries(chosen) if start <= e.date <= end]
 
 

@@ -259,3 +259,10 @@ def test_cli_calendar_folds_long_text_inside_the_terminal(tmp_path: Path, width:
     at = next(line for line in lines if "Note" in line).index("Note")
     rows = [line for line in lines[lines.index(next(x for x in lines if "Note" in x)) + 2 :] if line.strip()]
     assert "".join(line[at:].strip() for line in rows) == url  # every character, folded, none cut off
+
+
+def test_a_deal_announced_after_the_as_of_is_not_on_its_calendar(tmp_path: Path) -> None:
+    deal = load_deal(write_deal(tmp_path))  # announced 2025-03-26
+    assert upcoming([deal], as_of=dt.date(2025, 3, 1), days=400) == []  # no look-ahead
+    assert len(upcoming([deal], as_of=dt.date(2025, 3, 1), days=400, include_closed=True)) == 5
+    assert [e.kind for e in upcoming([deal], as_of=dt.date(2025, 3, 26), days=0)] == ["announcement"]

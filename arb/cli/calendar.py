@@ -67,7 +67,10 @@ def calendar(
     as_of: Annotated[
         str | None, typer.Option("--as-of", metavar="DATE", help="Count from this date, YYYY-MM-DD (default: today).")
     ] = None,
-    all_deals: Annotated[bool, typer.Option("--all", help="Include closed deals (completed, lapsed, ...).")] = False,
+    all_deals: Annotated[
+        bool,
+        typer.Option("--all", help="Include closed deals (completed, lapsed...) and those announced after the as-of."),
+    ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON array of the events.")] = False,
     ics: Annotated[
         Path | None,
