@@ -376,11 +376,12 @@ def _check_alerts(result: RefreshResult, r: DealResult, watchlist: Watchlist, pr
     """Check one deal's rules, unless its figures (or, for widening, the previous ones) are stale.
 
     Event rules read the deal file's timetable, not prices: they are checked whatever the prices,
-    and never on a closed deal.
+    and never on a closed deal nor on one announced after the as-of (no look-ahead).
     """
     rules = watchlist.rules_for(r.id)
     on_events = [x for x in rules if not x.on_prices]
-    if on_events and not r.deal.is_closed:
+    known = r.deal.announced is None or r.deal.announced <= r.as_of
+    if on_events and known and not r.deal.is_closed:
         result.alerts += evaluate_alerts(r.id, on_events, {"events": _events_ahead(r)}, None)
     rules = [x for x in rules if x.on_prices]
     if not rules:

@@ -397,3 +397,15 @@ def test_show_before_a_bump_values_the_old_terms_and_lists_every_bump(tmp_path: 
     res = run("show", path, "--prices", prices, "--as-of", "2025-06-01", "--json")
     life = json.loads(res.stdout)["lifecycle"]  # type: ignore[attr-defined]
     assert [r["value"] for r in life["revisions"]] == [75.0, 80.0]
+
+
+def test_no_event_alert_before_the_deal_was_announced(tmp_path: Path) -> None:
+    folder = tmp_path / "deals"
+    path = write(folder)  # announced 2025-03-26, its announcement event that day
+    wl = load_watchlist(_watchlist(tmp_path, folder, '[alerts."*"]\nevent_within_days = 30\n'))
+    prices = MemorySource({"9999.HK": 70.0}, {"9999.HK": "HKD"})
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    early = run_refresh([load_deal(path)], prices, store, wl, as_of=dt.date(2025, 3, 10), store_stale=True)
+    assert early.alerts == []  # nobody knew of the deal on 10 March
+    on_the_day = run_refresh([load_deal(path)], prices, store, wl, as_of=dt.date(2025, 3, 26), store_stale=True)
+    assert [a.message.split(" is ")[1] for a in on_the_day.alerts] == ["today (within 30 days) [event_within_days]"]
