@@ -393,9 +393,7 @@ def timeline(
         seen: set[str] = set()
         for day, (_, label, gid, colour, style) in zip(days, marks, strict=True):
             legend = {GID_EVENT: "event", GID_EVENT_EXPECTED: "expected event"}.get(gid, gid.replace("-", " "))
-            ax.axvline(
-                day, color=colour, ls=style, lw=1, gid=gid, label=None if legend in seen else legend, alpha=0.8
-            )
+            ax.axvline(day, color=colour, ls=style, lw=1, gid=gid, label=None if legend in seen else legend, alpha=0.8)
             seen.add(legend)
             ax.text(day, 0.98, f" {label}", transform=top, rotation=90, va="top", ha="right", fontsize=7, gid=gid)
         ax.legend(fontsize=8, loc="best")
