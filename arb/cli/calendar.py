@@ -11,7 +11,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from arb.cli.common import error, load, note, out, parse_date, print_json
+from arb.cli.common import error, load, note, out, parse_date
 from arb.cli.refresh import WatchlistOpt
 from arb.errors import ArbError
 from arb.text import safe
@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 
     from arb.calendar import CalendarEntry
 
-__all__ = ["calendar", "render_calendar"]
+__all__ = ["CALENDAR_COLUMNS", "calendar", "render_calendar"]
+
+#: The columns of every ``arb calendar`` format (see :meth:`arb.calendar.CalendarEntry.to_dict`).
+CALENDAR_COLUMNS = ("deal", "name", "status", "kind", "date", "days", "confirmed", "note", "source", "uid")
 
 
 def render_calendar(items: list[CalendarEntry], as_of: dt.date, days: int, width: int | None = None) -> RenderableType:
@@ -72,6 +75,8 @@ def calendar(
         typer.Option("--all", help="Include closed deals (completed, lapsed...) and those announced after the as-of."),
     ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON array of the events.")] = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print the events as CSV (the --json columns).")] = False,
+    nl_out: Annotated[bool, typer.Option("--nl", help="Print one JSON object per event per line.")] = False,
     ics: Annotated[
         Path | None,
         typer.Option(
@@ -86,7 +91,9 @@ def calendar(
     import datetime as dt
 
     from arb.calendar import entries, upcoming, write_ics
+    from arb.cli.listing import choose, emit
 
+    fmt = choose(json_out, csv_out, nl_out)
     day = parse_date(as_of, "--as-of") or dt.date.today()
     if paths:
         loaded = load(paths)
@@ -109,8 +116,8 @@ def calendar(
             error(str(exc))
             raise typer.Exit(1) from None
         note(f"wrote {len(every)} event{'s' if len(every) != 1 else ''} to {ics}")
-    if json_out:
-        print_json([e.to_dict(day) for e in items])
+    if fmt:
+        emit([e.to_dict(day) for e in items], CALENDAR_COLUMNS, fmt)
     else:
         out.print(render_calendar(items, day, days, out.width))
     raise typer.Exit(0 if loaded.ok else 1)

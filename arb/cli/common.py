@@ -31,7 +31,9 @@ __all__ = [
     "out",
     "parse_date",
     "price_source",
+    "print_csv",
     "print_json",
+    "print_json_lines",
     "warn",
 ]
 
@@ -114,6 +116,20 @@ def error(message: str) -> None:
 def print_json(data: object) -> None:
     """``data`` as indented JSON on stdout: exact, readable, and with nothing a terminal would obey."""
     sys.stdout.write(json_text(data) + "\n")
+
+
+def print_json_lines(rows: Sequence[object]) -> None:
+    """Each of ``rows`` as compact JSON on a line of its own (NDJSON), escaped as ``print_json`` escapes."""
+    sys.stdout.write("".join(json_text(row, indent=None) + "\n" for row in rows))
+
+
+def print_csv(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """CSV on stdout; every cell passes through ``safe`` (so a cell from input cannot drive the terminal)."""
+    import csv
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow([safe(c) for c in header])
+    writer.writerows([safe(c) for c in row] for row in rows)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

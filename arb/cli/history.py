@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -16,14 +14,15 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from arb.cli.common import error, out, parse_date, print_json
+from arb.cli.common import error, out, parse_date
 from arb.cli.format import money, pct
+from arb.cli.listing import choose, columns_of, emit
 from arb.text import safe
 
 if TYPE_CHECKING:
     from arb.store.db import HistoryRows
 
-__all__ = ["CSV_COLUMNS", "history", "render_book", "render_history", "sparkline"]
+__all__ = ["BOOK_COLUMNS", "CSV_COLUMNS", "history", "render_book", "render_history", "sparkline"]
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 
@@ -164,14 +163,6 @@ def _prices_cell(row: Mapping[str, Any]) -> Text:
     return Text("live", style="dim")
 
 
-def _csv_value(col: str, value: Any) -> Any:
-    if col == "flags":
-        return ";".join(value)
-    if value is None:
-        return ""
-    return safe(value) if isinstance(value, str) else value
-
-
 def render_book(lines: list[tuple[str, list[dict[str, Any]]]], *, width: int = 80) -> RenderableType:
     """One line per deal: id, a sparkline of spread %, the last spread %, the low and high, the count."""
     longest = max((len(safe(d)) for d, _ in lines), default=4)
@@ -203,7 +194,14 @@ def render_book(lines: list[tuple[str, list[dict[str, Any]]]], *, width: int = 8
     return table
 
 
-def _book(since: dt.date | None, watchlist: Path | None, json_out: bool, csv_out: bool) -> NoReturn:
+#: The columns of ``arb history`` with no deal, in every format.
+BOOK_COLUMNS = (
+    "deal_id", "rows", "first_as_of", "last_as_of", "last_spread_pct", "low_spread_pct", "high_spread_pct",
+    "last_stale",
+)  # fmt: skip
+
+
+def _book(since: dt.date | None, watchlist: Path | None, fmt: str | None) -> NoReturn:
     """``arb history`` with no deal: every watched deal, one line each."""
     from arb.errors import ArbError
     from arb.loader import load_deals
@@ -243,12 +241,8 @@ def _book(since: dt.date | None, watchlist: Path | None, json_out: bool, csv_out
                 "last_stale": bool(rows[-1].get("stale")) if rows else None,
             }
         )
-    if json_out:
-        print_json(summary)
-    elif csv_out:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(list(summary[0]) if summary else ["deal_id"])
-        writer.writerows([_csv_value(k, v) for k, v in row.items()] for row in summary)
+    if fmt:
+        emit(summary, BOOK_COLUMNS, fmt)
     elif not lines:
         out.print("The watchlist follows no deal that loads; add one with `arb watch add PATH`.", highlight=False)
     else:
@@ -268,7 +262,8 @@ def history(
     ] = None,
     rows: Annotated[int, typer.Option("--rows", min=0, help="Table rows to show, the latest (0: all).")] = 30,
     json_out: Annotated[bool, typer.Option("--json", help="Print every row as a JSON array.")] = False,
-    csv_out: Annotated[bool, typer.Option("--csv", help="Print every row as CSV.")] = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print every row as CSV, the same columns as --json.")] = False,
+    nl_out: Annotated[bool, typer.Option("--nl", help="Print every row as one JSON object per line.")] = False,
     watchlist: Annotated[
         Path | None,
         typer.Option("--watchlist", help="Without DEAL: the watchlist whose deals to show (default: the usual one)."),
@@ -282,11 +277,10 @@ def history(
     from arb.paths import store_path
     from arb.store import HistoryStore
 
-    if json_out and csv_out:
-        raise typer.BadParameter("choose one of --json and --csv", param_hint="--json/--csv")
+    fmt = choose(json_out, csv_out, nl_out)
     day = parse_date(since, "--since")
     if deal is None:
-        _book(day, watchlist, json_out, csv_out)
+        _book(day, watchlist, fmt)
     store = HistoryStore(store_path(), create=False)
     if not store.exists():
         error(f"{store.path}: no history yet; run `arb refresh` first")
@@ -300,12 +294,9 @@ def history(
     if not len(found) and deal not in known:
         error(f"no history for {deal!r} (stored deals: {', '.join(known) or 'none'})")
         raise typer.Exit(1)
-    if json_out:
-        print_json(found.dicts())
-    elif csv_out:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        writer.writerows([_csv_value(c, r.get(c)) for c in CSV_COLUMNS] for r in found.dicts())
+    if fmt:
+        records = found.dicts()
+        emit(records, columns_of(records, CSV_COLUMNS), fmt)
     elif not len(found):
         out.print(safe(f"{deal}: no rows as of {since} or later"), highlight=False)
     else:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -200,16 +198,12 @@ def _exit_code(v: Valuation, bad_input: bool) -> int:
     return 1 if failed or bad_input else 0
 
 
-def _csv_row(rec: dict[str, Any]) -> list[Any]:
-    row = []
-    for col in csv_columns():
-        val = rec.get(col)
-        if col == "hedge":
-            val = ";".join(f"{s}={n!r}" for s, n in rec["hedge"].items())
-        elif col == "flags":
-            val = ";".join(rec["flags"])
-        row.append("" if val is None else safe(val) if isinstance(val, str) else val)
-    return row
+def report_columns(records: Sequence[dict[str, Any]]) -> list[str]:
+    """The columns of every report format: the records' keys as JSON writes them, then the
+    figures a record may leave out (net figures without costs), so --json, --csv and --nl agree."""
+    from arb.cli.listing import columns_of
+
+    return columns_of([*records, dict.fromkeys(csv_columns())])
 
 
 def report(
@@ -220,24 +214,24 @@ def report(
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 20.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON array (fractions, not percents).")] = False,
-    csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV (fractions, not percents).")] = False,
+    csv_out: Annotated[
+        bool, typer.Option("--csv", help="Print CSV: the --json columns, nested values flattened (fractions).")
+    ] = False,
+    nl_out: Annotated[bool, typer.Option("--nl", help="Print one JSON object per deal per line (NDJSON).")] = False,
     all_deals: Annotated[
         bool, typer.Option("--all", help="Include closed deals (completed, lapsed, terminated, withdrawn).")
     ] = False,
 ) -> None:
     """One row per deal: target price, deal value, spread, annualised return, implied probability, flags."""
-    if json_out and csv_out:
-        raise typer.BadParameter("choose one of --json and --csv", param_hint="--json/--csv")
+    from arb.cli.listing import choose, emit
+
+    fmt = choose(json_out, csv_out, nl_out)
     v, bad, _ = _value(paths, prices, price, as_of, offline, timeout, include_closed=all_deals)
     _warn_if_not_live(v, v.results)
     _warn_implausible(v.results)
     records = [_record(r) for r in v.sorted()]
-    if json_out:
-        print_json(records)
-    elif csv_out:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(csv_columns())
-        writer.writerows(_csv_row(rec) for rec in records)
+    if fmt:
+        emit(records, report_columns(records), fmt)
     else:
         from arb.cli.render import render_report
 

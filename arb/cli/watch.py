@@ -14,7 +14,7 @@ from arb.cli.refresh import WatchlistOpt
 from arb.errors import ArbError
 from arb.text import safe
 
-__all__ = ["app"]
+__all__ = ["WATCH_COLUMNS", "app"]
 
 app = typer.Typer(
     name="watch",
@@ -59,17 +59,45 @@ def add(
         )
 
 
-@app.command("list")
-def list_(watchlist: WatchlistOpt = None) -> None:
+#: The columns of ``arb watch list --json/--csv/--nl``: one record per watchlist entry.
+WATCH_COLUMNS = ("id", "path", "deals", "alerts", "errors")
+
+
+@app.command("list", epilog="Example: arb watch list --csv > watched.csv")
+def list_(
+    watchlist: WatchlistOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the entries as a JSON array.")] = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print the entries as CSV (the --json columns).")] = False,
+    nl_out: Annotated[bool, typer.Option("--nl", help="Print one JSON object per entry per line.")] = False,
+) -> None:
     """Show the followed deal files and folders, the deals they hold, and the alert rules."""
+    from arb.cli.listing import choose, emit
     from arb.loader import load_deals
     from arb.watchlist import load_watchlist
 
+    fmt = choose(json_out, csv_out, nl_out)
     try:
         wl = load_watchlist(watchlist)
     except ArbError as exc:
         error(str(exc))
         raise typer.Exit(1) from None
+    entries = [(e.id, e.path) for e in wl.entries] if not wl.follows_seeds else [("seeds", wl.deal_paths()[0])]
+    records = []
+    for ident, path in entries:
+        loaded = load_deals([path])
+        records.append(
+            {
+                "id": ident,
+                "path": str(path),
+                "deals": [d.id for d in loaded.deals],
+                "alerts": [f"{d.id}: {r.kind} {r.written}" for d in loaded.deals for r in wl.rules_for(d.id)],
+                "errors": [str(e) for e in loaded.errors],
+            }
+        )
+    bad = any(rec["errors"] for rec in records)
+    if fmt:
+        emit(records, WATCH_COLUMNS, fmt)
+        raise typer.Exit(1 if bad else 0)
     if wl.follows_seeds:
         out.print(safe(f"No watchlist at {_file(None)}: following the bundled seed deals."), highlight=False)
     else:
@@ -79,16 +107,11 @@ def list_(watchlist: WatchlistOpt = None) -> None:
     table.add_column("Path", overflow="fold")
     table.add_column("Deals", overflow="fold")
     table.add_column("Alerts", overflow="fold")
-    entries = [(e.id, e.path) for e in wl.entries] if not wl.follows_seeds else [("seeds", wl.deal_paths()[0])]
-    bad = False
-    for ident, path in entries:
-        loaded = load_deals([path])
-        deals = Text(safe(", ".join(d.id for d in loaded.deals)))
-        for e in loaded.errors:
-            bad = True
+    for rec in records:
+        deals = Text(safe(", ".join(rec["deals"])))
+        for e in rec["errors"]:
             deals.append(("\n" if deals else "") + safe(f"error: {e}"), style="red")
-        alerts = "\n".join(safe(f"{d.id}: {r.kind} {r.written}") for d in loaded.deals for r in wl.rules_for(d.id))
-        table.add_row(safe(ident), safe(path), deals, alerts)
+        table.add_row(safe(rec["id"]), safe(rec["path"]), deals, "\n".join(safe(a) for a in rec["alerts"]))
     if entries:
         out.print(table)
     else:

@@ -1,0 +1,181 @@
+"""Listing formats: ``--json``, ``--csv`` and ``--nl`` carry the same columns in every listing command.
+
+The CSV cells are checked against the JSON values they flatten, and CSV floats are written
+without binary noise (``csv_number``) yet read back to the same figure.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from arb.cli import app
+from arb.cli.listing import csv_cell, csv_number
+from arb.resources import seeds_dir, snapshot_path
+
+DATA = Path(__file__).parent / "data" / "refresh"
+DEALS = DATA / "deals"
+DAY1 = DATA / "prices-2025-06-02.csv"
+DAY2 = DATA / "prices-2025-06-03.csv"
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ARB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ARB_OFFLINE", "1")
+    return tmp_path / "home"
+
+
+def run(*args: str | Path) -> Any:
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+Records = list[dict[str, Any]]
+
+
+def three(*args: str | Path, codes: tuple[int, ...] = (0,)) -> tuple[Records, list[dict[str, str]], list[str], Records]:
+    """The command's --json records, its --csv rows and header, and its --nl records."""
+    outs = {}
+    for flag in ("--json", "--csv", "--nl"):
+        res = run(*args, flag)
+        assert res.exit_code in codes, (flag, res.stdout, res.stderr)
+        outs[flag] = res.stdout
+    as_json = json.loads(outs["--json"])
+    reader = csv.DictReader(io.StringIO(outs["--csv"]))
+    rows = list(reader)
+    header = list(reader.fieldnames or [])
+    nl = [json.loads(line) for line in outs["--nl"].splitlines()]
+    return as_json, rows, header, nl
+
+
+def same_value(json_value: Any, cell: str) -> None:
+    """A CSV cell says what the JSON value says."""
+    if json_value is None:
+        assert cell == ""
+    elif isinstance(json_value, bool):
+        assert cell == str(json_value)
+    elif isinstance(json_value, float):
+        assert float(cell) == pytest.approx(json_value, rel=1e-11, abs=1e-300)
+    elif isinstance(json_value, (int, str)):
+        assert cell == str(json_value)
+    else:
+        assert cell == csv_cell(json_value)
+
+
+def check_agree(as_json: list[dict[str, Any]], rows: list[dict[str, str]], header: list[str], nl: list[dict]) -> None:
+    assert as_json == nl
+    assert len(rows) == len(as_json)
+    for rec, row in zip(as_json, rows, strict=True):
+        assert list(rec) == header
+        for key, val in rec.items():
+            same_value(val, row[key])
+
+
+# -- the number format -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("x", "text"),
+    [
+        (1.5999999999999943, "1.6"),
+        (0.1 + 0.2, "0.3"),
+        (79.999322, "79.999322"),
+        (65.0, "65"),
+        (-2.0000000000000004, "-2"),
+        (0.123456789012345, "0.123456789012"),
+        (1e-15, "1e-15"),
+        (123456789012.0, "123456789012"),
+        (2.5e20, "2.5e+20"),
+        (0.0, "0"),
+        (math.nan, ""),
+        (math.inf, ""),
+    ],
+)
+def test_csv_number(x: float, text: str) -> None:
+    assert csv_number(x) == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_csv_number_keeps_twelve_significant_digits(x: float) -> None:
+    back = float(csv_number(x))
+    assert back == pytest.approx(x, rel=5e-12, abs=0)
+    # and it is the shortest such text: nothing past the 12th significant digit
+    mantissa = csv_number(x).lstrip("-").split("e")[0].replace(".", "").strip("0")
+    assert len(mantissa) <= 12
+
+
+def test_csv_cell_flattens_nested_values() -> None:
+    assert csv_cell(["a", "b"]) == "a;b"
+    assert csv_cell({"VOD.L": 0.30000000000000004}) == "VOD.L=0.3"
+    assert csv_cell([]) == ""
+    assert csv_cell(True) == "True"
+    # a ';' inside an item would make the join ambiguous: compact JSON instead
+    assert json.loads(csv_cell(["a;b", "c"])) == ["a;b", "c"]
+    assert json.loads(csv_cell({"X": {"price": 1.5}})) == {"X": {"price": 1.5}}
+
+
+# -- the commands ------------------------------------------------------------------------------
+
+
+def test_report_formats_have_the_same_columns(home: Path) -> None:
+    # some seeds cannot be valued (exit 1), but every format still lists every deal
+    as_json, rows, header, nl = three("report", "--all", "--prices", snapshot_path(), codes=(0, 1))
+    check_agree(as_json, rows, header, nl)
+    assert {"expected_close", "target", "net_spread", "hedge", "flags"} <= set(header)
+    assert rows and any(r["expected_close"] for r in rows) and any(r["target"] for r in rows)
+    # no float noise: every number cell is at most 12 significant digits
+    for row in rows:
+        for key in ("spread", "spread_pct", "annualized", "deal_value"):
+            if row[key]:
+                assert len(row[key].lstrip("-").replace(".", "").split("e")[0].strip("0")) <= 12
+
+
+def test_more_than_one_format_is_refused(home: Path) -> None:
+    for cmd in (["report"], ["history"], ["calendar"], ["watch", "list"]):
+        res = run(*cmd, "--json", "--nl")
+        assert res.exit_code == 2, cmd
+        assert "choose one of --json, --csv and --nl" in res.stderr
+
+
+def test_calendar_formats(home: Path) -> None:
+    args = ("--deals", seeds_dir(), "--as-of", "2025-01-01", "--days", "3650", "--all")
+    as_json, rows, header, nl = three("calendar", *args)
+    assert as_json, "the seeds have events"
+    check_agree(as_json, rows, header, nl)
+    assert header[:5] == ["deal", "name", "status", "kind", "date"]
+
+
+def test_watch_list_formats(home: Path, tmp_path: Path) -> None:
+    wl = tmp_path / "wl.toml"
+    wl.write_text(f'[[watch]]\nid = "valid"\npath = "{DEALS}"\n', encoding="utf-8")
+    as_json, rows, header, nl = three("watch", "list", "--watchlist", wl)
+    check_agree(as_json, rows, header, nl)
+    assert header == ["id", "path", "deals", "alerts", "errors"]
+    assert as_json[0]["id"] == "valid" and as_json[0]["deals"]
+    assert rows[0]["deals"].split(";") == as_json[0]["deals"]
+
+
+def test_history_formats(home: Path, tmp_path: Path) -> None:
+    deal = tmp_path / "alpha.toml"
+    deal.write_text((DEALS / "alpha.toml").read_text())
+    wl = tmp_path / "wl.toml"
+    wl.write_text(f'[[watch]]\nid = "alpha"\npath = "{deal}"\n')
+    for day in (DAY1, DAY2):
+        assert run("refresh", "--watchlist", wl, "--prices", day).exit_code == 0
+    as_json, rows, header, nl = three("history", "alpha")
+    check_agree(as_json, rows, header, nl)
+    assert len(rows) == 2
+    assert {"name", "target", "expected_close", "spread_pct"} <= set(header)  # --csv used to lack the first three
+    book_json, book_rows, book_header, book_nl = three("history", "--watchlist", wl)
+    check_agree(book_json, book_rows, book_header, book_nl)
+    assert book_json[0]["deal_id"] == "alpha" and book_json[0]["rows"] == 2
