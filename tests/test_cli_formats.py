@@ -179,3 +179,63 @@ def test_history_formats(home: Path, tmp_path: Path) -> None:
     book_json, book_rows, book_header, book_nl = three("history", "--watchlist", wl)
     check_agree(book_json, book_rows, book_header, book_nl)
     assert book_json[0]["deal_id"] == "alpha" and book_json[0]["rows"] == 2
+
+
+# -- report --sort -----------------------------------------------------------------------------
+
+
+TEST_DEALS = Path(__file__).parent / "data" / "deals"
+SORT_BASE = ("report", TEST_DEALS / "valid", "--prices", TEST_DEALS / "prices.csv", "--all")
+
+
+def report_json(*args: str | Path) -> list[dict[str, Any]]:
+    res = run(*SORT_BASE, "--json", *args)
+    assert res.exit_code in (0, 1), res.stderr
+    return json.loads(res.stdout)
+
+
+def test_report_default_order_is_best_annualised_first_then_id(home: Path) -> None:
+    recs = report_json()
+    valued = [r["annualized"] for r in recs if r["annualized"] is not None]
+    assert valued == sorted(valued, reverse=True) and len(valued) >= 2
+    first_blank = next(i for i, r in enumerate(recs) if r["annualized"] is None)
+    assert all(r["annualized"] is None for r in recs[first_blank:])
+    blanks = [r["id"] for r in recs[first_blank:]]
+    assert blanks == sorted(blanks)
+    repeated = {a for a in valued if valued.count(a) > 1}
+    assert repeated, "the test deals include two with the same return"
+    for a in repeated:  # equal returns: by id
+        tied = [r["id"] for r in recs if r["annualized"] == a]
+        assert tied == sorted(tied)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_report_sort_by_a_column(home: Path, reverse: bool) -> None:
+    recs = report_json("--sort", "days_to_close", *(["--reverse"] if reverse else []))
+    days = [r["days_to_close"] for r in recs]
+    have = [d for d in days if d is not None]
+    assert have == sorted(have, reverse=reverse) and len(set(have)) >= 2
+    assert days[: len(have)] == have  # deals without a value come last, whichever the direction
+    ids = [r["id"] for r in recs]
+    assert sorted(ids) == sorted(r["id"] for r in report_json())  # the same deals, reordered
+    # the table follows the same order
+    res = run(*SORT_BASE, "--sort", "days_to_close", *(["--reverse"] * reverse))
+    at = [res.stdout.find(i[:8]) for i in ids]
+    assert -1 not in at and at == sorted(at)
+
+
+def test_report_sort_by_text_and_the_british_spelling(home: Path) -> None:
+    assert [r["id"] for r in report_json("--sort", "id")] == sorted(r["id"] for r in report_json())
+    by_uk = report_json("--sort", "annualised", "--reverse")
+    assert [r["id"] for r in by_uk] == [r["id"] for r in report_json()]  # the default order, spelled out
+
+
+def test_report_sort_unknown_column_names_the_allowed_ones(home: Path) -> None:
+    res = run("report", "--prices", snapshot_path(), "--sort", "yield")
+    assert res.exit_code == 2
+    msg = " ".join(res.stderr.split())
+    assert "no column 'yield' to sort by" in msg
+    assert "spread_pct" in msg and "days_to_close" in msg and "expected_close" in msg
+    assert "flags" not in msg.split("choose one of:")[1]  # a list cannot be sorted by
+    res = run("report", "--prices", snapshot_path(), "--reverse")
+    assert res.exit_code == 2 and "--reverse needs --sort" in " ".join(res.stderr.split())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -55,8 +55,10 @@ WIDE = 118
 WIDE_TIMED = 150
 
 
-def render_report(v: Valuation, title: str | None = None, width: int | None = None) -> RenderableType:
-    """The spread report: one row per deal, best annualised return first.
+def render_report(
+    v: Valuation, title: str | None = None, width: int | None = None, order: Sequence[DealResult] | None = None
+) -> RenderableType:
+    """The spread report: one row per deal, best annualised return first (or in ``order``).
 
     Money columns are per target share in the deal's currency, named in the ``Ccy`` column.
     """
@@ -94,7 +96,7 @@ def render_report(v: Valuation, title: str | None = None, width: int | None = No
     if inline:
         table.add_column("Flags", overflow="fold", min_width=12)
     below = Text()
-    for r in v.sorted():
+    for r in v.sorted() if order is None else order:
         f = r.figures
         days = f["days_to_close"]
         if r.flags and not inline:

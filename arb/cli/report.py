@@ -206,6 +206,38 @@ def report_columns(records: Sequence[dict[str, Any]]) -> list[str]:
     return columns_of([*records, dict.fromkeys(csv_columns())])
 
 
+#: Report columns that hold lists or mappings: no order to sort by.
+_UNSORTABLE = frozenset({"hedge", "prices", "flags", "notes"})
+
+
+def sort_records(records: list[dict[str, Any]], column: str | None, *, reverse: bool = False) -> list[dict[str, Any]]:
+    """``records`` ordered by ``column`` (ascending; ``reverse`` for descending), ties and blanks by id.
+
+    A record without a value in the column goes last either way. With no column the records keep
+    the default order they came in (best annualised return first, then by id: ``Valuation.sorted``).
+    Raises ``typer.BadParameter`` naming the columns allowed for an unknown one.
+    """
+    if column is None:
+        if reverse:
+            raise typer.BadParameter("--reverse needs --sort COLUMN", param_hint="--reverse")
+        return records
+    allowed = [c for c in report_columns(records) if c not in _UNSORTABLE]
+    name = column.strip().lower().replace("-", "_").replace("annualised", "annualized")
+    if name not in allowed:
+        raise typer.BadParameter(
+            f"no column {safe(column)!r} to sort by; choose one of: {', '.join(allowed)}", param_hint="--sort"
+        )
+
+    def key(rec: dict[str, Any]) -> tuple[int, float, str]:
+        val = rec[name]
+        return (0, float(val), "") if isinstance(val, (int, float)) else (1, 0.0, str(val))
+
+    present = sorted((r for r in records if r.get(name) is not None), key=lambda r: str(r.get("id")))
+    blank = sorted((r for r in records if r.get(name) is None), key=lambda r: str(r.get("id")))
+    present.sort(key=key, reverse=reverse)  # stable: equal values keep their ids ascending, either way
+    return present + blank
+
+
 def report(
     paths: PathsArg = None,
     prices: PricesOpt = None,
@@ -221,21 +253,37 @@ def report(
     all_deals: Annotated[
         bool, typer.Option("--all", help="Include closed deals (completed, lapsed, terminated, withdrawn).")
     ] = False,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            "--sort",
+            metavar="COLUMN",
+            help="Order by this --json column, ascending (spread_pct, days_to_close, next_event_date, id...). "
+            "Default: best annualised return first, deals without one last, ties by id.",
+        ),
+    ] = None,
+    reverse: Annotated[bool, typer.Option("--reverse", help="With --sort: descending.")] = False,
 ) -> None:
-    """One row per deal: target price, deal value, spread, annualised return, implied probability, flags."""
+    """One row per deal: target price, deal value, spread, annualised return, implied probability, flags.
+
+    Rows come best annualised return first (deals without one last, ties by id); --sort COLUMN
+    orders them by any column of --json instead.
+    """
     from arb.cli.listing import choose, emit
 
     fmt = choose(json_out, csv_out, nl_out)
     v, bad, _ = _value(paths, prices, price, as_of, offline, timeout, include_closed=all_deals)
     _warn_if_not_live(v, v.results)
     _warn_implausible(v.results)
-    records = [_record(r) for r in v.sorted()]
+    ranked = v.sorted()
+    records = sort_records([_record(r) for r in ranked], sort, reverse=reverse)
     if fmt:
         emit(records, report_columns(records), fmt)
     else:
         from arb.cli.render import render_report
 
-        out.print(render_report(v, width=out.width))
+        by_id = {r.id: r for r in ranked}
+        out.print(render_report(v, width=out.width, order=[by_id[rec["id"]] for rec in records]))
     raise typer.Exit(_exit_code(v, bad))
 
 
