@@ -239,3 +239,42 @@ def test_report_sort_unknown_column_names_the_allowed_ones(home: Path) -> None:
     assert "flags" not in msg.split("choose one of:")[1]  # a list cannot be sorted by
     res = run("report", "--prices", snapshot_path(), "--reverse")
     assert res.exit_code == 2 and "--reverse needs --sort" in " ".join(res.stderr.split())
+
+
+# -- arb show: found through the watchlist, dividends listed ----------------------------------------
+
+
+def test_show_finds_the_deal_through_the_watchlist(home: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "div.toml").write_text((TEST_DEALS / "valid" / "dividends.toml").read_text(), encoding="utf-8")
+    prices = TEST_DEALS / "prices.csv"
+    # not in the seeds: without a watchlist that follows it, the id is unknown
+    res = run("show", "dividends", "--prices", prices)
+    assert res.exit_code == 1 and "no deal with id 'dividends' in the watchlist" in " ".join(res.stderr.split())
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "watchlist.toml").write_text(f'[[watch]]\nid = "mine"\npath = "{folder}"\n', encoding="utf-8")
+    res = run("show", "dividends", "--prices", prices)
+    assert res.exit_code == 0, res.stderr
+    assert "Stock deal with dividends on both sides" in res.stdout
+    other = tmp_path / "other.toml"
+    other.write_text(f'[[watch]]\nid = "x"\npath = "{TEST_DEALS / "valid" / "cash.toml"}"\n', encoding="utf-8")
+    res = run("show", "cash-deal", "--prices", prices, "--watchlist", other)
+    assert res.exit_code == 0, res.stderr
+
+
+def test_show_lists_each_dividend_with_its_ex_date_and_who_owes_it(home: Path) -> None:
+    args = ("show", "dividends", "--deals", TEST_DEALS / "valid", "--prices", TEST_DEALS / "prices.csv")
+    rec = json.loads(run(*args, "--json").stdout)
+    rows = {(d["ticker"], d["ex_date"]): d for d in rec["dividend_list"]}
+    assert set(rows) == {("DIVT", "2025-09-15"), ("DIVT", "2026-03-15"), ("BIGCO", "2025-08-01")}
+    assert rows["BIGCO", "2025-08-01"]["side"] == "owed" and rows["BIGCO", "2025-08-01"]["legs"] == [1]
+    assert rows["DIVT", "2025-09-15"]["side"] == "received" and rows["DIVT", "2025-09-15"]["counted"] is True
+    late = rows["DIVT", "2026-03-15"]
+    assert late["counted"] is False and "after the expected close 2025-12-31" in late["why"]
+    # the counted ones are what the Dividends figure adds up: 0.40 received less 0.5 x 0.30 owed
+    assert rec["dividends"] == pytest.approx(0.40 - 0.5 * 0.30, rel=1e-12)
+    text = " ".join(run(*args).stdout.split())
+    assert "Dividends Ex-date Security Amount Who Counted" in text
+    assert "2025-08-01 BIGCO USD 0.30 owed by the short of leg 1 yes" in text
+    assert "no: goes ex after the expected close 2025-12-31" in text

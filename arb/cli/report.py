@@ -287,10 +287,128 @@ def report(
     raise typer.Exit(_exit_code(v, bad))
 
 
+def _find_deal(deal_id: str, watchlist: Path | None) -> list[Path] | None:
+    """The file that holds ``deal_id``, looked up as ``arb refresh`` finds deals: the watchlist's
+    files and folders first (the seeds when there is none), then the config's deal folders.
+
+    None when neither holds it: the caller then loads the default folders and names the ids it knows.
+    Files that fail to load are skipped silently here; they are reported where they are used.
+    """
+    from arb.loader import load_deals
+    from arb.watchlist import load_watchlist
+
+    try:
+        wl = load_watchlist(watchlist)
+    except ArbError as exc:
+        error(str(exc))
+        raise typer.Exit(1) from None
+    found = load_deals(wl.deal_paths()).paths.get(deal_id)
+    if found is None:
+        from arb.cli.common import _config
+
+        folders = _config().deal_paths
+        found = load_deals(list(folders)).paths.get(deal_id) if folders else None
+    return [found] if found is not None else None
+
+
+def dividend_rows(r: DealResult) -> list[dict[str, Any]]:
+    """Each dividend of the deal: its security, amount, ex-date, who owes or receives it, and whether it counts.
+
+    ``side`` is ``received`` (a dividend on the target, or one the acquirer's holders are equalised
+    for), ``owed`` (on a security the hedge is short: the short owes it) or ``ignored``; ``legs``
+    numbers the legs 1, 2, ... as ``arb show`` prints them. A dividend counts when it goes ex
+    after the as-of and on or before the expected close (``counted``; ``why`` says otherwise).
+    """
+    from arb.lifecycle import close_date
+
+    close, _ = close_date(r.deal)
+    rows = []
+    for div in r.deal.dividend:
+        if div.ticker == r.deal.target.ticker:
+            side, legs = "received", []
+            who = "received on the target held long"
+        else:
+            short = [li.index + 1 for li in r.info.legs if li.hedge_symbol == div.ticker]
+            equalised = [
+                li.index + 1
+                for li in r.info.legs
+                if li.leg.dividend_equalisation and li.leg.ticker == div.ticker and li.leg.ratio is not None
+            ]
+            legs = short + equalised
+            if short:
+                side = "owed"
+                who = "owed by the short of " + _legs_text(short)
+                if equalised:
+                    who += "; equalised for the target's holders on " + _legs_text(equalised)
+            elif equalised:
+                side, who = "received", "received by equalisation on " + _legs_text(equalised)
+            else:
+                side, who = "ignored", "ignored: not a security the hedge is short"
+        if div.ex_date <= r.as_of:
+            counted, why = False, f"went ex on or before the as-of {r.as_of}"
+        elif close is None:
+            counted, why = False, "no expected close to say whether it goes ex before the close"
+        elif div.ex_date > close:
+            counted, why = False, f"goes ex after the expected close {close}"
+        else:
+            counted, why = side != "ignored", "ex-date in (as-of, close]" if side != "ignored" else who
+        rows.append(
+            {
+                "ticker": div.ticker,
+                "amount": div.amount,
+                "currency": div.currency,
+                "ex_date": div.ex_date.isoformat(),
+                "side": side,
+                "legs": legs,
+                "who": who,
+                "counted": counted,
+                "why": why,
+                "note": div.note,
+            }
+        )
+    return rows
+
+
+def _legs_text(numbers: list[int]) -> str:
+    return ("leg " if len(numbers) == 1 else "legs ") + ", ".join(str(n) for n in numbers)
+
+
+def render_dividends(rows: list[dict[str, Any]], currency: str | None) -> Any:
+    """The deal's dividends, one line each: ex-date, security, amount, who owes it, counted or why not."""
+    from rich.table import Table
+
+    from arb.cli.format import amount
+
+    table = Table(title="Dividends", title_justify="left", title_style="bold", box=None, pad_edge=False)
+    table.add_column("Ex-date", no_wrap=True)
+    table.add_column("Security", no_wrap=True)
+    table.add_column("Amount", justify="right", no_wrap=True)
+    table.add_column("Who", overflow="fold", min_width=16, ratio=1)
+    table.add_column("Counted", overflow="fold", min_width=10, ratio=1)
+    for row in sorted(rows, key=lambda x: x["ex_date"]):
+        table.add_row(
+            row["ex_date"],
+            safe(row["ticker"]),
+            safe(f"{row['currency']} {amount(row['amount'])}"),
+            safe(row["who"]),
+            "yes" if row["counted"] else safe(f"no: {row['why']}"),
+        )
+    return table
+
+
 def show(
     deal: Annotated[str, typer.Argument(help="A deal id, or a deal file.")],
     paths: Annotated[
-        list[Path] | None, typer.Option("--deals", help="Where to look for the deal id (default: the bundled seeds).")
+        list[Path] | None,
+        typer.Option(
+            "--deals",
+            help="Where to look for the deal id (default: the watchlist's deals, as `arb refresh` finds them, "
+            "then the config's deal folders or the bundled seeds).",
+        ),
+    ] = None,
+    watchlist: Annotated[
+        Path | None,
+        typer.Option("--watchlist", help="Without --deals: the watchlist to look in (default: the usual one)."),
     ] = None,
     prices: PricesOpt = None,
     price: PriceOpt = None,
@@ -299,12 +417,14 @@ def show(
     timeout: TimeoutOpt = 20.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print the deal as JSON, legs included.")] = False,
 ) -> None:
-    """One deal leg by leg: each price and its source, the FX conversion, the arithmetic, the hedge."""
+    """One deal leg by leg: each price and its source, the FX conversion, the arithmetic, the hedge, the dividends."""
     as_file = Path(deal)
     if as_file.suffix == ".toml" and _looks_up(as_file):
         paths, wanted = [as_file], None
     else:
         wanted = deal
+        if not paths:
+            paths = _find_deal(deal, watchlist)
     v, bad, filed = _value(paths, prices, price, as_of, offline, timeout)
     if wanted is None:
         if not v.results:
@@ -315,7 +435,8 @@ def show(
             result = v.get(wanted)
         except KeyError:
             known = ", ".join(r.id for r in v.results) or "none"
-            error(f"no deal with id {wanted!r} (known: {known}); pass a deal file, or --deals FOLDER")
+            where = "" if paths else " in the watchlist or the default deal folders"
+            error(f"no deal with id {wanted!r}{where} (known: {known}); pass a deal file, or --deals FOLDER")
             raise typer.Exit(1) from None
     _warn_if_not_live(v, [result])
     _warn_implausible([result])
@@ -325,11 +446,14 @@ def show(
         rec = result.to_dict(detail=True)
         as_filed = filed.get(result.id, result.deal)
         rec["lifecycle"] = lifecycle_detail(as_filed, result.as_of, result.figures["target_price"], result.currency)
+        rec["dividend_list"] = dividend_rows(result)
         print_json(rec)
     else:
         from arb.cli.render import render_deal
 
         out.print(render_deal(result, v, filed=filed.get(result.id)))
+        if result.deal.dividend:
+            out.print(render_dividends(dividend_rows(result), result.currency))
     code = 0 if result.valued else 1
     if not result.valued:
         error(f"{result.id}: could not be valued ({', '.join(result.flags)})")
