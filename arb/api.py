@@ -27,10 +27,10 @@ import numpy as np
 from arb.errors import ArbError, DealFileError
 from arb.loader import load_deals
 from arb.models import Deal
-from arb.prices.base import PriceSource
+from arb.prices.base import PriceSource, Quote
 from arb.prices.coerce import PricesLike, as_source
 from arb.prices.overrides import overrides_from
-from arb.pricing import DealResult, Valuation, value_deals
+from arb.pricing import DealResult, Valuation, store_closes, value_deals
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -137,6 +137,7 @@ def valuation(
     *,
     as_of: dt.date | str | None = None,
     overrides: Mapping[str, float | tuple[float, str]] | None = None,
+    store: Any = None,
 ) -> Valuation:
     """Value deals and keep the objects: results with their pricing detail (HTML in Jupyter).
 
@@ -144,9 +145,29 @@ def valuation(
     ``{"600803.SS": (13.1, "CNY")}`` or ``{"VOD.L": "72.5GBP"}``; a listing quoted in a minor
     unit needs its unit (a bare number could be pence or pounds). ``as_of`` defaults to the latest price date for dated
     prices (a snapshot, a price file), else today.
+
+    A leg with a pricing period averages the closes the history store holds for its days:
+    ``store`` (a :class:`~arb.store.HistoryStore` or its path), else the user's store when there is
+    one. Deals without a pricing period never read the store.
     """
     deal_list = load() if deals is None else _as_deals(deals)
-    return value_deals(deal_list, prices_from(prices), as_of=_as_date(as_of), overrides=overrides_from(overrides))
+    closes = _closes_from_store(deal_list, store)
+    return value_deals(
+        deal_list, prices_from(prices), as_of=_as_date(as_of), overrides=overrides_from(overrides), closes=closes
+    )
+
+
+def _closes_from_store(deals: Sequence[Deal], store: Any) -> dict[str, dict[dt.date, Quote]]:
+    """The store's closes for the deals' pricing periods: the store given (its errors raised), else
+    the user's store when it exists and can be read (else none: the days are flagged unfixed)."""
+    if store is not None:
+        return store_closes(deals, store)
+    from arb.paths import store_path
+
+    try:
+        return store_closes(deals, store_path())
+    except ArbError:
+        return {}
 
 
 @overload
@@ -156,6 +177,7 @@ def value(
     *,
     as_of: dt.date | str | None = ...,
     overrides: Mapping[str, float | tuple[float, str]] | None = ...,
+    store: Any = ...,
     frames: Literal[False] = ...,
 ) -> pd.DataFrame: ...
 
@@ -167,6 +189,7 @@ def value(
     *,
     as_of: dt.date | str | None = ...,
     overrides: Mapping[str, float | tuple[float, str]] | None = ...,
+    store: Any = ...,
     frames: Literal[True],
 ) -> Frames: ...
 
@@ -177,6 +200,7 @@ def value(
     *,
     as_of: dt.date | str | None = None,
     overrides: Mapping[str, float | tuple[float, str]] | None = None,
+    store: Any = None,
     frames: bool = False,
 ) -> pd.DataFrame | Frames:
     """One row per deal, indexed by id, with the figures of ``arb report --json``.
@@ -196,7 +220,7 @@ def value(
     objects and gives the same frames (``v.to_frame()``, ``v.prices_frame()``, ``v.hedges_frame()``).
     See :func:`valuation` for the other arguments.
     """
-    v = valuation(deals, prices, as_of=as_of, overrides=overrides)
+    v = valuation(deals, prices, as_of=as_of, overrides=overrides, store=store)
     if frames:
         from arb.frames import frames as all_frames
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from arb.book import Book, DealInfo, LegInfo, compile_book, flag_figures, needed_fx, symbols_for
+from arb.book import Book, DealInfo, LegInfo, compile_book, flag_figures, needed_fx, pricing_window, symbols_for
 from arb.costs import NET_FIGURES, CostRates, Costs, load_config_costs, net_figures, resolve_rates
 from arb.engine import FIGURES, EngineResult, edge_deltas, metrics, value_book
 from arb.flags import Flag, closure, net_closure
@@ -30,7 +30,7 @@ from arb.symbols import fx_pair, is_fx_pair
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DealResult", "Valuation", "fetch_for", "parse_override", "value_deals"]
+__all__ = ["DealResult", "Valuation", "fetch_for", "parse_override", "period_span", "store_closes", "value_deals"]
 
 
 @dataclass
@@ -337,25 +337,76 @@ def _flag_later_prices(book: Book, fetched: FetchResult, as_of: dt.date) -> None
             )
 
 
+def period_span(deals: Sequence[Deal]) -> tuple[list[str], dt.date, dt.date] | None:
+    """The listings a pricing period of ``deals`` averages, and the first and last day of their windows.
+
+    Every set of terms counts (a revision's legs too, for an as-of before its bump). None when no
+    leg with a ticker has a pricing period, or no such deal has a close date: then no close is needed.
+    """
+    symbols: set[str] = set()
+    days: list[dt.date] = []
+    for d in deals:
+        close, _ = close_date(d)
+        for legs in (d.consideration, *(rev.consideration for rev in d.revisions)):
+            for leg in legs:
+                period = leg.pricing_period
+                if period is None or not leg.ticker or close is None:
+                    continue
+                symbols.add(leg.ticker)
+                window = pricing_window(close, period.days, period.ends_before_close)
+                days += (window[0], window[-1])
+    if not symbols:
+        return None
+    return sorted(symbols), min(days), max(days)
+
+
+def store_closes(deals: Sequence[Deal], store: Any) -> dict[str, dict[dt.date, Quote]]:
+    """The history store's daily closes of the listings whose pricing periods ``deals`` average, over
+    those periods' days, for ``value_deals(closes=...)``; ``store`` is a
+    :class:`~arb.store.HistoryStore` or its path.
+
+    Without a pricing period the store is not opened. Raises :class:`~arb.store.StoreError` when
+    the store cannot be read; a missing store gives nothing.
+    """
+    span = period_span(deals)
+    if span is None:
+        return {}
+    from arb.store import HistoryStore
+
+    if isinstance(store, HistoryStore):
+        return store.daily_closes(*span)
+    with HistoryStore(store, create=False) as opened:
+        return opened.daily_closes(*span)
+
+
 def _period_closes(
     deals: Sequence[Deal],
     source: PriceSource,
     quotes: Mapping[str, Quote],
-    given: Mapping[str, Mapping[dt.date, float]] | None,
+    given: Mapping[str, Mapping[dt.date, float | Quote]] | None,
 ) -> dict[str, dict[dt.date, float]]:
-    """The daily closes of each listing a pricing period needs: the source's history, then ``given``."""
+    """The daily closes of each listing a pricing period needs, by precedence: a close given as a
+    number, then the source's own history (a price file's dated rows), then a close given as a
+    quote (the history store's).
+
+    A quote counts only in the spot's unit once in major units (``GBp`` pence become ``GBP``); one
+    in another currency is left out, so its day is flagged as passed without a close.
+    """
     wanted = {leg.ticker for d in deals for leg in d.consideration if leg.pricing_period and leg.ticker}
     history = getattr(source, "history", None)
     out: dict[str, dict[dt.date, float]] = {}
     for sym in sorted(wanted):
-        days: dict[dt.date, float] = {}
         spot = quotes.get(sym)
+        given_days = (given or {}).get(sym, {})
+        days: dict[dt.date, float] = {}
+        dated = [(d, q) for d, q in given_days.items() if isinstance(q, Quote)]
         if callable(history) and spot is not None:
-            for q in history(sym):
-                q = q.in_major_units()
-                if q.as_of is not None and q.currency == spot.currency:
-                    days[q.as_of.date()] = q.price
-        days.update((given or {}).get(sym, {}))
+            dated += [(q.as_of.date(), q) for q in history(sym) if q.as_of is not None]
+        for day, q in dated:
+            q = q.in_major_units()
+            if spot is not None and q.currency == spot.currency:
+                days[day] = q.price
+        days.update((d, float(v)) for d, v in given_days.items() if not isinstance(v, Quote))
         out[sym] = days
     return out
 
@@ -468,7 +519,7 @@ def value_deals(
     reference_prices: Mapping[str, Quote | tuple[float, str]] | None = None,
     costs: Costs | None = None,
     read_config: bool = True,
-    closes: Mapping[str, Mapping[dt.date, float]] | None = None,
+    closes: Mapping[str, Mapping[dt.date, float | Quote]] | None = None,
 ) -> Valuation:
     """Value ``deals`` with prices from ``source``.
 
@@ -481,9 +532,11 @@ def value_deals(
     ``read_config``) that of the config file. A deal gets net figures (:mod:`arb.costs`) when it or
     the fallback sets costs.
 
-    ``closes`` (a listing's daily closes by date, in its quote currency, e.g. from the history
-    store) fix the passed days of a leg's pricing period; a source with a ``history(symbol)``
-    method (a price file) gives them too, the ``closes`` given winning.
+    ``closes`` (a listing's daily closes by date) fix the passed days of a leg's pricing period:
+    a number is in the spot's major unit (pounds, not pence) and wins; a source with a
+    ``history(symbol)`` method (a price file) gives closes next; a :class:`Quote` (the history
+    store's, :func:`store_closes`) fills the days left, once in major units and only in the
+    spot's currency.
 
     Every figure is finite and follows its definition (:mod:`arb.engine`), or is None, and then
     one of the deal's flags blocks it (:data:`arb.flags.FLAGS`).

@@ -22,8 +22,8 @@ from arb.book import STALE_AFTER_DAYS
 from arb.errors import ArbError, DealFileError
 from arb.models import Deal
 from arb.prices.base import ChainSource, FetchResult, PriceSource, Quote
-from arb.pricing import DealResult, Valuation, value_deals
-from arb.store import HistoryStore, RefreshInfo, StoreDamagedError, StoreSource
+from arb.pricing import DealResult, Valuation, store_closes, value_deals
+from arb.store import HistoryStore, RefreshInfo, StoreDamagedError, StoreError, StoreSource
 from arb.store.db import NOT_STORED_KINDS, is_stale, oldest_price
 from arb.watchlist import Alert, Watchlist, evaluate_alerts, load_watchlist, status_alert
 
@@ -319,7 +319,11 @@ def run_refresh(
     if not deals:
         raise ArbError("no deals to refresh; add one with `arb watch add PATH`")
     started = dt.datetime.now(dt.UTC)
-    valuation = value_deals(deals, source, as_of=as_of, today=today)
+    try:
+        closes = store_closes(deals, store)  # the stored closes of pricing periods; no read without one
+    except StoreError:
+        closes = {}  # the days go unfixed (flagged); writing to the damaged store is rescued below
+    valuation = value_deals(deals, source, as_of=as_of, today=today, closes=closes)
     result = RefreshResult(valuation, None, optional={name for d in deals for name in d.securities})
     live = live_quotes(valuation)
     if not live and not store_stale:

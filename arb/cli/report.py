@@ -23,9 +23,11 @@ from arb.errors import ArbError
 from arb.text import safe
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Sequence
 
     from arb.models import Deal
+    from arb.prices.base import Quote
     from arb.pricing import DealResult, Valuation
 
 PathsArg = Annotated[
@@ -118,9 +120,10 @@ def _value(
             plural = "s" if hidden != 1 else ""
             note(f"{hidden} closed deal{plural} not shown (completed, lapsed, ...); --all shows them")
     source, bad_prices = price_source(prices, offline=offline, timeout=timeout)
+    closes = _period_closes(deals)
     try:
         valuation = value_deals(
-            deals, source, as_of=day, overrides=overrides, reference_prices=_reference_prices(deals)
+            deals, source, as_of=day, overrides=overrides, reference_prices=_reference_prices(deals), closes=closes
         )
         # The as-of is known only now (a dated source sets it): a deal announced after it had no
         # terms on that day, so the default report leaves it out, as it does closed deals.
@@ -133,7 +136,12 @@ def _value(
                 f"({', '.join(sorted(later))}); --all shows them"
             )
             valuation = value_deals(
-                deals, source, as_of=valuation.as_of, overrides=overrides, reference_prices=_reference_prices(deals)
+                deals,
+                source,
+                as_of=valuation.as_of,
+                overrides=overrides,
+                reference_prices=_reference_prices(deals),
+                closes=closes,
             )
     except ArbError as exc:
         error(str(exc))
@@ -169,6 +177,21 @@ def _reference_prices(deals: Sequence[Deal]) -> dict[str, tuple[float, str]]:
     except ArbError:
         return {}
     return {sym: (float(row["price"]), str(row["currency"])) for sym, row in rows.items()}
+
+
+def _period_closes(deals: Sequence[Deal]) -> dict[str, dict[dt.date, Quote]]:
+    """The history store's closes for the deals' pricing periods (read-only; no read without one).
+
+    A store that cannot be read gives none, with one warning: the days stay unfixed, flagged.
+    """
+    from arb.paths import store_path
+    from arb.pricing import store_closes
+
+    try:
+        return store_closes(deals, store_path())
+    except ArbError as exc:
+        warn(f"pricing periods: the history store's closes were not read ({exc})")
+        return {}
 
 
 def _warn_implausible(results: list[DealResult]) -> None:

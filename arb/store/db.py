@@ -665,6 +665,49 @@ class HistoryStore:
             rows = conn.execute(query, params).fetchall()
         return {r["symbol"]: {k: r[k] for k in ("price", "currency", "time", "source", "origin")} for r in rows}
 
+    def daily_closes(self, symbols: Collection[str], start: dt.date, end: dt.date) -> dict[str, dict[dt.date, Quote]]:
+        """Each symbol's close on each day from ``start`` to ``end`` (both included) the store holds:
+        ``{symbol: {day: quote}}``, days without a stored price left out. Read-only; empty when there
+        is no store.
+
+        A day's close is the last price stored for it, by the price's own time and then by when it
+        was stored. The day is the price's own date, not the refresh's: a Saturday refresh that
+        fetched Friday's close keeps it under Friday. Quotes stay in the unit they were quoted in
+        (``GBp`` is pence; :meth:`~arb.prices.base.Quote.in_major_units` converts), kind ``store``.
+
+        Only first-hand prices are read (the ``prices`` table): a refresh stores no price that fell
+        back to a later source, nor one it re-used from the store or the snapshot, nor an override,
+        so a stale price never stands as the close of a day it was not quoted on.
+        """
+        from arb.prices.base import Quote
+
+        wanted = sorted(set(symbols))
+        if not wanted or start > end or not self.exists():
+            return {}
+        # Stored times are ISO text (a date, or a date-time in the price's own zone): the text order
+        # is the date order, and "< the day after end" keeps every time on the end day.
+        query = (
+            "SELECT symbol, time, price, currency, source, origin FROM prices"
+            f" WHERE symbol IN ({', '.join('?' * len(wanted))}) AND time >= ? AND time < ?"
+            " ORDER BY symbol, time, id"
+        )
+        params = [*wanted, start.isoformat(), (end + dt.timedelta(days=1)).isoformat()]
+        with self.connect(readonly=True) as conn:
+            rows = conn.execute(query, params).fetchall()
+        out: dict[str, dict[dt.date, Quote]] = {}
+        for r in rows:
+            text = str(r["time"])
+            out.setdefault(r["symbol"], {})[dt.date.fromisoformat(text[:10])] = Quote(
+                r["symbol"],
+                float(r["price"]),
+                r["currency"],
+                parse_time(text),
+                "store",
+                f"{r['source']} close of {text[:10]}",
+                synthetic="synthetic" in (r["origin"] or "").lower(),
+            )
+        return out
+
     def history_rows(self, deal_id: str, *, since: dt.date | None = None) -> HistoryRows:
         """One deal's stored valuations as tuples (:class:`HistoryRows`), oldest first.
 
