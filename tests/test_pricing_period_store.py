@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import arb
@@ -236,3 +238,43 @@ def test_refresh_averages_the_closes_it_stored_before(tmp_path: Path) -> None:
     r = result.valuation.results[0]
     assert r.info.legs[0].period_fixed == 3
     assert r.figures["deal_value"] == pytest.approx(VALUE, abs=1e-12)
+
+
+def test_report_without_a_pricing_period_never_asks_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object) -> None:
+        raise AssertionError("the store was read for closes")
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("ARB_HOME", str(home))
+    _fill(store_path())
+    monkeypatch.setattr(HistoryStore, "daily_closes", refuse)
+    (tmp_path / "d.toml").write_text(DEAL_FILE + PLAIN, encoding="utf-8")
+    (tmp_path / "p.csv").write_text("symbol,price,currency\nT,45.0,USD\nA,47.0,USD\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["report", str(tmp_path / "d.toml"), "--prices", str(tmp_path / "p.csv"), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)[0]["deal_value"] == pytest.approx(47.0)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(st.integers(22, 30), st.integers(0, 23), st.floats(1.0, 1000.0, allow_nan=False)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_daily_closes_is_the_last_price_of_each_day(tmp_path: Path, writes: list[tuple[int, int, float]]) -> None:
+    # Each write is one refresh storing A at (day, hour); the store's close of a day is the price of
+    # its latest hour, and of two at the same hour the one stored last.
+    path = tmp_path / f"h{abs(hash(tuple(writes)))}.sqlite3"
+    expected: dict[dt.date, tuple[int, float]] = {}
+    with HistoryStore(path) as store:
+        for day, hour, price in writes:
+            when = _day(day)
+            _record(store, when, {"T": _close("T", 45.0, when), "A": _close("A", price, when, hour=hour)})
+            if when not in expected or hour >= expected[when][0]:
+                expected[when] = (hour, price)
+        got = store.daily_closes(["A"], _day(23), _day(29)).get("A", {})
+    assert {d: q.price for d, q in got.items()} == {d: p for d, (_, p) in expected.items() if _day(23) <= d <= _day(29)}
+    path.unlink()
