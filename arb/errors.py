@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from arb.text import safe
@@ -33,14 +34,27 @@ class ConfigError(ArbError):
 
 
 class DealFileError(ArbError):
-    """A deal file that cannot be read or does not describe a valid deal."""
+    """A deal file that cannot be read or does not describe a valid deal.
 
-    def __init__(self, path: Path | str, key: str, problem: str) -> None:
+    ``problems`` holds every problem of the file as ``(key, problem)``, and :meth:`lines` gives
+    one line for each (what ``arb validate`` prints). ``str()`` stays one line: the first problem
+    and how many more the file has; ``key`` and ``problem`` are that line's key and text.
+    """
+
+    def __init__(self, path: Path | str, key: str, problem: str, more: Sequence[tuple[str, str]] = ()) -> None:
         self.path = Path(path)
+        self.problems = [(key, problem), *more]
+        if more:
+            n = len(more)
+            problem += f" (and {n} more problem{'s' if n != 1 else ''} in this file; `arb validate` lists each)"
         self.key = key
         self.problem = problem
         where = f"{self.path}: {key}: " if key else f"{self.path}: "
         super().__init__(safe(where + problem))  # one line, nothing a terminal obeys: see arb.text
+
+    def lines(self) -> list[str]:
+        """One line per problem, each naming the file and the key (escaped: see :func:`arb.text.safe`)."""
+        return [safe(f"{self.path}: {k}: {p}" if k else f"{self.path}: {p}") for k, p in self.problems]
 
 
 class DuplicateDealError(DealFileError):

@@ -68,6 +68,12 @@ def _friendly(err: Any) -> tuple[str, str]:
         return _key_path(loc), "unknown key"
     given = err.get("input")
     msg = err["msg"]
+    quoted = _quoted(etype, given)
+    if quoted is not None:
+        name = _key_path(loc).rsplit(".", 1)[-1]
+        shown = given if len(given) <= 40 else preview(given)
+        problem = f"input should be a valid {quoted}, not text in quotes: remove the quotes ({name} = {shown})"
+        return _key_path(loc), problem
     if etype in {
         "float_parsing",
         "float_type",
@@ -89,6 +95,31 @@ def _friendly(err: Any) -> tuple[str, str]:
     return _key_path(loc), msg
 
 
+_NUMBER_TYPES = {"float_type", "float_parsing", "int_type", "int_parsing", "finite_number"}
+_DATE_TYPES = {"date_type", "date_parsing", "date_from_datetime_parsing"}
+
+
+def _quoted(etype: str, given: Any) -> str | None:
+    """``'number'`` or ``'date'`` when a number or date was written in quotes (``amount = "10"``), else None."""
+    if not isinstance(given, str) or given != given.strip() or not given:
+        return None
+    if etype in _NUMBER_TYPES:
+        try:
+            float(given.replace("_", ""))
+        except ValueError:
+            return None
+        return "number" if given.lower() not in ("inf", "-inf", "+inf", "nan", "infinity") else None
+    if etype in _DATE_TYPES:
+        import datetime as dt
+
+        try:
+            dt.date.fromisoformat(given)
+        except ValueError:
+            return None
+        return "date"
+    return None
+
+
 def find_todos(data: Any, loc: tuple[int | str, ...] = ()) -> list[tuple[str, str]]:
     """``(key, text)`` of every value written ``"TODO: ..."`` (the markers of `arb new`).
 
@@ -107,21 +138,14 @@ def load_deal(path: Path | str) -> Deal:
     data = read_toml(path, DealFileError)
     todos = find_todos(data)
     if todos:  # a file from `arb new` not yet filled in: name what is left, not a type error
-        first = f"still a TODO ({todos[0][1]}); write the value in place of the quoted TODO"
-        more = f"; {len(todos) - 1} more TODO: " + ", ".join(k for k, _ in todos[1:]) if len(todos) > 1 else ""
-        raise DealFileError(path, todos[0][0], first + more)
+        lines = [(k, f"still a TODO ({text}); write the value in place of the quoted TODO") for k, text in todos]
+        raise DealFileError(path, *lines[0], more=lines[1:])
     try:
         return Deal.model_validate(data)
     except ValidationError as exc:
-        errors = [_friendly(e) for e in exc.errors()]
-        key, problem = errors[0]
-        # One line per file: the first problem in full, the others after it, each with its key.
-        rest = [f"{k}: {p}" if k else p for k, p in errors[1:4]]
-        if rest:
-            problem += "; also " + "; ".join(rest)
-        if len(errors) > 4:
-            problem += f" (and {len(errors) - 4} more)"
-        raise DealFileError(path, key, problem) from None
+        # Every problem, each with its key: the error carries them all, `arb validate` prints a line each.
+        errors = list(dict.fromkeys(_friendly(e) for e in exc.errors()))
+        raise DealFileError(path, *errors[0], more=errors[1:]) from None
 
 
 def read_toml(path: Path, error: Callable[[Path, str, str], ArbError]) -> dict[str, Any]:

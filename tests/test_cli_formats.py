@@ -89,13 +89,13 @@ def check_agree(as_json: list[dict[str, Any]], rows: list[dict[str, str]], heade
         (1.5999999999999943, "1.6"),
         (0.1 + 0.2, "0.3"),
         (79.999322, "79.999322"),
-        (65.0, "65"),
-        (-2.0000000000000004, "-2"),
+        (65.0, "65.0"),
+        (-2.0000000000000004, "-2.0"),
         (0.123456789012345, "0.123456789012"),
         (1e-15, "1e-15"),
-        (123456789012.0, "123456789012"),
+        (123456789012.0, "123456789012.0"),
         (2.5e20, "2.5e+20"),
-        (0.0, "0"),
+        (0.0, "0.0"),
         (math.nan, ""),
         (math.inf, ""),
     ],
@@ -110,7 +110,7 @@ def test_csv_number_keeps_twelve_significant_digits(x: float) -> None:
     back = float(csv_number(x))
     assert back == pytest.approx(x, rel=5e-12, abs=0)
     # and it is the shortest such text: nothing past the 12th significant digit
-    mantissa = csv_number(x).lstrip("-").split("e")[0].replace(".", "").strip("0")
+    mantissa = csv_number(x).lstrip("-").split("e")[0].removesuffix(".0").replace(".", "").strip("0")
     assert len(mantissa) <= 12
 
 
@@ -137,7 +137,8 @@ def test_report_formats_have_the_same_columns(home: Path) -> None:
     for row in rows:
         for key in ("spread", "spread_pct", "annualized", "deal_value"):
             if row[key]:
-                assert len(row[key].lstrip("-").replace(".", "").split("e")[0].strip("0")) <= 12
+                digits = row[key].lstrip("-").split("e")[0].removesuffix(".0").replace(".", "").strip("0")
+                assert len(digits) <= 12
 
 
 def test_more_than_one_format_is_refused(home: Path) -> None:
@@ -278,3 +279,65 @@ def test_show_lists_each_dividend_with_its_ex_date_and_who_owes_it(home: Path) -
     assert "Dividends Ex-date Security Amount Who Counted" in text
     assert "2025-08-01 BIGCO USD 0.30 owed by the short of leg 1 yes" in text
     assert "no: goes ex after the expected close 2025-12-31" in text
+
+
+# -- arb validate: one line per problem ------------------------------------------------------------
+
+BAD_DEAL = """id = "x"
+name = "X"
+announced = "2025-01-01"
+currency = "USD"
+[target]
+ticker = "T"
+[[consideration]]
+kind = "cash"
+amount = "10"
+[[consideration]]
+kind = "cash"
+amount = 5
+weight = 3
+"""
+
+
+def test_validate_prints_one_line_per_problem(tmp_path: Path) -> None:
+    from arb.errors import DealFileError
+    from arb.loader import load_deal
+
+    path = tmp_path / "bad.toml"
+    path.write_text(BAD_DEAL, encoding="utf-8")
+    res = run("validate", path)
+    assert res.exit_code == 1
+    lines = [line for line in res.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 3, res.stderr
+    assert all(line.startswith(f"error: {path}: ") for line in lines)
+    keys = [line.removeprefix(f"error: {path}: ").split(": ")[0] for line in lines]
+    assert keys == ["announced", "consideration[0].amount", "consideration[1].weight"]
+    assert "; also" not in res.stderr and "more)" not in res.stderr
+    assert "remove the quotes (amount = 10)" in lines[1]
+    assert "remove the quotes (announced = 2025-01-01)" in lines[0]
+    assert "0 valid, 1 invalid" in res.stdout
+    # the library's error is still one line, and says how many more there are
+    with pytest.raises(DealFileError) as info:
+        load_deal(path)
+    assert "\n" not in str(info.value) and "(and 2 more problems in this file" in str(info.value)
+    assert [k for k, _ in info.value.problems] == keys
+
+
+@pytest.mark.parametrize(
+    ("value", "quotes"),
+    [('"10"', True), ('"1_000.5"', True), ('"-2e3"', True), ('"ten"', False), ('"nan"', False), ("true", False)],
+)
+def test_a_quoted_number_says_to_remove_the_quotes(tmp_path: Path, value: str, quotes: bool) -> None:
+    path = tmp_path / "q.toml"
+    path.write_text(BAD_DEAL.replace('"2025-01-01"', "2025-01-01").replace('"10"', value), encoding="utf-8")
+    res = run("validate", path)
+    line = next(x for x in res.stderr.splitlines() if "consideration[0].amount" in x)
+    assert ("remove the quotes" in line) is quotes, line
+
+
+def test_every_todo_is_its_own_line(tmp_path: Path) -> None:
+    path = tmp_path / "todo.toml"
+    path.write_text(BAD_DEAL.replace('name = "X"', 'name = "TODO: the name"').replace('"T"', '"TODO: ticker"'))
+    res = run("validate", path)
+    todo_lines = [x for x in res.stderr.splitlines() if "still a TODO" in x]
+    assert [x.split(": ")[2] for x in todo_lines] == ["name", "target.ticker"]

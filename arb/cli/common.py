@@ -156,7 +156,8 @@ def load(paths: Sequence[Path] | None) -> LoadResult:
         paths = _config().deal_paths
     result = load_deals(list(paths) if paths else [seeds_dir()])
     for e in result.errors:
-        error(str(e))
+        for line in e.lines():  # one line per problem, each naming the file and the key
+            error(line)
     return result
 
 

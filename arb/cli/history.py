@@ -216,7 +216,8 @@ def _book(since: dt.date | None, watchlist: Path | None, fmt: str | None) -> NoR
         raise typer.Exit(1) from None
     loaded = load_deals(wl.deal_paths())
     for e in loaded.errors:
-        error(str(e))
+        for line in e.lines():
+            error(line)
     store = HistoryStore(store_path(), create=False)
     if not store.exists():
         error(f"{store.path}: no history yet; run `arb refresh` first")

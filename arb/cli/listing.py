@@ -41,13 +41,13 @@ def csv_number(x: float) -> str:
     """A float as CSV text: its shortest form after rounding to 12 significant digits.
 
     ``1.5999999999999943`` -> ``1.6``; ``0.123456789012345`` -> ``0.123456789012``;
-    ``1e-15`` stays ``1e-15`` (significant digits, not decimals, so small figures keep theirs).
+    ``1e-15`` stays ``1e-15`` (significant digits, not decimals, so small figures keep theirs);
+    ``65.0`` stays ``65.0`` (Python's shortest repr, so a float column never reads as integers).
     Non-finite values are written empty: a CSV cell has no agreed spelling for them.
     """
     if not math.isfinite(x):
         return ""
-    text = repr(float(f"{x:.{CSV_DIGITS}g}"))
-    return text[:-2] if text.endswith(".0") and "e" not in text else text
+    return repr(float(f"{x:.{CSV_DIGITS}g}"))  # a float stays a float: 65.0, not 65
 
 
 def _plain(value: Any) -> str:

@@ -91,7 +91,7 @@ def list_(
                 "path": str(path),
                 "deals": [d.id for d in loaded.deals],
                 "alerts": [f"{d.id}: {r.kind} {r.written}" for d in loaded.deals for r in wl.rules_for(d.id)],
-                "errors": [str(e) for e in loaded.errors],
+                "errors": [line for e in loaded.errors for line in e.lines()],
             }
         )
     bad = any(rec["errors"] for rec in records)
