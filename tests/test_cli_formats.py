@@ -341,3 +341,44 @@ def test_every_todo_is_its_own_line(tmp_path: Path) -> None:
     res = run("validate", path)
     todo_lines = [x for x in res.stderr.splitlines() if "still a TODO" in x]
     assert [x.split(": ")[2] for x in todo_lines] == ["name", "target.ticker"]
+
+
+# -- no trailing spaces when piped -------------------------------------------------------------------
+
+
+def test_the_console_strips_trailing_spaces_only_when_piped() -> None:
+    from rich.table import Table
+
+    from arb.cli.common import SafeConsole
+
+    table = Table("Deal", "Spread %", box=None)  # no right edge: rich pads the last column with spaces
+    table.add_row("a-long-deal-id", "1.0%")
+    table.add_row("b", "")
+    piped = io.StringIO()
+    SafeConsole(file=piped, width=60, color_system=None).print(table)
+    assert piped.getvalue() == " Deal            Spread %\n a-long-deal-id  1.0%\n b\n"
+    assert not any(line != line.rstrip(" ") for line in piped.getvalue().splitlines())
+    tty = io.StringIO()
+    SafeConsole(file=tty, width=60, force_terminal=True, color_system=None).print(table)
+    assert any(line.endswith(" ") for line in tty.getvalue().splitlines())  # a terminal gets rich's layout as is
+    # a piece of a line still to be continued keeps its space
+    piece = io.StringIO()
+    console = SafeConsole(file=piece, width=60, color_system=None)
+    console.print("left ", end="")
+    console.print("right")
+    assert piece.getvalue() == "left right\n"
+
+
+@pytest.mark.parametrize("width", ["80", "100", "160"])
+def test_report_and_show_piped_have_no_trailing_spaces(home: Path, monkeypatch: pytest.MonkeyPatch, width: str) -> None:
+    monkeypatch.setenv("COLUMNS", width)
+    for args in (
+        ("report", "--all", "--prices", snapshot_path()),
+        ("show", "enn-energy", "--prices", snapshot_path()),
+        ("show", "dividends", "--deals", TEST_DEALS / "valid", "--prices", TEST_DEALS / "prices.csv"),
+        ("calendar", "--deals", seeds_dir(), "--as-of", "2025-01-01", "--days", "3650", "--all"),
+    ):
+        res = run(*args)
+        assert res.stdout.count("\n") > 3, args
+        bad = [line for line in res.stdout.splitlines() if line != line.rstrip(" ")]
+        assert not bad, (args, bad[:3])

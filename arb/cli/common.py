@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console, Group
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Span, Text
 
@@ -75,6 +77,9 @@ def _renderable(obj: Any) -> Any:
     return obj
 
 
+_TRAILING = re.compile(r" +\n")
+
+
 class SafeConsole(Console):
     """A console for text that came from input: it is printed as text, never obeyed.
 
@@ -92,6 +97,16 @@ class SafeConsole(Console):
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
         super().print(*(_renderable(o) for o in objects), **kwargs)
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        """The text to write; piped (not a terminal), without the spaces rich pads lines with.
+
+        Rich fills every table line to the width; in a file or a pipe those trailing spaces are
+        noise for ``diff`` and ``grep``. Only spaces before a line break go: a piece of a line
+        still to be continued keeps its spaces.
+        """
+        text = super()._render_buffer(buffer)
+        return text if self.is_terminal else _TRAILING.sub("\n", text)
 
 
 out = SafeConsole(soft_wrap=False)
