@@ -378,7 +378,9 @@ def _price_period(
         info.flag(Flag.PRICING_PERIOD, f"{where} has not started: the spot price stands in for every day")
         return
     known = closes.get(li.symbol or "", {}) if li.priced_by == "listing" else {}
-    passed = [d for d in window if d <= as_of]
+    # The as-of day counts as passed only once its close is known: until then the spot price is
+    # that day's price so far, not a missing close.
+    passed = [d for d in window if d < as_of or (d == as_of and d in known)]
     fixed = [known[d] for d in passed if d in known]
     li.period_fixed = len(fixed)
     li.ref_fixed = math.fsum(fixed) / period.days

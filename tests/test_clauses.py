@@ -285,13 +285,14 @@ def test_the_pricing_window_counts_trading_days() -> None:
 
 
 def test_pricing_period_under_way_mixes_fixed_closes_and_the_spot() -> None:
-    # As of Thu 25 Dec: closes 40 (23rd) and 42 (24th) fixed, the 25th has none: spot 47 stands in for 3 days.
+    # As of Thu 25 Dec: closes 40 (23rd) and 42 (24th) fixed; spot 47 stands in for the 25th (today) and 2 to come.
     # Reference (40 + 42 + 3 x 47) / 5 = 44.6, below the collar's 45: 50 / 45 = 1.1111 shares, worth x 47 = 52.2222.
     r = _period(dt.date(2025, 12, 25), 47.0, {dt.date(2025, 12, 23): 40.0, dt.date(2025, 12, 24): 42.0})
     assert r.figures["deal_value"] == pytest.approx(50.0 / 45.0 * 47.0, abs=1e-12)
     (li,) = r.info.legs
     assert li.period_fixed == 2 and li.ref_fixed == pytest.approx(82.0 / 5) and li.ref_weight == pytest.approx(0.6)
-    assert Flag.PRICING_PERIOD in r.flags  # the 25th passed without a close
+    # The 25th is the as-of day: the spot is its price so far, so no day passed without a close.
+    assert Flag.PRICING_PERIOD not in r.flags
     assert r.hedge == {"A": pytest.approx(50.0 / 45.0)}  # the shares are fixed below the band
 
 
