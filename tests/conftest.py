@@ -113,3 +113,13 @@ def _no_user_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 
     for var in ENV.values():
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty data folder (store, watchlist, config) and cache for a test that writes them, online by default."""
+    monkeypatch.setenv("ARB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ARB_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("ARB_OFFLINE", raising=False)
+    monkeypatch.delenv("ARB_STORE_TEST_PAUSE", raising=False)
+    return tmp_path / "home"

@@ -34,15 +34,6 @@ DAY1 = DATA / "prices-2025-06-02.csv"
 DAY2 = DATA / "prices-2025-06-03.csv"
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("ARB_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("ARB_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("ARB_OFFLINE", raising=False)
-    monkeypatch.delenv("ARB_STORE_TEST_PAUSE", raising=False)
-    return tmp_path / "home"
-
-
 def watchlist(tmp_path: Path, alerts: str) -> Path:
     path = tmp_path / "watchlist.toml"
     path.write_text(f'[[watch]]\nid = "deals"\npath = "{DEALS}"\n{alerts}', encoding="utf-8")

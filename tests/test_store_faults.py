@@ -49,15 +49,6 @@ def valued(prices: Path) -> Valuation:
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("ARB_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("ARB_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("ARB_OFFLINE", raising=False)
-    monkeypatch.delenv("ARB_STORE_TEST_PAUSE", raising=False)
-    return tmp_path / "home"
-
-
-@pytest.fixture
 def watchlist(tmp_path: Path) -> Path:
     path = tmp_path / "watchlist.toml"
     path.write_text(f'[[watch]]\nid = "deals"\npath = "{DEALS}"\n', encoding="utf-8")
