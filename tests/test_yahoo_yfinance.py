@@ -881,3 +881,31 @@ def test_a_cache_folder_that_cannot_be_made_is_a_reason(http: responses.Requests
     got = source(blocker).fetch(["2688.HK"])
     assert got.failures["2688.HK"].startswith("cannot prepare yfinance's cache folder: NotADirectoryError: ")
     assert len(http.calls) == 0  # yfinance was never asked, so it wrote nothing in its own default folder
+
+
+def test_a_locked_yfinance_cache_is_waited_out_not_reported_as_a_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # yfinance keeps cookies and time zones in SQLite; two workers can find it locked. Nothing was
+    # asked of Yahoo, so the worker tries again until the deadline instead of failing the symbol.
+    import sqlite3
+    import types
+
+    tries: list[str] = []
+
+    class LockedTicker:
+        def __init__(self, symbol: str, session: Any = None) -> None:
+            self.symbol = symbol
+
+        def history(self, **kw: Any) -> Any:
+            tries.append(self.symbol)
+            raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(yahoo, "_yfinance", lambda cache_dir: types.SimpleNamespace(Ticker=LockedTicker))
+    monkeypatch.setattr(yahoo, "_hand_session_to_yfinance", lambda session: None)
+    got = source(tmp_path, timeout=0.3).fetch(["AAPL"])
+    join_workers()
+    assert got.failures == {"AAPL": "timed out after 0.3s"}
+    assert len(tries) > 1  # tried again, not reported as "yfinance failed: ... locked"
+    assert yahoo._cache_locked(sqlite3.OperationalError("database is locked"))
+    assert not yahoo._cache_locked(sqlite3.OperationalError("disk I/O error"))

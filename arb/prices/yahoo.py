@@ -421,6 +421,7 @@ class YahooSource:
             if left <= 0 or stop.is_set():
                 return self._timed_out()
             ticker = None
+            cache_locked = False
             try:
                 _hand_session_to_yfinance(session)
                 ticker = yf.Ticker(symbol, session=session)
@@ -433,6 +434,7 @@ class YahooSource:
                 return str(exc)
             except Exception as exc:
                 reason, status = _yfinance_failure(exc, left)
+                cache_locked = _cache_locked(exc)
                 meta = _metadata_held(ticker) if reason == EMPTY else None
                 if meta is not None:
                     # No bars, but the chart's meta block may still hold the last trade (a long halt).
@@ -442,6 +444,12 @@ class YahooSource:
                         return str(no_price)
             if stop.is_set() or time.monotonic() >= deadline:
                 return self._timed_out()
+            if cache_locked:
+                # Another worker holds yfinance's on-disk cache (cookies, time zones): nothing was
+                # asked of Yahoo, so wait a moment and try again within the deadline.
+                if stop.wait(CACHE_LOCK_PAUSE):
+                    return self._timed_out()
+                continue
             if status is None:
                 return reason
             gave_up = self._pause_or_give_up(status, attempt, None, deadline, stop)
@@ -615,6 +623,16 @@ def _silence_yfinance_warnings() -> None:
     for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
         warnings.filterwarnings("ignore", category=category, module=r"yfinance(\.|$)")
     warnings.filterwarnings("ignore", message=r"'raise_errors' deprecated", category=DeprecationWarning)
+
+
+#: Seconds to wait before trying again when yfinance's on-disk cache is locked by another worker.
+CACHE_LOCK_PAUSE = 0.05
+
+
+def _cache_locked(exc: BaseException) -> bool:
+    """True when yfinance failed on its own SQLite cache being locked (a local, passing condition)."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return "OperationalError" in names and "locked" in str(exc).lower()
 
 
 def _yfinance_failure(exc: BaseException, left: float) -> tuple[str, int | None]:
