@@ -34,7 +34,8 @@ OPINION_RE = re.compile(
 RUMOUR_RE = re.compile(
     r"\b(?:non-binding|nonbinding|rumou?r\w*|people familiar|sources said|"
     r"in (?:advanced |early |exclusive )?talks|exploring a sale|possible offer|"
-    r"indicative (?:offer|proposal)|preliminary proposal|approach(?:ed)?)\b",
+    r"indicative (?:offer|proposal)|preliminary proposal|approach(?:ed)?|no binding agreement|"
+    r"not legally binding|may or may not (?:proceed|be made|lead)|no certainty that (?:any|an|the) offer)\b",
     re.I,
 )
 COMPLETED_RE = re.compile(
@@ -210,6 +211,9 @@ def offer_value(s: str) -> Money | None:
             return money
     return None
 
+
+#: Words that put a collar on the terms; when no bounds are read, the draft asks for them (a TODO).
+COLLAR_RE = re.compile(r"\bcollar(?:ed|s)?\b|\bprice band\b", re.I)
 
 _COLLAR_BOUNDS = re.compile(
     rf"\b(?:between|from|of)\s+(?P<a>\S{{0,6}}?(?:{NUM})\S{{0,6}}?)\s+(?:and|to)\s+(?P<b>\S{{0,6}}?(?:{NUM}))"
