@@ -332,7 +332,39 @@ def scenarios(
         columns[f"hedge.{sym}"] = h
     for sym, p in sec_price.items():
         columns[f"security_price.{sym}"] = p
-    return pd.DataFrame(columns, copy=False)
+    frame = pd.DataFrame(columns, copy=False)
+    frame.attrs.update(_provenance(deal, info, axes, quotes, day, source.label))
+    return frame
+
+
+def _provenance(
+    deal: Deal, info: Any, axes: Sequence[_Axis], quotes: Mapping[str, Quote], day: dt.date, label: str
+) -> dict[str, Any]:
+    """What a chart of the grid names (``frame.attrs``): the deal, the as-of, the price source, units.
+
+    Plain values only: pandas deep-copies ``attrs`` into every frame and column taken from it.
+    ``stale`` and ``synthetic`` describe the source's prices the grid did not replace.
+    """
+    from types import SimpleNamespace
+
+    from arb.store.db import is_stale
+
+    fed = {a.key for a in axes}
+    held = {s: q for s, q in info.prices.items() if s not in fed}
+    return {
+        "deal": deal.id,
+        "currency": info.currency,
+        "as_of": day,
+        "prices": label,
+        "stale": is_stale(SimpleNamespace(flags=info.flags, info=SimpleNamespace(prices=held))),  # type: ignore[arg-type]
+        "synthetic": any(q.synthetic for q in held.values()),
+        "units": {a.label: quotes[a.key].currency for a in axes if a.key in quotes},
+        "proxies": {
+            a.label: str(deal.securities[a.key.partition(":")[2]].proxy or "")
+            for a in axes
+            if a.key.startswith("discount:") and a.key.partition(":")[2] in deal.securities
+        },
+    }
 
 
 def _leg_field(per_leg: list[FloatArray | float], n: int) -> FloatArray:
