@@ -17,6 +17,13 @@ class QuotedPrice:
     currency: str
     role: str  # "target", "acquirer", "estimate"
     quote: str
+    #: The day the price is of, read from the article ("Thursday's close" against its date); None
+    #: when unknown, and then ``as_of_note`` says why (the price file gets a TODO, not today).
+    as_of: datetime.date | None = None
+    #: How ``as_of`` was found, or why it was not ("Thursday's close, the article dated ...").
+    as_of_note: str = ""
+    #: False when the day is a reading that the article does not settle (its publication time).
+    as_of_confirmed: bool = True
 
 
 @dataclass
@@ -68,6 +75,13 @@ class DraftDeal:
     new_shares_upper_bound: bool = False
     implied_target_shares: float | None = None
     terms_undisclosed: bool = False
+    #: A sentence paying part of the price in shares that no rule could read: the draft gets a
+    #: stock leg of TODOs quoting it, so validation refuses the draft until it is filled in.
+    stock_todo: str | None = None
+    #: Why the stock leg's listing is unknown (the shares named have no ticker in the article).
+    stock_ticker_todo: str | None = None
+    #: Why the target's ticker is a TODO: per-share terms mean a listed target, the article gives no code.
+    target_ticker_todo: str | None = None
     status: str = "announced"
     status_words: str | None = None
     announced: datetime.date | None = None
@@ -80,6 +94,8 @@ class DraftDeal:
     source_title: str | None = None
     source_publisher: str | None = None
     source_date: datetime.date | None = None
+    #: Where ``source_date`` came from when the caller gave none (the article's dateline).
+    source_date_words: str | None = None
     source_url: str | None = None
 
     @property
