@@ -63,6 +63,11 @@ class DraftDeal:
     value_per_share: float | None = None
     value_currency: str | None = None
     collar: tuple[float, float] | None = None
+    #: The article puts a collar on the shares but no bounds were read: the draft asks for them.
+    collar_todo: bool = False
+    #: An exchange ratio written in an order the article does not settle ("换股比例为0.5:1"): what
+    #: to ask, with both readings; the stock leg's ratio is then a TODO, never a guess.
+    ratio_todo: str | None = None
     weights: dict[str, float] = field(default_factory=dict)
     election: bool = False
     offer_value: float | None = None
