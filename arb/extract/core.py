@@ -263,8 +263,13 @@ def _read_terms(draft: DraftDeal, sentences: list[str], registry: Registry, p: M
         draft.quotes["value"] = s
         if draft.ratio is None and draft.stock_ticker is None:
             draft.stock_ticker = draft.acquirer_ticker
+    if draft.ratio is None and p is patterns_zh and (found := _first(sentences, patterns_zh.ratio_todo)) is not None:
+        draft.ratio_todo, draft.quotes["ratio"] = found
+        _stock_security(draft, "", registry)
     if (found := _first(sentences, p.collar)) is not None:
         draft.collar, draft.quotes["collar"] = found
+    elif (found := _first(sentences, lambda s: p.COLLAR_RE.search(s))) is not None:
+        draft.collar_todo, draft.quotes["collar"] = True, found[1]  # a collar with no bounds read: asked for
     for s in sentences:
         weights = p.election(s)
         if weights is not None:
@@ -290,7 +295,12 @@ def _read_terms(draft: DraftDeal, sentences: list[str], registry: Registry, p: M
         count, upper = pair
         draft.new_shares, draft.new_shares_upper_bound = float(count), bool(upper)
         draft.quotes["new_shares"] = s
-    has_legs = draft.ratio is not None or draft.cash_amount is not None or draft.value_per_share is not None
+    has_legs = (
+        draft.ratio is not None
+        or draft.ratio_todo is not None
+        or draft.cash_amount is not None
+        or draft.value_per_share is not None
+    )
     if not has_legs:
         draft.terms_undisclosed = True
         if (found := _first(sentences, lambda s: p.UNDISCLOSED_RE.search(s))) is not None:

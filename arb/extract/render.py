@@ -171,16 +171,16 @@ def _legs(draft: DraftDeal) -> list[str]:
             "",
             "# terms undisclosed: the article gives no price or exchange ratio, so the draft has no [[consideration]]",
         ]
-    if draft.ratio is not None:
-        out += ["", "[[consideration]]", 'kind = "stock"', f"ratio = {_num(draft.ratio)}"]
+    if draft.ratio is not None or draft.ratio_todo:
+        ratio = _num(draft.ratio) if draft.ratio is not None else toml_string(f"TODO: {draft.ratio_todo}")
+        out += ["", "[[consideration]]", 'kind = "stock"', f"ratio = {ratio}"]
         if draft.security:
             out.append(f"security = {toml_string(draft.security)}")
         elif draft.stock_ticker:
             out.append(f"ticker = {toml_string(draft.stock_ticker)}")
         else:
             out.append('# TODO ticker = "..."  (the article does not say which listing)')
-        if draft.collar:
-            out.append(f"collar = [{_num(draft.collar[0])}, {_num(draft.collar[1])}]")
+        out += _collar(draft)
         out += _weight(draft, "stock")
     if draft.value_per_share is not None:
         out += ["", "[[consideration]]", 'kind = "stock"', f"value = {_num(draft.value_per_share)}"]
@@ -188,8 +188,8 @@ def _legs(draft: DraftDeal) -> list[str]:
         out.append(f"ticker = {toml_string(ticker)}" if ticker else '# TODO ticker = "..."')
         if draft.value_currency and draft.value_currency != draft.currency:
             out.append(f"# value is in {_comment(draft.value_currency)}")
-        if draft.collar and draft.ratio is None:
-            out.append(f"collar = [{_num(draft.collar[0])}, {_num(draft.collar[1])}]")
+        if draft.ratio is None and not draft.ratio_todo:
+            out += _collar(draft)
         out += _weight(draft, "stock")
     if draft.cash_amount is not None:
         out += [
@@ -200,7 +200,21 @@ def _legs(draft: DraftDeal) -> list[str]:
             f"currency = {toml_string(draft.cash_currency or '')}",
         ]
         out += _weight(draft, "cash")
+    if draft.collar_todo and draft.ratio is None and not draft.ratio_todo and draft.value_per_share is None:
+        out.append("# TODO the article puts a collar on the terms, but no stock leg was read to carry it")
     return out
+
+
+def _collar(draft: DraftDeal) -> list[str]:
+    """The stock leg's collar: its bounds, or a TODO value (validation refuses it) when none were read."""
+    if draft.collar:
+        return [f"collar = [{_num(draft.collar[0])}, {_num(draft.collar[1])}]"]
+    if draft.collar_todo:
+        return [
+            "collar = \"TODO: [low, high], the price band the article's collar holds the shares' price in "
+            '(the sentence is quoted under [[source]]); delete this line if there is no collar"'
+        ]
+    return []
 
 
 _NOTES = {
