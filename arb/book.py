@@ -20,6 +20,7 @@ from arb.flags import FLAGS, Flag
 from arb.fx import FxRate, FxTable
 from arb.lifecycle import close_date, long_stop, vote_arithmetic
 from arb.models import Deal, Leg
+from arb.numbering import leg_label
 from arb.prices.base import Quote
 from arb.symbols import guess_currency
 
@@ -327,18 +328,20 @@ def _price_leg(info: DealInfo, i: int, leg: Leg, quotes: Mapping[str, Quote], fx
                     f"{li.symbol} at {li.security_price:g} is outside its collar [{low:g}, {high:g}]",
                 )
     if li.currency is None:
-        info.flag(Flag.NO_PRICE, f"leg {i + 1}: currency unknown (no quote)", blocks="deal_value")
+        info.flag(Flag.NO_PRICE, f"{leg_label(i)}: currency unknown (no quote)", blocks="deal_value")
     elif ccy is not None:
         li.fx = fx.rate(li.currency, ccy)
         if li.fx is None:
-            info.flag(Flag.NO_FX_RATE, f"leg {i + 1}: no {li.currency}->{ccy} rate", blocks="deal_value")
+            info.flag(Flag.NO_FX_RATE, f"{leg_label(i)}: no {li.currency}->{ccy} rate", blocks="deal_value")
         else:
             _record_fx(info, li.fx)
     if leg.value_currency is not None and ccy is not None:
         li.value_fx = fx.rate(leg.value_currency, ccy)
         if li.value_fx is None:
             info.flag(
-                Flag.NO_FX_RATE, f"leg {i + 1}: no {leg.value_currency}->{ccy} rate for its value", blocks="deal_value"
+                Flag.NO_FX_RATE,
+                f"{leg_label(i)}: no {leg.value_currency}->{ccy} rate for its value",
+                blocks="deal_value",
             )
         else:
             _record_fx(info, li.value_fx)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from arb.numbering import number
 from arb.rounding import fixed
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ def deal_html(deal: Deal) -> str:
         parts.append(
             _table(
                 ["leg", "kind", "terms"],
-                [(i, leg.kind, _leg_terms(leg, deal)) for i, leg in enumerate(deal.consideration)],
+                [(number(i), leg.kind, _leg_terms(leg, deal)) for i, leg in enumerate(deal.consideration)],
             )
         )
     else:
@@ -230,7 +231,7 @@ def result_html(result: DealResult) -> str:
                 ["leg", "terms", "priced by", "price used", "arithmetic", "hedge (shares)"],
                 [
                     (
-                        li.index,
+                        number(li.index),
                         _leg_terms(li.leg, result.deal),
                         li.priced_by,
                         _quote_text(li.quote)

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from arb.errors import ArbError, DealFileError, DuplicateDealError
 from arb.models import Deal
+from arb.numbering import key_path
 from arb.symbols import preview
 
 __all__ = ["LoadResult", "deal_files", "find_todos", "load_deal", "load_deals", "read_toml"]
@@ -32,18 +33,14 @@ class LoadResult:
         return not self.errors
 
 
+def _key_text(text: str) -> str:
+    # A key from the file is echoed as a short, escaped preview: never 100 kB, never a raw newline.
+    return preview(text) if len(text) > 40 or not text.isprintable() else text
+
+
 def _key_path(loc: Sequence[int | str]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            text = str(part)
-            # A key from the file is echoed as a short, escaped preview: never 100 kB, never a raw newline.
-            if len(text) > 40 or not text.isprintable():
-                text = preview(text)
-            out += ("." if out else "") + text
-    return out
+    """``consideration #2.ratio``: items counted from 1 in file order (:func:`arb.numbering.key_path`)."""
+    return key_path(loc, _key_text)
 
 
 def _short(value: Any) -> str:

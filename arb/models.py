@@ -18,6 +18,7 @@ from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, field_va
 from pydantic_core import PydanticCustomError
 
 from arb.costs import Costs
+from arb.numbering import item_key
 from arb.symbols import ISO_CURRENCIES, MAX_PER_SHARE, MINOR_UNITS, check_ticker, preview, security_key
 
 __all__ = [
@@ -660,7 +661,7 @@ class Deal(_Strict):
         self._no_name_is_a_ticker()
         self._elections_sum_to_one(self.consideration, "consideration")
         for i, rev in enumerate(self.revisions):
-            self._elections_sum_to_one(rev.consideration, f"revision[{i}].consideration")
+            self._elections_sum_to_one(rev.consideration, f"{item_key('revision', i)}.consideration")
         self._paid_when_completed()
         self._nothing_after_the_long_stop()
         self._revisions_in_order()
@@ -668,9 +669,12 @@ class Deal(_Strict):
 
     def _all_legs(self) -> list[tuple[str, Leg]]:
         """Every leg, current and revised, with its key path."""
-        out = [(f"consideration[{i}]", leg) for i, leg in enumerate(self.consideration)]
+        out = [(item_key("consideration", i), leg) for i, leg in enumerate(self.consideration)]
         for r, rev in enumerate(self.revisions):
-            out += [(f"revision[{r}].consideration[{i}]", leg) for i, leg in enumerate(rev.consideration)]
+            out += [
+                (f"{item_key('revision', r)}.{item_key('consideration', i)}", leg)
+                for i, leg in enumerate(rev.consideration)
+            ]
         return out
 
     def _paid_when_completed(self) -> None:
@@ -703,7 +707,7 @@ class Deal(_Strict):
                     "the {kind} event on {date} is after the long-stop date {stop}; fix the date, or add the "
                     "extended long-stop as another long-stop event",
                     {
-                        "key": f"event[{i}].date",
+                        "key": f"{item_key('event', i)}.date",
                         "kind": event.kind,
                         "date": event.date.isoformat(),
                         "stop": stop.isoformat(),
@@ -716,13 +720,13 @@ class Deal(_Strict):
             if after <= before:
                 raise PydanticCustomError(
                     "revision_order",
-                    "superseded {after} is not after revision[{j}].superseded {before}; list earlier terms "
+                    "superseded {after} is not after {earlier}.superseded {before}; list earlier terms "
                     "oldest first, each superseded on a later day",
                     {
-                        "key": f"revision[{i}].superseded",
+                        "key": f"{item_key('revision', i)}.superseded",
                         "after": after.isoformat(),
                         "before": before.isoformat(),
-                        "j": i - 1,
+                        "earlier": item_key("revision", i - 1),
                     },
                 )
 
@@ -739,7 +743,7 @@ class Deal(_Strict):
             if sec.proxy:
                 out[f"securities.{name}.proxy"] = sec.proxy
         for i, div in enumerate(self.dividend):
-            out[f"dividend[{i}].ticker"] = div.ticker
+            out[f"{item_key('dividend', i)}.ticker"] = div.ticker
         return out
 
     def _no_name_is_a_ticker(self) -> None:
@@ -761,7 +765,7 @@ class Deal(_Strict):
             return
         total = math.fsum(w for _, w in prorated)
         if abs(total - 1.0) > WEIGHT_TOLERANCE:
-            terms = " + ".join(f"{key}[{i}].weight {w:g}" for i, w in prorated)
+            terms = " + ".join(f"{item_key(key, i)}.weight {w:g}" for i, w in prorated)
             raise PydanticCustomError(
                 "weights",
                 "the weights of an election sum to {total}, not 1: {legs}; a holder gets one share's "

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from arb.errors import ArbError
+from arb.numbering import item_key
 from arb.text import safe
 
 __all__ = [
@@ -256,7 +257,7 @@ def _entries(path: Path, data: Any) -> list[WatchEntry]:
     out: list[WatchEntry] = []
     seen: set[str] = set()
     for i, entry in enumerate(data):
-        where = f"watch[{i}]"
+        where = item_key("watch", i)
         for key in entry:
             if key not in ("id", "path"):
                 raise WatchlistError(path, f"{where}.{key}", f"unknown key; {_suggest(key, ['id', 'path'])}")
@@ -318,7 +319,7 @@ def _targets(path: Path, data: Any) -> list[str]:
         try:
             out.append(check_target(t))
         except ValueError as exc:
-            raise WatchlistError(path, f"notify.targets[{i}]", str(exc)) from None
+            raise WatchlistError(path, f"notify.{item_key('targets', i)}", str(exc)) from None
     return out
 
 

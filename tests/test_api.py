@@ -527,7 +527,7 @@ def test_load_refuses_inf_and_non_tickers_with_one_line(tmp_path: Path) -> None:
     head = 'id = "bad"\nname = "x"\n\n[target]\nticker = "{t}"\n'
     leg = '[[consideration]]\nkind = "stock"\nratio = {r}\nticker = "BIGCO"\n'
     cases = [
-        (head.format(t="T") + leg.format(r="inf"), "consideration[0].ratio"),
+        (head.format(t="T") + leg.format(r="inf"), "consideration #1.ratio"),
         (head.format(t="."), "target.ticker"),
     ]
     for text, key in cases:

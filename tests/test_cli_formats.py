@@ -311,7 +311,7 @@ def test_validate_prints_one_line_per_problem(tmp_path: Path) -> None:
     assert len(lines) == 3, res.stderr
     assert all(line.startswith(f"error: {path}: ") for line in lines)
     keys = [line.removeprefix(f"error: {path}: ").split(": ")[0] for line in lines]
-    assert keys == ["announced", "consideration[0].amount", "consideration[1].weight"]
+    assert keys == ["announced", "consideration #1.amount", "consideration #2.weight"]
     assert "; also" not in res.stderr and "more)" not in res.stderr
     assert "remove the quotes (amount = 10)" in lines[1]
     assert "remove the quotes (announced = 2025-01-01)" in lines[0]
@@ -331,7 +331,7 @@ def test_a_quoted_number_says_to_remove_the_quotes(tmp_path: Path, value: str, q
     path = tmp_path / "q.toml"
     path.write_text(BAD_DEAL.replace('"2025-01-01"', "2025-01-01").replace('"10"', value), encoding="utf-8")
     res = run("validate", path)
-    line = next(x for x in res.stderr.splitlines() if "consideration[0].amount" in x)
+    line = next(x for x in res.stderr.splitlines() if "consideration #1.amount" in x)
     assert ("remove the quotes" in line) is quotes, line
 
 

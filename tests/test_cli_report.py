@@ -178,7 +178,7 @@ def test_report_folder_with_one_bad_file_reports_the_others(run: Any, tmp_path: 
     res = run("report", "--json", tmp_path, "--prices", TEST_PRICES)
     assert res.exit_code == 1
     assert sorted(r["id"] for r in _json(res)) == ["cash-deal", "election"]
-    assert f"{tmp_path / 'typo.toml'}: consideration[0].ration: unknown key; did you mean 'ratio'?" in res.stderr
+    assert f"{tmp_path / 'typo.toml'}: consideration #1.ration: unknown key; did you mean 'ratio'?" in res.stderr
 
 
 def test_report_exit_1_when_a_deal_cannot_be_valued(run: Any, tmp_path: Path) -> None:
@@ -343,7 +343,7 @@ def test_show_unknown_deal(run: Any) -> None:
 def test_show_bad_file(run: Any) -> None:
     res = run("show", INVALID / "collar-inverted.toml", "--prices", TEST_PRICES)
     assert res.exit_code == 1
-    assert "consideration[0].collar" in res.stderr
+    assert "consideration #1.collar" in res.stderr
     assert "Traceback" not in res.stderr + res.stdout
 
 
@@ -365,7 +365,7 @@ def test_validate_bad_files_one_line_each(run: Any) -> None:
     lines = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
     bad = len(list(INVALID.glob("*.toml"))) + 1  # each bad file and the duplicate id
     assert len(lines) == bad
-    assert any(str(INVALID / "ratio-and-value.toml") in ln and "consideration[0]" in ln for ln in lines)
+    assert any(str(INVALID / "ratio-and-value.toml") in ln and "consideration #1" in ln for ln in lines)
     assert f"1 valid, {bad} invalid" in res.stdout + res.stderr
 
 

@@ -195,8 +195,8 @@ def test_bump_history_has_no_value_for_terms_that_need_a_price() -> None:
 def test_revisions_out_of_order_are_one_error(tmp_path: Path) -> None:
     body = BUMPS.replace("superseded = 2025-07-02", "superseded = 2025-06-01")
     err = _load_error(tmp_path, HEAD.format(status="pending", extra="") + body)
-    assert err.key == "revision[1].superseded"
-    assert "2025-06-01 is not after revision[0].superseded 2025-06-23" in err.problem
+    assert err.key == "revision #2.superseded"
+    assert "2025-06-01 is not after revision #1.superseded 2025-06-23" in err.problem
 
 
 # ------------------------------------------------------------------------------------------------
@@ -391,21 +391,21 @@ VOTE = '[vote]\nrule = "hk-scheme"\nshares_outstanding = 1000\ndisinterested_sha
 BAD = [
     # (body, extra top-level lines, key, fragment)
     ("", "", "status", "'pre-conditional'"),  # status = "open" below
-    ('[[condition]]\nname = "x"\nkind = "antitrust"\nstatus = "pending"\n', "", "condition[0].kind", "'financing'"),
-    ('[[condition]]\nname = "x"\nkind = "court"\nstatus = "done"\n', "", "condition[0].status", "'waived'"),
-    ('[[condition]]\nname = "x"\nkind = "court"\nstatus = "met"\n', "", "condition[0]", "needs 'date'"),
-    ('[[condition]]\nname = "x"\nkind = "court"\nstatus = "failed"\n', "", "condition[0]", "a failed condition"),
+    ('[[condition]]\nname = "x"\nkind = "antitrust"\nstatus = "pending"\n', "", "condition #1.kind", "'financing'"),
+    ('[[condition]]\nname = "x"\nkind = "court"\nstatus = "done"\n', "", "condition #1.status", "'waived'"),
+    ('[[condition]]\nname = "x"\nkind = "court"\nstatus = "met"\n', "", "condition #1", "needs 'date'"),
+    ('[[condition]]\nname = "x"\nkind = "court"\nstatus = "failed"\n', "", "condition #1", "a failed condition"),
     (
         '[[condition]]\nname = "x"\nkind = "court"\nstatus = "pending"\ndate = 2025-12-01\n',
         "",
-        "condition[0]",
+        "condition #1",
         "takes no 'date'",
     ),
-    ('[[condition]]\nkind = "court"\nstatus = "pending"\n', "", "condition[0].name", "required"),
-    ('[[event]]\nkind = "egm"\ndate = 2026-01-01\n', "", "event[0].kind", "'sanction-hearing'"),
-    ('[[event]]\nkind = "meeting"\n', "", "event[0].date", "required"),
-    ('[[event]]\nkind = "meeting"\ndate = "2026-01-01"\n', "", "event[0].date", "valid date"),
-    (_events(("long-stop", "2026-06-30"), ("payment", "2026-07-01")), "", "event[1].date", "after the long-stop"),
+    ('[[condition]]\nkind = "court"\nstatus = "pending"\n', "", "condition #1.name", "required"),
+    ('[[event]]\nkind = "egm"\ndate = 2026-01-01\n', "", "event #1.kind", "'sanction-hearing'"),
+    ('[[event]]\nkind = "meeting"\n', "", "event #1.date", "required"),
+    ('[[event]]\nkind = "meeting"\ndate = "2026-01-01"\n', "", "event #1.date", "valid date"),
+    (_events(("long-stop", "2026-06-30"), ("payment", "2026-07-01")), "", "event #2.date", "after the long-stop"),
     (_events(("long-stop", "2026-06-30")), "expected_close = 2026-08-01", "expected_close", "after the long-stop"),
     (VOTE.replace("hk-scheme", "scheme"), "", "vote.rule", "'majority-outstanding'"),
     (VOTE.replace("600", "1001"), "", "vote", "more than shares_outstanding 1000"),
@@ -425,7 +425,7 @@ BAD = [
         "vote",
         "come to 1100, more than shares_outstanding 1000",
     ),
-    (VOTE + '[[vote.holder]]\nname = "h"\nshares = 4\nstance = "maybe"\n', "", "vote.holder[0].stance", "'undecided'"),
+    (VOTE + '[[vote.holder]]\nname = "h"\nshares = 4\nstance = "maybe"\n', "", "vote.holder #1.stance", "'undecided'"),
     (VOTE + "[vote.result]\nshares_for = 500\nshares_against = 101\n", "", "vote", "601, more than disinterested"),
     (VOTE + "headcount = true\n", "", "", ""),  # valid: checked below to load
     (VOTE.replace("hk-scheme", "tender"), "", "vote", "'disinterested_shares' is for rule"),
@@ -445,29 +445,29 @@ BAD = [
         "for rule = 'tender'",
     ),
     ("", "paid = { amount = 80.0 }", "paid", 'set status = "completed"'),
-    ("[[revision]]\nsuperseded = 2025-05-01\n", "", "revision[0].consideration", "required"),
+    ("[[revision]]\nsuperseded = 2025-05-01\n", "", "revision #1.consideration", "required"),
     (
         "[[revision]]\nsuperseded = 2025-05-01\nannounced = 2025-06-01\n"
         '[[revision.consideration]]\nkind = "cash"\namount = 1.0\n',
         "",
-        "revision[0]",
+        "revision #1",
         "announced 2025-06-01 is after superseded 2025-05-01",
     ),
     (
         '[[revision]]\nsuperseded = 2025-05-01\n[[revision.consideration]]\nkind = "stock"\nratio = 1.0\n'
         'security = "nope"\n',
         "",
-        "revision[0].consideration[0].security",
+        "revision #1.consideration #1.security",
         "not defined under [securities]",
     ),
     (
         '[[revision]]\nsuperseded = 2025-05-01\n[[revision.consideration]]\nkind = "cash"\namount = 1.0\n'
         "weight = 0.5\n",
         "",
-        "revision[0].consideration",
+        "revision #1.consideration",
         "sum to 0.5",
     ),
-    ('[[event]]\nkind = "meeting"\ndate = 2026-01-01\nconfirmd = true\n', "", "event[0].confirmd", "'confirmed'"),
+    ('[[event]]\nkind = "meeting"\ndate = 2026-01-01\nconfirmd = true\n', "", "event #1.confirmd", "'confirmed'"),
 ]
 
 

@@ -99,34 +99,34 @@ def test_deal_files_skips_hidden_and_underscored(tmp_path: Path) -> None:
 BAD_FILES = [
     # file, key path, fragments the message must hold
     ("syntax.toml", "", ["TOML syntax error", "line 2"]),
-    ("misspelt-key.toml", "consideration[0].ration", ["unknown key", "did you mean 'ratio'?"]),
-    ("wrong-type.toml", "consideration[0].ratio", ["valid number", "'two'"]),
-    ("ratio-zero.toml", "consideration[0].ratio", ["greater than 0", "got 0"]),
-    ("ratio-negative.toml", "consideration[0].ratio", ["greater than 0", "got -0.5"]),
-    ("weight-above-one.toml", "consideration[0].weight", ["less than or equal to 1", "got 1.5"]),
-    ("weight-zero.toml", "consideration[0].weight", ["greater than 0", "got 0"]),
-    ("negative-amount.toml", "consideration[0].amount", ["greater than or equal to 0", "got -10.0"]),
-    ("unknown-currency.toml", "consideration[0].currency", ["unknown currency code 'USX'", "did you mean 'USD'?"]),
+    ("misspelt-key.toml", "consideration #1.ration", ["unknown key", "did you mean 'ratio'?"]),
+    ("wrong-type.toml", "consideration #1.ratio", ["valid number", "'two'"]),
+    ("ratio-zero.toml", "consideration #1.ratio", ["greater than 0", "got 0"]),
+    ("ratio-negative.toml", "consideration #1.ratio", ["greater than 0", "got -0.5"]),
+    ("weight-above-one.toml", "consideration #1.weight", ["less than or equal to 1", "got 1.5"]),
+    ("weight-zero.toml", "consideration #1.weight", ["greater than 0", "got 0"]),
+    ("negative-amount.toml", "consideration #1.amount", ["greater than or equal to 0", "got -10.0"]),
+    ("unknown-currency.toml", "consideration #1.currency", ["unknown currency code 'USX'", "did you mean 'USD'?"]),
     ("close-before-announced.toml", "expected_close", ["2025-03-01", "before announced 2025-04-01"]),
-    ("undefined-security.toml", "consideration[0].security", ["'newco-h'", "not defined", "newco-a"]),
-    ("collar-inverted.toml", "consideration[0].collar", ["low 50.0 must be below high 40.0"]),
-    ("ratio-and-value.toml", "consideration[0]", ["'ratio'", "'value'", "not both"]),
+    ("undefined-security.toml", "consideration #1.security", ["'newco-h'", "not defined", "newco-a"]),
+    ("collar-inverted.toml", "consideration #1.collar", ["low 50.0 must be below high 40.0"]),
+    ("ratio-and-value.toml", "consideration #1", ["'ratio'", "'value'", "not both"]),
     # not a number, or not one a deal can hold
-    ("ratio-inf.toml", "consideration[0].ratio", ["finite number", "got inf"]),
-    ("amount-nan.toml", "consideration[0].amount", ["finite number", "got nan"]),
-    ("amount-huge.toml", "consideration[0].amount", ["less than or equal to 1000000000", "got 1e+307"]),
+    ("ratio-inf.toml", "consideration #1.ratio", ["finite number", "got inf"]),
+    ("amount-nan.toml", "consideration #1.amount", ["finite number", "got nan"]),
+    ("amount-huge.toml", "consideration #1.amount", ["less than or equal to 1000000000", "got 1e+307"]),
     # not something any source can price
-    ("ticker-dot.toml", "consideration[0].ticker", ["'.' is not a ticker"]),
+    ("ticker-dot.toml", "consideration #1.ticker", ["'.' is not a ticker"]),
     ("ticker-path.toml", "target.ticker", ["'../../etc/passwd' is not a ticker"]),
     ("security-is-ticker.toml", "securities.bigco", ["ticker BIGCO", "rename the security"]),
     # "$" matches before a final newline: the id check is a full match
     ("id-newline.toml", "id", ["'id-newline\\n'", "not lower-case words"]),
-    ("election-sum.toml", "consideration", ["sum to 1.1", "consideration[0].weight 0.5 + consideration[1].weight 0.6"]),
+    ("election-sum.toml", "consideration", ["sum to 1.1", "consideration #1.weight 0.5 + consideration #2.weight 0.6"]),
     ("too-many-legs.toml", "consideration", ["51 legs", "at most 50"]),
     # the lifecycle keys (issue 12)
-    ("condition-kind.toml", "condition[0].kind", ["'regulatory'", "'financing' or 'other'", "got 'antitrust'"]),
-    ("condition-met-no-date.toml", "condition[0]", ["a met condition needs 'date'"]),
-    ("event-after-long-stop.toml", "event[1].date", ["meeting event on 2026-07-15", "long-stop date 2026-06-30"]),
+    ("condition-kind.toml", "condition #1.kind", ["'regulatory'", "'financing' or 'other'", "got 'antitrust'"]),
+    ("condition-met-no-date.toml", "condition #1", ["a met condition needs 'date'"]),
+    ("event-after-long-stop.toml", "event #2.date", ["meeting event on 2026-07-15", "long-stop date 2026-06-30"]),
     ("vote-disinterested.toml", "vote", ["disinterested_shares 1143456241 is more than shares_outstanding"]),
 ]
 
@@ -200,30 +200,30 @@ def _load_text(tmp_path: Path, text: str) -> DealFileError:
     [
         # misspelt keys at each level, each with the key meant
         ("", "expected_closing = 2026-01-01", "expected_closing", "did you mean 'expected_close'?"),
-        ('[[consideration]]\nkind = "cash"\namont = 1.0\ncurrency = "USD"\n', "", "consideration[0].amont",
+        ('[[consideration]]\nkind = "cash"\namont = 1.0\ncurrency = "USD"\n', "", "consideration #1.amont",
          "did you mean 'amount'?"),
         ('[[consideration]]\nkind = "stock"\nratio = 1.0\nsecurity = "s"\n[securities.s]\ncurrency = "USD"\n'
          "estimate = 5.0\ndiscont = 0.1\n", "", "securities.s.discont", "did you mean 'discount'?"),
         ('[[dividend]]\nticker = "T.HK"\namount = 1.0\ncurrency = "HKD"\nexdate = 2025-09-01\n', "",
-         "dividend[0].exdate", "did you mean 'ex_date'?"),
+         "dividend #1.exdate", "did you mean 'ex_date'?"),
         # wrong types
         ('[[consideration]]\nkind = "cash"\namount = "ten"\ncurrency = "USD"\n', "",
-         "consideration[0].amount", "'ten'"),
-        ('[[consideration]]\nkind = "stok"\nratio = 1.0\nticker = "A"\n', "", "consideration[0].kind", "'stok'"),
+         "consideration #1.amount", "'ten'"),
+        ('[[consideration]]\nkind = "stok"\nratio = 1.0\nticker = "A"\n', "", "consideration #1.kind", "'stok'"),
         ('[[consideration]]\nkind = "stock"\nratio = 1.0\nticker = "A"\ncollar = 40\n', "",
-         "consideration[0].collar", "40"),
+         "consideration #1.collar", "40"),
         # other range checks
         ('[[consideration]]\nkind = "cvr"\namount = 1.0\ncurrency = "USD"\nprobability = 1.5\n', "",
-         "consideration[0].probability", "less than or equal to 1"),
+         "consideration #1.probability", "less than or equal to 1"),
         ('[[consideration]]\nkind = "stock"\nratio = 1.0\nsecurity = "s"\n[securities.s]\ncurrency = "USD"\n'
          "estimate = 5.0\ndiscount = 1.0\n", "", "securities.s.discount", "less than 1"),
         ('[[consideration]]\nkind = "stock"\nratio = 1.0\nsecurity = "s"\n[securities.s]\ncurrency = "USD"\n',
          "", "securities.s", "'proxy'"),
-        ('[[consideration]]\nkind = "stock"\nratio = 1.0\n', "", "consideration[0]", "exactly one of 'ticker'"),
-        ('[[consideration]]\nkind = "cvr"\namount = 1.0\ncurrency = "USD"\n', "", "consideration[0]",
+        ('[[consideration]]\nkind = "stock"\nratio = 1.0\n', "", "consideration #1", "exactly one of 'ticker'"),
+        ('[[consideration]]\nkind = "cvr"\namount = 1.0\ncurrency = "USD"\n', "", "consideration #1",
          "needs 'probability'"),
         ('[[consideration]]\nkind = "stock"\nratio = 1.0\nticker = "A"\ncollar = [0.0, 5.0]\n', "",
-         "consideration[0].collar", "above zero"),
+         "consideration #1.collar", "above zero"),
         ("", "downside = -1.0", "downside", "greater than or equal to 0"),
     ],
 )
@@ -258,13 +258,13 @@ def test_bad_id(tmp_path: Path) -> None:
 def test_quoted_number_is_a_wrong_type(tmp_path: Path) -> None:
     # TOML has numbers: a number in quotes is a mistake the file's author should hear about.
     err = _load_text(tmp_path, deal_toml('[[consideration]]\nkind = "stock"\nratio = "0.5"\nticker = "A"\n'))
-    assert err.key == "consideration[0].ratio"
+    assert err.key == "consideration #1.ratio"
     assert "valid number" in err.problem
 
 
 def test_boolean_amount_is_a_wrong_type(tmp_path: Path) -> None:
     err = _load_text(tmp_path, deal_toml('[[consideration]]\nkind = "cash"\namount = true\ncurrency = "USD"\n'))
-    assert err.key == "consideration[0].amount"
+    assert err.key == "consideration #1.amount"
     assert "valid number" in err.problem
 
 
@@ -272,17 +272,17 @@ def test_boolean_amount_is_a_wrong_type(tmp_path: Path) -> None:
 def test_minor_unit_in_a_deal_file_is_refused_with_a_hint(tmp_path: Path, unit: str) -> None:
     # 150 pence written as currency "GBp" must not become 150 pounds.
     err = _load_text(tmp_path, deal_toml(f'[[consideration]]\nkind = "cash"\namount = 150\ncurrency = "{unit}"\n'))
-    assert err.key == "consideration[0].currency"
+    assert err.key == "consideration #1.currency"
     assert "major unit" in err.problem
 
 
 def test_many_problems_still_one_message(tmp_path: Path) -> None:
     body = '[[consideration]]\nkind = "cash"\namount = -1.0\ncurrency = "USD"\nweight = 2.0\n'
     err = _load_text(tmp_path, deal_toml(body))
-    assert err.key == "consideration[0].amount"
+    assert err.key == "consideration #1.amount"
     assert "greater than or equal to 0" in err.problem
     # the second problem is summarised or named, in the same one-line message
-    assert "1 more problem" in err.problem or "consideration[0].weight" in err.problem
+    assert "1 more problem" in err.problem or "consideration #1.weight" in err.problem
     assert "\n" not in str(err)
 
 

@@ -270,7 +270,7 @@ def test_election_weights_must_sum_to_one(tmp_path: Path) -> None:
     err = _load_error(tmp_path, deal_toml(cash.format(w=0.5) + cash.format(w=0.6)))
     assert err.key == "consideration" and "sum to 1.1" in err.problem
     got = _cli("validate", tmp_path / "bad.toml")
-    assert got.exit_code == 1 and "consideration[0].weight 0.5 + consideration[1].weight 0.6" in got.stderr
+    assert got.exit_code == 1 and "consideration #1.weight 0.5 + consideration #2.weight 0.6" in got.stderr
 
 
 # ------------------------------------------------------------------------------------------------

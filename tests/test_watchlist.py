@@ -82,9 +82,9 @@ def test_no_watchlist_follows_the_seeds() -> None:
         ("[alerts.alpha]\nspread_widens_by = \"1.5%\"\n", "spread_widens_by: '1.5%' is not a level; write a number in the deal's currency"),  # noqa: E501
         ("[alerts.alpha]\nspread_pct_widens_by = -0.01\n", "spread_pct_widens_by: -0.01 must be above zero"),
         ("[alerts.Alpha]\nspread_pct_below = 0.1\n", "alerts.Alpha: is not a deal id"),
-        ("[[watch]]\nid = \"a\"\n", "watch[0].path: is required"),
-        ("[[watch]]\nid = \"a\"\npath = \"x\"\n[[watch]]\nid = \"a\"\npath = \"y\"\n", "watch[1].id: 'a' is used twice"),  # noqa: E501
-        ("[[watch]]\nid = \"a\"\npath = \"x\"\nfolder = true\n", "watch[0].folder: unknown key"),
+        ("[[watch]]\nid = \"a\"\n", "watch #1.path: is required"),
+        ("[[watch]]\nid = \"a\"\npath = \"x\"\n[[watch]]\nid = \"a\"\npath = \"y\"\n", "watch #2.id: 'a' is used twice"),  # noqa: E501
+        ("[[watch]]\nid = \"a\"\npath = \"x\"\nfolder = true\n", "watch #1.folder: unknown key"),
         ("[watch]\nid = 1\n", "watch: must be a list of [[watch]] tables"),
         ("[alerts\n", "TOML syntax error"),
     ],

@@ -14,6 +14,7 @@ from rich.text import Text
 from arb.book import LegInfo
 from arb.cli.format import DASH, amount, money, num, pct, shares
 from arb.models import Deal, Leg
+from arb.numbering import leg_label
 from arb.prices.base import Quote
 from arb.pricing import DealResult, Valuation
 from arb.text import safe
@@ -264,7 +265,7 @@ def _arithmetic(li: LegInfo, r: DealResult) -> str:
 
 def _leg_block(li: LegInfo, lf: Mapping[str, float | None], r: DealResult) -> RenderableType:
     leg, ccy = li.leg, r.currency
-    title = f"Leg {li.index + 1}: {leg.kind}"
+    title = f"{leg_label(li.index).capitalize()}: {leg.kind}"
     if leg.kind == "stock":
         form = f"fixed ratio {num(leg.ratio, 6)}" if leg.ratio is not None else f"fixed value {money(leg.value, ccy)}"
         title += f" {li.symbol}, {form}"

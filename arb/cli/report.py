@@ -343,6 +343,7 @@ def dividend_rows(r: DealResult) -> list[dict[str, Any]]:
     after the as-of and on or before the expected close (``counted``; ``why`` says otherwise).
     """
     from arb.lifecycle import close_date
+    from arb.numbering import number
 
     close, _ = close_date(r.deal)
     rows = []
@@ -351,9 +352,9 @@ def dividend_rows(r: DealResult) -> list[dict[str, Any]]:
             side, legs = "received", []
             who = "received on the target held long"
         else:
-            short = [li.index + 1 for li in r.info.legs if li.hedge_symbol == div.ticker]
+            short = [number(li.index) for li in r.info.legs if li.hedge_symbol == div.ticker]
             equalised = [
-                li.index + 1
+                number(li.index)
                 for li in r.info.legs
                 if li.leg.dividend_equalisation and li.leg.ticker == div.ticker and li.leg.ratio is not None
             ]
