@@ -8,14 +8,25 @@ import re
 from arb.extract.money import NUM, Money, find_money, parse_count
 from arb.extract.shared import quoted_prices, status_of
 
-DEAL_RE = re.compile(r"私有化|收购|吸收合并|要约|协议安排|换股合并|全面要约|并购|合并")
+DEAL_RE = re.compile(
+    r"私有化|收[购購]|吸收合[并併]|要[约約]|[协協][议議]安排|[换換]股合[并併]|全面要[约約]|[并併][购購]|合[并併]"
+)
 IPO_RE = re.compile(r"招股|公开发售|首次公开|IPO|新股上市|集资|申购")
 PARTNER_RE = re.compile(r"合作|携手|战略伙伴|结盟|合资")
 RESULTS_RE = re.compile(r"业绩|财报|季度收入|全年收入|净利润|盈利|亏损|营收")
 OPINION_RE = re.compile(r"个人意见|不代表[^。]{0,12}立场|评论员|专栏|观点")
+# A non-binding approach: no firm offer yet, the documented status `rumoured` (docs/deal-format.md,
+# "Talks reported, no firm offer"). Hong Kong's Takeovers Code calls such an announcement one of a
+# "possible offer" (可能要约) and has it warn that the offer may or may not proceed (可能会或可能不会).
 RUMOUR_RE = re.compile(
-    r"非约束性|无约束力|不具(?:法律)?约束力|传闻|据悉|消息人士|知情人士|洽谈|磋商|"
-    r"意向书|可能(?:提出)?收购"
+    r"非[约約]束性|[无無][约約]束力|不具(?:有)?(?:法律)?[约約]束力|[传傳]闻|[传傳]聞|据悉|據悉|消息人士|知情人士|洽[谈談]|磋商|"
+    r"意向[书書]|意向性|(?:收[购購]|私有化|合[并併])意向|初步意向|可能(?:提出)?(?:收[购購]|要[约約]|私有化)|"
+    r"可能[会會]或(?:可能)?不[会會]"
+)
+# A firm agreement named in the same sentence wins over a non-binding one it replaces
+# ("签署正式协议, 取代此前的非约束性意向书").
+_FIRM_RE = re.compile(
+    r"(?<!不)具(?:有)?法律[约約]束力的|正式(?:收[购購]|合[并併])?[协協][议議]|最[终終](?:收[购購]|合[并併])?[协協][议議]"
 )
 COMPLETED_RE = re.compile(
     r"已(?:经)?完成(?:了)?(?:对[^,。]{0,15})?(?:收购|私有化|合并)|"
@@ -24,10 +35,27 @@ COMPLETED_RE = re.compile(
 TERMINATED_RE = re.compile(r"(?:宣布|决定|已)终止(?:[^,。]{0,10})?(?:收购|私有化|合并|交易|协议)")
 UNDISCLOSED_RE = re.compile(r"未(?:有)?(?:披露|透露|公布)[^。]{0,20}?(?:对价|代价|价格|金额|条款)")
 
-_RATIO = re.compile(
-    r"每(?:持有)?(?:一|1)?股[^,。;\d]{0,12}?(?P<ratio>\d+(?:\.\d+)?)股"
-    r"(?P<sec>[^,。;及和与并以(]{0,20}(?:H股|A股|股份|新股|股))?"
-)
+# "每持有一股X股份可获得1.5股Y H股", "每股2.9427股Y H股及现金代价24.50港元", "每10股换7股": the
+# shares paid for each target share. The anchor (每…股) is found first, then the shares paid are
+# looked for in a bounded window after it (so a long target name, a ticker in brackets or a cash
+# amount may sit in between), never across a full stop: linear in the sentence.
+_PER = re.compile(r"每(?:持有|持)?(?P<n>\d+|[一壹十百])?股")
+_PER_REACH = 48
+_PAID = re.compile(rf"(?P<ratio>{NUM})\s?股(?![价價本息权權数數])")
+# Between the anchor and the shares paid: nothing (每股2.9427股), or a word that says they are
+# received (可获得, 换取, 及...).
+_RECEIVE = re.compile(r"[获獲][得发發取配]?|[换換][取得发發成]?|[兑兌][换換]|收取|取得|配[发發]|及|和|加|[并並]|以及")
+_SEC = re.compile(r"(?P<sec>[^,。;及和与并以(]{0,20}(?:H股|A股|股份|新股|股))")
+_CN_COUNT = {"一": 1, "壹": 1, "十": 10, "百": 100}
+
+# "换股比例为1:0.5", "换股比例1比0.5": Chinese announcements of share-exchange mergers write the
+# exchange ratio target first, "1:N" for N acquirer shares per target share (e.g. Sinotrans and
+# Sinotrans Air: 换股价格 20.63 / 5.32 -> 换股比例 1:3.8778; a textbook definition: "换股比例是指为
+# 换取1股目标公司的股份而付出的并购方公司的股份数量"). Any other form ("0.5:1", "10:7") is read in
+# both orders by writers, so it is asked for (a TODO), never guessed.
+_NOTATION = re.compile(r"(?P<a>(?<![\d.])\d+(?:\.\d+)?)\s?(?::|∶|比)\s?(?P<b>\d+(?:\.\d+)?)(?![\d.])")
+_EXCHANGE_WORDS = re.compile(r"[换換]股|[交兑兌][换換]|[换換][取得]")
+_RATIO_WORD = re.compile(r"比例")
 _CASH_BEFORE = re.compile(r"(?:现金代价|现金对价|现金|注销价|要约价|收购价|作价|每股)(?:为|约为|约|合共)?\s*$")
 _NOT_CASH_BEFORE = re.compile(r"总|合共|合计|股价|收盘|市值|估算|计算|介乎|价值")
 _OFFER_VALUE = re.compile(r"(?:对价|代价|要约|收购价)价值(?:约为|约|为|达)?\s*$")
@@ -55,11 +83,71 @@ PAYS_RE = re.compile(r"向(?P<t>[^,。;]{1,24}?)的?(?:原有|全体|现有|其�
 PASSIVE_RE = re.compile(r"(?:获|被|接获)")
 
 
-def ratio(s: str) -> tuple[float, str] | None:
-    m = _RATIO.search(s)
-    if m is None:
+def _stop(s: str, start: int, reach: int) -> int:
+    """Where a window from ``start`` ends: ``reach`` characters on, or at the end of the clause."""
+    end = min(len(s), start + reach)
+    for mark in ("。", ";"):
+        found = s.find(mark, start, end)
+        if found >= 0:
+            end = found
+    return end
+
+
+def _per_share(s: str) -> tuple[float, str] | None:
+    for anchor in _PER.finditer(s):
+        n = anchor["n"]
+        per = 1.0 if n is None else float(_CN_COUNT[n]) if n in _CN_COUNT else float(n)
+        end = _stop(s, anchor.end(), _PER_REACH)
+        paid = _PAID.search(s, anchor.end(), end)
+        if paid is None or per <= 0:
+            continue
+        between = s[anchor.end() : paid.start()]
+        if len(between) > 2 and not _RECEIVE.search(between):
+            continue
+        sec = _SEC.match(s, paid.end(), min(len(s), paid.end() + 24))
+        return parse_count(paid["ratio"], None) / per, (sec["sec"] if sec else "")
+    return None
+
+
+def _notation(s: str) -> tuple[str, str, str] | None:
+    """``(a, b, shares phrase)`` of an exchange ratio written ``a:b`` (or ``a比b``) next to 比例."""
+    if not _EXCHANGE_WORDS.search(s):
         return None
-    return float(m["ratio"]), (m["sec"] or "")
+    for m in _NOTATION.finditer(s):
+        before, after = s[max(0, m.start() - 10) : m.start()], s[m.end() : m.end() + 6]
+        if _RATIO_WORD.search(before) or _RATIO_WORD.search(after):
+            return m["a"], m["b"], ""
+    return None
+
+
+def ratio(s: str) -> tuple[float, str] | None:
+    """Shares paid per target share and the phrase naming them, or None.
+
+    "每…股…N股" forms first; then "换股比例为1:N" (target first, see ``_NOTATION``). A ratio
+    written in another order is not read here: :func:`ratio_todo` asks for it.
+    """
+    if (found := _per_share(s)) is not None:
+        return found
+    if (notation := _notation(s)) is not None:
+        a, b, sec = notation
+        if float(a) == 1.0:
+            return float(b), sec
+    return None
+
+
+def ratio_todo(s: str) -> str | None:
+    """What to ask when the sentence writes an exchange ratio whose order is unclear ("0.5:1")."""
+    if _per_share(s) is not None or (notation := _notation(s)) is None:
+        return None
+    a, b, _sec = notation
+    x, y = float(a), float(b)
+    if x == 1.0 or x <= 0 or y <= 0:
+        return None
+    return (
+        f"the article writes the exchange ratio as {a}:{b}. Announcements put the target first "
+        f"(1:N is N acquirer shares per target share), which makes it {y / x:.6g}; written "
+        f"acquirer first it is {x / y:.6g}. Check the announcement and write the shares paid per target share"
+    )
 
 
 def _before(s: str, money: Money, width: int = 14) -> str:
@@ -99,12 +187,47 @@ def offer_value(s: str) -> Money | None:
     return None
 
 
+# A collar: the price used for the shares is held within a band ("若…均价介乎18.00港元至22.00港元",
+# "价格区间为18至22港元", "下限为18港元, 上限为22港元"). Band words count only near the words of
+# a share exchange's reference price (a share price moving within a range is no collar); COLLAR_RE
+# alone (a collar without its bounds) makes the draft ask for them.
+_BAND = r"上下限|[价價]格[区區][间間]|[区區][间間]|上限|下限|封[顶頂]|保底"
+_PRICE_USED = r"[换換]股[价價比]|均[价價]|[参參]考[价價]|[发發]行[价價]格?[调調]整|[换換]股比例[调調]整"
+COLLAR_RE = re.compile(
+    rf"领口|領口|(?:{_BAND})[^。]{{0,30}}?(?:{_PRICE_USED})|(?:{_PRICE_USED})[^。]{{0,30}}?(?:{_BAND}|介乎|介於)"
+)
+_CURRENCY = r"港元|港币|港幣|美元|人民币|人民幣|元"
+_RANGE = re.compile(
+    rf"(?P<a>{NUM})\s?(?P<ca>{_CURRENCY})?\s?(?:至|到|-|–|~|～)\s?(?:每股)?\s?(?P<b>{NUM})\s?(?P<cb>{_CURRENCY})?"
+)
+_BOUND = re.compile(
+    rf"(?P<side>上限|下限|最高|最低)(?:[价價]格?)?(?:为|為|是|设为|設為|定为|定為)?\s?(?P<num>{NUM})\s?(?P<cur>{_CURRENCY})?"
+)
+
+
 def collar(s: str) -> tuple[float, float] | None:
-    if not re.search(r"上下限|价格区间|区间|介乎", s) or ("换股" not in s and "股价" not in s):
+    """A price collar's ``(low, high)`` per share, when the sentence states both bounds as prices.
+
+    Bounds without a currency (a band on the ratio itself, "换股比例介乎0.5至0.6") are no price
+    collar: :data:`COLLAR_RE` then makes the draft ask for the bounds.
+    """
+    if not COLLAR_RE.search(s):
         return None
-    found = [m for m in find_money(s) if not m.scaled]
-    if len(found) >= 2:
-        return (found[0].amount, found[1].amount)
+    low = high = None
+    for m in _BOUND.finditer(s):
+        if not m["cur"]:
+            continue
+        value = parse_count(m["num"], None)
+        if m["side"] in ("上限", "最高"):
+            high = value if high is None else high
+        else:
+            low = value if low is None else low
+    if low is not None and high is not None and 0 < low < high:
+        return (low, high)
+    for m in _RANGE.finditer(s):
+        a, b = parse_count(m["a"], None), parse_count(m["b"], None)
+        if (m["ca"] or m["cb"]) and 0 < a < b:
+            return (a, b)
     return None
 
 
@@ -146,7 +269,10 @@ def prices(s: str) -> list[tuple[Money, str, str]]:
 
 
 def status(s: str) -> tuple[str, str] | None:
-    return status_of(s, TERMINATED_RE, COMPLETED_RE, RUMOUR_RE)
+    found = status_of(s, TERMINATED_RE, COMPLETED_RE, RUMOUR_RE)
+    if found is not None and found[0] == "rumoured" and _FIRM_RE.search(s):
+        return None  # a firm agreement replacing a non-binding one: the default status stands
+    return found
 
 
 def dates(s: str) -> list[datetime.date]:
