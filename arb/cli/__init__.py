@@ -12,7 +12,7 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperArgument, TyperGroup, TyperOption
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from arb.cli import calendar as _calendar
 from arb.cli import config as _config
@@ -23,6 +23,7 @@ from arb.cli import refresh as _refresh
 from arb.cli import report as _report
 from arb.cli import store as _store
 from arb.cli import watch as _watch
+from arb.cli.coerce import runtime_param
 from arb.text import safe_lines
 
 #: The example shown under each command's help, where its own module gives none.
@@ -87,12 +88,25 @@ class _Argument(TyperArgument):
     def display_type_rich(self, ctx: Any) -> str | None:
         return None
 
+    def get_runtime_param(self) -> Any:
+        if self._runtime_param is None:  # plain values converted without pydantic
+            self._runtime_param = runtime_param(self)
+        return super().get_runtime_param()
+
 
 class _Option(TyperOption):
-    """An option whose value shows as ``--since DATE`` or ``--rows INTEGER``, never ``<int range>``."""
+    """An option whose value shows as ``--since DATE`` or ``--rows INTEGER``, never ``<int range>``.
+
+    Both kinds of parameter convert plain values without pydantic (``arb.cli.coerce``).
+    """
 
     def display_type_rich(self, ctx: Any) -> str | None:
         return _word(self, ctx)
+
+    def get_runtime_param(self) -> Any:
+        if self._runtime_param is None:  # plain values converted without pydantic
+            self._runtime_param = runtime_param(self)
+        return super().get_runtime_param()
 
 
 def _summary(cmd: Any) -> str:
@@ -103,8 +117,25 @@ def _summary(cmd: Any) -> str:
     return " ".join(text.replace("\b", "").split())
 
 
+def _help_option(opt: Any) -> Any:
+    """typer makes each command's ``--help`` on first use: an arb option too (no pydantic to convert it)."""
+    if type(opt) is TyperOption:
+        opt.__class__ = _Option
+    return opt
+
+
+class _Command(TyperCommand):
+    """A command whose ``--help`` option is one of arb's (see ``_help_option``)."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return _help_option(super().get_help_option(ctx))
+
+
 class _Group(TyperGroup):
     """The root group: on building, every command below it gets arb's help conventions."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return _help_option(super().get_help_option(ctx))
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
@@ -122,6 +153,8 @@ class _Group(TyperGroup):
         for name, sub in getattr(cmd, "commands", {}).items():
             if type(sub) is TyperGroup:
                 sub.__class__ = _Group
+            elif type(sub) is TyperCommand:
+                sub.__class__ = _Command
             _Group._conventions(sub, f"{path} {name}".strip())
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
