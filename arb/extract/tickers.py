@@ -66,6 +66,9 @@ _EXCHANGES = {
     "XETRA": "DE",
     "ETR": "DE",
     "TYO": "T",
+    "HK": "HK",
+    "SH": "SS",
+    "SZ": "SZ",
 }
 _DOTTED = re.compile(rf"^(?P<code>[A-Z0-9]{{1,6}}(?:-[A-Z])?)\.(?P<suf>{'|'.join(_SUFFIXES)})$")
 _EXCH = re.compile(
@@ -75,23 +78,79 @@ _EXCH = re.compile(
 )
 _PAREN = re.compile(r"\(([^()\n]{1,80})\)")
 
+# A code after its label: "股份代號:2688" and "港股代码:700" (Hong Kong), "证券代码:600803" (the
+# digits say where), "Stock Code: 2688" (Hong Kong announcements in English). Full-width colons and
+# digits are already ASCII (text.clean_text).
+_HK_LABEL = r"港股代[码碼号號]|H股代[码碼号號]|股份代[号號码碼]|(?i:(?:HKEX |SEHK )?stock code)"
+_ANY_LABEL = r"A股代[码碼号號]|股票代[码碼号號]|[证證]券代[码碼号號]|代[码碼号號]"
+_LABELLED = re.compile(rf"^(?:(?P<hk>{_HK_LABEL})|(?P<any>{_ANY_LABEL}))\s?:?\s?(?P<code>\d{{1,6}})$")
+# Mainland A-share codes by their first digits (Shanghai: 600, 601, 603, 605, 688, 689; Shenzhen:
+# 000-003, 300, 301); other six-digit numbers are not read as codes.
+_SHANGHAI = ("600", "601", "603", "605", "688", "689")
+_SHENZHEN = ("000", "001", "002", "003", "300", "301")
+# "中芯国际(00981)", "腾讯控股(0700)": a bare code is read only in brackets right after a name, and
+# not when it could be a year (a four-digit 19xx or 20xx; Hong Kong writes its codes zero-padded
+# to five digits, "(02020)", and that form is read).
+_BARE = re.compile(r"^(?P<code>\d{4,6})$")
+_YEAR_LIKE = re.compile(r"^(?:19|20)\d\d$")
 
-def parse_ticker_group(text: str) -> list[str]:
-    """Yahoo symbols in a parenthesis such as ``0981.HK; 688981.SH`` or ``NYSE: GBX``.
 
-    Parts that are not tickers (``the "Company"``) are ignored; no ticker -> empty list.
+_HEADER = re.compile(
+    r"(?:[证證]券|股票)代[码碼]\s?:?\s?(?P<code>\d{6})[\s,;]{0,4}(?:[证證]券|股票)?[简簡]称\s?:?\s?"
+    r"(?P<name>[\u4e00-\u9fffA-Za-z0-9*]{2,12})"
+)
+
+
+def _code_symbol(code: str, hong_kong: bool) -> str | None:
+    """The Yahoo symbol of an exchange code: Hong Kong up to five digits, mainland six."""
+    if len(code) <= 5:
+        return normalize_symbol(f"{code}.HK") if int(code) > 0 else None
+    if hong_kong:
+        return None
+    if code.startswith(_SHANGHAI):
+        return normalize_symbol(f"{code}.SH")
+    if code.startswith(_SHENZHEN):
+        return normalize_symbol(f"{code}.SZ")
+    return None
+
+
+def _bare_code(text: str) -> str | None:
+    m = _BARE.match(text)
+    if m is None:
+        return None
+    code = m["code"]
+    if len(code) == 4 and _YEAR_LIKE.match(code):
+        return None
+    if len(code) == 5 and not code.startswith("0"):
+        return None
+    return _code_symbol(code, hong_kong=False)
+
+
+def parse_ticker_group(text: str, *, bare: bool = False) -> list[str]:
+    """Yahoo symbols in a parenthesis such as ``0981.HK; 688981.SH``, ``NYSE: GBX`` or ``股份代號:2688``.
+
+    Parts that are not tickers (``the "Company"``) are ignored; no ticker -> empty list. With
+    ``bare`` (the parenthesis follows a company name), a lone code counts too: ``00700`` ->
+    ``0700.HK``, ``600803`` -> ``600803.SS``.
     """
     out: list[str] = []
-    for part in re.split(r"\s*(?:[;,/、]|\band\b)\s*", text.strip()):
-        part = part.strip()
+    parts = [p.strip() for p in re.split(r"\s*(?:[;,/、]|\band\b)\s*", text.strip())]
+    for part in parts:
+        symbol: str | None = None
         if m := _DOTTED.match(part):
-            out.append(normalize_symbol(f"{m['code']}.{m['suf']}"))
+            symbol = normalize_symbol(f"{m['code']}.{m['suf']}")
         elif m := _EXCH.match(part):
             suffix = _EXCHANGES[m["ex"].upper()]
             code = m["code"].upper()
             if suffix == "HK" and code.isdigit():
                 code = code.zfill(4)
-            out.append(normalize_symbol(f"{code}.{suffix}" if suffix else code))
+            symbol = normalize_symbol(f"{code}.{suffix}" if suffix else code)
+        elif m := _LABELLED.match(part):
+            symbol = _code_symbol(m["code"], hong_kong=m["hk"] is not None)
+        elif bare and len(parts) == 1:
+            symbol = _bare_code(part)
+        if symbol is not None:
+            out.append(symbol)
     return out
 
 
@@ -347,15 +406,27 @@ class Registry:
         return mentions[0].company if mentions else None
 
 
+def _names_right_before(text: str, pos: int) -> bool:
+    """True when a name ends at ``pos`` (at most one space between): a bare code's context."""
+    before = text[max(0, pos - 2) : pos].rstrip(" ")
+    return bool(before) and (before[-1].isalpha() or before[-1] in ".)")
+
+
 def find_companies(text: str) -> Registry:
     """Companies written with a ticker in ``text``; one entry per company."""
     by_ticker: dict[str, Company] = {}
     ordered: list[Company] = []
     for m in _PAREN.finditer(text):
-        tickers = parse_ticker_group(m.group(1))
+        group = m.group(1)
+        tickers = parse_ticker_group(group)
+        name = ""
+        if not tickers and _BARE.match(group.strip()) and _names_right_before(text, m.start()):
+            # A bare code counts only right after a name: "腾讯控股(00700)", never "(2024)" alone.
+            name = company_name_before(text, m.start())
+            tickers = parse_ticker_group(group, bare=True) if name else []
         if not tickers:
             continue
-        name = company_name_before(text, m.start()) or tickers[0]
+        name = name or company_name_before(text, m.start()) or tickers[0]
         known = next((by_ticker[t] for t in tickers if t in by_ticker), None)
         if known is not None:
             for t in tickers:
@@ -365,5 +436,13 @@ def find_companies(text: str) -> Registry:
         company = Company(name=name, tickers=tickers, aliases=_aliases(name))
         for t in tickers:
             by_ticker[t] = company
+        ordered.append(company)
+    for m in _HEADER.finditer(text):
+        # The heading of a mainland announcement: "证券代码:600803 证券简称:新奥股份".
+        symbol = _code_symbol(m["code"], hong_kong=False)
+        if symbol is None or symbol in by_ticker:
+            continue
+        company = Company(name=m["name"], tickers=[symbol], aliases=_aliases(m["name"]))
+        by_ticker[symbol] = company
         ordered.append(company)
     return Registry(ordered)
