@@ -288,6 +288,7 @@ class RefreshResult:
             "fallbacks": self.fallbacks,
             "failures": self.failures,
             "warnings": list(self.warnings),
+            "deal_file_errors": [line for e in self.load_errors for line in e.lines()],
         }
 
 

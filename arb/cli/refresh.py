@@ -245,7 +245,8 @@ def refresh(
         raise typer.Exit(1) from None
     loaded = load_deals(wl.deal_paths())
     for e in loaded.errors:
-        error(str(e))
+        for line in e.lines():  # every problem of a bad file, one line each (as `arb validate` prints them)
+            error(line)
     if not loaded.deals:
         error(f"{wl.path}: the watchlist follows no deal that loads; add one with `arb watch add PATH`")
         raise typer.Exit(1)
