@@ -10,6 +10,8 @@ from typing import TypeVar
 
 from arb.extract import patterns_en, patterns_zh
 from arb.extract.classify import skip_reason
+from arb.extract.days import date_draft
+from arb.extract.gaps import named_without_ticker, stock_gap, stock_listing_gap, target_listing_gap
 from arb.extract.model import DraftDeal, Extraction, QuotedPrice, SkippedItem
 from arb.extract.text import (
     Item,
@@ -73,6 +75,13 @@ def extract_article(
         outcome.source_date = source_date
         outcome.source_url = source_url
         outcome.source_publisher = source_publisher
+        # The article's own date (a dateline) when the caller gave none; the prices' days against it.
+        date_draft(
+            outcome,
+            item.text + "\n" + text[:1500],
+            patterns_zh if outcome.language == "zh" else patterns_en,
+            source_date,
+        )
         result.drafts.append(outcome)
         result.warnings.extend(f"{item.headline}: {w}" for w in outcome.warnings)
     return result
@@ -266,6 +275,8 @@ def _read_terms(draft: DraftDeal, sentences: list[str], registry: Registry, p: M
     if draft.ratio is None and p is patterns_zh and (found := _first(sentences, patterns_zh.ratio_todo)) is not None:
         draft.ratio_todo, draft.quotes["ratio"] = found
         _stock_security(draft, "", registry)
+    if (mention := getattr(p, "stock_mention", None)) is not None and stock_gap(draft, sentences, mention):
+        _stock_security(draft, "", registry)  # shares paid, no ratio read: a TODO ratio on the acquirer's shares
     if (found := _first(sentences, p.collar)) is not None:
         draft.collar, draft.quotes["collar"] = found
     elif (found := _first(sentences, lambda s: p.COLLAR_RE.search(s))) is not None:
@@ -314,6 +325,8 @@ def _slug(text: str) -> str:
 def _stock_security(draft: DraftDeal, phrase: str, registry: Registry) -> None:
     """Which shares the ratio is paid in: a listed ticker, or a new line priced from a proxy."""
     issuer = registry.resolve(phrase) if phrase else None
+    if issuer is None and stock_listing_gap(draft, phrase, registry):
+        return  # shares of a company the article gives no ticker: asked for, not taken as the acquirer's
     if issuer is None:
         issuer = next((c for c in registry.companies if c.ticker == draft.acquirer_ticker), None)
     share_class = "H" if "H股" in phrase else "A" if "A股" in phrase else None
@@ -362,6 +375,12 @@ def _read_prices(draft: DraftDeal, sentences: list[str], registry: Registry, p: 
             else:
                 mentions = registry.mentions(who)
                 company = mentions[-1].company if mentions else None
+                if company is None and draft.target_ticker is None and named_without_ticker(who, draft.target_name):
+                    draft.warnings.append(
+                        f"the article quotes {money.amount:g} {money.currency} for {draft.target_name}, "
+                        "which it gives no ticker: not in the price rows"
+                    )
+                    continue
                 symbol = (
                     company.ticker
                     if company
@@ -430,6 +449,7 @@ def _value_from_article(draft: DraftDeal) -> float | None:
 
 
 def _todos(draft: DraftDeal) -> None:
+    target_listing_gap(draft)
     if draft.announced is None:
         draft.todos.append("announced = YYYY-MM-DD  (no announcement date in the article)")
     if draft.expected_close is None:

@@ -55,15 +55,55 @@ UNDISCLOSED_RE = re.compile(
 )
 
 _SEC = r"(?P<sec>(?:the )?[A-Z][\w&.'\-]*(?:\s+(?:[A-Z][\w&.'\-]*|&))*)"
+
+#: Share counts written in words, as agreements and news write a ratio ("one Union Pacific common
+#: share", "one-half of a share"). "a fraction of a share" is no number: that sentence becomes a TODO.
+WORD_NUMBERS = {
+    "one": 1.0,
+    "two": 2.0,
+    "three": 3.0,
+    "four": 4.0,
+    "five": 5.0,
+    "six": 6.0,
+    "seven": 7.0,
+    "eight": 8.0,
+    "nine": 9.0,
+    "ten": 10.0,
+    "one-half": 0.5,
+    "one half": 0.5,
+    "a half": 0.5,
+    "one-third": 1 / 3,
+    "one third": 1 / 3,
+    "two-thirds": 2 / 3,
+    "two thirds": 2 / 3,
+    "one-quarter": 0.25,
+    "one quarter": 0.25,
+    "a quarter": 0.25,
+    "three-quarters": 0.75,
+    "three quarters": 0.75,
+    "one and a half": 1.5,
+    "one and one-half": 1.5,
+}
+_WORDS = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(WORD_NUMBERS, key=len, reverse=True))
+# A count: digits starting their own run, or a number word, then an optional "(1)" as agreements
+# repeat it. Words are matched whole (\b on both sides): "someone" holds no "one".
+_QTY = rf"(?:(?<![\d.,$€£\w])(?P<ratio>\d+(?:\.\d+)?)|\b(?P<word>(?i:{_WORDS}))\b)(?:\s?\(\d+(?:\.\d+)?\))?"
+_QTY_SMALL = (
+    rf"(?:(?<![\d.,$€£\w])(?P<ratio>\d{{1,3}}(?:\.\d+)?)(?![\d,])|\b(?P<word>(?i:{_WORDS}))\b)(?:\s?\(\d+(?:\.\d+)?\))?"
+)
+_KIND = r"(?:(?:new|newly\s+issued|ordinary|common|class\s+[A-Z])\s+)*"
 _RATIO = [
+    # "0.85 shares of Hooli common stock", "one (1) share of common stock, par value $2.50 per
+    # share, of Union Pacific", "one-half of a share of Hooli"
     re.compile(
-        rf"(?<![\d.])(?P<ratio>\d+(?:\.\d+)?)\s+(?:of\s+an?\s+)?(?:(?:new|ordinary|common|class\s+[A-Z])\s+)*"
-        rf"(?:shares?|ADSs?|American depositary shares)\s+of\s+{_SEC}"
+        rf"{_QTY}\s+(?:of\s+an?\s+)?{_KIND}(?:shares?|ADSs?|American\s+depositary\s+shares?)\s+of\s+"
+        rf"(?:(?:(?:common|ordinary)\s+(?:stock|shares))(?:,\s*(?:par\s+value|no\s+par)[^,;]{{0,40}},)?\s+of\s+)?{_SEC}"
     ),
+    # "one Union Pacific common share", "0.5 new Acme shares", "two Hooli ADSs"
     re.compile(
-        rf"(?<![\d.])(?P<ratio>\d+\.\d+)\s+(?:new\s+)?{_SEC}\s+(?:common\s+|ordinary\s+)?(?:shares?|stock|ADSs?)\b"
+        rf"{_QTY_SMALL}\s+(?:new\s+)?{_SEC}\s+(?:(?:common|ordinary|class\s+[A-Z])\s+)?(?:shares?|stock|ADSs?)\b"
     ),
-    re.compile(r"exchange ratio\s+(?:of|is|was|set at|fixed at)\s+(?P<ratio>\d+\.\d+)(?P<sec>)"),
+    re.compile(r"exchange ratio\s+(?:of|is|was|set at|fixed at)\s+(?P<ratio>\d+\.\d+)(?P<sec>)(?P<word>)"),
 ]
 _PER_SHARE_CONTEXT = re.compile(r"\bfor each\b|\bper share\b|\beach\b|\bexchange ratio\b|\bfor every\b", re.I)
 _CASH_AFTER = re.compile(
@@ -167,13 +207,19 @@ PASSIVE_VERBS = re.compile(
 
 
 def ratio(s: str) -> tuple[float, str] | None:
+    """Shares paid per target share and the phrase naming them ("Hooli"), or None."""
     if not _PER_SHARE_CONTEXT.search(s):
         return None
     for regex in _RATIO:
-        m = regex.search(s)
-        if m is not None and not re.match(r"\s*(?:million|billion|bn)", s[m.end("ratio") :]):
+        for m in regex.finditer(s):
+            end = m.end("word") if m["word"] else m.end("ratio")
+            if re.match(r"\s*(?:million|billion|bn|thousand|percent|%)", s[end:], re.I):
+                continue
+            value = WORD_NUMBERS[re.sub(r"\s+", " ", m["word"].lower())] if m["word"] else float(m["ratio"])
+            if value <= 0:
+                continue
             sec = re.sub(r"^the\s+", "", m["sec"] or "")
-            return float(m["ratio"]), sec
+            return value, sec
     return None
 
 
@@ -291,3 +337,164 @@ def expected_close(s: str) -> tuple[datetime.date | None, str] | None:
 
 def announces(s: str) -> bool:
     return re.search(r"\bannounc\w*|\bsaid on\b|\bagreed\b", s, re.I) is not None
+
+
+# --- consideration in shares that no rule above could read ------------------------------------
+
+# Phrases that name the target share the price is paid for ("for each Initech share they own",
+# "per share", "for their shares"): taken out before looking for shares paid, so the share
+# bought is not read as a share given. Each run is bounded.
+_PER_REF = re.compile(
+    r"\b(?:for|per)\s+(?:each|every|their|its|all|any|one)\s+(?:[\w&.'’\-]+\s+){0,5}?(?:shares?|ADSs?|stock)\b"
+    r"|\bper\s+(?:[\w\-]+\s+)?share\b|\ba\s+share\b|\beach\s+(?:[\w&.'’\-]+\s+){0,4}?share\b",
+    re.I,
+)
+_STOCK_PAID = re.compile(
+    r"\b(?:in|with|partly\s+in|partly\s+with)\s+(?:[\w&.'’\-]+\s+){0,4}?(?:stock|shares|ADSs)\b"
+    r"(?!\s*(?:price|prices|market|trading|index|exchange))"
+    r"|\b(?:cash|stock)[\s-]+and[\s-]+(?:stock|cash)\b|\ball[\s-]+(?:stock|share)\b|\bstock[\s-]+for[\s-]+stock\b"
+    r"|\bshare[\s-]+(?:swap|exchange)\b|\bfraction(?:al)?\s+(?:of\s+)?an?\s+(?:[\w&.'’\-]+\s+){0,4}?share\b"
+    r"|\bexchange\s+ratio\b"
+    r"|\b(?:receive|get|paid|payable|exchanged\s+for|converted\s+into|swapped\s+for)\s+"
+    r"(?:[\w&.'’$\-]+\s+){0,5}?(?:shares?|stock|ADSs?)\b(?!\s*(?:price|holders?|register))"
+    r"|\bown\s+(?:about\s+|approximately\s+|roughly\s+|around\s+)?\d+(?:\.\d+)?\s?(?:%|percent)\s+of\s+the\s+"
+    r"(?:combined|merged|enlarged|new)\b",
+    re.I,
+)
+
+
+def stock_mention(s: str) -> str | None:
+    """The words of ``s`` that pay part of the price in shares ("in Hooli stock", "a fraction of a
+    share", "cash-and-stock"), or None. The core asks only when no stock leg was read: a sentence
+    that says shares are paid but gives no ratio the rules can read becomes a TODO leg."""
+    m = _STOCK_PAID.search(_PER_REF.sub(" ", s))
+    return m.group(0) if m else None
+
+
+# --- the article's own date and the days of the prices it quotes ------------------------------
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTH_NAMES = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_DAY_NAME = r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
+_ANY_DATE = (
+    rf"(?P<date>{_MONTH_NAMES}\.?\s+\d{{1,2}},?\s+20\d\d|\d{{1,2}}\s+{_MONTH_NAMES}\.?,?\s+20\d\d|20\d\d-\d\d-\d\d)"
+)
+# "Published: July 25, 2025", "Posted on Friday, 25 July 2025", "Date: 2025-07-25"
+_PUBLISHED = re.compile(
+    rf"(?im)^[ \t]*(?P<what>published|posted|first published|date)(?:[ \t]+on)?[ \t]*[:\-–—]?[ \t]*"
+    rf"{_DAY_NAME}{_ANY_DATE}"
+)
+_UPDATED = re.compile(
+    rf"(?im)^[ \t]*(?P<what>updated|last updated)(?:[ \t]+on)?[ \t]*[:\-–—]?[ \t]*{_DAY_NAME}{_ANY_DATE}"
+)
+# "OMAHA, Neb., July 29, 2025 /PRNewswire/ --" and "LONDON, 25 July 2025 -": a place, the date, a dash.
+_DATELINE = re.compile(
+    rf"(?m)^[ \t]*[A-Z][A-Za-z .,'\-]{{1,60}}?,[ \t]+{_DAY_NAME}{_ANY_DATE}[ \t]*(?:\([^()\n]{{1,30}}\)[ \t]*)?"
+    rf"(?:/[^/\n]{{1,40}}/[ \t]*)?(?:--|—|–|-)"
+)
+
+
+def _one_date(text: str) -> datetime.date | None:
+    if m := re.fullmatch(r"(20\d\d)-(\d\d)-(\d\d)", text):
+        try:
+            return datetime.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    text = text.replace(".", "")
+    try:
+        found = dates(text)
+    except ValueError:  # "February 30, 2025"
+        return None
+    return found[0] if found else None
+
+
+def article_date(text: str) -> tuple[datetime.date, str] | None:
+    """The article's own date and the words that give it: a "Published" line, else a dateline
+    ("OMAHA, Neb., July 29, 2025 /PRNewswire/ --"), else an "Updated" line; None without one.
+    Only the start of the text is read: a date further down is a date in the news, not of it."""
+    head = text[:1500]
+    for regex in (_PUBLISHED, _DATELINE, _UPDATED):
+        for m in regex.finditer(head):
+            day = _one_date(m["date"])
+            if day is not None:
+                return day, m.group(0).strip(" \t-–—")
+    return None
+
+
+# When the article was written, against the US close: "after the bell", "4:30 p.m. ET".
+_AFTER_CLOSE = re.compile(
+    r"\bafter\s+(?:the\s+)?(?:(?:stock\s+)?markets?\s+clos\w*|(?:closing\s+)?bell|close\s+of\s+trading|"
+    r"market\s+close|close)\b|\bafter[\s-]hours\b",
+    re.I,
+)
+_BEFORE_CLOSE = re.compile(
+    r"\bbefore\s+(?:the\s+)?(?:(?:stock\s+)?markets?\s+open\w*|opening\s+bell|open)\b|\bpre[\s-]?market\b|"
+    r"\bin\s+(?:early|midday|morning|afternoon)\s+trading\b",
+    re.I,
+)
+_CLOCK = re.compile(
+    r"(?<![\d:])(?P<h>\d{1,2})(?::(?P<m>\d\d))?\s*(?P<ap>[ap])\.?\s?m\.?\s*(?:\(?\s*)(?:ET|EDT|EST)\b", re.I
+)
+
+#: The US regular session closes at 16:00 New York time.
+US_CLOSE_HOUR = 16
+
+
+def written_after_close(text: str) -> bool | None:
+    """True when the article says it was written after that day's close (a time of 4 p.m. ET or
+    later, "after the bell"), False when before it, None when it does not say."""
+    head = text[:1500]
+    if (m := _CLOCK.search(head)) is not None:
+        hour = int(m["h"]) % 12 + (12 if m["ap"].lower() == "p" else 0)
+        return hour >= US_CLOSE_HOUR
+    if _AFTER_CLOSE.search(head):
+        return True
+    if _BEFORE_CLOSE.search(head):
+        return False
+    return None
+
+
+_DAY_REF = re.compile(
+    r"\b(?P<last>last\s+)?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+    r"|\b(?P<yesterday>yesterday)\b|\b(?P<today>today|this\s+(?:morning|afternoon))\b"
+    r"|\b(?P<before>(?:the\s+)?last\s+(?:full\s+)?trading\s+(?:day|session)\s+(?:before|prior\s+to|ahead\s+of)\s+"
+    r"(?:the\s+|its\s+|this\s+|their\s+)?(?:deal(?:'s)?\s+)?(?:announcement|news|deal))\b"
+    rf"|{_ANY_DATE}|\b(?P<md>{_MONTH_NAMES}\s+\d{{1,2}})(?![\d,]|\s*,?\s*20\d\d)",
+    re.I,
+)
+
+
+def price_day(s: str, start: int, end: int) -> tuple[str, object, str] | None:
+    """The day the price written at ``s[start:end]`` is of, as ``(kind, value, words)``:
+
+    ``("weekday", 0-6, ...)`` for "Thursday's close" or "on Monday", ``("last_weekday", ...)``
+    for "last Friday", ``("yesterday", None, ...)``, ``("today", None, ...)``,
+    ``("before_announcement", None, ...)``, ``("date", date, ...)`` for "July 24, 2025" and
+    ``("month_day", (month, day), ...)`` for "July 24". The day phrase nearest the amount wins;
+    None when the sentence names no day. :mod:`arb.extract.days` turns these into dates.
+    """
+    best: tuple[int, tuple[str, object, str]] | None = None
+    for m in _DAY_REF.finditer(s):
+        distance = m.start() - end if m.start() >= end else start - m.end()
+        if distance < 0:
+            continue
+        words = m.group(0)
+        found: tuple[str, object, str] | None
+        if m["wd"]:
+            kind = "last_weekday" if m["last"] else "weekday"
+            found = (kind, _WEEKDAYS.index(m["wd"].lower()), words)
+        elif m["yesterday"]:
+            found = ("yesterday", None, words)
+        elif m["today"]:
+            found = ("today", None, words)
+        elif m["before"]:
+            found = ("before_announcement", None, words)
+        elif m["date"]:
+            day = _one_date(m["date"])
+            found = ("date", day, words) if day else None
+        else:
+            month, day_text = m["md"].split()
+            found = ("month_day", (_MONTHS[month.lower()], int(day_text)), words)
+        if found is not None and (best is None or distance < best[0]):
+            best = (distance, found)
+    return best[1] if best else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from arb.extract.model import DraftDeal
+from arb.extract.model import DraftDeal, QuotedPrice
 from arb.text import safe
 
 __all__ = ["deal_id", "price_rows", "render_toml", "toml_string"]
@@ -122,6 +122,8 @@ def render_toml(draft: DraftDeal) -> str:
     lines += ["", "[target]"]
     if draft.target_ticker:
         lines.append(f"ticker = {toml_string(draft.target_ticker)}")
+    elif draft.target_ticker_todo:
+        lines.append(f"ticker = {toml_string('TODO: ' + _one_line(draft.target_ticker_todo))}")
     else:
         lines.append("# the target has no listing in the article (unlisted, or not named)")
     lines.append(f"name = {toml_string(_one_line(draft.target_name or '') or 'undisclosed target')}")
@@ -179,7 +181,8 @@ def _legs(draft: DraftDeal) -> list[str]:
         elif draft.stock_ticker:
             out.append(f"ticker = {toml_string(draft.stock_ticker)}")
         else:
-            out.append('# TODO ticker = "..."  (the article does not say which listing)')
+            todo = draft.stock_ticker_todo or "the listing of the shares paid (the article does not say which)"
+            out.append(f"ticker = {toml_string('TODO: ' + _one_line(todo))}")
         out += _collar(draft)
         out += _weight(draft, "stock")
     if draft.value_per_share is not None:
@@ -240,7 +243,8 @@ def _sources(draft: DraftDeal) -> list[str]:
     for key, sentence in draft.quotes.items():
         by_sentence.setdefault(sentence, []).append(_NOTES.get(key, key))
     for price in draft.prices:
-        by_sentence.setdefault(price.quote, []).append(f"the price of {price.symbol}")
+        day = f" ({price.as_of.isoformat()})" if price.as_of else " (its day unknown)"
+        by_sentence.setdefault(price.quote, []).append(f"the price of {price.symbol}{day}")
     out: list[str] = []
     for sentence, what in by_sentence.items():
         out += ["", "[[source]]", f"title = {toml_string(_one_line(draft.source_title or draft.headline))}"]
@@ -249,8 +253,11 @@ def _sources(draft: DraftDeal) -> list[str]:
             if draft.source_publisher
             else '# TODO publisher = "..."'
         )
+        said = (
+            f"  # the article's own date: {_comment(repr(draft.source_date_words))}" if draft.source_date_words else ""
+        )
         out.append(
-            f"date = {draft.source_date.isoformat()}"
+            f"date = {draft.source_date.isoformat()}{said}"
             if draft.source_date
             else "# TODO date = YYYY-MM-DD  (the article's publication date)"
         )
@@ -265,14 +272,25 @@ def price_rows(draft: DraftDeal) -> list[dict[str, str]]:
     source = _one_line(draft.source_title or draft.headline)
     if draft.source_publisher:
         source += f" ({draft.source_publisher})"
-    as_of = draft.source_date.isoformat() if isinstance(draft.source_date, datetime.date) else ""
     return [
         {
             "symbol": q.symbol,
             "price": _num(q.price),
             "currency": q.currency,
-            "as_of": as_of,
-            "source": f"article: {source}",
+            "as_of": _as_of(draft, q),
+            "source": f"article: {source}" + (f"; day: {_one_line(q.as_of_note)}" if q.as_of_note else ""),
         }
         for q in draft.prices
     ]
+
+
+def _as_of(draft: DraftDeal, q: QuotedPrice) -> str:
+    """The price's day; a TODO (the price file refuses the row) when the article does not date it.
+
+    Never today: an undated row would be taken as a current price.
+    """
+    if q.as_of is not None:
+        return q.as_of.isoformat()
+    if not q.as_of_note and isinstance(draft.source_date, datetime.date):
+        return draft.source_date.isoformat()  # a price built by hand, not dated by the extractor
+    return "TODO: YYYY-MM-DD, " + _one_line(q.as_of_note or "the article's date is unknown (give it with --date)")
