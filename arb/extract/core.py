@@ -261,6 +261,8 @@ def _read_terms(draft: DraftDeal, sentences: list[str], registry: Registry, p: M
         value, sec_phrase = pair
         draft.ratio = float(value)
         draft.quotes["ratio"] = s
+        if p is patterns_zh:
+            _parties_from_ratio(draft, s, registry)
         _stock_security(draft, sec_phrase, registry)
     if (found := _first(sentences, p.cash_per_share)) is not None:
         money, s = found
@@ -318,6 +320,24 @@ def _read_terms(draft: DraftDeal, sentences: list[str], registry: Registry, p: M
             draft.quotes["undisclosed"] = found[1]
 
 
+def _parties_from_ratio(draft: DraftDeal, s: str, registry: Registry) -> None:
+    """A "每…股" sentence names the target (the shares held) and the acquirer (the shares paid):
+    when both are known companies it settles who buys whom, over the verbs ("A与B…吸收合并")."""
+    sides = patterns_zh.ratio_sides(s)
+    if sides is None:
+        return
+    held, paid = (registry.resolve(side) if side else None for side in sides)
+    if held is None or paid is None or held is paid:
+        return
+    if draft.target_ticker == held.ticker and draft.acquirer_ticker == paid.ticker:
+        return
+    draft.warnings.append(
+        f"who buys whom is read from the exchange ratio: {held.name} shares are exchanged for {paid.name} shares"
+    )
+    draft.target_listed = True
+    _set_parties(draft, paid, held, s)
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
@@ -363,6 +383,10 @@ def _read_status_and_dates(draft: DraftDeal, sentences: list[str], p: ModuleType
             break
 
 
+def _clip(s: str, limit: int = 80) -> str:
+    return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
 def _read_prices(draft: DraftDeal, sentences: list[str], registry: Registry, p: ModuleType) -> None:
     seen: set[str] = set()
     for s in sentences:
@@ -387,6 +411,11 @@ def _read_prices(draft: DraftDeal, sentences: list[str], registry: Registry, p: 
                     else (draft.target_ticker if draft.target_listed else draft.acquirer_ticker)
                 )
                 role = "target" if symbol == draft.target_ticker else "acquirer"
+            if symbol is None and kind != "estimate":
+                draft.warnings.append(
+                    f"the article quotes {money.amount:g} {money.currency} in {_clip(s)!r} for a company "
+                    "it gives no ticker: not in the price rows"
+                )
             if symbol is None or symbol in seen:
                 continue
             seen.add(symbol)

@@ -29,15 +29,20 @@ def stock_gap(draft: DraftDeal, sentences: list[str], mention: Callable[[str], s
     """When no stock leg was read but a sentence pays in shares, ask for the leg; the sentence, or None."""
     if draft.ratio is not None or draft.value_per_share is not None or draft.ratio_todo is not None:
         return None
-    for s in sentences:
-        if (words := mention(s)) is not None:
-            draft.ratio_todo = (
-                f'shares paid per target share (or write value = the fixed value in stock), read from "{_quote(s)}" '
-                f'(it says "{_quote(words)}", and no rule read a number of shares from it)'
-            )
-            draft.quotes["ratio"] = s
-            return s
-    return None
+    found = [(s, words) for s in sentences if (words := mention(s)) is not None]
+    # The sentence with figures in it ("a fraction of a Hooli share plus $10 in cash") says more
+    # than a label ("a cash-and-stock deal"): it is the one quoted.
+    found.sort(key=lambda sw: not re.search(r"\d", sw[0]))
+    if not found:
+        return None
+    s, words = found[0]
+    draft.ratio_todo = (
+        f'shares paid per target share (or write value = the fixed value in stock), read from "{_quote(s)}" '
+        f'(it says "{_quote(words)}", and no rule read a number of shares from it)'
+    )
+    draft.quotes["ratio"] = s
+    draft.stock_todo = s
+    return s
 
 
 def _plain_names(name: str) -> list[str]:

@@ -456,6 +456,7 @@ def written_after_close(text: str) -> bool | None:
 
 _DAY_REF = re.compile(
     r"\b(?P<last>last\s+)?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+    r"(?:['’]s\s+(?:close|closing(?:\s+price)?|session|trading))?"
     r"|\b(?P<yesterday>yesterday)\b|\b(?P<today>today|this\s+(?:morning|afternoon))\b"
     r"|\b(?P<before>(?:the\s+)?last\s+(?:full\s+)?trading\s+(?:day|session)\s+(?:before|prior\s+to|ahead\s+of)\s+"
     r"(?:the\s+|its\s+|this\s+|their\s+)?(?:deal(?:'s)?\s+)?(?:announcement|news|deal))\b"
