@@ -64,7 +64,9 @@ _TOTAL_CASH = re.compile(
     r"(?:为|约为|约|达|合共)?\s*$"
 )
 _TOTAL_VALUE = re.compile(r"(?:总代价|交易总额|交易总值|总对价|交易对价|交易金额|总值)(?:为|约为|约|达|合共)?\s*$")
-_NEW_SHARES = re.compile(rf"发行(?P<pre>[^,。;\d]{{0,12}}?)(?P<num>{NUM})\s?(?P<scale>亿|万)?股")
+# "发行约3.1亿股", not "已发行计划股份, 将可获得1.25股" (已发行 is "in issue": the count after it is
+# the ratio) nor across a full-width comma.
+_NEW_SHARES = re.compile(rf"(?<!已)[发發]行(?P<pre>[^,，。;\d]{{0,12}}?)(?P<num>{NUM})\s?(?P<scale>亿|万)?股")
 _PRICE_BEFORE = re.compile(
     r"(?:股价|收盘价|收市价|收报|现价)(?:目前|现时|现|为|报|约为|约|是|收于|收报)*\s*$"
     r"|股价[^,。;]{0,12}报\s*$"
@@ -93,7 +95,8 @@ def _stop(s: str, start: int, reach: int) -> int:
     return end
 
 
-def _per_share(s: str) -> tuple[float, str] | None:
+def _per_share(s: str) -> tuple[float, str, str] | None:
+    """``(ratio, shares paid phrase, target shares phrase)`` of the first "每…股…N股" in ``s``."""
     for anchor in _PER.finditer(s):
         n = anchor["n"]
         per = 1.0 if n is None else float(_CN_COUNT[n]) if n in _CN_COUNT else float(n)
@@ -105,8 +108,18 @@ def _per_share(s: str) -> tuple[float, str] | None:
         if len(between) > 2 and not _RECEIVE.search(between):
             continue
         sec = _SEC.match(s, paid.end(), min(len(s), paid.end() + 24))
-        return parse_count(paid["ratio"], None) / per, (sec["sec"] if sec else "")
+        return parse_count(paid["ratio"], None) / per, (sec["sec"] if sec else ""), between
     return None
+
+
+def ratio_sides(s: str) -> tuple[str, str] | None:
+    """``(target side, acquirer side)`` as a "每…股" sentence names them: the shares held, the shares paid.
+
+    "每1股南山银行股份可换取0.85股东海银行股份" -> ("南山银行股份可换取", "东海银行股份"); None when the
+    sentence writes no such form.
+    """
+    found = _per_share(s)
+    return (found[2], found[1]) if found is not None else None
 
 
 def _notation(s: str) -> tuple[str, str, str] | None:
@@ -127,7 +140,7 @@ def ratio(s: str) -> tuple[float, str] | None:
     written in another order is not read here: :func:`ratio_todo` asks for it.
     """
     if (found := _per_share(s)) is not None:
-        return found
+        return found[0], found[1]
     if (notation := _notation(s)) is not None:
         a, b, sec = notation
         if float(a) == 1.0:
@@ -260,8 +273,11 @@ def new_shares(s: str) -> tuple[float, bool] | None:
     m = _NEW_SHARES.search(s)
     if m is None:
         return None
+    count = parse_count(m["num"], m["scale"])
+    if count < 1000:  # a share count in an announcement; a small figure is a ratio or a price
+        return None
     upper = re.search(r"最多|不超过|至多|上限", s[max(0, m.start() - 6) : m.end()]) is not None
-    return parse_count(m["num"], m["scale"]), upper
+    return count, upper
 
 
 def prices(s: str) -> list[tuple[Money, str, str]]:
