@@ -148,6 +148,25 @@ def ratio(s: str) -> tuple[float, str] | None:
     return None
 
 
+# Shares paid with no number the rules can read ("每股可获得若干股新奥股份H股", "以换股方式"): the
+# core then drafts a stock leg whose ratio is a TODO. Shares received are never 股东/股权/股价
+# (a holder's approval, a stake bought for cash, a price).
+_NOT_SHARES = r"(?![东東权權价價本息])"
+_STOCK_PAID = re.compile(
+    r"[换換]股(?:方式|吸收合[并併]|合[并併]|比例)"
+    rf"|(?:[获獲]得|[获獲][发發]|[换換][取得]|收取)[^,，。;]{{0,20}}?股{_NOT_SHARES}"
+    r"|以[^,，。;]{0,12}?(?:股份|股票|新股|H股|A股)(?:作为|作為)?(?:支付|[对對]价|代[价價])"
+    r"|股份[对對]价|股份代[价價]|股票[对對]价|现金加股票|股份加现金|现金及股份|股份及现金"
+)
+
+
+def stock_mention(s: str) -> str | None:
+    """The words of ``s`` that pay part of the price in shares, or None (asked only when no stock
+    leg was read: such a sentence becomes a TODO leg instead of a silent omission)."""
+    m = _STOCK_PAID.search(s)
+    return m.group(0) if m else None
+
+
 def ratio_todo(s: str) -> str | None:
     """What to ask when the sentence writes an exchange ratio whose order is unclear ("0.5:1")."""
     if _per_share(s) is not None or (notation := _notation(s)) is None:
