@@ -177,7 +177,7 @@ def _roles_in(s: str, registry: Registry, p: ModuleType, language: str) -> tuple
                 return before[-1].company, before[-2].company
             if before and (pm := p.PASSIVE_RE.search(s, before[-1].end, v.start())) is not None:
                 # "Y获X提出私有化": the buyer sits between 获 and the verb, maybe unlisted.
-                buyer = re.sub(r"(?:提出|发出|作出|的|拟|以)+.*$", "", s[pm.end() : v.start()]).strip()
+                buyer = re.sub(r"(?:提出|发出|作出|的|拟|以|就|可能)+.*$", "", s[pm.end() : v.start()]).strip()
                 if len(buyer) >= 2:
                     return buyer, before[-1].company
             return (
