@@ -345,7 +345,7 @@ def _slug(text: str) -> str:
 def _stock_security(draft: DraftDeal, phrase: str, registry: Registry) -> None:
     """Which shares the ratio is paid in: a listed ticker, or a new line priced from a proxy."""
     issuer = registry.resolve(phrase) if phrase else None
-    if issuer is None and stock_listing_gap(draft, phrase, registry):
+    if stock_listing_gap(draft, phrase, registry):
         return  # shares of a company the article gives no ticker: asked for, not taken as the acquirer's
     if issuer is None:
         issuer = next((c for c in registry.companies if c.ticker == draft.acquirer_ticker), None)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 
 from arb.extract.model import DraftDeal
+from arb.extract.money import find_money
 from arb.extract.tickers import Registry
 
 __all__ = ["named_without_ticker", "stock_gap", "stock_listing_gap", "target_listing_gap"]
@@ -30,9 +31,9 @@ def stock_gap(draft: DraftDeal, sentences: list[str], mention: Callable[[str], s
     if draft.ratio is not None or draft.value_per_share is not None or draft.ratio_todo is not None:
         return None
     found = [(s, words) for s in sentences if (words := mention(s)) is not None]
-    # The sentence with figures in it ("a fraction of a Hooli share plus $10 in cash") says more
+    # The sentence with amounts in it ("a fraction of a Hooli share plus $10 in cash") says more
     # than a label ("a cash-and-stock deal"): it is the one quoted.
-    found.sort(key=lambda sw: not re.search(r"\d", sw[0]))
+    found.sort(key=lambda sw: (not find_money(sw[0]), not re.search(r"\d", sw[0])))
     if not found:
         return None
     s, words = found[0]
@@ -66,16 +67,30 @@ def named_without_ticker(text: str, name: str | None) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text) for n in _plain_names(name))
 
 
+_CORP_WORDS = re.compile(
+    r"['’]s\b|\b(?:Inc|Corp|Corporation|plc|PLC|Ltd|Limited|Co|LLC|Holdings?|Group|N\.V|S\.A|AG|SE|the|The)\b\.?|[&.,]"
+)
+
+
 def stock_listing_gap(draft: DraftDeal, phrase: str, registry: Registry) -> bool:
-    """When the shares paid are named ("shares of Hooli Cloud") and the name has no ticker in the
-    article and is not the acquirer's, the leg's ticker is asked for rather than taken from the
-    acquirer. True when it is asked for. English names only (Chinese phrases carry share classes)."""
-    if not phrase or not phrase.isascii() or registry.resolve(phrase) is not None:
+    """When the shares paid are named ("shares of Hooli Cloud") by a name that is not a company
+    the article gives a ticker (nor the acquirer's name), the leg's ticker is asked for rather than
+    taken from the acquirer or from a company whose name is only part of it. True when asked for.
+    English names only (Chinese phrases carry share classes: the caller reads those)."""
+    if not phrase or not phrase.isascii():
         return False
-    if draft.acquirer_name and (
-        named_without_ticker(phrase, draft.acquirer_name) or named_without_ticker(draft.acquirer_name, phrase)
+    mentions = registry.mentions(phrase)
+    rest = phrase
+    for m in reversed(mentions):
+        rest = rest[: m.start] + " " + rest[m.end :]
+    if not _CORP_WORDS.sub(" ", rest).strip():
+        return False  # the phrase is a known company's name, give or take "Inc." and "'s"
+    if (
+        not mentions
+        and draft.acquirer_name
+        and (named_without_ticker(phrase, draft.acquirer_name) or named_without_ticker(draft.acquirer_name, phrase))
     ):
-        return False
+        return False  # the acquirer by name, without a ticker: the caller asks for its listing
     draft.stock_ticker_todo = f'the listing of the "{_quote(phrase)}" shares paid (the article gives them no ticker)'
     return True
 

@@ -99,9 +99,9 @@ _RATIO = [
         rf"{_QTY}\s+(?:of\s+an?\s+)?{_KIND}(?:shares?|ADSs?|American\s+depositary\s+shares?)\s+of\s+"
         rf"(?:(?:(?:common|ordinary)\s+(?:stock|shares))(?:,\s*(?:par\s+value|no\s+par)[^,;]{{0,40}},)?\s+of\s+)?{_SEC}"
     ),
-    # "one Union Pacific common share", "0.5 new Acme shares", "two Hooli ADSs"
+    # "one Union Pacific common share", "0.5 new Acme shares", "three-quarters of a Hooli share"
     re.compile(
-        rf"{_QTY_SMALL}\s+(?:new\s+)?{_SEC}\s+(?:(?:common|ordinary|class\s+[A-Z])\s+)?(?:shares?|stock|ADSs?)\b"
+        rf"{_QTY_SMALL}\s+(?:of\s+an?\s+)?(?:new\s+)?{_SEC}\s+(?:(?:common|ordinary|class\s+[A-Z])\s+)?(?:shares?|stock|ADSs?)\b"
     ),
     re.compile(r"exchange ratio\s+(?:of|is|was|set at|fixed at)\s+(?P<ratio>\d+\.\d+)(?P<sec>)(?P<word>)"),
 ]
@@ -119,7 +119,7 @@ _NOT_OFFER_BEFORE = re.compile(
     re.I,
 )
 _STOCK_AFTER = re.compile(
-    r"^\s*(?:per\s+share\s+)?(?:payable\s+|paid\s+)?in\s+(?:[\w'’]+\s+){0,3}?"
+    r"^\s*(?:per\s+share\s+)?(?:payable\s+|paid\s+)?in\s+(?:(?!cash\b)[\w'’]+\s+){0,3}?"
     r"(?:stock|shares|common stock)\b",
     re.I,
 )
@@ -356,7 +356,8 @@ _STOCK_PAID = re.compile(
     r"|\bshare[\s-]+(?:swap|exchange)\b|\bfraction(?:al)?\s+(?:of\s+)?an?\s+(?:[\w&.'’\-]+\s+){0,4}?share\b"
     r"|\bexchange\s+ratio\b"
     r"|\b(?:receive|get|paid|payable|exchanged\s+for|converted\s+into|swapped\s+for)\s+"
-    r"(?:[\w&.'’$\-]+\s+){0,5}?(?:shares?|stock|ADSs?)\b(?!\s*(?:price|holders?|register))"
+    r"(?:[\w&.'’$\-]+\s+){0,6}?(?:shares?|stock|ADSs?)\b(?!\s*(?:price|holders?|register))"
+    r"|\bmix\s+of\s+(?:[\w&.'’\-]+\s+){0,4}?(?:stock|shares)\b"
     r"|\bown\s+(?:about\s+|approximately\s+|roughly\s+|around\s+)?\d+(?:\.\d+)?\s?(?:%|percent)\s+of\s+the\s+"
     r"(?:combined|merged|enlarged|new)\b",
     re.I,
