@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -135,14 +136,11 @@ def _value(
                 f"{len(later)} deal{plural} announced after the as-of {valuation.as_of} not shown "
                 f"({', '.join(sorted(later))}); --all shows them"
             )
-            valuation = value_deals(
-                deals,
-                source,
-                as_of=valuation.as_of,
-                overrides=overrides,
-                reference_prices=_reference_prices(deals),
-                closes=closes,
-            )
+            # Each deal's result is its own (the engine's rows do not mix deals), so the shown
+            # deals' results are left as they are; valuing them again would fetch every price twice.
+            # The book and engine arrays still hold the hidden deals: the report reads results only.
+            shown = [r for r in valuation.results if r.id not in later]
+            valuation = dataclasses.replace(valuation, results=shown)
     except ArbError as exc:
         error(str(exc))
         raise typer.Exit(1) from None
