@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -19,8 +20,10 @@ from matplotlib.lines import Line2D
 
 from arb import charts
 from arb.api import load, valuation, value
+from arb.api import prices_from as arb_prices_from
 from arb.errors import ArbError
 from arb.grid import scenarios
+from arb.models import Deal
 from tests.conftest import make_deal, memory
 
 SEEDS = Path(__file__).parent.parent / "seeds"
@@ -70,7 +73,8 @@ def test_payoff_against_the_a_share(enn) -> None:  # type: ignore[no-untyped-def
     assert list(now.get_xdata()) == [15.0]
     assert list(now.get_ydata()) == pytest.approx([RATIO * 15.0 * 1.09 + CASH], abs=1e-12)
     assert _by_gid(fig, charts.GID_COLLAR) == []
-    assert fig.axes[0].get_xlabel() == "600803.SS price CNY"
+    assert fig.axes[0].get_xlabel() == "600803.SS price (CNY)"
+    assert fig.axes[0].get_ylabel() == "Value per target share (HKD)"
 
 
 def test_payoff_needs_a_grid_when_the_symbol_has_no_price(enn) -> None:  # type: ignore[no-untyped-def]
@@ -151,7 +155,7 @@ def test_sensitivity_heatmap_colours_the_spread(enn) -> None:  # type: ignore[no
     np.testing.assert_allclose(z, want, atol=1e-12)
     assert mesh.norm.vcenter == 0.0  # type: ignore[attr-defined]
     assert mesh.norm(0.0) == 0.5  # zero sits mid-scale: yellow
-    assert len(_by_gid(fig, charts.GID_BREAKEVEN)) == 1
+    assert len(_by_gid(fig, charts.GID_BREAKEVEN)) == 1  # the zero contour
     star = _line(fig, charts.GID_CURRENT)
     assert (list(star.get_xdata()), list(star.get_ydata())) == ([15.0], [0.0])
     assert len(fig.axes) == 2  # the heatmap and its colour bar
@@ -161,12 +165,14 @@ def test_sensitivity_heatmap_colours_the_spread(enn) -> None:  # type: ignore[no
         charts.sensitivity(grid.iloc[:-1], "600803.SS", "discount:enn-ng-h")
 
 
-def test_sensitivity_anchors_colours_at_zero_when_every_spread_is_a_gain(enn) -> None:  # type: ignore[no-untyped-def]
+def test_sensitivity_scale_is_symmetric_when_every_spread_is_a_gain(enn) -> None:  # type: ignore[no-untyped-def]
     grid = scenarios(enn, "snapshot", {"enn-ng-h": [18.0, 20.0], "expected_close": ["2025-12-31", "2026-06-30"]})
     assert (grid["annualized"] > 0).all()
     fig = charts.sensitivity(grid, "expected_close", "enn-ng-h", value="annualized")
     (mesh,) = [c for c in fig.axes[0].collections if isinstance(c, QuadMesh)]
-    assert mesh.norm.vmin == 0.0 and mesh.norm.vmax == pytest.approx(grid["annualized"].max())
+    # Zero stays mid-scale, so a gain looks no bigger than a loss of the same size would.
+    assert mesh.norm.vcenter == 0.0  # type: ignore[attr-defined]
+    assert mesh.norm.vmax == pytest.approx(grid["annualized"].max()) and mesh.norm.vmin == -mesh.norm.vmax
     assert _by_gid(fig, charts.GID_BREAKEVEN) == []  # no zero to draw
 
 
@@ -201,3 +207,272 @@ def test_charts_draw_into_a_given_axes() -> None:
     assert charts.expected_return(result, ax=ax2) is fig
     assert next(ln.get_gid() for ln in ax2.lines) == "expected-return"
     assert len(ax1.lines) == 0
+
+
+# -------------------------------------------------------------------------------------------------
+# Issue 13 (charts): units on every axis, a symmetric colour scale, date ticks at the data's own
+# dates, the marked point noted with its values, legends clear of the break-even line, the as-of
+# and price source in a footnote, stale points hollow, a payoff for a cash offer. Every figure is
+# rendered to PNG first, so the assertions are about what was drawn.
+# -------------------------------------------------------------------------------------------------
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _render(fig: Figure, tmp_path: Path, name: str) -> Figure:
+    """Draw ``fig`` to a PNG in ``tmp_path`` (Agg) and leave it laid out for its artists to be measured."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    path = tmp_path / f"{name}.png"
+    fig.savefig(path, dpi=50)  # low resolution is quicker; the layout, in figure fractions, is the same
+    assert path.read_bytes()[:8] == PNG_MAGIC and path.stat().st_size > 2_000
+    return fig
+
+
+def _texts(fig: Figure, gid: str) -> list[str]:
+    return [t.get_text() for ax in fig.axes for t in ax.texts if t.get_gid() == gid]
+
+
+def _footnote(fig: Figure) -> str:
+    (text,) = _texts(fig, charts.GID_FOOTNOTE)
+    return text
+
+
+def _assert_legend_clear_of(fig: Figure, artists: list[object]) -> None:
+    """The legend's box, as drawn, touches none of the lines (in display coordinates)."""
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    assert legend is not None
+    box = legend.get_window_extent()
+    assert artists
+    for artist in artists:
+        paths = artist.get_paths() if hasattr(artist, "get_paths") else [artist.get_path()]  # type: ignore[attr-defined]
+        transform = artist.get_transform()  # type: ignore[attr-defined]
+        for path in paths:
+            drawn = path.transformed(transform) if not isinstance(artist, Line2D) else transform.transform_path(path)
+            assert len(drawn.vertices)
+            assert not drawn.intersects_bbox(box, filled=False), (artist, box)
+    assert box.y1 <= ax.bbox.y0  # under the axes, not over the plot
+
+
+def _enn_grid(enn, **grid):  # type: ignore[no-untyped-def]
+    grid = grid or {"discount:enn-ng-h": np.linspace(0.0, 0.5, 6), "600803.SS": np.linspace(10.0, 20.0, 11)}
+    return scenarios(enn, ILLUSTRATIVE, grid, as_of="2025-06-20")
+
+
+def _spread(a: float, disc: float) -> float:
+    return (RATIO * (1 - disc) * a * 1.09 + CASH - 65) / 65
+
+
+def test_sensitivity_names_its_axes_with_units_and_its_source(enn, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    grid = _enn_grid(enn)
+    assert grid.attrs["units"] == {"600803.SS": "CNY"} and grid.attrs["as_of"] == dt.date(2025, 6, 20)
+    fig = _render(charts.sensitivity(grid, "600803.SS", "discount:enn-ng-h"), tmp_path, "sensitivity")
+    ax, bar = fig.axes
+    assert ax.get_xlabel() == "600803.SS price (CNY)"
+    assert ax.get_ylabel() == "ENN-NG-H discount to 600803.SS (%)"
+    assert bar.get_ylabel() == "Spread (% of target price)"
+    assert all(t.get_text().endswith("%") for t in ax.get_yticklabels() if t.get_text())
+    assert all(t.get_text().endswith("%") for t in bar.get_yticklabels() if t.get_text())
+    assert _footnote(fig) == "As of 2025-06-20 · prices: memory"
+
+
+def test_sensitivity_colour_bar_is_as_long_for_losses_as_for_gains(enn, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    grid = _enn_grid(enn, **{"discount:enn-ng-h": [0.0, 0.1, 0.2], "600803.SS": np.linspace(12.0, 24.0, 13)})
+    lo, hi = grid["spread_pct"].min(), grid["spread_pct"].max()
+    assert lo < 0 < hi and abs(lo) != pytest.approx(hi, rel=0.05)  # an uneven range: the old scale drew it uneven
+    fig = _render(charts.sensitivity(grid, "600803.SS", "discount:enn-ng-h"), tmp_path, "symmetric")
+    (mesh,) = [c for c in fig.axes[0].collections if isinstance(c, QuadMesh)]
+    norm = mesh.norm
+    assert norm.vcenter == 0.0 and norm.vmin == -norm.vmax  # type: ignore[attr-defined]
+    assert norm.vmax == pytest.approx(max(abs(lo), hi))
+    bar = fig.axes[1]
+    v = 0.1
+    y_up, y_zero, y_down = (bar.transData.transform((0.5, y))[1] for y in (v, 0.0, -v))
+    assert y_up - y_zero == pytest.approx(y_zero - y_down, rel=1e-9)
+    assert y_up > y_zero > y_down
+
+
+def test_sensitivity_hatches_cells_with_no_value(enn, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    grid = _enn_grid(enn)
+    blocked = grid.copy()
+    blocked.loc[blocked.index[:3], "spread_pct"] = np.nan
+    assert blocked.attrs == grid.attrs
+    fig = _render(charts.sensitivity(blocked, "600803.SS", "discount:enn-ng-h"), tmp_path, "blocked")
+    (mesh,) = [c for c in fig.axes[0].collections if isinstance(c, QuadMesh)]
+    assert int(np.ma.getmaskarray(mesh.get_array()).sum()) == 3
+    assert mesh.cmap.get_bad()[3] == 0.0  # see-through: the hatching behind shows, not a colour
+    (patch,) = _by_gid(fig, charts.GID_MISSING)
+    assert patch.get_hatch() == "///"  # type: ignore[attr-defined]
+    assert "no value (a flag blocks the figure)" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    fig = charts.sensitivity(grid, "600803.SS", "discount:enn-ng-h")
+    assert _by_gid(fig, charts.GID_MISSING) == []
+
+
+def test_sensitivity_refuses_a_grid_with_a_third_input(enn) -> None:  # type: ignore[no-untyped-def]
+    grid = _enn_grid(enn, **{"discount:enn-ng-h": [0.0, 0.1], "600803.SS": [14.0, 15.0], "CNYHKD=X": [1.0, 1.1]})
+    with pytest.raises(ArbError, match=r"appear more than once.*CNYHKD=X"):
+        charts.sensitivity(grid, "600803.SS", "discount:enn-ng-h")
+
+
+def test_sensitivity_ticks_a_date_axis_at_the_grid_dates(enn, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from matplotlib.dates import date2num
+
+    closes = pd.to_datetime(["2025-09-30", "2025-12-31", "2026-03-31", "2026-06-30"])
+    grid = scenarios(enn, "snapshot", {"enn-ng-h": [17.0, 18.0, 19.0], "expected_close": closes})
+    fig = _render(charts.sensitivity(grid, "expected_close", "enn-ng-h", value="annualized"), tmp_path, "dates")
+    ax = fig.axes[0]
+    np.testing.assert_allclose(ax.get_xticks(), date2num(closes.to_numpy()))
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2025-09-30", "2025-12-31", "2026-03-31", "2026-06-30"]
+    assert ax.get_xlabel() == "Expected close (date)" and ax.get_ylabel() == "ENN-NG-H price (HKD)"
+    assert fig.axes[1].get_ylabel() == "Annualised return (compound, %)"
+    many = pd.date_range("2025-09-30", periods=16, freq="ME")
+    grid = scenarios(enn, "snapshot", {"enn-ng-h": [17.0, 18.0], "expected_close": many})
+    fig = _render(charts.sensitivity(grid, "expected_close", "enn-ng-h"), tmp_path, "many-dates")
+    np.testing.assert_allclose(fig.axes[0].get_xticks(), date2num(many.to_numpy())[::2])  # every other grid date
+
+
+def test_sensitivity_notes_the_marked_point_with_its_values(enn, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    grid = _enn_grid(enn)
+    fig = charts.sensitivity(grid, "600803.SS", "discount:enn-ng-h", mark=(15.0, 0.1), mark_label="today")
+    _render(fig, tmp_path, "marked")
+    (note,) = _texts(fig, charts.GID_NOTE)
+    assert note == f"today:\n600803.SS CNY 15.00\nENN-NG-H discount 10.0%\nspread {_spread(15.0, 0.1):.1%}"
+    assert _line(fig, charts.GID_CURRENT).get_markerfacecolor() == "white"  # memory prices: live, filled
+    # Between grid points the value is interpolated, and says so.
+    fig = charts.sensitivity(grid, "600803.SS", "discount:enn-ng-h", mark=(15.5, 0.05))
+    (note,) = _texts(fig, charts.GID_NOTE)
+    assert note.endswith(f"\n≈ spread {_spread(15.5, 0.05):.1%}")
+    fig = charts.sensitivity(grid, "600803.SS", "discount:enn-ng-h", mark=(30.0, 0.05))
+    assert _texts(fig, charts.GID_NOTE)[0].endswith("\noutside the grid")
+
+
+def test_sensitivity_legend_is_clear_of_the_break_even_line(enn, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    grid = _enn_grid(enn)
+    fig = charts.sensitivity(grid, "600803.SS", "discount:enn-ng-h", mark=(15.0, 0.0))
+    _render(fig, tmp_path, "legend")
+    (contour,) = _by_gid(fig, charts.GID_BREAKEVEN)
+    _assert_legend_clear_of(fig, [contour])
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["marked", "break-even (zero spread)"]
+
+
+def test_sensitivity_marks_stale_prices_hollow_and_says_so(enn, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    grid = scenarios(enn, "snapshot", {"enn-ng-h": [17.0, 18.86, 20.0], "expected_close": ["2025-12-31", "2026-06-30"]})
+    assert grid.attrs["stale"]  # the target's price comes from the bundled snapshot
+    fig = charts.sensitivity(grid, "expected_close", "enn-ng-h", mark=("2025-12-31", 18.86), mark_label="today")
+    _render(fig, tmp_path, "stale")
+    assert _line(fig, charts.GID_CURRENT).get_markerfacecolor() == "none"
+    note = _footnote(fig)
+    assert note.startswith("As of 2025-06-20 · prices: snapshot seeds/prices.csv\nStale: ")
+    assert _texts(fig, charts.GID_NOTE)[0].startswith("today:\nclose 2025-12-31\nENN-NG-H HKD 18.86\nspread ")
+
+
+def test_payoff_notes_the_current_point_and_keeps_its_legend_off_the_lines(enn, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    fig = _render(charts.payoff(enn, ILLUSTRATIVE, as_of="2025-06-20"), tmp_path, "payoff")
+    (note,) = _texts(fig, charts.GID_NOTE)
+    value = RATIO * 15.0 * 1.09 + CASH
+    assert note == f"as of 2025-06-20:\n600803.SS CNY 15.00\nvalue HKD {value:,.2f}\nspread {(value - 65) / 65:.1%}"
+    _assert_legend_clear_of(fig, [_line(fig, charts.GID_TARGET), _line(fig, charts.GID_VALUE)])
+    assert _footnote(fig) == "As of 2025-06-20 · prices: memory"
+    assert _line(fig, charts.GID_CURRENT).get_markerfacecolor() != "none"
+
+
+def test_payoff_footnote_says_synthetic(enn, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    prices = arb_prices_from(ILLUSTRATIVE, label="synthetic path")
+    fig = _render(charts.payoff(enn, prices, as_of="2025-06-20"), tmp_path, "synthetic")
+    assert (
+        _footnote(fig) == "As of 2025-06-20 · prices: synthetic path\nSynthetic prices: illustrative, not market data."
+    )
+
+
+def test_payoff_of_a_cash_offer_is_drawn_against_the_target(tmp_path) -> None:
+    deal = make_deal('[[consideration]]\nkind = "cash"\namount = 80.0\ncurrency = "HKD"\n', target="2688.HK")
+    fig = _render(charts.payoff(deal, "snapshot"), tmp_path, "cash")
+    ax = fig.axes[0]
+    value, target = _line(fig, charts.GID_VALUE), _line(fig, charts.GID_TARGET)
+    xs = np.asarray(value.get_xdata())
+    assert xs[0] == pytest.approx(32.5) and xs[-1] == pytest.approx(97.5)
+    assert np.all(np.asarray(value.get_ydata()) == 80.0)  # cash: the value does not move with the price
+    np.testing.assert_allclose(target.get_ydata(), xs)  # a share costs its price
+    (even,) = _by_gid(fig, charts.GID_BREAKEVEN)
+    assert even.get_xdata()[0] == pytest.approx(80.0)  # type: ignore[attr-defined]
+    assert ax.get_xlabel() == "2688.HK price (HKD) (the target)"
+    assert ax.get_ylabel() == "Value per target share (HKD)"
+    assert len(_by_gid(fig, charts.GID_GAIN)) == 2  # the gain below HKD 80, the loss above it
+    now = _line(fig, charts.GID_CURRENT)
+    assert (list(now.get_xdata()), list(now.get_ydata())) == ([65.0], [80.0])
+    assert now.get_markerfacecolor() == "none"  # the snapshot's price is not live: hollow
+    (note,) = _texts(fig, charts.GID_NOTE)
+    assert note == "as of 2025-06-20:\n2688.HK HKD 65.00\nvalue HKD 80.00\nspread 23.1%"
+    assert _footnote(fig).startswith("As of 2025-06-20 · prices: snapshot seeds/prices.csv\nStale: ")
+    _assert_legend_clear_of(fig, [value, target, even])
+
+
+def test_payoff_of_an_unlisted_cash_target_says_why_there_is_nothing_to_draw() -> None:
+    deal = Deal.model_validate(
+        {
+            **make_deal('[[consideration]]\nkind = "cash"\namount = 8.0\ncurrency = "HKD"\n').model_dump(),
+            "target": {"name": "Unlisted Co"},
+        }
+    )
+    with pytest.raises(ArbError, match=r"nothing to draw against: no listing or proxy .* target is not listed"):
+        charts.payoff(deal, "snapshot")
+
+
+def test_spread_history_axes_ticks_footnote_and_hollow_stale_points(tmp_path) -> None:
+    from matplotlib.dates import date2num
+
+    days = pd.to_datetime(["2025-06-20", "2025-06-23", "2025-06-24", "2025-06-25"])
+    frame = pd.DataFrame(
+        {
+            "deal_id": "d",
+            "as_of": days,
+            "source": ["yahoo", "store", "yahoo", "yahoo"],
+            "spread_pct": [0.20, 0.22, 0.05, -0.04],
+            "stale": [False, True, False, False],
+            "flags": [[], ["stale-price"], [], []],
+        }
+    )
+    fig = _render(charts.spread_history(frame), tmp_path, "history")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "Date" and ax.get_ylabel() == "Spread (% of target price)"
+    np.testing.assert_allclose(ax.get_xticks(), date2num(days.to_numpy()))
+    stale = _line(fig, charts.GID_STALE)
+    assert stale.get_markerfacecolor() == "none" and list(stale.get_ydata()) == [0.22]
+    assert _footnote(fig).startswith("As of 2025-06-25 · prices: store, yahoo\nStale: ")
+    _assert_legend_clear_of(fig, [_line(fig, charts.GID_ZERO), *_by_gid(fig, charts.GID_SPREAD)])
+
+
+def test_expected_return_axes_in_percent_and_footnote(tmp_path) -> None:
+    result = valuation(prices="snapshot").get("enn-energy")
+    fig = _render(charts.expected_return(result), tmp_path, "expected")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "Probability of completion (%)"
+    assert ax.get_ylabel() == "Expected return to close (%, not annualised)"
+    assert all(t.get_text().endswith("%") for t in [*ax.get_xticklabels(), *ax.get_yticklabels()] if t.get_text())
+    assert _footnote(fig).startswith("As of 2025-06-20 · prices: snapshot (Bamboo Works, 2025-06-20: ")
+    _assert_legend_clear_of(fig, [_line(fig, charts.GID_ZERO), _line(fig, "expected-return")])
+    row = value([SEEDS / "enn-energy.toml"], "snapshot").loc["enn-energy"]
+    note = _footnote(_render(charts.expected_return(row), tmp_path, "row"))
+    assert note.startswith("As of 2025-06-20 · prices: not kept in a row of arb.value")
+
+
+def test_timeline_labels_its_date_axis_and_says_no_prices_are_drawn(tmp_path) -> None:
+    from matplotlib.dates import date2num
+
+    deal = load(SEEDS / "enn-energy.toml")[0]
+    fig = _render(charts.timeline(deal), tmp_path, "timeline")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "Date"
+    dates = sorted({e.date for e in deal.events} | {c.date for c in deal.conditions if c.date is not None})
+    np.testing.assert_allclose(ax.get_xticks(), date2num(dates)[:: max(1, -(-len(dates) // charts.MAX_DATE_TICKS))])
+    assert "prices: none drawn" in _footnote(fig)
+
+
+def test_text_from_input_is_escaped_in_charts(tmp_path) -> None:
+    deal = make_deal('[[consideration]]\nkind = "cash"\namount = 80.0\ncurrency = "HKD"\n', target="2688.HK")
+    deal = deal.model_copy(update={"name": "Evil\x1b[2J $x$ deal"})
+    fig = _render(charts.payoff(deal, "snapshot"), tmp_path, "escaped")
+    assert fig.axes[0].get_title() == r"Evil\x1b[2J \$x\$ deal: payoff"
