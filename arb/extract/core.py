@@ -204,7 +204,7 @@ _NAME_REACH = 300
 
 
 def _zh_subject(before: str) -> str | None:
-    run = re.split(r"[,。;:、]", before[-_NAME_REACH:])[-1]
+    run = re.split(r"[,，。;:、]", before[-_NAME_REACH:])[-1]
     run = re.sub(
         r"(?:拟|将|已|宣布|计划|提出|正|本周\S|周\S|今日|昨日|以[^,。]{0,30}?方式|签署[^,。]{0,30}?协议)+.*$", "", run
     ).strip()
@@ -212,7 +212,7 @@ def _zh_subject(before: str) -> str | None:
 
 
 def _zh_object(after: str) -> str | None:
-    run = re.split(r"[,。;:(]", after[:_NAME_REACH], maxsplit=1)[0].strip()
+    run = re.split(r"[,，。;:(]", after[:_NAME_REACH], maxsplit=1)[0].strip()
     return run[:40] if len(run) >= 2 else None
 
 

@@ -3,49 +3,49 @@
 from __future__ import annotations
 
 import datetime
-import re
 
+from arb.extract.hant import compile_zh
 from arb.extract.money import NUM, Money, find_money, parse_count
 from arb.extract.shared import quoted_prices, status_of
 
-DEAL_RE = re.compile(
+DEAL_RE = compile_zh(
     r"私有化|收[购購]|吸收合[并併]|要[约約]|[协協][议議]安排|[换換]股合[并併]|全面要[约約]|[并併][购購]|合[并併]"
 )
-IPO_RE = re.compile(r"招股|公开发售|首次公开|IPO|新股上市|集资|申购")
-PARTNER_RE = re.compile(r"合作|携手|战略伙伴|结盟|合资")
-RESULTS_RE = re.compile(r"业绩|财报|季度收入|全年收入|净利润|盈利|亏损|营收")
-OPINION_RE = re.compile(r"个人意见|不代表[^。]{0,12}立场|评论员|专栏|观点")
+IPO_RE = compile_zh(r"招股|公开发售|首次公开|IPO|新股上市|集资|申购")
+PARTNER_RE = compile_zh(r"合作|携手|战略伙伴|结盟|合资")
+RESULTS_RE = compile_zh(r"业绩|财报|季度收入|全年收入|净利润|盈利|亏损|营收")
+OPINION_RE = compile_zh(r"个人意见|不代表[^。]{0,12}立场|评论员|专栏|观点")
 # A non-binding approach: no firm offer yet, the documented status `rumoured` (docs/deal-format.md,
 # "Talks reported, no firm offer"). Hong Kong's Takeovers Code calls such an announcement one of a
 # "possible offer" (可能要约) and has it warn that the offer may or may not proceed (可能会或可能不会).
-RUMOUR_RE = re.compile(
+RUMOUR_RE = compile_zh(
     r"非[约約]束性|[无無][约約]束力|不具(?:有)?(?:法律)?[约約]束力|[传傳]闻|[传傳]聞|据悉|據悉|消息人士|知情人士|洽[谈談]|磋商|"
     r"意向[书書]|意向性|(?:收[购購]|私有化|合[并併])意向|初步意向|可能(?:提出)?(?:收[购購]|要[约約]|私有化)|"
     r"可能[会會]或(?:可能)?不[会會]"
 )
 # A firm agreement named in the same sentence wins over a non-binding one it replaces
 # ("签署正式协议, 取代此前的非约束性意向书").
-_FIRM_RE = re.compile(
+_FIRM_RE = compile_zh(
     r"(?<!不)具(?:有)?法律[约約]束力的|正式(?:收[购購]|合[并併])?[协協][议議]|最[终終](?:收[购購]|合[并併])?[协協][议議]"
 )
-COMPLETED_RE = re.compile(
+COMPLETED_RE = compile_zh(
     r"已(?:经)?完成(?:了)?(?:对[^,。]{0,15})?(?:收购|私有化|合并)|"
     r"(?:收购|私有化|合并)(?:事项)?已(?:经)?(?:完成|生效)"
 )
-TERMINATED_RE = re.compile(r"(?:宣布|决定|已)终止(?:[^,。]{0,10})?(?:收购|私有化|合并|交易|协议)")
-UNDISCLOSED_RE = re.compile(r"未(?:有)?(?:披露|透露|公布)[^。]{0,20}?(?:对价|代价|价格|金额|条款)")
+TERMINATED_RE = compile_zh(r"(?:宣布|决定|已)终止(?:[^,。]{0,10})?(?:收购|私有化|合并|交易|协议)")
+UNDISCLOSED_RE = compile_zh(r"未(?:有)?(?:披露|透露|公布)[^。]{0,20}?(?:对价|代价|价格|金额|条款)")
 
 # "每持有一股X股份可获得1.5股Y H股", "每股2.9427股Y H股及现金代价24.50港元", "每10股换7股": the
 # shares paid for each target share. The anchor (每…股) is found first, then the shares paid are
 # looked for in a bounded window after it (so a long target name, a ticker in brackets or a cash
 # amount may sit in between), never across a full stop: linear in the sentence.
-_PER = re.compile(r"每(?:持有|持)?(?P<n>\d+|[一壹十百])?股")
+_PER = compile_zh(r"每(?:持有|持)?(?P<n>\d+|[一壹十百])?股")
 _PER_REACH = 48
-_PAID = re.compile(rf"(?P<ratio>{NUM})\s?股(?![价價本息权權数數])")
+_PAID = compile_zh(rf"(?P<ratio>{NUM})\s?股(?![价價本息权權数數])")
 # Between the anchor and the shares paid: nothing (每股2.9427股), or a word that says they are
 # received (可获得, 换取, 及...).
-_RECEIVE = re.compile(r"[获獲][得发發取配]?|[换換][取得发發成]?|[兑兌][换換]|收取|取得|配[发發]|及|和|加|[并並]|以及")
-_SEC = re.compile(r"(?P<sec>[^,。;及和与并以(]{0,20}(?:H股|A股|股份|新股|股))")
+_RECEIVE = compile_zh(r"[获獲][得发發取配]?|[换換][取得发發成]?|[兑兌][换換]|收取|取得|配[发發]|及|和|加|[并並]|以及")
+_SEC = compile_zh(r"(?P<sec>[^,。;及和与并以(]{0,20}(?:H股|A股|股份|新股|股))")
 _CN_COUNT = {"一": 1, "壹": 1, "十": 10, "百": 100}
 
 # "换股比例为1:0.5", "换股比例1比0.5": Chinese announcements of share-exchange mergers write the
@@ -53,36 +53,43 @@ _CN_COUNT = {"一": 1, "壹": 1, "十": 10, "百": 100}
 # Sinotrans Air: 换股价格 20.63 / 5.32 -> 换股比例 1:3.8778; a textbook definition: "换股比例是指为
 # 换取1股目标公司的股份而付出的并购方公司的股份数量"). Any other form ("0.5:1", "10:7") is read in
 # both orders by writers, so it is asked for (a TODO), never guessed.
-_NOTATION = re.compile(r"(?P<a>(?<![\d.])\d+(?:\.\d+)?)\s?(?::|∶|比)\s?(?P<b>\d+(?:\.\d+)?)(?![\d.])")
-_EXCHANGE_WORDS = re.compile(r"[换換]股|[交兑兌][换換]|[换換][取得]")
-_RATIO_WORD = re.compile(r"比例")
-_CASH_BEFORE = re.compile(r"(?:现金代价|现金对价|现金|注销价|要约价|收购价|作价|每股)(?:为|约为|约|合共)?\s*$")
-_NOT_CASH_BEFORE = re.compile(r"总|合共|合计|股价|收盘|市值|估算|计算|介乎|价值")
-_OFFER_VALUE = re.compile(r"(?:对价|代价|要约|收购价)价值(?:约为|约|为|达)?\s*$")
-_TOTAL_CASH = re.compile(
+_NOTATION = compile_zh(r"(?P<a>(?<![\d.])\d+(?:\.\d+)?)\s?(?::|∶|比)\s?(?P<b>\d+(?:\.\d+)?)(?![\d.])")
+_EXCHANGE_WORDS = compile_zh(r"[换換]股|[交兑兌][换換]|[换換][取得]")
+_RATIO_WORD = compile_zh(r"比例")
+_CASH_BEFORE = compile_zh(r"(?:现金代价|现金对价|现金|注销价|要约价|收购价|作价|每股)(?:为|约为|约|合共)?\s*$")
+_NOT_CASH_BEFORE = compile_zh(r"总|合共|合计|股价|收盘|市值|估算|计算|介乎|价值")
+_OFFER_VALUE = compile_zh(r"(?:对价|代价|要约|收购价)价值(?:约为|约|为|达)?\s*$")
+_TOTAL_CASH = compile_zh(
     r"(?:总现金代价|现金代价总额|现金总额|现金对价总额|总现金对价|总现金)"
     r"(?:为|约为|约|达|合共)?\s*$"
 )
-_TOTAL_VALUE = re.compile(r"(?:总代价|交易总额|交易总值|总对价|交易对价|交易金额|总值)(?:为|约为|约|达|合共)?\s*$")
+_TOTAL_VALUE = compile_zh(r"(?:总代价|交易总额|交易总值|总对价|交易对价|交易金额|总值)(?:为|约为|约|达|合共)?\s*$")
 # "发行约3.1亿股", not "已发行计划股份, 将可获得1.25股" (已发行 is "in issue": the count after it is
 # the ratio) nor across a full-width comma.
-_NEW_SHARES = re.compile(rf"(?<!已)[发發]行(?P<pre>[^,，。;\d]{{0,12}}?)(?P<num>{NUM})\s?(?P<scale>亿|万)?股")
-_PRICE_BEFORE = re.compile(
+_NEW_SHARES = compile_zh(rf"(?<!已)[发發]行(?P<pre>[^,，。;\d]{{0,12}}?)(?P<num>{NUM})\s?(?P<scale>亿|万)?股")
+_PRICE_BEFORE = compile_zh(
     r"(?:股价|收盘价|收市价|收报|现价)(?:目前|现时|现|为|报|约为|约|是|收于|收报)*\s*$"
     r"|股价[^,。;]{0,12}报\s*$"
 )
-_ESTIMATE_BEFORE = re.compile(r"估(?:算|计|值)的?(?P<who>[^,。;\d]{0,15}?)\s*$")
-_DATE = re.compile(r"(20\d\d)年(\d{1,2})月(\d{1,2})日")
-_EXPECTED = re.compile(r"预计(?:将)?(?:于|在)?(?P<when>[^,。;]{2,20}?)(?:前)?(?:完成|生效|完成交割)")
-_ELECTION = re.compile(r"可选择|选择权|按比例|比例分配")
-_WEIGHT = re.compile(
+_ESTIMATE_BEFORE = compile_zh(r"估(?:算|计|值)的?(?P<who>[^,。;\d]{0,15}?)\s*$")
+_DATE = compile_zh(r"(20\d\d)年(\d{1,2})月(\d{1,2})日")
+_EXPECTED = compile_zh(r"预计(?:将)?(?:于|在)?(?P<when>[^,。;]{2,20}?)(?:前)?(?:完成|生效|完成交割)")
+_ELECTION = compile_zh(r"可选择|选择权|按比例|比例分配")
+_WEIGHT = compile_zh(
     r"(?:(?P<p1>\d+(?:\.\d+)?)%[^,。;\d]{0,8}?(?P<k1>现金|股份|股票)"
     r"|(?P<k2>现金|股份|股票)[^,。;\d]{0,8}?(?P<p2>\d+(?:\.\d+)?)%)"
 )
 
-ACTIVE_VERBS = re.compile(r"私有化|收购|吸收合并|全面要约")
-PAYS_RE = re.compile(r"向(?P<t>[^,。;]{1,24}?)的?(?:原有|全体|现有|其他|独立)?(?:H股|A股)?(?:计划)?股东(?:支付|提出)")
-PASSIVE_RE = re.compile(r"(?:获|被|接获)")
+_PER_SHARE_END = compile_zh(r"每股[^,。;\d]{0,8}$")
+_VALUE_PER_SHARE = compile_zh(r"每股[^,。;]{0,10}?(?:价值|市值)(?:为)?")
+_IN_SHARES = compile_zh(r"的[^,。;]{0,8}(?:股份|股票|H股|A股)")
+_UPPER = compile_zh(r"最多|不超过|至多|上限")
+_WHEN = compile_zh(r"\d|年|季|月|底")
+_ANNOUNCES = compile_zh(r"宣布|公布|公告|提出")
+
+ACTIVE_VERBS = compile_zh(r"私有化|收购|吸收合并|全面要约")
+PAYS_RE = compile_zh(r"向(?P<t>[^,。;]{1,24}?)的?(?:原有|全体|现有|其他|独立)?(?:H股|A股)?(?:计划)?股东(?:支付|提出)")
+PASSIVE_RE = compile_zh(r"(?:获|被|接获)")
 
 
 def _stop(s: str, start: int, reach: int) -> int:
@@ -152,7 +159,7 @@ def ratio(s: str) -> tuple[float, str] | None:
 # core then drafts a stock leg whose ratio is a TODO. Shares received are never 股东/股权/股价
 # (a holder's approval, a stake bought for cash, a price).
 _NOT_SHARES = r"(?![东東权權价價本息])"
-_STOCK_PAID = re.compile(
+_STOCK_PAID = compile_zh(
     r"[换換]股(?:方式|吸收合[并併]|合[并併]|比例)"
     rf"|(?:[获獲]得|[获獲][发發]|[换換][取得]|收取)[^,，。;]{{0,20}}?股{_NOT_SHARES}"
     r"|以[^,，。;]{0,12}?(?:股份|股票|新股|H股|A股)(?:作为|作為)?(?:支付|[对對]价|代[价價])"
@@ -193,7 +200,7 @@ def cash_per_share(s: str) -> Money | None:
         before = _before(s, money)
         if money.scaled or _NOT_CASH_BEFORE.search(before[-6:]):
             continue
-        if _CASH_BEFORE.search(before) or re.search(r"每股[^,。;\d]{0,8}$", before):
+        if _CASH_BEFORE.search(before) or _PER_SHARE_END.search(before):
             if _OFFER_VALUE.search(before):
                 continue
             return money
@@ -202,12 +209,12 @@ def cash_per_share(s: str) -> Money | None:
 
 def value_per_share(s: str) -> Money | None:
     # A fixed value paid in shares: 每股…价值…港元的…股份.
-    m = re.search(r"每股[^,。;]{0,10}?(?:价值|市值)(?:为)?", s)
+    m = _VALUE_PER_SHARE.search(s)
     if m is None:
         return None
     for money in find_money(s[m.end() : m.end() + 20]):
         rest = s[m.end() + money.end : m.end() + money.end + 12]
-        if re.search(r"的[^,。;]{0,8}(?:股份|股票|H股|A股)", rest):
+        if _IN_SHARES.search(rest):
             return Money(money.amount, money.currency, money.text, m.end() + money.start, m.end() + money.end)
     return None
 
@@ -225,14 +232,14 @@ def offer_value(s: str) -> Money | None:
 # alone (a collar without its bounds) makes the draft ask for them.
 _BAND = r"上下限|[价價]格[区區][间間]|[区區][间間]|上限|下限|封[顶頂]|保底"
 _PRICE_USED = r"[换換]股[价價比]|均[价價]|[参參]考[价價]|[发發]行[价價]格?[调調]整|[换換]股比例[调調]整"
-COLLAR_RE = re.compile(
+COLLAR_RE = compile_zh(
     rf"领口|領口|(?:{_BAND})[^。]{{0,30}}?(?:{_PRICE_USED})|(?:{_PRICE_USED})[^。]{{0,30}}?(?:{_BAND}|介乎|介於)"
 )
 _CURRENCY = r"港元|港币|港幣|美元|人民币|人民幣|元"
-_RANGE = re.compile(
+_RANGE = compile_zh(
     rf"(?P<a>{NUM})\s?(?P<ca>{_CURRENCY})?\s?(?:至|到|-|–|~|～)\s?(?:每股)?\s?(?P<b>{NUM})\s?(?P<cb>{_CURRENCY})?"
 )
-_BOUND = re.compile(
+_BOUND = compile_zh(
     rf"(?P<side>上限|下限|最高|最低)(?:[价價]格?)?(?:为|為|是|设为|設為|定为|定為)?\s?(?P<num>{NUM})\s?(?P<cur>{_CURRENCY})?"
 )
 
@@ -295,7 +302,7 @@ def new_shares(s: str) -> tuple[float, bool] | None:
     count = parse_count(m["num"], m["scale"])
     if count < 1000:  # a share count in an announcement; a small figure is a ratio or a price
         return None
-    upper = re.search(r"最多|不超过|至多|上限", s[max(0, m.start() - 6) : m.end()]) is not None
+    upper = _UPPER.search(s[max(0, m.start() - 6) : m.end()]) is not None
     return count, upper
 
 
@@ -322,11 +329,11 @@ def dates(s: str) -> list[datetime.date]:
 
 def expected_close(s: str) -> tuple[datetime.date | None, str] | None:
     m = _EXPECTED.search(s)
-    if m is None or not re.search(r"\d|年|季|月|底", m["when"]):
+    if m is None or not _WHEN.search(m["when"]):
         return None
     found = dates(m["when"])
     return (found[0] if found else None), m["when"].strip()
 
 
 def announces(s: str) -> bool:
-    return re.search(r"宣布|公布|公告|提出", s) is not None
+    return _ANNOUNCES.search(s) is not None

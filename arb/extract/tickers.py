@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from arb.extract.hant import compile_zh, variants
 from arb.symbols import normalize_symbol
 
 __all__ = ["Company", "Mention", "Registry", "find_companies", "parse_ticker_group"]
@@ -154,8 +155,9 @@ def parse_ticker_group(text: str, *, bare: bool = False) -> list[str]:
     return out
 
 
-# Words after which a Chinese company name starts ("...制造商黑芝麻智能..." -> "黑芝麻智能...").
-_ZH_LEADERS = (
+# Words after which a Chinese company name starts ("...制造商黑芝麻智能..." -> "黑芝麻智能..."),
+# in simplified and traditional characters.
+_ZH_LEADERS_SIMPLIFIED = (
     "上市公司",
     "公司",
     "企业",
@@ -199,7 +201,8 @@ _ZH_LEADERS = (
     "拟",
     "商",
 )
-_ZH_CORP_ONLY = re.compile(r"^(?:国际)?(?:控股|集团|股份)?(?:有限)?公司$|^集团$|^控股$")
+_ZH_LEADERS = tuple(v for word in _ZH_LEADERS_SIMPLIFIED for v in variants(word))
+_ZH_CORP_ONLY = compile_zh(r"^(?:国际)?(?:控股|集团|股份)?(?:有限)?公司$|^集团$|^控股$")
 _EN_STOP = {
     "Shares",
     "Shares of",
@@ -330,7 +333,11 @@ class Mention:
     company: Company
 
 
-_ZH_STRIP = ("国际控股有限公司", "控股有限公司", "股份有限公司", "集团有限公司", "有限公司", "控股", "集团")
+_ZH_STRIP = tuple(
+    v
+    for word in ("国际控股有限公司", "控股有限公司", "股份有限公司", "集团有限公司", "有限公司", "控股", "集团")
+    for v in variants(word)
+)
 _EN_STRIP = re.compile(
     r",?\s+(?:Inc\.?|Corp\.?|Corporation|plc|PLC|Ltd\.?|Limited|Co\.?|LLC|"
     r"N\.V\.|S\.A\.|AG|SE|Holdings?|Group)$"
