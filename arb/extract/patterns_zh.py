@@ -16,8 +16,10 @@ PARTNER_RE = compile_zh(r"合作|携手|战略伙伴|结盟|合资")
 RESULTS_RE = compile_zh(r"业绩|财报|季度收入|全年收入|净利润|盈利|亏损|营收")
 OPINION_RE = compile_zh(r"个人意见|不代表[^。]{0,12}立场|评论员|专栏|观点")
 # A non-binding approach: no firm offer yet, the documented status `rumoured` (docs/deal-format.md,
-# "Talks reported, no firm offer"). Hong Kong's Takeovers Code calls such an announcement one of a
-# "possible offer" (可能要约) and has it warn that the offer may or may not proceed (可能会或可能不会).
+# "Talks reported, no firm offer"). Hong Kong's Takeovers Code, Rule 3.7, calls such an announcement
+# one of a "possible offer" (可能要约): the offer "is a possibility only" and "may or may not
+# materialise" (可能会或可能不会), as the Legislative Council reply LCQ12 of 11 January 2017 puts it,
+# https://www.info.gov.hk/gia/general/201701/11/P2017011100387p.htm
 RUMOUR_RE = compile_zh(
     r"非[约約]束性|[无無][约約]束力|不具(?:有)?(?:法律)?[约約]束力|[传傳]闻|[传傳]聞|据悉|據悉|消息人士|知情人士|洽[谈談]|磋商|"
     r"意向[书書]|意向性|(?:收[购購]|私有化|合[并併])意向|初步意向|可能(?:提出)?(?:收[购購]|要[约約]|私有化)|"
@@ -49,10 +51,14 @@ _SEC = compile_zh(r"(?P<sec>[^,。;及和与并以(]{0,20}(?:H股|A股|股份|�
 _CN_COUNT = {"一": 1, "壹": 1, "十": 10, "百": 100}
 
 # "换股比例为1:0.5", "换股比例1比0.5": Chinese announcements of share-exchange mergers write the
-# exchange ratio target first, "1:N" for N acquirer shares per target share (e.g. Sinotrans and
-# Sinotrans Air: 换股价格 20.63 / 5.32 -> 换股比例 1:3.8778; a textbook definition: "换股比例是指为
-# 换取1股目标公司的股份而付出的并购方公司的股份数量"). Any other form ("0.5:1", "10:7") is read in
-# both orders by writers, so it is asked for (a TODO), never guessed.
+# exchange ratio target first, "1:N" for N acquirer shares per target share. Sinotrans absorbing
+# Sinotrans Air Transport: 外运发展 (the target) swapped at RMB 20.63, 中国外运 issued at 5.32, so
+# "换股比例为1:3.8778" (20.63 / 5.32); Wens absorbing Dahuanong states the same ratio as "每1股大华农
+# 股票可换得0.8070股温氏" (https://zaibaike.com/new/100968.html); a glossary defines the ratio as
+# the acquirer's shares given for one target share
+# (https://www.zhetiaohe.com, "换股比例是指为换取1股目标公司的股份而付出的并购方公司的股份数量").
+# Any other form ("0.5:1", "10:7") is written in both orders by news writers, so it is asked for
+# (a TODO with both readings), never guessed.
 _NOTATION = compile_zh(r"(?P<a>(?<![\d.])\d+(?:\.\d+)?)\s?(?::|∶|比)\s?(?P<b>\d+(?:\.\d+)?)(?![\d.])")
 _EXCHANGE_WORDS = compile_zh(r"[换換]股|[交兑兌][换換]|[换換][取得]")
 _RATIO_WORD = compile_zh(r"比例")
