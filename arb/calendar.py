@@ -148,16 +148,21 @@ def upcoming(
 ) -> list[CalendarEntry]:
     """The events dated from ``as_of`` (default today) to ``days`` after it, inclusive, by date.
 
-    Closed deals (completed, lapsed, terminated, withdrawn) are left out unless ``include_closed``,
-    and so are deals announced after ``as_of``: on that day nobody knew of them (no look-ahead,
-    as in ``arb report``).
+    Deals closed on ``as_of`` (completed, lapsed, terminated, withdrawn) are left out unless
+    ``include_closed``, and so are deals announced after ``as_of``: on that day nobody knew of
+    them (no look-ahead, as in ``arb report``). Closed-ness and each entry's ``deal_status`` are
+    those of ``as_of`` (:func:`arb.lifecycle.known_at`): a deal that completed after it was open
+    then, and its events up to the completion were still to come.
     """
+    from arb.lifecycle import known_at
+
     if days < 0:
         raise ValueError(f"days must be zero or more, got {days}")
     start = as_of or dt.date.today()
     end = start + dt.timedelta(days=days)
+    then = [known_at(d, start) for d in deals]
     chosen = [
-        d for d in deals if include_closed or not (d.is_closed or (d.announced is not None and d.announced > start))
+        d for d in then if include_closed or not (d.is_closed or (d.announced is not None and d.announced > start))
     ]
     return [e for e in entries(chosen) if start <= e.date <= end]
 
@@ -313,12 +318,15 @@ def lifecycle_detail(
 
     The report fields of :func:`lifecycle_fields`, plus the status date, what a completed deal
     paid, every condition and event (the next one marked), the vote arithmetic at
-    ``target_price`` (None without a ``[vote]``) and the bump history (oldest first).
+    ``target_price`` (None without a ``[vote]``) and the bump history (oldest first). The status,
+    payment, conditions and vote result are those of ``as_of`` (:func:`arb.lifecycle.known_at`);
+    the bump history is the file's, every set of terms.
     """
     import dataclasses
 
-    from arb.lifecycle import bump_history, next_event, vote_arithmetic
+    from arb.lifecycle import bump_history, known_at, next_event, vote_arithmetic
 
+    filed, deal = deal, known_at(deal, as_of)
     upcoming = next_event(deal, as_of)
     out = lifecycle_fields(deal, as_of)
     out["status_date"] = None if deal.status_date is None else deal.status_date.isoformat()
@@ -342,6 +350,6 @@ def lifecycle_detail(
             "consideration": [leg.model_dump(mode="json", exclude_none=True) for leg in b.terms],
             "note": b.note,
         }
-        for b in bump_history(deal)
+        for b in bump_history(filed)
     ]
     return out

@@ -25,20 +25,31 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from arb.models import Deal, Event, Leg, Vote
+from arb.models import CLOSED_STATUSES, Deal, Event, Leg, Vote
 from arb.rounding import fixed
 
 __all__ = [
+    "OPEN_BEFORE_CLOSE",
     "Bump",
     "VoteMath",
     "bump_history",
     "close_date",
+    "closed_at",
+    "closed_on",
     "conditions_met",
+    "deal_at",
+    "known_at",
     "long_stop",
     "next_event",
+    "status_at",
     "terms_at",
     "vote_arithmetic",
 ]
+
+#: The status a closed deal is given on a day before it closed: it was open, its conditions being
+#: worked through. (What it was called then is not in the file; this is the open status that
+#: carries no flag of its own.)
+OPEN_BEFORE_CLOSE = "pending"
 
 #: Where a close date can come from, in order of preference.
 CLOSE_SOURCES = (("payment", "payment event"), ("effective", "effective event"))
@@ -96,6 +107,79 @@ def terms_at(deal: Deal, as_of: dt.date | None) -> Deal:
                 update={"consideration": rev.consideration, "currency": rev.currency or deal.currency}
             )
     return deal
+
+
+def closed_on(deal: Deal) -> dt.date | None:
+    """The day a closed deal closed, or None when it is open or the file does not say.
+
+    That is ``status_date``; for a completed deal without one, the latest ``effective`` event
+    (the day a scheme or merger takes effect is the day it completes).
+    """
+    if deal.status not in CLOSED_STATUSES:
+        return None
+    if deal.status_date is not None:
+        return deal.status_date
+    if deal.status == "completed":
+        dates = [e.date for e in deal.events if e.kind == "effective"]
+        return max(dates) if dates else None
+    return None
+
+
+def status_at(deal: Deal, as_of: dt.date | None) -> tuple[str, dt.date | None]:
+    """The deal's status on ``as_of`` and since when (None: not known).
+
+    A closed status holds from the day the deal closed (:func:`closed_on`) on, that day included;
+    before it the deal was open: :data:`OPEN_BEFORE_CLOSE`, since an unknown day. A closed deal
+    whose file gives no such day is closed on every day (nothing says when it closed). An open
+    status is the file's on every day: the file does not say what it was before.
+    """
+    day = closed_on(deal)
+    if as_of is not None and day is not None and as_of < day:
+        return OPEN_BEFORE_CLOSE, None
+    return deal.status, deal.status_date
+
+
+def closed_at(deal: Deal, as_of: dt.date | None) -> bool:
+    """True when the deal was closed (completed, lapsed, terminated, withdrawn) on ``as_of``.
+
+    ``as_of`` None: closed now, as the file says (:attr:`Deal.is_closed`).
+    """
+    return status_at(deal, as_of)[0] in CLOSED_STATUSES
+
+
+def known_at(deal: Deal, as_of: dt.date | None) -> Deal:
+    """The deal as it stood on ``as_of``: what the file records as happening later is undone.
+
+    - the status (:func:`status_at`): a deal that closed after ``as_of`` was open, and had not
+      paid yet (``paid`` dropped);
+    - a condition met, waived or failed after ``as_of`` was pending then (``date`` dropped);
+    - a vote result dated after ``as_of`` was not known (dropped).
+
+    The terms are not touched (:func:`terms_at` does that), nor the events: the timetable lists
+    dates that were planned, past and future. Returns ``deal`` itself when nothing changes, so
+    applying it twice changes nothing more.
+    """
+    if as_of is None:
+        return deal
+    update: dict[str, object] = {}
+    status, since = status_at(deal, as_of)
+    if status != deal.status:
+        update.update(status=status, status_date=since, paid=None)
+    if any(c.date is not None and c.date > as_of for c in deal.conditions):
+        update["conditions"] = tuple(
+            c.model_copy(update={"status": "pending", "date": None}) if c.date is not None and c.date > as_of else c
+            for c in deal.conditions
+        )
+    vote = deal.vote
+    if vote is not None and vote.result is not None and vote.result.date is not None and vote.result.date > as_of:
+        update["vote"] = vote.model_copy(update={"result": None})
+    return deal.model_copy(update=update) if update else deal
+
+
+def deal_at(deal: Deal, as_of: dt.date | None) -> Deal:
+    """The deal as valued on ``as_of``: the terms then in force (:func:`terms_at`) and the status,
+    conditions and vote result as they stood (:func:`known_at`)."""
+    return known_at(terms_at(deal, as_of), as_of)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from arb.costs import NET_FIGURES, CostRates, Costs, load_config_costs, net_figu
 from arb.engine import FIGURES, EngineResult, edge_deltas, metrics, value_book
 from arb.flags import Flag, closure, net_closure
 from arb.fx import FxTable, pairs_to_fetch
-from arb.lifecycle import close_date, long_stop, terms_at
+from arb.lifecycle import close_date, deal_at, long_stop
 from arb.models import Deal
 from arb.prices.base import FetchResult, PriceSource, Quote, fetch_as_of
 from arb.prices.deadline import shares_one_deadline
@@ -541,17 +541,18 @@ def value_deals(
     Every figure is finite and follows its definition (:mod:`arb.engine`), or is None, and then
     one of the deal's flags blocks it (:data:`arb.flags.FLAGS`).
     """
-    # Before a bump (a revision's superseded date), the terms then in force are valued.
-    deals = [terms_at(d, as_of) for d in deals]
+    # Before a bump (a revision's superseded date), the terms then in force are valued; a deal
+    # that closed after the as-of is valued as the open deal it was (lifecycle.deal_at).
+    deals = [deal_at(d, as_of) for d in deals]
     fetched = fetch_for(deals, source, overrides, as_of=as_of)
     today = today or dt.date.today()
     if as_of is None:
         # The source's own dates decide the default as-of, including those of quotes an override replaced.
         as_of = _default_as_of(source, [*fetched.quotes.values(), *fetched.replaced.values()], today)
-        dated = [terms_at(d, as_of) for d in deals]
-        if any(a is not b for a, b in zip(dated, deals, strict=True)):
-            deals = dated  # the prices predate a bump: fetch again for the terms then in force
-            fetched = fetch_for(deals, source, overrides, as_of=as_of)
+        dated = [deal_at(d, as_of) for d in deals]
+        if any(a.consideration is not b.consideration for a, b in zip(dated, deals, strict=True)):
+            fetched = fetch_for(dated, source, overrides, as_of=as_of)  # the prices predate a bump: fetch again
+        deals = dated
     stamp_overrides(fetched, as_of)
     daily = _period_closes(deals, source, fetched.quotes, closes)
     book = compile_book(deals, fetched.quotes, as_of, reference_prices=reference_prices, closes=daily)

@@ -588,7 +588,7 @@ def test_lifecycle_flags() -> None:
 
 def test_a_completed_deal_says_what_it_paid() -> None:
     deal = _deal(status="completed", extra="status_date = 2026-02-06\npaid = { amount = 80.0, date = 2026-02-06 }")
-    r = _value(deal)
+    r = _value(deal, as_of=dt.date(2026, 2, 6))  # on the day it completed (before it, it was open)
     assert Flag.COMPLETED in r.flags
     [note] = r.info.notes_for(Flag.COMPLETED)
     assert note == "the deal is completed since 2026-02-06; paid HKD 80 per share on 2026-02-06"

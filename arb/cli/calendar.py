@@ -108,7 +108,9 @@ def calendar(
         loaded = load(wl.deal_paths())
     items = upcoming(loaded.deals, as_of=day, days=days, include_closed=all_deals)
     if ics is not None:
-        chosen = [d for d in loaded.deals if all_deals or not d.is_closed]
+        from arb.lifecycle import closed_at
+
+        chosen = [d for d in loaded.deals if all_deals or not closed_at(d, day)]
         every = entries(chosen)
         try:
             write_ics(every, ics)

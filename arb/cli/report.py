@@ -115,7 +115,10 @@ def _value(
     loaded = load(paths)
     deals = loaded.deals
     if not include_closed:
-        deals = [d for d in deals if not d.is_closed]
+        from arb.lifecycle import closed_at
+
+        # Closed on the --as-of (a deal that closed after it was open then); without one, closed now.
+        deals = [d for d in deals if not closed_at(d, day)]
         hidden = len(loaded.deals) - len(deals)
         if hidden:
             plural = "s" if hidden != 1 else ""
