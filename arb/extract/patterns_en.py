@@ -84,25 +84,34 @@ WORD_NUMBERS = {
     "one and a half": 1.5,
     "one and one-half": 1.5,
 }
-_WORDS = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(WORD_NUMBERS, key=len, reverse=True))
-# A count: digits starting their own run, or a number word, then an optional "(1)" as agreements
-# repeat it. Words are matched whole (\b on both sides): "someone" holds no "one".
-_QTY = rf"(?:(?<![\d.,$€£\w])(?P<ratio>\d+(?:\.\d+)?)|\b(?P<word>(?i:{_WORDS}))\b)(?:\s?\(\d+(?:\.\d+)?\))?"
-_QTY_SMALL = (
-    rf"(?:(?<![\d.,$€£\w])(?P<ratio>\d{{1,3}}(?:\.\d+)?)(?![\d,])|\b(?P<word>(?i:{_WORDS}))\b)(?:\s?\(\d+(?:\.\d+)?\))?"
+# Lower case and capitalised, matched case-sensitively: a case-insensitive alternation is tried
+# letter by letter at every position of the text (three times slower on a long article).
+_WORDS = "|".join(
+    re.escape(v).replace(r"\ ", r"\s+")
+    for v in sorted({v for w in WORD_NUMBERS for v in (w, w[0].upper() + w[1:])}, key=len, reverse=True)
 )
+_PAREN_COUNT = r"(?:\s?\(\d+(?:\.\d+)?\))?"  # "one (1) share": agreements repeat the count in digits
+# A count: digits starting their own run, or a number word standing alone ("someone" holds no
+# "one"). Each rule below comes in a digits form and a words form, so each regex starts cheaply.
+_DIGITS = rf"(?<![\d.,$€£\w])(?P<ratio>\d+(?:\.\d+)?){_PAREN_COUNT}(?P<word>)"
+_DIGITS_SMALL = rf"(?<![\d.,$€£\w])(?P<ratio>\d{{1,3}}(?:\.\d+)?)(?![\d,]){_PAREN_COUNT}(?P<word>)"
+_WORD = rf"(?<![\w\-])(?P<word>{_WORDS})(?![\w\-]){_PAREN_COUNT}(?P<ratio>)"
 _KIND = r"(?:(?:new|newly\s+issued|ordinary|common|class\s+[A-Z])\s+)*"
+# "0.85 shares of Hooli common stock", "one (1) share of common stock, par value $2.50 per
+# share, of Union Pacific", "one-half of a share of Hooli"
+_SHARES_OF = (
+    rf"\s+(?:of\s+an?\s+)?{_KIND}(?:shares?|ADSs?|American\s+depositary\s+shares?)\s+of\s+"
+    rf"(?:(?:(?:common|ordinary)\s+(?:stock|shares))(?:,\s*(?:par\s+value|no\s+par)[^,;]{{0,40}},)?\s+of\s+)?{_SEC}"
+)
+# "one Union Pacific common share", "0.5 new Acme shares", "three-quarters of a Hooli share"
+_NAMED_SHARES = (
+    rf"\s+(?:of\s+an?\s+)?(?:new\s+)?{_SEC}\s+(?:(?:common|ordinary|class\s+[A-Z])\s+)?(?:shares?|stock|ADSs?)\b"
+)
 _RATIO = [
-    # "0.85 shares of Hooli common stock", "one (1) share of common stock, par value $2.50 per
-    # share, of Union Pacific", "one-half of a share of Hooli"
-    re.compile(
-        rf"{_QTY}\s+(?:of\s+an?\s+)?{_KIND}(?:shares?|ADSs?|American\s+depositary\s+shares?)\s+of\s+"
-        rf"(?:(?:(?:common|ordinary)\s+(?:stock|shares))(?:,\s*(?:par\s+value|no\s+par)[^,;]{{0,40}},)?\s+of\s+)?{_SEC}"
-    ),
-    # "one Union Pacific common share", "0.5 new Acme shares", "three-quarters of a Hooli share"
-    re.compile(
-        rf"{_QTY_SMALL}\s+(?:of\s+an?\s+)?(?:new\s+)?{_SEC}\s+(?:(?:common|ordinary|class\s+[A-Z])\s+)?(?:shares?|stock|ADSs?)\b"
-    ),
+    re.compile(_DIGITS + _SHARES_OF),
+    re.compile(_WORD + _SHARES_OF),
+    re.compile(_DIGITS_SMALL + _NAMED_SHARES),
+    re.compile(_WORD + _NAMED_SHARES),
     re.compile(r"exchange ratio\s+(?:of|is|was|set at|fixed at)\s+(?P<ratio>\d+\.\d+)(?P<sec>)(?P<word>)"),
 ]
 _PER_SHARE_CONTEXT = re.compile(r"\bfor each\b|\bper share\b|\beach\b|\bexchange ratio\b|\bfor every\b", re.I)
@@ -342,25 +351,23 @@ def announces(s: str) -> bool:
 # --- consideration in shares that no rule above could read ------------------------------------
 
 # Phrases that name the target share the price is paid for ("for each Initech share they own",
-# "per share", "for their shares"): taken out before looking for shares paid, so the share
-# bought is not read as a share given. Each run is bounded.
+# "per share", "for their shares"): blanked out before looking for shares paid, so the share
+# bought is not read as a share given. Each run is bounded; both patterns read lowered text.
 _PER_REF = re.compile(
-    r"\b(?:for|per)\s+(?:each|every|their|its|all|any|one)\s+(?:[\w&.'’\-]+\s+){0,5}?(?:shares?|ADSs?|stock)\b"
-    r"|\bper\s+(?:[\w\-]+\s+)?share\b|\ba\s+share\b|\beach\s+(?:[\w&.'’\-]+\s+){0,4}?share\b",
-    re.I,
+    r"\b(?:for|per)\s+(?:each|every|their|its|all|any|one)\s+(?:[\w&.'’\-]+\s+){0,5}?(?:shares?|adss?|stock)\b"
+    r"|\bper\s+(?:[\w\-]+\s+)?share\b|\ba\s+share\b|\beach\s+(?:[\w&.'’\-]+\s+){0,4}?share\b"
 )
 _STOCK_PAID = re.compile(
-    r"\b(?:in|with|partly\s+in|partly\s+with)\s+(?:[\w&.'’\-]+\s+){0,4}?(?:stock|shares|ADSs)\b"
+    r"\b(?:in|with|partly\s+in|partly\s+with)\s+(?:[\w&.'’\-]+\s+){0,4}?(?:stock|shares|adss)\b"
     r"(?!\s*(?:price|prices|market|trading|index|exchange))"
     r"|\b(?:cash|stock)[\s-]+and[\s-]+(?:stock|cash)\b|\ball[\s-]+(?:stock|share)\b|\bstock[\s-]+for[\s-]+stock\b"
     r"|\bshare[\s-]+(?:swap|exchange)\b|\bfraction(?:al)?\s+(?:of\s+)?an?\s+(?:[\w&.'’\-]+\s+){0,4}?share\b"
     r"|\bexchange\s+ratio\b"
     r"|\b(?:receive|get|paid|payable|exchanged\s+for|converted\s+into|swapped\s+for)\s+"
-    r"(?:[\w&.'’$\-]+\s+){0,6}?(?:shares?|stock|ADSs?)\b(?!\s*(?:price|holders?|register))"
+    r"(?:[\w&.'’$\-]+\s+){0,6}?(?:shares?|stock|adss?)\b(?!\s*(?:price|holders?|register))"
     r"|\bmix\s+of\s+(?:[\w&.'’\-]+\s+){0,4}?(?:stock|shares)\b"
     r"|\bown\s+(?:about\s+|approximately\s+|roughly\s+|around\s+)?\d+(?:\.\d+)?\s?(?:%|percent)\s+of\s+the\s+"
-    r"(?:combined|merged|enlarged|new)\b",
-    re.I,
+    r"(?:combined|merged|enlarged|new)\b"
 )
 
 
@@ -368,8 +375,15 @@ def stock_mention(s: str) -> str | None:
     """The words of ``s`` that pay part of the price in shares ("in Hooli stock", "a fraction of a
     share", "cash-and-stock"), or None. The core asks only when no stock leg was read: a sentence
     that says shares are paid but gives no ratio the rules can read becomes a TODO leg."""
-    m = _STOCK_PAID.search(_PER_REF.sub(" ", s))
-    return m.group(0) if m else None
+    # Both patterns are lower case and run on the lowered text: a case-insensitive alternation is
+    # tried letter by letter at every position (several times slower on a long article).
+    low = s.lower()
+    if not any(word in low for word in ("stock", "share", "ratio", "adss", " own ")):
+        return None
+    m = _STOCK_PAID.search(_PER_REF.sub(lambda g: " " * len(g.group(0)), low))
+    if m is None:
+        return None
+    return s[m.start() : m.end()] if len(low) == len(s) else m.group(0)
 
 
 # --- the article's own date and the days of the prices it quotes ------------------------------
@@ -466,6 +480,11 @@ _DAY_REF = re.compile(
 )
 
 
+#: How far from a price its day is looked for: "closed at $22.10 on Thursday", "Thursday's
+#: close of $22.10"; a day further off belongs to another clause.
+_DAY_REACH = 160
+
+
 def price_day(s: str, start: int, end: int) -> tuple[str, object, str] | None:
     """The day the price written at ``s[start:end]`` is of, as ``(kind, value, words)``:
 
@@ -476,7 +495,7 @@ def price_day(s: str, start: int, end: int) -> tuple[str, object, str] | None:
     None when the sentence names no day. :mod:`arb.extract.days` turns these into dates.
     """
     best: tuple[int, tuple[str, object, str]] | None = None
-    for m in _DAY_REF.finditer(s):
+    for m in _DAY_REF.finditer(s, max(0, start - _DAY_REACH), end + _DAY_REACH):
         distance = m.start() - end if m.start() >= end else start - m.end()
         if distance < 0:
             continue
