@@ -373,3 +373,23 @@ def test_chinese_rules_are_linear(name: str) -> None:
     assert result.drafts or result.skipped
     for draft in result.drafts:
         tomllib.loads(draft.to_toml())
+
+
+# --- traditional characters ------------------------------------------------------------------------
+
+TRADITIONAL = """新奧股份擬私有化新奧能源
+
+新奧天然氣股份有限公司（600803.SH）於2026年3月26日公佈，以協議安排方式私有化新奧能源控股有限公司（股份代號：2688）。新奧股份將向新奧能源的計劃股東支付每股2.9427股新奧股份H股及現金代價24.50港元，總現金代價為183.61億港元。新奧股份預計最多發行不超過22.04億股H股。
+"""
+
+
+def test_a_traditional_article_reads_terms_totals_and_new_shares(tmp_path: Path) -> None:
+    deal = draft_of(TRADITIONAL)
+    assert (deal.target_ticker, deal.acquirer_ticker) == ("2688.HK", "600803.SS")
+    assert (deal.ratio, deal.cash_amount, deal.cash_currency) == (2.9427, 24.50, "HKD")
+    assert deal.total_cash == pytest.approx(18_361_000_000)  # 億 is 1e8, as 亿
+    assert deal.new_shares == pytest.approx(2_204_000_000) and deal.new_shares_upper_bound
+    assert deal.implied_target_shares is not None
+    assert deal.implied_target_shares * deal.ratio == pytest.approx(deal.new_shares, rel=0.01)
+    assert "總現金代價為183.61億港元" in deal.quotes["total_cash"]  # quoted as written, not converted
+    validate(deal.to_toml(), tmp_path)

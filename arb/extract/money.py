@@ -16,8 +16,11 @@ NUM = r"(?<![\d,])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 
 _SCALES = {
     "万亿": 1e12,
+    "萬億": 1e12,
     "亿": 1e8,
+    "億": 1e8,
     "万": 1e4,
+    "萬": 1e4,
     "千": 1e3,
     "billion": 1e9,
     "bn": 1e9,
@@ -41,13 +44,17 @@ _PREFIXES = {
     "£": ("GBP", 1.0),
     "RMB": ("CNY", 1.0),
     "人民币": ("CNY", 1.0),
+    "人民幣": ("CNY", 1.0),
 }
 _SUFFIXES = {
     "港元": ("HKD", 1.0),
     "港币": ("HKD", 1.0),
+    "港幣": ("HKD", 1.0),
     "美元": ("USD", 1.0),
     "元人民币": ("CNY", 1.0),
+    "元人民幣": ("CNY", 1.0),
     "人民币": ("CNY", 1.0),
+    "人民幣": ("CNY", 1.0),
     "元": ("CNY", 1.0),
     "欧元": ("EUR", 1.0),
     "英镑": ("GBP", 1.0),
@@ -67,7 +74,7 @@ def _alt(options: object) -> str:
     return "|".join(re.escape(k) for k in keys)
 
 
-_SCALE_RE = r"(?:\s?(?:万亿|亿|万|千)|\s?(?:billion|million|thousand|bn|mn|m|b)(?![A-Za-z]))"
+_SCALE_RE = r"(?:\s?(?:万亿|萬億|亿|億|万|萬|千)|\s?(?:billion|million|thousand|bn|mn|m|b)(?![A-Za-z]))"
 _PRE_RE = rf"(?P<pre>{_alt(_PREFIXES)}|(?:{'|'.join(_CODES)})\s?)"
 _SUF_RE = (
     rf"(?P<suf>{_alt(k for k in _SUFFIXES if k not in ('p', 'pence', 'cents', 'euro', 'euros'))}"
