@@ -45,7 +45,11 @@ def stock_leg(draft: DraftDeal) -> dict[str, object]:
     ("sentence", "ratio", "shares"),
     [
         # A long target name between 每持有一股 and the shares paid, a full-width comma, full-width digits.
-        ("计划股东每持有一股滨海燃气控股有限公司已发行计划股份，将可获得１．２５股华北能源H股及现金代价６．５０港元。", 1.25, "H股"),
+        (
+            "计划股东每持有一股滨海燃气控股有限公司已发行计划股份，将可获得１．２５股华北能源H股及现金代价６．５０港元。",
+            1.25,
+            "H股",
+        ),
         # A ticker in brackets (digits) between them.
         ("每持有1股新奥能源(2688.HK)股份可获得2.9427股新奥股份H股。", 2.9427, "新奥股份H股"),
         # Cash first, then the shares.
@@ -318,7 +322,13 @@ def test_a_non_binding_approach_is_rumoured_with_its_sentence(article: str, word
 
 @pytest.mark.parametrize(
     "sentence",
-    ["要约可能会或可能不会进行。", "公司与买方签订非约束性意向书。", "有关建议不具法律约束力。", "This is a possible offer."],
+    [
+        "要约可能会或可能不会进行。",
+        "公司与买方签订非约束性意向书。",
+        "有关建议不具法律约束力。",
+        "This is a possible offer.",
+        "There is no binding agreement and the approach may or may not lead to an offer.",
+    ],
 )
 def test_non_binding_words(sentence: str) -> None:
     from arb.extract import patterns_en
