@@ -8,7 +8,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -16,6 +16,9 @@ from arb.errors import ArbError, DealFileError, DuplicateDealError
 from arb.models import Deal
 from arb.numbering import key_path
 from arb.symbols import preview
+
+if TYPE_CHECKING:
+    from arb.dealcache import DealCache
 
 __all__ = ["LoadResult", "deal_files", "find_todos", "load_deal", "load_deals", "read_toml"]
 
@@ -213,18 +216,25 @@ def _lexists(path: Path) -> bool:
         return True
 
 
-def load_deals(paths: Iterable[Path | str]) -> LoadResult:
-    """Load every deal file under ``paths``. A bad file is an error in the result, never a stop."""
+def load_deals(paths: Iterable[Path | str], cache: DealCache | None = None) -> LoadResult:
+    """Load every deal file under ``paths``. A bad file is an error in the result, never a stop.
+
+    With ``cache`` (:class:`arb.dealcache.DealCache`, as the command line passes), a file unchanged
+    since a deal was last read from it gives that deal without being parsed and checked again.
+    """
     result = LoadResult()
     for path in deal_files(paths):
         if not _lexists(path):
             result.errors.append(DealFileError(path, "", "no such file or folder"))
             continue
+        kept, key = cache.lookup(path) if cache is not None else (None, None)
         try:
-            deal = load_deal(path)
+            deal = kept if kept is not None else load_deal(path)
         except DealFileError as exc:
             result.errors.append(exc)
             continue
+        if cache is not None and kept is None:
+            cache.keep(path, key, deal)
         if deal.id in result.paths:
             result.errors.append(
                 DuplicateDealError(
@@ -234,4 +244,6 @@ def load_deals(paths: Iterable[Path | str]) -> LoadResult:
             continue
         result.paths[deal.id] = path
         result.deals.append(deal)
+    if cache is not None:
+        cache.save()
     return result

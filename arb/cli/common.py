@@ -163,13 +163,19 @@ def parse_date(text: str | None, option: str) -> dt.date | None:
 
 
 def load(paths: Sequence[Path] | None) -> LoadResult:
-    """Load deal files (default: the bundled seeds), printing one error line per bad file."""
+    """Load deal files (default: the bundled seeds), printing one error line per bad file.
+
+    Deals come from the cache of checked deals where their files have not changed (arb.dealcache).
+    """
+    from arb.dealcache import DealCache
     from arb.loader import load_deals
+    from arb.paths import cache_dir
     from arb.resources import seeds_dir
 
     if not paths:  # the config's `deals` folders, else the seeds
         paths = _config().deal_paths
-    result = load_deals(list(paths) if paths else [seeds_dir()])
+    # Files unchanged since the last run give their checked deals from the cache (arb.dealcache).
+    result = load_deals(list(paths) if paths else [seeds_dir()], cache=DealCache(cache_dir() / "deals"))
     for e in result.errors:
         for line in e.lines():  # one line per problem, each naming the file and the key
             error(line)

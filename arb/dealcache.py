@@ -1,0 +1,181 @@
+"""A cache of checked deals, so the command line does not parse and check every deal file on every run.
+
+Reading a deal file is TOML parsing and the :class:`~arb.models.Deal` model's checks, about 0.8 ms a
+file; a folder of 1,000 deals takes most of a second before anything is priced. The deal that comes
+out depends on nothing but the file's bytes and the code that checks them (no date, no setting, no
+other file: duplicate ids are found after loading, by the loader). So a deal is kept, pickled, in
+the cache folder (``arb.paths.cache_dir()/deals``), one cache file per deal folder, and served again
+only when all of this still matches:
+
+- the file: device, inode, size, modification and change times in nanoseconds, as ``stat`` gives
+  them when the file is looked up. Any write changes the change time, and no user can set that
+  back (``touch -d`` moves the modification time only);
+- the code: Python's and pydantic's versions and the size and modification time of every module
+  of the ``arb`` package's top level (where the model and its checks live), so an upgrade or an
+  edit of the code sets the whole cache aside.
+
+A file changed less than :data:`SETTLE_SECONDS` before it was read is not kept (a second write in
+the same clock tick would leave the times as they were), nor one whose ``stat`` moved while it was
+read. A file that fails to load is never kept: it is read, and its errors reported, every time. A
+cache file that cannot be read, was written by other code, or is damaged is ignored and replaced;
+one that cannot be written only costs the next run its speed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from arb.models import Deal
+
+__all__ = ["SETTLE_SECONDS", "DealCache", "code_fingerprint", "file_key"]
+
+#: The format of a cache file; a file of another format is set aside.
+FORMAT = 1
+#: A file changed more recently than this, when read, is not kept (see the module's docstring).
+SETTLE_SECONDS = 2.0
+#: A folder's cache keeps at most this many deals; past it, those not looked up in this run go.
+MAX_ENTRIES = 50_000
+
+FileKey = tuple[int, int, int, int, int]
+
+
+def file_key(st: os.stat_result) -> FileKey:
+    """What changes whenever the file does: device, inode, size, modification and change times (ns)."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def code_fingerprint() -> tuple[Any, ...]:
+    """The versions and source files a cached deal was checked by; a cache made by other code is set aside."""
+    import pydantic
+    import pydantic_core
+
+    package = Path(__file__).parent
+    sources = []
+    with os.scandir(package) as entries:
+        for entry in entries:
+            if entry.name.endswith(".py") and entry.is_file():
+                st = entry.stat()
+                sources.append((entry.name, st.st_size, st.st_mtime_ns))
+    return (FORMAT, sys.version, pydantic.VERSION, pydantic_core.__version__, str(package), sorted(sources))
+
+
+class _Folder:
+    """The cache of one deal folder: file name -> (file key, deal)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.entries: dict[str, tuple[FileKey, Deal]] = {}
+        self.seen: set[str] = set()
+        self.changed = False
+
+
+class DealCache:
+    """Checked deals by file, kept in ``folder`` between runs (see the module's docstring).
+
+    ``lookup`` a file before reading it; ``keep`` the deal read from it with the key ``lookup``
+    gave; ``save`` once at the end. Each method is quiet about a cache it cannot use.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._fingerprint: tuple[Any, ...] | None = None
+        self._folders: dict[str, _Folder] = {}
+
+    @property
+    def fingerprint(self) -> tuple[Any, ...]:
+        if self._fingerprint is None:
+            self._fingerprint = code_fingerprint()
+        return self._fingerprint
+
+    def _folder(self, path: Path) -> _Folder:
+        parent = os.path.abspath(path.parent)
+        folder = self._folders.get(parent)
+        if folder is None:
+            name = hashlib.sha256(parent.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+            folder = self._folders[parent] = _Folder(self.folder / f"{name}.pickle")
+            folder.entries = self._read(folder.path)
+        return folder
+
+    def _read(self, path: Path) -> dict[str, tuple[FileKey, Deal]]:
+        from arb.models import Deal
+
+        try:
+            with open(path, "rb") as f:
+                if pickle.load(f) != self.fingerprint:  # before any deal is unpickled
+                    return {}
+                entries = pickle.load(f)
+        except Exception:  # missing, unreadable, damaged, or made by code that is gone: start afresh
+            return {}
+        if not isinstance(entries, dict):
+            return {}
+        good: dict[str, tuple[FileKey, Deal]] = {}
+        for name, value in entries.items():  # anything not shaped as this code writes it is dropped
+            if isinstance(name, str) and isinstance(value, tuple) and len(value) == 2:
+                key, deal = value
+                if isinstance(deal, Deal) and isinstance(key, tuple) and len(key) == 5:
+                    good[name] = (key, deal)
+        return good
+
+    def lookup(self, path: Path) -> tuple[Deal | None, FileKey | None]:
+        """The deal kept for ``path`` if the file is as it was, and the file's key now (None: cannot stat)."""
+        try:
+            key = file_key(path.stat())
+        except (OSError, ValueError):
+            return None, None
+        folder = self._folder(path)
+        folder.seen.add(path.name)
+        kept = folder.entries.get(path.name)
+        if kept is None:
+            return None, key
+        if kept[0] == key:
+            return kept[1], key
+        del folder.entries[path.name]  # the file changed: its old deal is never served again
+        folder.changed = True
+        return None, key
+
+    def keep(self, path: Path, key: FileKey | None, deal: Deal) -> None:
+        """Keep ``deal``, read from ``path`` whose key before reading was ``key``, if the file has settled."""
+        if key is None:
+            return
+        try:
+            after = file_key(path.stat())
+        except (OSError, ValueError):
+            return
+        settled = time.time_ns() - max(key[3], key[4]) > SETTLE_SECONDS * 1e9
+        folder = self._folder(path)
+        if after == key and settled:
+            folder.entries[path.name] = (key, deal)
+            folder.changed = True
+        elif folder.entries.pop(path.name, None) is not None:
+            folder.changed = True
+
+    def save(self) -> None:
+        """Write each folder's cache that changed (atomically: a reader sees the old file or the new)."""
+        for folder in self._folders.values():
+            if not folder.changed:
+                continue
+            entries = folder.entries
+            if len(entries) > MAX_ENTRIES:
+                entries = {k: v for k, v in entries.items() if k in folder.seen}
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".deals-", suffix=".tmp")
+                try:
+                    with os.fdopen(fd, "wb") as f:
+                        pickle.dump(self.fingerprint, f, protocol=pickle.HIGHEST_PROTOCOL)
+                        pickle.dump(entries, f, protocol=pickle.HIGHEST_PROTOCOL)
+                    os.replace(tmp, folder.path)
+                except BaseException:
+                    Path(tmp).unlink(missing_ok=True)
+                    raise
+            except OSError:  # a read-only or full disk: the next run reads the files again
+                continue
+            folder.changed = False

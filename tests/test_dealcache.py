@@ -1,0 +1,186 @@
+"""arb.dealcache: checked deals kept between runs, never served for a file that changed.
+
+Files written by a test are seconds old at most, and the cache keeps only files that settled
+(:data:`arb.dealcache.SETTLE_SECONDS`), so most tests set that to 0 and wait a little between
+writes instead; one test checks that a fresh file is not kept.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import arb.dealcache
+import arb.loader
+from arb.cli import app
+from arb.dealcache import DealCache
+from arb.loader import load_deals
+
+DEALS = Path(__file__).parent / "data" / "deals" / "valid"
+
+
+def _tick() -> None:
+    time.sleep(0.03)  # past the file system's clock tick, so a rewrite gets a new change time
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(arb.dealcache, "SETTLE_SECONDS", 0.0)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    out = tmp_path / "deals"
+    out.mkdir()
+    for src in sorted(DEALS.glob("*.toml")):
+        (out / src.name).write_bytes(src.read_bytes())
+    _tick()
+    return out
+
+
+def _no_reading(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Make reading a deal file record the path (and still read it)."""
+    read: list[Path] = []
+    real = arb.loader.load_deal
+
+    def spy(path: Any) -> Any:
+        read.append(Path(path))
+        return real(path)
+
+    monkeypatch.setattr(arb.loader, "load_deal", spy)
+    return read
+
+
+def test_unchanged_files_come_from_the_cache(
+    folder: Path, tmp_path: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = load_deals([folder], cache=DealCache(tmp_path / "cache"))
+    assert cold.ok and len(cold.deals) == len(list(folder.glob("*.toml")))
+    read = _no_reading(monkeypatch)
+    warm = load_deals([folder], cache=DealCache(tmp_path / "cache"))
+    assert read == []  # not one file parsed again
+    assert warm.deals == cold.deals and warm.paths == cold.paths
+    assert [d.model_dump() for d in warm.deals] == [d.model_dump() for d in load_deals([folder]).deals]
+
+
+def test_a_changed_file_is_read_again(
+    folder: Path, tmp_path: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_deals([folder], cache=DealCache(tmp_path / "cache"))
+    path = folder / "cash.toml"
+    before = path.stat()
+    text = path.read_text()
+    assert 'name = "' in text
+    # Same size, and the modification time put back as it was: only the change time tells.
+    changed = text.replace('name = "', 'name = "X', 1).replace("\n\n", "\n", 1)
+    assert len(changed.encode()) == len(text.encode())
+    _tick()
+    path.write_text(changed)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    read = _no_reading(monkeypatch)
+    warm = load_deals([folder], cache=DealCache(tmp_path / "cache"))
+    assert read == [path]
+    deal = next(d for d in warm.deals if warm.paths[d.id] == path)
+    assert deal.name.startswith("X")
+
+
+def test_a_file_made_bad_is_an_error_not_its_old_deal(folder: Path, tmp_path: Path, settled: None) -> None:
+    first = load_deals([folder], cache=DealCache(tmp_path / "cache"))
+    path = folder / "cash.toml"
+    _tick()
+    path.write_text(path.read_text() + "\nunknown_key_here = 1\n")
+    for _ in range(2):  # a bad file is never kept: it is reported on every run
+        again = load_deals([folder], cache=DealCache(tmp_path / "cache"))
+        assert len(again.deals) == len(first.deals) - 1
+        assert [e.path for e in again.errors] == [path]
+
+
+def test_a_fresh_file_is_not_kept(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Written just now: a second write in the same clock tick would keep its times, so it waits.
+    load_deals([folder], cache=DealCache(tmp_path / "cache"))
+    read = _no_reading(monkeypatch)
+    load_deals([folder], cache=DealCache(tmp_path / "cache"))
+    assert len(read) == len(list(folder.glob("*.toml")))
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "foreign", "wrong-shape"])
+def test_a_damaged_cache_is_ignored_and_rewritten(
+    folder: Path, tmp_path: Path, settled: None, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    cache = tmp_path / "cache"
+    cold = load_deals([folder], cache=DealCache(cache))
+    (file,) = (cache).glob("*.pickle")
+    data = file.read_bytes()
+    if damage == "garbage":
+        file.write_bytes(b"\x80\x05not a pickle at all")
+    elif damage == "truncated":
+        file.write_bytes(data[: len(data) // 2])
+    elif damage == "foreign":  # another version of the code made it
+        with open(file, "wb") as f:
+            pickle.dump(("other code",), f)
+            pickle.dump({"cash.toml": ((0, 0, 0, 0, 0), "not a deal")}, f)
+    else:
+        with open(file, "wb") as f:
+            pickle.dump(arb.dealcache.code_fingerprint(), f)
+            pickle.dump({"cash.toml": ("not a key", None), 3: 4}, f)
+    read = _no_reading(monkeypatch)
+    again = load_deals([folder], cache=DealCache(cache))
+    assert again.deals == cold.deals and len(read) == len(cold.deals)
+    read.clear()
+    assert load_deals([folder], cache=DealCache(cache)).deals == cold.deals
+    assert read == []  # rewritten whole
+
+
+def test_other_code_sets_the_cache_aside(
+    folder: Path, tmp_path: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_deals([folder], cache=DealCache(tmp_path / "cache"))
+    real = arb.dealcache.code_fingerprint
+    monkeypatch.setattr(arb.dealcache, "code_fingerprint", lambda: (*real(), "edited models.py"))
+    read = _no_reading(monkeypatch)
+    load_deals([folder], cache=DealCache(tmp_path / "cache"))
+    assert len(read) == len(list(folder.glob("*.toml")))
+
+
+def test_the_fingerprint_follows_the_source_files(tmp_path: Path) -> None:
+    before = arb.dealcache.code_fingerprint()
+    models = Path(arb.dealcache.__file__).parent / "models.py"
+    st = models.stat()
+    try:
+        os.utime(models, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+        assert arb.dealcache.code_fingerprint() != before
+    finally:
+        os.utime(models, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert arb.dealcache.code_fingerprint() == before
+
+
+def test_a_cache_that_cannot_be_written_costs_only_speed(folder: Path, tmp_path: Path, settled: None) -> None:
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("")
+    result = load_deals([folder], cache=DealCache(blocked / "cache"))
+    assert result.ok and result.deals == load_deals([folder]).deals
+
+
+def test_arb_report_sees_an_edit_between_runs(
+    folder: Path, tmp_path: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ARB_CACHE_DIR", str(tmp_path / "cache"))
+    prices = DEALS.parent / "prices.csv"
+    args = ["report", str(folder / "cash.toml"), "--prices", str(prices), "--json", "--all"]
+    first = CliRunner().invoke(app, args)
+    assert list((tmp_path / "cache" / "deals").glob("*.pickle")), "the command line keeps checked deals"
+    path = folder / "cash.toml"
+    _tick()
+    path.write_text(path.read_text().replace('name = "', 'name = "Edited ', 1))
+    second = CliRunner().invoke(app, args)
+    assert first.exit_code == second.exit_code
+    assert "Edited " not in first.stdout and "Edited " in second.stdout
+    third = CliRunner().invoke(app, args)
+    assert third.stdout == second.stdout
