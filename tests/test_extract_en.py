@@ -375,3 +375,36 @@ def test_hostile_phrases_stay_fast(text: str) -> None:
     started = time.monotonic()
     extract_article(deal + text)
     assert time.monotonic() - started < 5
+
+
+# --- the announcement dated by its day's name -----------------------------------------------------
+
+WIRE = """Union Pacific to buy Norfolk Southern
+
+July 31 (Wire) - Union Pacific Corp. (NYSE: UNP) said on {day} it agreed to acquire Norfolk \
+Southern Corp. (NYSE: NSC). {terms} Norfolk Southern stock closed at $220.00 on the last trading \
+day before the announcement.
+"""
+
+
+def test_announcement_named_by_its_day_and_the_price_before_it(tmp_path: Path) -> None:
+    draft = draft_of(WIRE.format(day="Tuesday", terms=RAIL_TERMS), source_date=D(2025, 7, 31))
+    assert draft.announced == D(2025, 7, 29)
+    assert not any(t.startswith("announced") for t in draft.todos)
+    (quote,) = draft.prices
+    assert (quote.symbol, quote.as_of) == ("NSC", D(2025, 7, 28))
+    assert parsed(draft)["announced"] == D(2025, 7, 29)
+    load(draft, tmp_path)
+
+
+def test_announcement_day_needs_the_article_date() -> None:
+    draft = draft_of(WIRE.format(day="Tuesday", terms=RAIL_TERMS))
+    assert draft.announced is None and any(t.startswith("announced") for t in draft.todos)
+    (row,) = draft.prices_csv_rows()
+    assert row["as_of"].startswith("TODO:")  # no announcement date: no day for the price either
+
+
+def test_announcement_on_the_articles_own_weekday_is_that_day() -> None:
+    draft = draft_of(WIRE.format(day="Thursday", terms=RAIL_TERMS), source_date=D(2025, 7, 31))
+    assert draft.announced == D(2025, 7, 31)
+    assert draft.prices[0].as_of == D(2025, 7, 30)

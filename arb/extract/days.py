@@ -146,6 +146,7 @@ def date_draft(draft: DraftDeal, text: str, p: ModuleType, article: datetime.dat
     day_of = getattr(p, "price_day", None)
     after = getattr(p, "written_after_close", None)
     after_close = after(text) if after is not None else None
+    _announced_by_name(draft, p, article)
     for q in draft.prices:
         ref = None
         if day_of is not None:
@@ -156,3 +157,24 @@ def date_draft(draft: DraftDeal, text: str, p: ModuleType, article: datetime.dat
         q.as_of, q.as_of_note, q.as_of_confirmed = day.date, day.note, day.confirmed
         if not day.confirmed:
             draft.warnings.append(f"the day of the {q.symbol} price {q.price:g} is unconfirmed: {day.note}")
+
+
+def _announced_by_name(draft: DraftDeal, p: ModuleType, article: datetime.date | None) -> None:
+    """An announcement dated only by its day's name ("said on Tuesday") against the article's date.
+
+    The article's own weekday is that day: an announcement, unlike a close, is not later in the day.
+    """
+    named = getattr(p, "announcement_day", None)
+    if draft.announced is not None or article is None or named is None:
+        return
+    for s in draft.quotes.values():
+        ref = named(s)
+        if ref is None:
+            continue
+        day = resolve_day(ref, article, after_close=True)
+        if day.date is None:
+            continue
+        draft.announced = day.date
+        draft.quotes["announced"] = s
+        draft.todos = [t for t in draft.todos if not t.startswith("announced =")]
+        return

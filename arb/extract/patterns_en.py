@@ -519,3 +519,24 @@ def price_day(s: str, start: int, end: int) -> tuple[str, object, str] | None:
         if found is not None and (best is None or distance < best[0]):
             best = (distance, found)
     return best[1] if best else None
+
+
+# "Hooli said on Tuesday it agreed to buy ...", "On Monday, Hooli announced ...": the day of the
+# announcement when the sentence gives no full date (wire stories date the day by its name).
+_ANNOUNCED_ON = re.compile(
+    r"\b(?:said|announced|agreed|unveiled|disclosed|confirmed)\s+(?:on\s+)?"
+    r"(?P<ref>(?:last\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|yesterday|today)\b"
+    r"|^(?:On|Late on|Early on)\s+(?P<ref2>(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))\b"
+)
+
+
+def announcement_day(s: str) -> tuple[str, object, str] | None:
+    """The day an announcing sentence names ("said on Tuesday"), as :func:`price_day` gives it; None
+    when it names none or gives a full date (:func:`dates` reads those)."""
+    if not announces(s) or dates(s):
+        return None
+    m = _ANNOUNCED_ON.search(s)
+    if m is None:
+        return None
+    ref = m["ref"] or m["ref2"]
+    return price_day(ref, 0, 0)
