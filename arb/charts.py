@@ -150,17 +150,24 @@ def _percent_axis(axis: Any) -> None:
 
 
 def _date_ticks(axis: Axis, days: Any) -> None:
-    """Ticks at the data's own dates (``days`` in matplotlib's date units; every k-th of them when
-    there are many), written YYYY-MM-DD."""
+    """Ticks at the data's own dates (``days`` in matplotlib's date units), written YYYY-MM-DD.
+
+    With many dates, a date is ticked only when it is at least 1/MAX_DATE_TICKS of the span after
+    the last one ticked: every other month of a monthly grid, and no pile-up where refreshes crowd.
+    """
     from matplotlib.dates import DateFormatter
     from matplotlib.ticker import NullLocator
 
     days = np.unique(np.asarray(days, dtype=np.float64))
-    step = max(1, math.ceil(len(days) / MAX_DATE_TICKS))
-    axis.set_ticks(days[::step])
+    gap = (days[-1] - days[0]) / MAX_DATE_TICKS if len(days) > MAX_DATE_TICKS else 0.0
+    ticks = [float(days[0])]
+    for day in days[1:]:
+        if day - ticks[-1] >= gap * (1 - 1e-9):
+            ticks.append(float(day))
+    axis.set_ticks(ticks)
     axis.set_major_formatter(DateFormatter("%Y-%m-%d"))
     axis.set_minor_locator(NullLocator())
-    if axis is axis.axes.xaxis and len(days[::step]) > 3:
+    if axis is axis.axes.xaxis and len(ticks) > 3:
         axis.set_tick_params(rotation=30)
         for tick in axis.get_major_ticks():
             tick.label1.set_horizontalalignment("right")

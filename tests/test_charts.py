@@ -467,7 +467,8 @@ def test_timeline_labels_its_date_axis_and_says_no_prices_are_drawn(tmp_path) ->
     ax = fig.axes[0]
     assert ax.get_xlabel() == "Date"
     dates = sorted({e.date for e in deal.events} | {c.date for c in deal.conditions if c.date is not None})
-    np.testing.assert_allclose(ax.get_xticks(), date2num(dates)[:: max(1, -(-len(dates) // charts.MAX_DATE_TICKS))])
+    assert len(dates) < charts.MAX_DATE_TICKS
+    np.testing.assert_allclose(ax.get_xticks(), date2num(dates))
     assert "prices: none drawn" in _footnote(fig)
 
 
@@ -476,3 +477,18 @@ def test_text_from_input_is_escaped_in_charts(tmp_path) -> None:
     deal = deal.model_copy(update={"name": "Evil\x1b[2J $x$ deal"})
     fig = _render(charts.payoff(deal, "snapshot"), tmp_path, "escaped")
     assert fig.axes[0].get_title() == r"Evil\x1b[2J \$x\$ deal: payoff"
+
+
+def test_crowded_dates_are_thinned_to_ticks_at_their_own_dates(tmp_path) -> None:
+    from matplotlib.dates import date2num
+
+    deal = load(SEEDS / "enn-energy.toml")[0]
+    refreshes = pd.bdate_range("2025-05-20", periods=30)
+    frame = pd.DataFrame({"deal_id": "enn-energy", "as_of": refreshes, "spread_pct": np.linspace(0.2, 0.25, 30)})
+    fig = _render(charts.timeline(deal, frame), tmp_path, "crowded")
+    ticks = fig.axes[0].get_xticks()
+    own = set(date2num(refreshes.to_numpy()).tolist()) | set(date2num([e.date for e in deal.events]).tolist())
+    assert set(ticks.tolist()) <= own  # every tick is a refresh's or an event's date
+    span = max(own) - min(own)
+    assert 3 <= len(ticks) <= charts.MAX_DATE_TICKS + 1
+    assert np.diff(ticks).min() >= span / charts.MAX_DATE_TICKS * (1 - 1e-9)  # none crowd the next
