@@ -113,19 +113,31 @@ out = SafeConsole(soft_wrap=False)
 err = SafeConsole(stderr=True, soft_wrap=True)
 
 
+def _line(head: str, style: str, message: str) -> None:
+    """``head`` (in ``style``) and ``message`` escaped whole, as one line on stderr."""
+    body = safe(message)
+    if err.color_system is None and not err.is_terminal and not err.record:
+        # Plain text to a file or pipe: the line exactly as rich would write it, without its
+        # per-call cost (about 0.3 ms; a report of 1,000 deals may warn a thousand times).
+        err.file.write(_TRAILING.sub("\n", head + body + "\n"))
+        err.file.flush()
+        return
+    err.print(Text(head, style=style) + Text(body))
+
+
 def note(message: str) -> None:
     """One line on stderr: what a command did (the message is escaped whole, so it stays one line)."""
-    err.print(Text(safe(message)))
+    _line("", "", message)
 
 
 def warn(message: str) -> None:
     """One line on stderr (the message is escaped whole: plain text, one line, never markup)."""
-    err.print(Text("warning: ", style="yellow") + Text(safe(message)))
+    _line("warning: ", "yellow", message)
 
 
 def error(message: str) -> None:
     """One line on stderr (the message is escaped whole: plain text, one line, never markup)."""
-    err.print(Text("error: ", style="red") + Text(safe(message)))
+    _line("error: ", "red", message)
 
 
 def print_json(data: object) -> None:
