@@ -202,6 +202,9 @@ def test_the_unread_leg_sits_beside_the_cash_leg(tmp_path: Path) -> None:
         "Hooli will pay $45.00 per share in cash, a premium of 9% to the Initech share price.",
         "Initech shareholders will receive $45.00 in cash for their shares.",
         "Hooli will pay $45.00 in cash for each Initech share they own.",
+        "Holders will receive $45.00 in cash for each share of Initech common stock they own.",
+        "Each share of Initech common stock will be converted into the right to receive $45.00 in cash.",
+        "Hooli will pay $45.00 per share in cash; it will fund the deal with debt and issue no new shares.",
     ],
 )
 def test_cash_deals_get_no_stock_todo(terms: str, tmp_path: Path) -> None:

@@ -355,6 +355,7 @@ def announces(s: str) -> bool:
 # bought is not read as a share given. Each run is bounded; both patterns read lowered text.
 _PER_REF = re.compile(
     r"\b(?:for|per)\s+(?:each|every|their|its|all|any|one)\s+(?:[\w&.'’\-]+\s+){0,5}?(?:shares?|adss?|stock)\b"
+    r"(?:\s+of\s+(?:[\w&.'’\-]+\s+){0,4}?(?:stock|shares|adss)\b)?"
     r"|\bper\s+(?:[\w\-]+\s+)?share\b|\ba\s+share\b|\beach\s+(?:[\w&.'’\-]+\s+){0,4}?share\b"
 )
 _STOCK_PAID = re.compile(
@@ -364,7 +365,7 @@ _STOCK_PAID = re.compile(
     r"|\bshare[\s-]+(?:swap|exchange)\b|\bfraction(?:al)?\s+(?:of\s+)?an?\s+(?:[\w&.'’\-]+\s+){0,4}?share\b"
     r"|\bexchange\s+ratio\b"
     r"|\b(?:receive|get|paid|payable|exchanged\s+for|converted\s+into|swapped\s+for)\s+"
-    r"(?:[\w&.'’$\-]+\s+){0,6}?(?:shares?|stock|adss?)\b(?!\s*(?:price|holders?|register))"
+    r"(?:(?!cash\b)[\w&.'’$\-]+\s+){0,6}?(?:shares?|stock|adss?)\b(?!\s*(?:price|holders?|register))"
     r"|\bmix\s+of\s+(?:[\w&.'’\-]+\s+){0,4}?(?:stock|shares)\b"
     r"|\bown\s+(?:about\s+|approximately\s+|roughly\s+|around\s+)?\d+(?:\.\d+)?\s?(?:%|percent)\s+of\s+the\s+"
     r"(?:combined|merged|enlarged|new)\b"
