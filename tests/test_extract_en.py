@@ -243,6 +243,9 @@ def test_dateline_dates_the_source() -> None:
 def test_date_option_wins_over_the_dateline() -> None:
     draft = draft_of(RAIL.format(terms=RAIL_TERMS), source_date=D(2025, 7, 30))
     assert draft.source_date == D(2025, 7, 30) and draft.source_date_words is None
+    assert any("2025-07-29" in w and "2025-07-30" in w for w in draft.warnings)  # the two disagree: said
+    same = draft_of(RAIL.format(terms=RAIL_TERMS), source_date=D(2025, 7, 29))
+    assert same.warnings == []
 
 
 PRICED = """Acme to buy Globex for $25.50 a share

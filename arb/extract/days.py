@@ -138,9 +138,14 @@ def date_draft(draft: DraftDeal, text: str, p: ModuleType, article: datetime.dat
     every price with the article's date as before.
     """
     own = getattr(p, "article_date", None)
-    found = own(text) if own is not None and article is None else None
-    if found is not None:
+    found = own(text) if own is not None else None
+    if found is not None and article is None:
         article, draft.source_date_words = found
+    elif found is not None and found[0] != article:
+        draft.warnings.append(
+            f"the article's own date line says {found[0].isoformat()} ({found[1]!r}), the date given is "
+            f"{article}: the prices are dated against the date given"
+        )
     if draft.source_date is None:
         draft.source_date = article
     day_of = getattr(p, "price_day", None)
