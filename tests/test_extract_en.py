@@ -98,6 +98,7 @@ def test_rail_deal_has_both_legs_and_both_tickers(tmp_path: Path) -> None:
         ("For each share, holders receive 1.2 Union Pacific common shares and $88.82 in cash.", 1.2),
         ("For each share, holders receive 0.5 shares of Union Pacific plus $88.82 in cash.", 0.5),
         ("Each holder gets three-quarters of a Union Pacific share and $88.82 in cash per share.", 0.75),
+        ("Each holder gets half a share of Union Pacific and $88.82 in cash per share.", 0.5),
     ],
 )
 def test_ratio_phrasings(terms: str, ratio: float, tmp_path: Path) -> None:
@@ -114,6 +115,7 @@ def test_ratio_phrasings(terms: str, ratio: float, tmp_path: Path) -> None:
         "Holders will receive 12 million Union Pacific shares in total for each class.",
         "Someone said the deal values each share at a premium.",
         "The ten Union Pacific directors approved it for each share class.",
+        "For each share, 12 Union Pacific stock options vest.",
     ],
 )
 def test_no_ratio_from_counts_or_words_inside_words(sentence: str) -> None:
@@ -173,6 +175,7 @@ Initech shares last traded at $41.30.
         "Initech investors will own about 40% of the combined company once the merger closes.",
         "The merger is a stock-for-stock deal with an exchange ratio to be fixed later.",
         "Holders of Initech get a mix of cash and Hooli shares for each share they own.",
+        "For each share, Initech holders receive a fraction of a share of Hooli and $10.00 in cash.",
     ],
 )
 def test_unread_shares_become_a_todo_stock_leg(terms: str, tmp_path: Path) -> None:

@@ -83,6 +83,8 @@ WORD_NUMBERS = {
     "three quarters": 0.75,
     "one and a half": 1.5,
     "one and one-half": 1.5,
+    "half a": 0.5,
+    "half an": 0.5,
 }
 # Lower case and capitalised, matched case-sensitively: a case-insensitive alternation is tried
 # letter by letter at every position of the text (three times slower on a long article).
@@ -106,6 +108,7 @@ _SHARES_OF = (
 # "one Union Pacific common share", "0.5 new Acme shares", "three-quarters of a Hooli share"
 _NAMED_SHARES = (
     rf"\s+(?:of\s+an?\s+)?(?:new\s+)?{_SEC}\s+(?:(?:common|ordinary|class\s+[A-Z])\s+)?(?:shares?|stock|ADSs?)\b"
+    r"(?!\s+(?:options?|awards?|units?|plans?|price|prices|exchange|market|index))"
 )
 _RATIO = [
     re.compile(_DIGITS + _SHARES_OF),
@@ -356,7 +359,7 @@ def announces(s: str) -> bool:
 _PER_REF = re.compile(
     r"\b(?:for|per)\s+(?:each|every|their|its|all|any|one)\s+(?:[\w&.'’\-]+\s+){0,5}?(?:shares?|adss?|stock)\b"
     r"(?:\s+of\s+(?:[\w&.'’\-]+\s+){0,4}?(?:stock|shares|adss)\b)?"
-    r"|\bper\s+(?:[\w\-]+\s+)?share\b|\ba\s+share\b|\beach\s+(?:[\w&.'’\-]+\s+){0,4}?share\b"
+    r"|\bper\s+(?:[\w\-]+\s+)?share\b|\ba\s+share\b(?!\s+of)|\beach\s+(?:[\w&.'’\-]+\s+){0,4}?share\b"
 )
 _STOCK_PAID = re.compile(
     r"\b(?:in|with|partly\s+in|partly\s+with)\s+(?:[\w&.'’\-]+\s+){0,4}?(?:stock|shares|adss)\b"
@@ -365,7 +368,8 @@ _STOCK_PAID = re.compile(
     r"|\bshare[\s-]+(?:swap|exchange)\b|\bfraction(?:al)?\s+(?:of\s+)?an?\s+(?:[\w&.'’\-]+\s+){0,4}?share\b"
     r"|\bexchange\s+ratio\b"
     r"|\b(?:receive|get|paid|payable|exchanged\s+for|converted\s+into|swapped\s+for)\s+"
-    r"(?:(?!cash\b)[\w&.'’$\-]+\s+){0,6}?(?:shares?|stock|adss?)\b(?!\s*(?:price|holders?|register))"
+    r"(?:(?!cash\b)[\w&.'’$\-]+\s+){0,6}?(?:shares?|stock|adss?)\b"
+    r"(?!\s*(?:price|holders?|register|options?|awards?|units?|plans?))"
     r"|\bmix\s+of\s+(?:[\w&.'’\-]+\s+){0,4}?(?:stock|shares)\b"
     r"|\bown\s+(?:about\s+|approximately\s+|roughly\s+|around\s+)?\d+(?:\.\d+)?\s?(?:%|percent)\s+of\s+the\s+"
     r"(?:combined|merged|enlarged|new)\b"
