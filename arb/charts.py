@@ -135,9 +135,10 @@ def payoff(
     base = valuation(deal, source, as_of=as_of)
     result = base.results[0]
     sym = _payoff_symbol(result, symbol)
-    key = "target" if sym is None else sym
+    tq = result.info.target_quote
+    # Against the target's own price (asked for, or nothing else moves the value): the target line is a diagonal.
+    key = "target" if sym is None or (tq is not None and sym == tq.symbol) else sym
     if sym is None:
-        tq = result.info.target_quote
         if deal.target.ticker is None:
             raise ArbError(
                 f"payoff: {deal.id} has nothing to draw against: no listing or proxy in the consideration "

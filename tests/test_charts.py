@@ -492,3 +492,11 @@ def test_crowded_dates_are_thinned_to_ticks_at_their_own_dates(tmp_path) -> None
     span = max(own) - min(own)
     assert 3 <= len(ticks) <= charts.MAX_DATE_TICKS + 1
     assert np.diff(ticks).min() >= span / charts.MAX_DATE_TICKS * (1 - 1e-9)  # none crowd the next
+
+
+def test_payoff_against_the_target_when_asked(enn, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    fig = _render(charts.payoff(enn, ILLUSTRATIVE, "2688.HK", as_of="2025-06-20"), tmp_path, "own-target")
+    xs = np.asarray(_line(fig, charts.GID_VALUE).get_xdata())
+    np.testing.assert_allclose(_line(fig, charts.GID_TARGET).get_ydata(), xs)  # the target moves: a diagonal
+    np.testing.assert_allclose(_line(fig, charts.GID_VALUE).get_ydata(), RATIO * 15.0 * 1.09 + CASH)
+    assert fig.axes[0].get_xlabel() == "2688.HK price (HKD) (the target)"
