@@ -41,6 +41,7 @@ __all__ = [
     "Config",
     "config_path",
     "load_config",
+    "parse_columns",
     "parse_interval",
 ]
 
@@ -48,8 +49,12 @@ CONFIG_NAME = "config.toml"
 #: The fewest seconds between two live refreshes: Yahoo rate-limits clients that ask more often.
 MIN_INTERVAL = 60.0
 PRICE_SOURCES = ("live", "offline", "file")
-#: Report columns a user may choose (the names `arb report` prints, lower case).
-COLUMNS = ("deal", "ccy", "target", "value", "div", "spread", "spread %", "days", "ann. %", "prob.", "flags")
+#: Report columns a user may choose (the names `arb report` prints, lower case), in the default order.
+#: Net %, Net ann. %, Cond. and Next show only when some deal has costs set, or events or conditions.
+COLUMNS = (
+    "deal", "ccy", "target", "value", "div", "spread", "spread %", "days", "ann. %", "net %", "net ann. %", "prob.",
+    "cond.", "next", "flags",
+)  # fmt: skip
 
 #: Setting -> the environment variable that overrides it. ``ARB_DEALS`` holds paths separated by
 #: ``os.pathsep`` (``:`` on Linux and macOS); ``ARB_COLUMNS`` and ``ARB_WATCH_TARGETS`` are
@@ -121,7 +126,10 @@ def _prices_file(value: Any) -> str:
     return value.strip()
 
 
-def _columns(value: Any) -> tuple[str, ...]:
+def parse_columns(value: Any) -> tuple[str, ...]:
+    """Report column names from a list or comma-separated text, lower case, each checked against
+    :data:`COLUMNS`. The ``columns`` setting, ``ARB_COLUMNS`` and ``arb report --columns`` all
+    come through here. Raises ValueError naming the unknown name and the nearest known one."""
     if isinstance(value, str):
         value = [v for v in value.split(",") if v.strip()]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -164,7 +172,7 @@ SETTINGS: dict[str, _Setting] = {
     "timeout": _Setting(20.0, _timeout, "seconds the live price fetch may take in all"),
     "price_source": _Setting("live", _price_source, "live (Yahoo, then the store, then the snapshot), offline, file"),
     "prices_file": _Setting("", _prices_file, 'the CSV of prices read when price_source = "file"'),
-    "columns": _Setting((), _columns, "report columns to show, in order (default: all)"),
+    "columns": _Setting((), parse_columns, "report columns to show, in order (default: all)"),
     "watch.interval": _Setting(300.0, _interval, "seconds between refreshes of `arb watch live` (at least 60)"),
     "watch.targets": _Setting((), _targets, 'where alerts are sent by default: webhook URLs and/or "desktop"'),
 }

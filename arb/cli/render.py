@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -50,159 +49,66 @@ def price_header(v: Valuation) -> str:
     return safe(f"Prices: {v.source_label}: {mix or 'none used'}{span} · as of {v.as_of}")
 
 
-#: Below this console width the flags move from a column to lines under the table.
-WIDE = 118
-#: The same when the Cond. and Next columns are shown (a deal lists events or conditions).
-WIDE_TIMED = 150
+#: What each report column means, for the footnote (only the columns shown are explained).
+COLUMN_NOTES = {
+    "value": "Value: the consideration.",
+    "div": "Div: dividends received less owed on the hedge.",
+    "spread": "Spread: Value + Div - Target.",
+    "ann. %": "Ann. %: the spread compounded to a year, (1 + spread)^(365/days) - 1.",
+    "net %": "Net: after the carry (funding, borrow less rebate, stamp duty, levies, commission; `arb show` "
+    "works it out), only for deals with costs set.",
+    "prob.": "Prob.: market-implied probability of completion, from the downside.",
+    "cond.": "Cond.: conditions met or waived, of those listed.",
+    "next": "Next: the next event on or after the as-of (~: an expected date, not yet confirmed).",
+}
+
+
+def table_columns(v: Valuation, columns: Sequence[str] | None = None) -> list[str]:
+    """The report's column keys for ``v``: ``columns`` (the ``columns`` setting's names, in the
+    user's order) or every column, less those no deal has (net figures without costs, Cond. and
+    Next without events or conditions). The deal's id always shows, first unless placed."""
+    from arb.cli.report_table import HEADERS
+
+    keys = list(dict.fromkeys(columns)) if columns else list(HEADERS)
+    if "deal" not in keys:
+        keys.insert(0, "deal")
+    timed = any(r.deal.events or r.deal.conditions for r in v.results)
+    costed = any(r.net is not None for r in v.results)
+    absent = ({"net %", "net ann. %"} if not costed else set()) | ({"cond.", "next"} if not timed else set())
+    return [k for k in keys if k not in absent]
 
 
 def render_report(
-    v: Valuation, title: str | None = None, width: int | None = None, order: Sequence[DealResult] | None = None
+    v: Valuation,
+    title: str | None = None,
+    width: int | None = None,
+    order: Sequence[DealResult] | None = None,
+    columns: Sequence[str] | None = None,
 ) -> RenderableType:
     """The spread report: one row per deal, best annualised return first (or in ``order``).
 
     Money columns are per target share in the deal's currency, named in the ``Ccy`` column.
+    ``columns``: the keys to show, in order (:data:`arb.config.COLUMNS`; default all). No cell
+    is ever wrapped or cut: below ``width`` whole columns are left out
+    (:data:`arb.cli.report_table.DROP_ORDER`) and the footnote names them; ``None``: no limit.
     """
-    # Timetable columns only when a deal lists events or conditions. They push the flags under the
-    # table below WIDE_TIMED columns and put the next event's kind under its date; below WIDE the
-    # columns close up to two spaces, and below 100 Cond. and Next take the place of Div and Spread
-    # (both still in show and JSON; Spread % stays).
-    timed = any(r.deal.events or r.deal.conditions for r in v.results)
-    inline = width is None or width >= (WIDE_TIMED if timed else WIDE)
-    lean = timed and width is not None and width < 100
-    stacked = timed and width is not None and width < WIDE_TIMED
-    # Below 100 columns two spaces between columns (not three) keep all ten figures on an 80-column terminal.
-    narrow = width is not None and width < (WIDE if timed else 100)
-    table = Table(
-        title=title,
-        title_justify="left",
-        header_style="bold",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=narrow,
-    )
-    longest = max((len(r.deal.id) for r in v.results), default=4)
-    roomy = width is None or width >= (WIDE if timed else 90)
-    table.add_column("Deal", overflow="fold", min_width=min(longest, 24 if roomy else 10 if lean else 12))
-    table.add_column("Ccy", no_wrap=True)
-    money_cols = ("Target", "Value", "Spread %") if lean else ("Target", "Value", "Div", "Spread", "Spread %")
-    # Net columns only when some deal has costs set ([costs] in its file or the config file).
-    costed = any(r.net is not None for r in v.results)
-    net_cols = ("Net %", "Net ann. %") if costed else ()
-    for name in (*money_cols, "Days", "Ann. %", *net_cols, "Prob."):
-        table.add_column(name, justify="right", no_wrap=True)
-    if timed:
-        table.add_column("Cond.", justify="right", no_wrap=True)
-        table.add_column("Next", no_wrap=True)
-    if inline:
-        table.add_column("Flags", overflow="fold", min_width=12)
-    below = Text()
-    for r in v.sorted() if order is None else order:
-        f = r.figures
-        days = f["days_to_close"]
-        if r.flags and not inline:
-            below.append(f"{safe(r.deal.id)}: ", style="bold")
-            below.append(" ".join(r.flags) + "\n", style="yellow")
-        cells: list[RenderableType] = [
-            safe(r.deal.id),
-            safe(r.currency or DASH),
-            money(f["target_price"], None),
-            money(f["deal_value"], None),
-        ]
-        if not lean:
-            cells += [money(f["dividends"], None), _signed(money(f["spread"], None, sign=True), f["spread"])]
-        cells += [
-            _signed(pct(f["spread_pct"], sign=True), f["spread_pct"]),
-            DASH if days is None else str(int(days)),
-            _signed(pct(f["annualized"]), f["annualized"]),
-        ]
-        if costed:
-            n = r.net or {}
-            cells += [
-                _signed(pct(n.get("net_spread_pct"), sign=True), n.get("net_spread_pct")),
-                _signed(pct(n.get("net_annualized")), n.get("net_annualized")),
-            ]
-        cells += [
-            pct(f["implied_probability"]),
-        ]
-        if timed:
-            cells += [_conditions_cell(r.deal), _next_cell(r.deal, r.as_of, two_lines=stacked)]
-        if inline:
-            cells.append(Text(" ".join(r.flags), style="yellow") if r.flags else "")
-        table.add_row(*cells)
-    foot = Text(
-        "Per target share. Value: the consideration. Div: dividends received less owed on the hedge. "
-        "Spread: Value + Div - Target. Ann. %: compound, (1 + spread %)^(365/days) - 1. "
-        "Prob.: market-implied probability of completion, from the downside."
-        + (
-            " Cond.: conditions met or waived, of those listed. Next: the next event on or after the as-of"
-            " (~: an expected date, not yet confirmed)."
-            if timed
-            else ""
+    from arb.cli.report_table import HEADERS, report_table
+
+    table = report_table(v.sorted() if order is None else order, table_columns(v, columns), width)
+    shown = set(table.layout.shown)
+    notes = ["Per target share."] if shown & {"target", "value", "div", "spread"} else []
+    notes += [text for key, text in COLUMN_NOTES.items() if key in shown or (key == "net %" and "net ann. %" in shown)]
+    if table.layout.dropped:
+        names = ", ".join(HEADERS[k] for k in table.layout.dropped)
+        notes.append(
+            f"Not shown at this width: {names} (a wider terminal shows them; so do `arb show ID` and --json; "
+            "--columns or the `columns` setting chooses the columns)."
         )
-        + (" Div and Spread: in `arb show` and --json." if lean else "")
-        + (
-            " Net: after the carry (funding, borrow less rebate, stamp duty, levies, commission; `arb show` "
-            "works it out), only for deals with costs set."
-            if costed
-            else ""
-        ),
-        style="dim",
-    )
-    parts: list[RenderableType] = [Text(price_header(v), style="dim"), table]
-    if below:
-        below.rstrip()
-        parts.append(Text("Flags", style="bold") + Text("\n") + below)
-    parts.append(foot)
+    parts: list[RenderableType] = [Text(price_header(v), style="dim")]
+    if title:
+        parts.append(Text(safe(title), style="bold"))
+    parts += [Text(""), table, Text(" ".join(notes), style="dim")]
     return Group(*parts)
-
-
-#: Event kinds as the report's Next column names them (at most 10 characters).
-EVENT_ABBREV = {
-    "announcement": "announced",
-    "scheme-document": "scheme doc",
-    "record-date": "record",
-    "meeting": "meeting",
-    "sanction-hearing": "sanction",
-    "effective": "effective",
-    "last-trading": "last trade",
-    "delisting": "delisting",
-    "payment": "payment",
-    "offer-close": "offer ends",
-    "long-stop": "long-stop",
-    "pre-condition-long-stop": "pre-LS",
-    "other": "other",
-}
-
-
-def _event_date(date: dt.date, confirmed: bool) -> str:
-    """``2026-04-20``, with ``~`` before an expected (not yet confirmed) date."""
-    return ("" if confirmed else "~") + date.isoformat()
-
-
-def _conditions_cell(deal: Deal) -> Text:
-    """``3/4``: conditions met or waived of those listed; red when one failed, green when all are met."""
-    from arb.lifecycle import conditions_met
-
-    met, total = conditions_met(deal)
-    if not total:
-        return Text(DASH, style="dim")
-    failed = any(c.status == "failed" for c in deal.conditions)
-    return Text(f"{met}/{total}", style="red" if failed else "green" if met == total else "")
-
-
-def _next_cell(deal: Deal, as_of: dt.date, *, two_lines: bool) -> Text:
-    """The next event's kind and date (``~`` before an expected date); a dash when none is left."""
-    from arb.lifecycle import next_event
-
-    event = next_event(deal, as_of)
-    if event is None:
-        return Text(DASH, style="dim")
-    kind = EVENT_ABBREV.get(event.kind, event.kind)
-    style = "" if event.confirmed else "dim"
-    if two_lines:  # 9 characters wide: ``20 Apr 26`` over ``~meeting``
-        return Text(f"{event.date.day:02d} {event.date:%b %y}\n{'' if event.confirmed else '~'}{kind}", style=style)
-    return Text(f"{kind} {_event_date(event.date, bool(event.confirmed))}", style=style)
 
 
 def _quote_line(q: Quote | None) -> str:

@@ -287,15 +287,28 @@ def report(
         ),
     ] = None,
     reverse: Annotated[bool, typer.Option("--reverse", help="With --sort: descending.")] = False,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            metavar="NAMES",
+            help="The table's columns, in order, comma-separated: deal, ccy, target, value, div, spread, "
+            "'spread %', days, 'ann. %', 'net %', 'net ann. %', prob., cond., next, flags "
+            "(default: the `columns` setting, else all). A narrow terminal leaves whole columns out, Div first.",
+        ),
+    ] = None,
 ) -> None:
     """One row per deal: target price, deal value, spread, annualised return, implied probability, flags.
 
     Rows come best annualised return first (deals without one last, ties by id); --sort COLUMN
-    orders them by any column of --json instead.
+    orders them by any column of --json instead. Every cell stays on one line: on a narrow
+    terminal whole columns are left out (Div first, then Spread, Next, Cond., Prob., ...) and the
+    footnote names them; --json, --csv and --nl always carry every figure.
     """
     from arb.cli.listing import choose, emit
 
     fmt = choose(json_out, csv_out, nl_out)
+    shown = _table_columns(columns)
     v, bad, _ = _value(paths, prices, price, as_of, offline, timeout, include_closed=all_deals)
     _warn_if_not_live(v, v.results)
     _warn_implausible(v.results)
@@ -307,8 +320,23 @@ def report(
         from arb.cli.render import render_report
 
         by_id = {r.id: r for r in ranked}
-        out.print(render_report(v, width=out.width, order=[by_id[rec["id"]] for rec in records]))
+        order = [by_id[rec["id"]] for rec in records]
+        # crop=False: a table too wide for even its kept columns runs past the width, never cut
+        out.print(render_report(v, width=out.width, order=order, columns=shown), crop=False)
     raise typer.Exit(_exit_code(v, bad))
+
+
+def _table_columns(option: str | None) -> tuple[str, ...]:
+    """The report table's columns: ``--columns``, else the ``columns`` setting (empty: all of them)."""
+    from arb.cli.common import _config
+    from arb.config import parse_columns
+
+    if option is None:
+        return tuple(_config().columns)
+    try:
+        return parse_columns(option)
+    except ValueError as exc:
+        raise typer.BadParameter(safe(str(exc)), param_hint="--columns") from None
 
 
 def _find_deal(deal_id: str, watchlist: Path | None) -> list[Path] | None:
