@@ -417,3 +417,19 @@ def test_announcement_on_the_articles_own_weekday_is_that_day() -> None:
     draft = draft_of(WIRE.format(day="Thursday", terms=RAIL_TERMS), source_date=D(2025, 7, 31))
     assert draft.announced == D(2025, 7, 31)
     assert draft.prices[0].as_of == D(2025, 7, 30)
+
+
+def test_two_companies_with_codes_in_one_sentence(tmp_path: Path) -> None:
+    """The issue's case: "X (NYSE: UNP) and Y (NYSE: NSC) announced ...": Y's name starts after X's code."""
+    article = (
+        "Railroads agree to merge\n\n"
+        "OMAHA, Neb., July 29, 2025 /Wire/ -- Union Pacific Corporation (NYSE: UNP) and Norfolk Southern "
+        "Corporation (NYSE: NSC) announced today an agreement under which Union Pacific will acquire "
+        f"Norfolk Southern. {RAIL_TERMS} Norfolk Southern shares closed at $282.10 on Monday.\n"
+    )
+    draft = draft_of(article)
+    assert (draft.target_name, draft.target_ticker) == ("Norfolk Southern Corporation", "NSC")
+    assert (draft.acquirer_ticker, draft.id) == ("UNP", "norfolk-southern-corporation")
+    assert [(q.symbol, q.price, q.as_of) for q in draft.prices] == [("NSC", 282.10, D(2025, 7, 28))]
+    assert [leg["kind"] for leg in legs(draft)] == ["stock", "cash"]
+    load(draft, tmp_path)

@@ -274,6 +274,8 @@ def _en_name(before: str) -> str:
         word = words[-1].rstrip(",")
         if not word or re.search(r"[^\x00-\x7f]", word) or word[0].isdigit():
             break
+        if word.endswith(")") or word.startswith("("):
+            break  # "(NYSE: UNP) and Norfolk Southern (NYSE: NSC)": the name starts after the other's ticker
         if words[-1].endswith(",") and not (kept and kept[0].rstrip(".") in {k.rstrip(".") for k in _EN_CORP}):
             break
         capital = word[0].isupper() or word[0].isdigit() or word in _EN_CORP
