@@ -152,7 +152,7 @@ def test_watchlist_notify_targets(tmp_path: Path) -> None:
     r = runner.invoke(app, ["watch", "list", "--watchlist", str(path)])
     assert "Alerts are also sent to: https://example.org/h, desktop" in r.stdout
     path.write_text('[notify]\ntargets = ["mailto:me"]\n', encoding="utf-8")
-    with pytest.raises(WatchlistError, match=r"notify.targets\[0\]: 'mailto:me' is not a target"):
+    with pytest.raises(WatchlistError, match=r"notify.targets #1: 'mailto:me' is not a target"):
         load_watchlist(path)
 
 
