@@ -20,7 +20,6 @@ import datetime as dt
 import io
 import json
 import math
-import os
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from pathlib import Path
 
 from benchmarks.bench_startup import arb_command
 from benchmarks.synthetic import AS_OF, synthetic_quotes, write_deal_files
-from benchmarks.timing import NotAvailable, Row, median_time, paired_times
+from benchmarks.timing import NotAvailable, Row, command_env, median_time, paired_times
 
 __all__ = ["build_store", "hold_write_lock", "run"]
 
@@ -191,7 +190,7 @@ def run(smoke: bool = False) -> list[Row]:
             t_query = median_time(in_process, 1 if smoke else 7)
         breakdown = _space_by_table(path)
 
-        env = dict(os.environ, ARB_HOME=str(folder), NO_COLOR="1", COLUMNS="100")
+        env = command_env(ARB_HOME=str(folder), ARB_CACHE_DIR=str(folder / "cache"), NO_COLOR="1", COLUMNS="100")
         cmd = [*arb_command(), "history", deal]
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
         if proc.returncode != 0 or deal not in proc.stdout:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import subprocess
 import tempfile
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.reference import fetch_sequential
-from benchmarks.timing import NotAvailable, Row, median_time
+from benchmarks.timing import NotAvailable, Row, command_env, median_time
 
 __all__ = ["chart_body", "local_yahoo", "replayed_yahoo", "run"]
 
@@ -221,7 +220,8 @@ def end_to_end(smoke: bool) -> list[Row]:
         watchlist.write_text(f'[[watch]]\nid = "synthetic"\npath = "{folder / "deals"}"\n', encoding="utf-8")
         server, url = local_yahoo(delay)
         try:
-            env = dict(os.environ, ARB_HOME=str(folder / "home"), NO_COLOR="1", COLUMNS="120")
+            home, cache = str(folder / "home"), str(folder / "cache")
+            env = command_env(ARB_HOME=home, ARB_CACHE_DIR=cache, NO_COLOR="1", COLUMNS="120")
             env.pop("ARB_OFFLINE", None)
             env[URL_ENV] = url
             env["ARB_YAHOO_CLIENT"] = "direct"

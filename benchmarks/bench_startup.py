@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.timing import Row
+from benchmarks.timing import Row, command_env
 
 __all__ = ["HEAVY", "arb_command", "heavy_imports", "import_times", "run"]
 
@@ -41,11 +41,11 @@ def arb_command() -> list[str]:
 
 
 def _env(home: str | None = None) -> dict[str, str]:
-    """The environment the commands run in: no colour, no network, a data folder of their own."""
-    env = dict(os.environ)
-    env.update({"NO_COLOR": "1", "COLUMNS": "120", "ARB_OFFLINE": "1"})
+    """The environment the commands run in: no colour, no network, a data and cache folder of their own."""
+    env = command_env(NO_COLOR="1", COLUMNS="120", ARB_OFFLINE="1")
     if home is not None:
         env["ARB_HOME"] = home
+        env["ARB_CACHE_DIR"] = os.path.join(home, "cache")
     return env
 
 

@@ -3,18 +3,40 @@
 from __future__ import annotations
 
 import gc
+import os
 import statistics
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["NotAvailable", "PairedTimes", "Row", "median_time", "paired_times", "peak_memory"]
+__all__ = ["NotAvailable", "PairedTimes", "Row", "command_env", "median_time", "paired_times", "peak_memory"]
 
 
 class NotAvailable(Exception):
     """The code a benchmark measures has not landed yet; ``str(exc)`` says what is missing."""
+
+
+#: Where fresh processes keep their bytecode (``PYTHONPYCACHEPREFIX``), so it outlives a run.
+PYCACHE = os.path.join(tempfile.gettempdir(), "arb-bench-pycache")
+
+
+def command_env(**extra: str) -> dict[str, str]:
+    """The environment a timed ``arb`` process runs in: this one, with bytecode written and reused.
+
+    An installed package has its ``.pyc`` files; a checkout run with ``PYTHONDONTWRITEBYTECODE``
+    (as some shells and CI images set) compiles every arb module on every start, which adds tens
+    of milliseconds to each fresh process and is no user's start-up. The bytecode goes to a folder
+    of its own (:data:`PYCACHE`), not beside the sources; the untimed warm-up run of each
+    benchmark writes it.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = PYCACHE
+    env.update(extra)
+    return env
 
 
 @dataclass

@@ -110,6 +110,8 @@ def test_smoke_run_writes_every_benchmark(tmp_path: Path) -> None:
     for r in doc["results"]:
         assert r["passed"] is None or r["case"] == "not available yet" or r["target"] == "report", r
         assert r["figure"] is not None or r["case"] == "not available yet", r
+    # arb report is timed without the deal cache (a first run) and with it, both reported
+    assert sorted(r["extra"].get("cache") for r in doc["results"] if r["benchmark"] == "report") == ["cold", "warm"]
     assert "benchmark" in proc.stdout.splitlines()[0]
 
 
@@ -162,3 +164,13 @@ def test_history_benchmark_store_round_trips_and_is_clustered_by_deal(tmp_path: 
         assert len(rows) == 30 and rows.column("as_of") == [d.isoformat() for d in days]
         assert store.counts()["valuations"] == 12 * 30
         assert dt.date.fromisoformat(store.stats()["first_as_of"]) == days[0]
+
+
+def test_timed_processes_write_and_reuse_bytecode(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A shell with PYTHONDONTWRITEBYTECODE would have every fresh arb process compile arb again.
+    from benchmarks.timing import PYCACHE, command_env
+
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    env = command_env(ARB_HOME="/nowhere")
+    assert "PYTHONDONTWRITEBYTECODE" not in env and env["PYTHONPYCACHEPREFIX"] == PYCACHE
+    assert env["ARB_HOME"] == "/nowhere"
