@@ -61,6 +61,9 @@ DROP_ORDER = ("div", "spread", "next", "cond.", "prob.", "net %", "days", "net a
 KEPT = ("deal", "spread %", "ann. %")
 #: The columns in the deal's currency: the Ccy column names it, so it goes with the last of them.
 MONEY = frozenset({"target", "value", "div", "spread"})
+#: When columns must be left out, the Deal column is at most this wide: a longer id takes a line of
+#: its own above its row's figures (whole, never split), so one long id does not cost every column.
+DEAL_CAP = 24
 #: Spaces before each line, and between two columns when there is room (else the narrow gap).
 INDENT = 1
 GAP, NARROW_GAP = 3, 2
@@ -212,45 +215,56 @@ def _wrap_words(words: list[tuple[str, str]], width: int | None, indent: str) ->
 
 
 Piece = tuple[str, str]
+#: A cell as laid out: its text, style and width in cells.
+Sized = tuple[str, str, int]
 
 
 class ReportTable:
-    """The laid-out table as a rich renderable: a header, a rule, one line per deal, then the
-    flags of each flagged deal when they have no column. Nothing here wraps or folds a cell.
+    """The laid-out table as a rich renderable: a header, a rule, one line per deal (two for an id
+    longer than :data:`DEAL_CAP` when room is short), then the flags of each flagged deal when they
+    have no column. Nothing here wraps or folds a cell.
 
     On a console without colour (a pipe, a file) each line is one segment; on a terminal, one
     segment per cell, so the styles reach it.
     """
 
-    def __init__(self, layout: Layout, widths: dict[str, int], rows: list[dict[str, Cell]], width: int | None) -> None:
+    def __init__(self, layout: Layout, widths: dict[str, int], rows: list[dict[str, Sized]], width: int | None) -> None:
         self.layout = layout
         self.widths = widths
         self.rows = rows
         self.width = width
 
-    def _pieces(self, cells: Sequence[Cell]) -> list[Piece]:
+    def _pieces(self, cells: Sequence[Sized]) -> list[Piece]:
         """One line's pieces: each cell with the spaces before it (none after the last)."""
         keys, widths, gap = self.layout.shown, self.widths, self.layout.gap
         pad = INDENT
-        pieces = []
+        pieces: list[Piece] = []
         last = len(keys) - 1
-        for i, (key, (text, style)) in enumerate(zip(keys, cells, strict=True)):
-            room = widths[key] - _cells(text)
+        for i, (key, (text, style, size)) in enumerate(zip(keys, cells, strict=True)):
+            room = widths[key] - size
             if key in LEFT:
-                pieces.append((" " * pad + text, style))
+                pieces += [(" " * pad, ""), (text, style)]
                 pad = gap + room if i < last else 0
             else:
-                pieces.append((" " * (pad + room) + text, style))
+                pieces += [(" " * (pad + room), ""), (text, style)]
                 pad = gap
+        while pieces and not pieces[-1][0].strip():  # nothing trails a line, on a terminal too
+            pieces.pop()
         return pieces
 
     def lines(self) -> Iterator[list[Piece]]:
         """Every line of the table as its pieces (text, style name)."""
         keys = self.layout.shown
-        yield self._pieces([(HEADERS[k], "bold") for k in keys])
+        yield self._pieces([(HEADERS[k], "bold", _cells(HEADERS[k])) for k in keys])
         yield [(" " * INDENT + "─" * (_line_width(keys, self.widths, self.layout.gap) - INDENT), "")]
+        room = self.widths["deal"]
         for row in self.rows:
-            yield self._pieces([row[k] for k in keys])
+            deal_id, _, size = row["deal"]
+            if "deal" in keys and size > room:  # a long id on a line of its own, then its figures
+                yield [(" " * INDENT + deal_id, "")]
+                yield self._pieces([("", "", 0) if k == "deal" else row[k] for k in keys])
+            else:
+                yield self._pieces([row[k] for k in keys])
         yield []
         flagged = [(row["deal"][0], row["flags"][0]) for row in self.rows if row["flags"][0]]
         if self.layout.flags_inline or not flagged:
@@ -296,8 +310,19 @@ def report_table(results: Sequence[DealResult], wanted: Sequence[str], width: in
     ``width=None`` means no limit: every wanted column, flags in their column.
     """
     made = dict.fromkeys([*wanted, "deal", "flags"])  # the flags are listed under the table when not in a column
-    rows = [{k: CELLS[k](r) for k in made} for r in results]
-    widths = {k: max([_cells(HEADERS[k]), *(_cells(row[k][0]) for row in rows)]) for k in made}
+    rows: list[dict[str, Sized]] = []
+    for r in results:
+        row = {}
+        for k in made:
+            text, style = CELLS[k](r)
+            row[k] = (text, style, len(text) if text.isascii() else cell_len(text))
+        rows.append(row)
+    widths = {k: max(_cells(HEADERS[k]), max((row[k][2] for row in rows), default=0)) for k in made}
     if not any(row["flags"][0] for row in rows):
         wanted = [k for k in wanted if k != "flags"]  # an empty column says nothing
-    return ReportTable(fit(wanted, widths, width), widths, rows, width)
+    layout = fit(wanted, widths, width)
+    if layout.dropped and widths["deal"] > DEAL_CAP:
+        short = [row["deal"][2] for row in rows if row["deal"][2] <= DEAL_CAP]
+        widths["deal"] = max([_cells(HEADERS["deal"]), *short])
+        layout = fit(wanted, widths, width)
+    return ReportTable(layout, widths, rows, width)
