@@ -283,3 +283,13 @@ def _decimal_fixed(x: float, digits: int, sign: bool, scale: int, group: bool) -
 def test_fixed_rounds_as_decimal_does(x: float, digits: int, sign: bool, scale: int, group: bool) -> None:
     assert math.isfinite(x)
     assert fixed(x, digits, sign=sign, scale=scale, group=group) == _decimal_fixed(x, digits, sign, scale, group)
+
+
+def test_the_docs_give_the_columns_and_the_order_they_are_left_out_in() -> None:
+    docs = " ".join((Path(__file__).parents[1] / "docs" / "config.md").read_text(encoding="utf-8").split())
+    found = re.search(r"first to go first: (.*?) \(`ccy` goes", docs)
+    assert found is not None
+    assert tuple(re.findall(r"`([^`]+)`", found.group(1))) == DROP_ORDER
+    row = next(line for line in docs.split("| `columns` |")[1:2])
+    assert tuple(re.findall(r"`([^`]+)`", row.split("in order:")[1].split("|")[0])) == COLUMNS
+    assert all(f"`{k}`" in docs.split("always stay")[0][-40:] for k in KEPT)
