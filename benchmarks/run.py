@@ -29,7 +29,7 @@ from benchmarks.timing import NotAvailable, Row
 __all__ = ["BENCHMARKS", "format_table", "main", "run_all"]
 
 #: Benchmark modules in the order they run; each has ``run(smoke: bool) -> list[Row]``.
-BENCHMARKS = ("engine", "load", "api", "scenarios", "refresh", "startup", "report", "history", "extract")
+BENCHMARKS = ("engine", "load", "api", "scenarios", "refresh", "startup", "report", "render", "history", "extract")
 
 DEFAULT_JSON = Path(__file__).parent / "results" / "latest.json"
 

@@ -104,6 +104,7 @@ def test_smoke_run_writes_every_benchmark(tmp_path: Path) -> None:
         "refresh",
         "start-up",
         "report",
+        "render",
         "history",
         "extract",
     }
