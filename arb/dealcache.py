@@ -16,9 +16,11 @@ only when all of this still matches:
 
 A file changed less than :data:`SETTLE_SECONDS` before it was read is not kept (a second write in
 the same clock tick would leave the times as they were), nor one whose ``stat`` moved while it was
-read. A file that fails to load is never kept: it is read, and its errors reported, every time. A
-cache file that cannot be read, was written by other code, or is damaged is ignored and replaced;
-one that cannot be written only costs the next run its speed.
+read. (Times a network share stamps with its own clock are taken as they come: a server clock more
+than that far behind this machine's would defeat the wait.) A file that fails to load is never
+kept: it is read, and its errors reported, every time. A cache file that cannot be read, was
+written by other code, or is damaged is ignored and replaced; one that cannot be written only
+costs the next run its speed.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,8 +40,9 @@ __all__ = ["SETTLE_SECONDS", "DealCache", "code_fingerprint", "file_key"]
 
 #: The format of a cache file; a file of another format is set aside.
 FORMAT = 1
-#: A file changed more recently than this, when read, is not kept (see the module's docstring).
-SETTLE_SECONDS = 2.0
+#: A file changed more recently than this, when read, is not kept (see the module's docstring). Well
+#: above the coarsest file-time steps in use (2 s on FAT, 1 s on some network shares).
+SETTLE_SECONDS = 5.0
 #: A folder's cache keeps at most this many deals; past it, those not looked up in this run go.
 MAX_ENTRIES = 50_000
 
@@ -159,6 +161,8 @@ class DealCache:
 
     def save(self) -> None:
         """Write each folder's cache that changed (atomically: a reader sees the old file or the new)."""
+        import tempfile
+
         for folder in self._folders.values():
             if not folder.changed:
                 continue
