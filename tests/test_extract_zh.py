@@ -208,6 +208,17 @@ def test_codes_in_an_article_name_their_companies() -> None:
     assert found == {"腾讯控股": ["0700.HK"], "滨海燃气控股有限公司": ["2688.HK"], "新奥股份": ["600803.SS"]}
 
 
+def test_dotted_codes_outside_brackets_name_their_companies() -> None:
+    text = clean_text("腾讯控股00700.HK宣布，新奥能源 2688.HK 与新奥股份600803.SH；中芯国际(0981.HK; 688981.SH)。")
+    found = {c.name: c.tickers for c in find_companies(text).companies}
+    assert found == {
+        "中芯国际": ["0981.HK", "688981.SS"],  # the bracketed pair is one company, not read twice
+        "腾讯控股": ["0700.HK"],
+        "新奥能源": ["2688.HK"],
+        "新奥股份": ["600803.SS"],
+    }
+
+
 def test_numbers_in_brackets_are_not_tickers() -> None:
     text = clean_text(
         "公司2025年度营业收入（12345万元）按年增长，较2024年（2024）上升；收市价（65.00港元）；"
@@ -372,6 +383,8 @@ HOSTILE: dict[str, Callable[[], str]] = {
     "ranges of digits": lambda: HEAD + "换股价上下限" + "1至" * 20_000 + "港元。",
     "bracketed five-digit codes x 10,000": lambda: "".join(f"公司{i}（0{i:04d}）" for i in range(10_000)),
     "证券代码 x 10,000": lambda: HEAD + "证券代码:600803 " * 10_000,
+    "dotted codes x 10,000": lambda: HEAD + "".join(f"公司{i} {i % 9000 + 1000}.HK、" for i in range(10_000)),
+    "a name of 40,000 characters before a code": lambda: HEAD + "甲" * 40_000 + "0700.HK。",
 }
 
 

@@ -5,6 +5,7 @@ symbols with :func:`arb.symbols.normalize_symbol`; short names used later in the
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -415,6 +416,15 @@ class Registry:
         return mentions[0].company if mentions else None
 
 
+_LOOSE_CODE = re.compile(r"(?<![A-Za-z0-9.])(?:\d{4,5}\.HK|\d{6}\.(?:SH|SS|SZ))(?![A-Za-z0-9])")
+
+
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    """True when ``pos`` falls in one of the sorted, disjoint ``spans``."""
+    i = bisect.bisect_right(spans, (pos, 1 << 62)) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
+
+
 def _names_right_before(text: str, pos: int) -> bool:
     """True when a name ends at ``pos`` (at most one space between): a bare code's context."""
     before = text[max(0, pos - 2) : pos].rstrip(" ")
@@ -445,6 +455,18 @@ def find_companies(text: str) -> Registry:
         company = Company(name=name, tickers=tickers, aliases=_aliases(name))
         for t in tickers:
             by_ticker[t] = company
+        ordered.append(company)
+    spans = [m.span() for m in _PAREN.finditer(text)]
+    for m in _LOOSE_CODE.finditer(text):
+        # "腾讯控股 0700.HK宣布…": a dotted exchange code outside brackets, right after a name.
+        if _inside(spans, m.start()) or not _names_right_before(text, m.start()):
+            continue
+        symbol = normalize_symbol(m.group(0))
+        name = company_name_before(text, m.start())
+        if not name or symbol in by_ticker:
+            continue
+        company = Company(name=name, tickers=[symbol], aliases=_aliases(name))
+        by_ticker[symbol] = company
         ordered.append(company)
     for m in _HEADER.finditer(text):
         # The heading of a mainland announcement: "证券代码:600803 证券简称:新奥股份".
