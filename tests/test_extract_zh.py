@@ -416,3 +416,25 @@ def test_a_traditional_article_reads_terms_totals_and_new_shares(tmp_path: Path)
     assert deal.implied_target_shares * deal.ratio == pytest.approx(deal.new_shares, rel=0.01)
     assert "總現金代價為183.61億港元" in deal.quotes["total_cash"]  # quoted as written, not converted
     validate(deal.to_toml(), tmp_path)
+
+
+# --- through the CLI -------------------------------------------------------------------------------
+
+
+def test_cli_extract_then_validate_refuses_the_todos_and_accepts_them_filled(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from arb.cli import app
+
+    article = tmp_path / "article.txt"
+    text = COLLAR_ZH.format(collar="若东岳控股股份的参考价超出上下限，换股比例将予调整。")
+    article.write_text(text, encoding="utf-8")
+    runner = CliRunner()
+    res = runner.invoke(app, ["extract", str(article), "-o", str(tmp_path / "drafts") + "/", "--date", "2026-04-02"])
+    assert res.exit_code == 0, res.output
+    (draft,) = (tmp_path / "drafts").glob("*.toml")
+    res = runner.invoke(app, ["validate", str(draft)])
+    assert res.exit_code != 0 and "collar" in res.output and "TODO" in res.output
+    draft.write_text(re.sub(r'collar = "TODO:[^"]*"', "collar = [4.0, 6.0]", draft.read_text(encoding="utf-8")))
+    res = runner.invoke(app, ["validate", str(draft)])
+    assert res.exit_code == 0, res.output
