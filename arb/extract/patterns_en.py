@@ -271,7 +271,10 @@ def offer_value(s: str) -> Money | None:
 
 
 #: Words that put a collar on the terms; when no bounds are read, the draft asks for them (a TODO).
-COLLAR_RE = re.compile(r"\bcollar(?:ed|s)?\b|\bprice band\b", re.I)
+#: "no collar", "without a collar", "not subject to a collar", "not collared" put none.
+COLLAR_RE = re.compile(
+    r"(?<!\bno )(?<!\bwithout a )(?<!\bnot subject to a )(?<!\bnot )\bcollar(?:ed|s)?\b|\bprice band\b", re.I
+)
 
 _COLLAR_BOUNDS = re.compile(
     rf"\b(?:between|from|of)\s+(?P<a>\S{{0,6}}?(?:{NUM})\S{{0,6}}?)\s+(?:and|to)\s+(?P<b>\S{{0,6}}?(?:{NUM}))"
