@@ -288,7 +288,9 @@ def test_en_collar_without_bounds_is_a_todo(tmp_path: Path) -> None:
         validate(deal.to_toml(), tmp_path)
 
 
-@pytest.mark.parametrize("sentence", ["There is no collar on the stock.", "The stock portion is not subject to a collar."])
+@pytest.mark.parametrize(
+    "sentence", ["There is no collar on the stock.", "The stock portion is not subject to a collar."]
+)
 def test_en_no_collar_asks_for_none(sentence: str) -> None:
     from arb.extract import patterns_en
 
