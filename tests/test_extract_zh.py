@@ -236,6 +236,9 @@ def test_numbers_in_brackets_are_not_tickers() -> None:
         ("若东岳控股股份的参考价介乎8.00港元至10.00港元，换股比例不作调整。", (8.0, 10.0)),
         ("换股价格下限为8港元，上限为10港元。", (8.0, 10.0)),
         ("若換股價低於下限7.5港元或高於上限9.5港元，換股比例將予調整。", (7.5, 9.5)),
+        ("若参考价高于22港元上限或低于18港元下限，换股比例将予调整。", (18.0, 22.0)),  # bounds before their labels
+        ("换股价格区间为18至22港元。", (18.0, 22.0)),  # the currency on the upper bound only
+        ("若VWAP介乎18-22港元之间，换股比例不变。", (18.0, 22.0)),
     ],
 )
 def test_zh_collar_bounds(sentence: str, bounds: tuple[float, float]) -> None:

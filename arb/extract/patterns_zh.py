@@ -237,7 +237,7 @@ def offer_value(s: str) -> Money | None:
 # a share exchange's reference price (a share price moving within a range is no collar); COLLAR_RE
 # alone (a collar without its bounds) makes the draft ask for them.
 _BAND = r"上下限|[价價]格[区區][间間]|[区區][间間]|上限|下限|封[顶頂]|保底"
-_PRICE_USED = r"[换換]股[价價比]|均[价價]|[参參]考[价價]|[发發]行[价價]格?[调調]整|[换換]股比例[调調]整"
+_PRICE_USED = r"VWAP|[换換]股[价價比]|均[价價]|[参參]考[价價]|[发發]行[价價]格?[调調]整|[换換]股比例[调調]整"
 COLLAR_RE = compile_zh(
     rf"领口|領口|(?:{_BAND})[^。]{{0,30}}?(?:{_PRICE_USED})|(?:{_PRICE_USED})[^。]{{0,30}}?(?:{_BAND}|介乎|介於)"
 )
@@ -247,6 +247,7 @@ _RANGE = compile_zh(
 )
 _BOUND = compile_zh(
     rf"(?P<side>上限|下限|最高|最低)(?:[价價]格?)?(?:为|為|是|设为|設為|定为|定為)?\s?(?P<num>{NUM})\s?(?P<cur>{_CURRENCY})?"
+    rf"|(?P<num2>{NUM})\s?(?P<cur2>{_CURRENCY})(?:的)?(?P<side2>上限|下限)"
 )
 
 
@@ -260,10 +261,11 @@ def collar(s: str) -> tuple[float, float] | None:
         return None
     low = high = None
     for m in _BOUND.finditer(s):
-        if not m["cur"]:
+        side, num = (m["side"], m["num"]) if m["side"] else (m["side2"], m["num2"])
+        if not (m["cur"] or m["cur2"]):
             continue
-        value = parse_count(m["num"], None)
-        if m["side"] in ("上限", "最高"):
+        value = parse_count(num, None)
+        if side in ("上限", "最高"):
             high = value if high is None else high
         else:
             low = value if low is None else low
