@@ -47,7 +47,7 @@ _PAID = compile_zh(rf"(?P<ratio>{NUM})\s?股(?![价價本息权權数數])")
 # Between the anchor and the shares paid: nothing (每股2.9427股), or a word that says they are
 # received (可获得, 换取, 及...).
 _RECEIVE = compile_zh(r"[获獲][得发發取配]?|[换換][取得发發成]?|[兑兌][换換]|收取|取得|配[发發]|及|和|加|[并並]|以及")
-_SEC = compile_zh(r"(?P<sec>[^,。;及和与并以(]{0,20}(?:H股|A股|股份|新股|股))")
+_SEC = compile_zh(r"(?P<sec>[^,，。;及和与并以(]{0,20}(?:H股|A股|股份|新股|股))")
 _CN_COUNT = {"一": 1, "壹": 1, "十": 10, "百": 100}
 
 # "换股比例为1:0.5", "换股比例1比0.5": Chinese announcements of share-exchange mergers write the
@@ -156,7 +156,7 @@ def ratio(s: str) -> tuple[float, str] | None:
         return found[0], found[1]
     if (notation := _notation(s)) is not None:
         a, b, sec = notation
-        if float(a) == 1.0:
+        if float(a) == 1.0 and float(b) > 0:
             return float(b), sec
     return None
 
