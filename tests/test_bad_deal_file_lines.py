@@ -101,3 +101,45 @@ def test_show_prints_every_problem_and_shows_the_deal_asked_for(folder: Path) ->
     res = _run("show", "beta", "--deals", folder, "--prices", PRICES)
     assert "Leg 1:" in res.stdout and "[beta]" in res.stdout
     _assert_every_problem(res.stderr, folder / "gamma.toml")
+
+
+def test_the_live_screen_lists_every_problem(home: Path, folder: Path, tmp_path: Path) -> None:
+    import datetime as dt
+    import io
+
+    from rich.console import Console
+
+    from arb.cli.live import LiveSession, render_live, run_live
+    from arb.loader import load_deals
+    from arb.prices.csvfile import CsvSource
+    from arb.store import HistoryStore
+    from arb.watchlist import load_watchlist
+
+    today = dt.date.today().isoformat()  # the live screen values as of today: fresh prices
+    prices = tmp_path / "today.csv"
+    prices.write_text(
+        f"symbol,price,currency,as_of\n1111.HK,9,HKD,{today}\n2222.HK,6,HKD,{today}\n3333.HK,9,HKD,{today}\n"
+    )
+    watchlist = tmp_path / "watchlist.toml"
+    watchlist.write_text(f'[[watch]]\nid = "deals"\npath = "{folder}"\n', encoding="utf-8")
+
+    def load() -> tuple[Any, Any]:
+        wl = load_watchlist(watchlist)
+        return wl, load_deals(wl.deal_paths())
+
+    session = LiveSession(load, lambda: CsvSource(prices), HistoryStore(tmp_path / "h.sqlite3"), next_event=None)  # type: ignore[arg-type]
+    screens: list[str] = []
+
+    def show(s: LiveSession) -> None:
+        console = Console(file=io.StringIO(), width=400, color_system=None)
+        console.print(render_live(s, width=400))
+        screens.append(console.file.getvalue())  # type: ignore[attr-defined]
+
+    run_live(session, interval=300, show=show, sleep=lambda _: None, cycles=1)
+    [screen] = screens
+    bad = folder / "gamma.toml"
+    lines = [line.strip() for line in screen.splitlines() if str(bad) in line]
+    assert len(lines) == len(PROBLEMS)
+    for line, problem in zip(lines, PROBLEMS, strict=True):
+        assert line.startswith(f"error: {bad}: {problem}")
+    assert any(line.startswith("alpha") for line in screen.splitlines())

@@ -230,8 +230,8 @@ def render_live(session: LiveSession, *, width: int | None = None) -> Renderable
             if rate_limited(result):
                 line += f"; rate limited (HTTP 429): next try in {_duration(session.interval)}"
             parts.append(Text(line, style="yellow"))
-        for e in result.load_errors:
-            parts.append(Text(f"error: {safe(str(e))}", style="red"))
+        for line in (line for e in result.load_errors for line in e.lines()):  # every problem, a line each
+            parts.append(Text(f"error: {safe(line)}", style="red"))
     if session.next_event is None:
         parts.append(Text("Next event: not shown (this build has no arb.lifecycle).", style="dim"))
     alerts = Text()
