@@ -450,3 +450,14 @@ def test_cli_extract_then_validate_refuses_the_todos_and_accepts_them_filled(tmp
     draft.write_text(re.sub(r'collar = "TODO:[^"]*"', "collar = [4.0, 6.0]", draft.read_text(encoding="utf-8")))
     res = runner.invoke(app, ["validate", str(draft)])
     assert res.exit_code == 0, res.output
+
+
+def test_expand_widens_characters_and_classes_but_not_escapes() -> None:
+    from arb.extract.hant import compile_zh, expand
+
+    assert expand("收购") == "收[购購]"
+    assert expand(r"[^,。与]") == r"[^,。与與]"
+    assert expand(r"\d+股") == r"\d+股"  # 股 is the same in both scripts; the escape is copied whole
+    rule = compile_zh(r"换股比例为(?P<r>\d)")
+    assert rule.search("換股比例為1")["r"] == "1" and rule.search("换股比例为2")["r"] == "2"
+    assert compile_zh(r"[^与]+").fullmatch("與") is None  # a negated class excludes both forms
