@@ -194,3 +194,23 @@ def test_lifecycle_detail_keeps_the_files_bump_history() -> None:
     assert early["status_date"] is None and early["paid"] is None
     late = lifecycle_detail(spectris, dt.date(2026, 1, 1))
     assert late["status_date"] == "2025-12-04"
+
+
+def test_report_without_as_of_hides_only_the_deals_closed_today(home: Path, tmp_path: Path) -> None:
+    # A file written ahead: completed on a day still to come (the expected effective date).
+    text = HANG_SENG.read_text(encoding="utf-8").replace("status_date = 2026-01-26", "status_date = 2099-01-26")
+    deals = tmp_path / "deals"
+    deals.mkdir()
+    (deals / "hang-seng-bank.toml").write_text(
+        text.replace("date = 2026-01-26\nconfirmed = false", "date = 2099-01-26\nconfirmed = false"), encoding="utf-8"
+    )
+    prices = tmp_path / "prices.csv"
+    prices.write_text(f"symbol,price,currency,as_of\n0011.HK,153.9,HKD,{dt.date.today().isoformat()}\n")
+    res = _run("report", deals, "--prices", prices, "--json")
+    [row] = json.loads(res.stdout)
+    assert row["id"] == "hang-seng-bank" and row["status"] == OPEN_BEFORE_CLOSE
+    assert "closed deal" not in res.stderr
+    # written as closed on a day already past: left out, with the note saying so
+    (deals / "hang-seng-bank.toml").write_text(HANG_SENG.read_text(encoding="utf-8"), encoding="utf-8")
+    res = _run("report", deals, "--prices", prices, "--json")
+    assert json.loads(res.stdout) == [] and "1 closed deal not shown" in res.stderr

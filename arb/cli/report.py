@@ -115,10 +115,13 @@ def _value(
     loaded = load(paths)
     deals = loaded.deals
     if not include_closed:
+        import datetime as dt
+
         from arb.lifecycle import closed_at
 
-        # Closed on the --as-of (a deal that closed after it was open then); without one, closed now.
-        deals = [d for d in deals if not closed_at(d, day)]
+        # Closed on the --as-of (a deal that closed after it was open then); without one, closed today
+        # (a dated price file's as-of is known only once priced, and is never after today).
+        deals = [d for d in deals if not closed_at(d, day or dt.date.today())]
         hidden = len(loaded.deals) - len(deals)
         if hidden:
             plural = "s" if hidden != 1 else ""
