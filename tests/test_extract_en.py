@@ -8,8 +8,11 @@ US$88.82 in cash) in their own words.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import signal
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +23,7 @@ from typer.testing import CliRunner
 from arb import loader
 from arb.cli import app
 from arb.errors import DealFileError
-from arb.extract import DraftDeal, extract_article
+from arb.extract import DraftDeal, extract_article, read_article
 from arb.extract import patterns_en as en
 from arb.extract.days import resolve_day
 from arb.prices.csvfile import CsvSource
@@ -364,26 +367,64 @@ def test_relative_days_never_pass_the_article(article: datetime.date, kind: str)
 
 # --- 4. linear time on hostile text --------------------------------------------------------------
 
+#: Wall-clock budget for one hostile article; the rules read each in well under a second.
+BUDGET_S = 5
+
+
+@contextlib.contextmanager
+def budget(seconds: float = BUDGET_S) -> Iterator[None]:
+    """Fail (not hang) when the block runs longer than ``seconds``: a rule gone quadratic."""
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeoutError(f"over {seconds} s: a rule is no longer linear in the article's length")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
 
 @pytest.mark.parametrize(
     "text",
     [
         "for each share " + "one " * 40_000,
-        "for each share " + "one Hooli " * 20_000,
+        "for each share " + "One Hooli " * 20_000,
         "for each share receive " + "Hooli " * 30_000 + "shares",
+        "for each share paid " + "in " * 60_000 + "stock",
         "Published: " + "July 25, " * 20_000,
         "A, " * 30_000 + "July 25, 2025 --",
-        "Thursday " * 40_000,
+        ("A, " * 20 + "\n") * 3_000,
+        "Globex closed at $22.10 " + "Thursday " * 40_000,
+        "Globex closed at $22.10 on Thursday. " * 5_000,
         "for each share a fraction of a " + "big " * 30_000 + "share",
+        "Hooli said on " + "last " * 40_000 + "Tuesday it agreed to buy it.",
     ],
 )
-def test_hostile_phrases_stay_fast(text: str) -> None:
-    import time
-
+def test_hostile_phrases_stay_linear(text: str) -> None:
     deal = "Acme Corp. (NASDAQ: ACME) agreed to acquire Globex Inc. (NYSE: GBX) for $25.50 per share in cash.\n"
-    started = time.monotonic()
-    extract_article(deal + text)
-    assert time.monotonic() - started < 5
+    with budget():
+        result = extract_article(deal + text, source_date=D(2025, 7, 25))
+    for draft in result.drafts:
+        tomllib.loads(draft.to_toml())
+
+
+# --- a fixture file: the railroad deal written with its codes and days -----------------------------
+
+
+def test_rail_fixture() -> None:
+    path = Path(__file__).parent / "data" / "articles" / "en_rail_words.txt"
+    draft = draft_of(read_article(path))
+    assert (draft.target_ticker, draft.acquirer_ticker, draft.ratio, draft.stock_ticker) == ("NSC", "UNP", 1.0, "UNP")
+    assert (draft.cash_amount, draft.cash_currency, draft.source_date) == (88.82, "USD", D(2025, 7, 29))
+    # written at 5:20 p.m. ET: "Tuesday" in a Tuesday article is that day's close, confirmed
+    assert [(q.symbol, q.as_of, q.as_of_confirmed) for q in draft.prices] == [
+        ("NSC", D(2025, 7, 28), True),
+        ("UNP", D(2025, 7, 29), True),
+    ]
+    assert draft.warnings == []
 
 
 # --- the announcement dated by its day's name -----------------------------------------------------

@@ -54,7 +54,9 @@ UNDISCLOSED_RE = re.compile(
     re.I,
 )
 
-_SEC = r"(?P<sec>(?:the )?[A-Z][\w&.'\-]*(?:\s+(?:[A-Z][\w&.'\-]*|&))*)"
+# The name of the shares paid: a few capitalised words. Bounded, so a run of capitalised words
+# ("One Hooli One Hooli ...") is not rescanned from each number word in it.
+_SEC = r"(?P<sec>(?:the )?[A-Z][\w&.'\-]{0,40}(?:\s+(?:[A-Z][\w&.'\-]{0,40}|&)){0,7})"
 
 #: Share counts written in words, as agreements and news write a ratio ("one Union Pacific common
 #: share", "one-half of a share"). "a fraction of a share" is no number: that sentence becomes a TODO.
