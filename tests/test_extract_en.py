@@ -102,6 +102,7 @@ def test_rail_deal_has_both_legs_and_both_tickers(tmp_path: Path) -> None:
         ("For each share, holders receive 0.5 shares of Union Pacific plus $88.82 in cash.", 0.5),
         ("Each holder gets three-quarters of a Union Pacific share and $88.82 in cash per share.", 0.75),
         ("Each holder gets half a share of Union Pacific and $88.82 in cash per share.", 0.5),
+        ("One Union Pacific common share and $88.82 in cash will be paid for each share.", 1.0),
     ],
 )
 def test_ratio_phrasings(terms: str, ratio: float, tmp_path: Path) -> None:
@@ -119,11 +120,12 @@ def test_ratio_phrasings(terms: str, ratio: float, tmp_path: Path) -> None:
         "Someone said the deal values each share at a premium.",
         "The ten Union Pacific directors approved it for each share class.",
         "For each share, 12 Union Pacific stock options vest.",
+        "For each share, Capital One Financial shares rose 12% in the session.",
     ],
 )
 def test_no_ratio_from_counts_or_words_inside_words(sentence: str) -> None:
     found = en.ratio(sentence)
-    assert found is None or found[0] != 12.0, found
+    assert found is None or found[0] not in (12.0, 1.0), found
     assert en.ratio("Someone gets 3 apples for each share.") is None
 
 
@@ -401,6 +403,7 @@ def budget(seconds: float = BUDGET_S) -> Iterator[None]:
         "Globex closed at $22.10 on Thursday. " * 5_000,
         "for each share a fraction of a " + "big " * 30_000 + "share",
         "Hooli said on " + "last " * 40_000 + "Tuesday it agreed to buy it.",
+        "for each share " + "5 million shares of Hooli " * 20_000,
     ],
 )
 def test_hostile_phrases_stay_linear(text: str) -> None:

@@ -220,6 +220,11 @@ PASSIVE_VERBS = re.compile(
 )
 
 
+# A capitalised word (not ending a clause) just before a capitalised number word: a name.
+_NAME_BEFORE = re.compile(r"(?<![\w.])[A-Z][\w&'\-]{0,40}\s+$")
+_SCALE_AFTER = re.compile(r"\s*(?:million|billion|bn|thousand|percent|%)", re.I)
+
+
 def ratio(s: str) -> tuple[float, str] | None:
     """Shares paid per target share and the phrase naming them ("Hooli"), or None."""
     if not _PER_SHARE_CONTEXT.search(s):
@@ -227,8 +232,10 @@ def ratio(s: str) -> tuple[float, str] | None:
     for regex in _RATIO:
         for m in regex.finditer(s):
             end = m.end("word") if m["word"] else m.end("ratio")
-            if re.match(r"\s*(?:million|billion|bn|thousand|percent|%)", s[end:], re.I):
+            if _SCALE_AFTER.match(s, end):  # "12 million shares": a count, not a ratio
                 continue
+            if m["word"] and m["word"][0].isupper() and _NAME_BEFORE.search(s, max(0, m.start() - 40), m.start()):
+                continue  # "Capital One Financial shares": the word is part of a name
             value = WORD_NUMBERS[re.sub(r"\s+", " ", m["word"].lower())] if m["word"] else float(m["ratio"])
             if value <= 0:
                 continue
