@@ -358,6 +358,12 @@ def test_a_weekday_resolves_on_or_before_the_article(
         assert day.date < article
 
 
+def test_a_weekend_day_is_unconfirmed() -> None:
+    day = resolve_day(("weekday", 5, "Saturday"), D(2025, 7, 28))
+    assert day.date == D(2025, 7, 26) and not day.confirmed and "no close" in day.note
+    assert resolve_day(("weekday", 4, "Friday"), D(2025, 7, 28)).confirmed
+
+
 @given(
     article=st.dates(min_value=D(2000, 1, 1), max_value=D(2099, 12, 31)), kind=st.sampled_from(["yesterday", "today"])
 )

@@ -57,8 +57,22 @@ def resolve_day(
 
     ``article`` is the article's date; ``announced`` the deal's announcement date (for "the last
     trading day before the announcement"); ``after_close`` whether the article was written after
-    that day's close (None: it does not say). The date returned is never after ``article``.
+    that day's close (None: it does not say). The date returned is never after ``article``; a
+    Saturday or a Sunday is returned unconfirmed (no exchange closes on one).
     """
+    day = _resolve(ref, article, announced=announced, after_close=after_close)
+    if day.date is not None and day.date.weekday() >= 5 and ref is not None:
+        return Day(day.date, f"{day.note} (a {_NAMES[day.date.weekday()]}: no close that day)", confirmed=False)
+    return day
+
+
+def _resolve(
+    ref: tuple[str, object, str] | None,
+    article: datetime.date | None,
+    *,
+    announced: datetime.date | None = None,
+    after_close: bool | None = None,
+) -> Day:
     if ref is None:
         if article is None:
             return Day(None, "the article's date is unknown (give it with --date)")
