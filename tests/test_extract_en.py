@@ -213,6 +213,8 @@ def test_the_unread_leg_sits_beside_the_cash_leg(tmp_path: Path) -> None:
         "Holders will receive $45.00 in cash for each share of Initech common stock they own.",
         "Each share of Initech common stock will be converted into the right to receive $45.00 in cash.",
         "Hooli will pay $45.00 per share in cash; it will fund the deal with debt and issue no new shares.",
+        "Hooli will pay $45.00 per share in cash after a 30% rise in Initech shares this year.",
+        "Hooli, which already holds a stake in Initech stock, will pay $45.00 per share in cash.",
     ],
 )
 def test_cash_deals_get_no_stock_todo(terms: str, tmp_path: Path) -> None:

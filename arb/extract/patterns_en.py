@@ -373,8 +373,44 @@ _PER_REF = re.compile(
     r"(?:\s+of\s+(?:[\w&.'’\-]+\s+){0,4}?(?:stock|shares|adss)\b)?"
     r"|\bper\s+(?:[\w\-]+\s+)?share\b|\ba\s+share\b(?!\s+of)|\beach\s+(?:[\w&.'’\-]+\s+){0,4}?share\b"
 )
+# "a rise in Globex shares", "a stake in Globex stock": shares named, none paid. Fixed-width
+# look-behinds, one a word, as Python's re takes them.
+_NOT_PAID_IN = "".join(
+    f"(?<!{w} )"
+    for w in [
+        "stake",
+        "stakes",
+        "rise",
+        "jump",
+        "gain",
+        "gains",
+        "fall",
+        "drop",
+        "increase",
+        "decline",
+        "interest",
+        "position",
+        "holding",
+        "holdings",
+        "investment",
+        "invest",
+        "invested",
+        "trading",
+        "surge",
+        "rally",
+        "move",
+        "moves",
+        "rose",
+        "fell",
+        "jumped",
+        "climbed",
+        "slid",
+        "up",
+        "down",
+    ]
+)
 _STOCK_PAID = re.compile(
-    r"\b(?:in|with|partly\s+in|partly\s+with)\s+(?:[\w&.'’\-]+\s+){0,4}?(?:stock|shares|adss)\b"
+    rf"{_NOT_PAID_IN}\b(?:in|with|partly\s+in|partly\s+with)\s+(?:[\w&.'’\-]+\s+){{0,4}}?(?:stock|shares|adss)\b"
     r"(?!\s*(?:price|prices|market|trading|index|exchange))"
     r"|\b(?:cash|stock)[\s-]+and[\s-]+(?:stock|cash)\b|\ball[\s-]+(?:stock|share)\b|\bstock[\s-]+for[\s-]+stock\b"
     r"|\bshare[\s-]+(?:swap|exchange)\b|\bfraction(?:al)?\s+(?:of\s+)?an?\s+(?:[\w&.'’\-]+\s+){0,4}?share\b"
