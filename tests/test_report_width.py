@@ -293,3 +293,21 @@ def test_the_docs_give_the_columns_and_the_order_they_are_left_out_in() -> None:
     row = next(line for line in docs.split("| `columns` |")[1:2])
     assert tuple(re.findall(r"`([^`]+)`", row.split("in order:")[1].split("|")[0])) == COLUMNS
     assert all(f"`{k}`" in docs.split("always stay")[0][-40:] for k in KEPT)
+
+
+def test_a_stale_target_price_is_dim_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from arb.cli.render import render_report
+    from arb.loader import load_deals
+    from arb.prices.csvfile import snapshot
+    from arb.pricing import value_deals
+
+    monkeypatch.delenv("NO_COLOR")
+    v = value_deals(load_deals([seeds_dir()]).deals, snapshot(), today=dt.date(2026, 1, 1))
+    buf = StringIO()
+    Console(file=buf, width=160, force_terminal=True, color_system="standard").print(render_report(v, width=160))
+    raw = buf.getvalue()
+    # Henlius's price is from 2025-01-22, 149 days before the as-of; ENN's is of the day
+    assert "\x1b[2m17.10\x1b[0m" in raw
+    assert "65.00" in raw and "\x1b[2m65.00" not in raw

@@ -20,6 +20,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 
+from arb.book import STALE_AFTER_DAYS
 from arb.cli.format import DASH, money, pct
 from arb.text import safe
 
@@ -119,6 +120,17 @@ def _next(deal: Deal, as_of: dt.date) -> Cell:
     return f"{kind} {mark}{event.date.isoformat()}", "" if event.confirmed else "dim"
 
 
+def _target(r: DealResult) -> Cell:
+    """The target's price, dim when it is stale: a fallback from the live source, or older than
+    the stale-price flag allows (:data:`arb.book.STALE_AFTER_DAYS`)."""
+    text, style = _plain(money(r.figures["target_price"], None))
+    q = r.info.target_quote
+    age = None if q is None else q.age_days(r.as_of)
+    if q is not None and (q.fallback or (age is not None and age > STALE_AFTER_DAYS)):
+        style = "dim"
+    return text, style
+
+
 def _days(r: DealResult) -> Cell:
     days = r.figures["days_to_close"]
     return _plain(DASH if days is None else str(int(days)))
@@ -133,7 +145,7 @@ def _net(r: DealResult, key: str, sign: bool) -> Cell:
 CELLS: dict[str, Callable[[DealResult], Cell]] = {
     "deal": lambda r: (safe(r.deal.id), ""),
     "ccy": lambda r: _plain(safe(r.currency or DASH)),
-    "target": lambda r: _plain(money(r.figures["target_price"], None)),
+    "target": _target,
     "value": lambda r: _plain(money(r.figures["deal_value"], None)),
     "div": lambda r: _plain(money(r.figures["dividends"], None)),
     "spread": lambda r: _signed(money(r.figures["spread"], None, sign=True), r.figures["spread"]),
