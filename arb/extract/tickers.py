@@ -470,10 +470,10 @@ def find_companies(text: str) -> Registry:
         ordered.append(company)
     for m in _HEADER.finditer(text):
         # The heading of a mainland announcement: "证券代码:600803 证券简称:新奥股份".
-        symbol = _code_symbol(m["code"], hong_kong=False)
-        if symbol is None or symbol in by_ticker:
+        listed = _code_symbol(m["code"], hong_kong=False)
+        if listed is None or listed in by_ticker:
             continue
-        company = Company(name=m["name"], tickers=[symbol], aliases=_aliases(m["name"]))
-        by_ticker[symbol] = company
+        company = Company(name=m["name"], tickers=[listed], aliases=_aliases(m["name"]))
+        by_ticker[listed] = company
         ordered.append(company)
     return Registry(ordered)
