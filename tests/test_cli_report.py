@@ -124,6 +124,18 @@ def test_report_table_shows_the_enn_figures(run: Any) -> None:
         assert text in line
 
 
+def test_report_piped_at_80_keeps_ids_and_percent_signs(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS")  # piped: rich assumes 80 columns
+    res = run("report", "--prices", snapshot_path())
+    assert res.exit_code == 0
+    lines = res.stdout.splitlines()
+    assert max(len(ln) for ln in lines) <= 80
+    enn = next(ln for ln in lines if ln.startswith(" enn-energy "))
+    assert enn.split()[1:8] == ["HKD", "65.00", "80.00", "+23.1%", "194", "47.8%", "40.0%"]
+    assert any(ln.startswith(" black-sesame-soc ") for ln in lines)  # the id on one line, whole
+    assert "Not shown at this width: Div, Spread, Next (" in " ".join(res.stdout.split())
+
+
 def test_report_csv(run: Any) -> None:
     res = run("report", "--csv", "--prices", snapshot_path())
     assert res.exit_code == 0
