@@ -431,7 +431,9 @@ def stock_mention(s: str) -> str | None:
     # Both patterns are lower case and run on the lowered text: a case-insensitive alternation is
     # tried letter by letter at every position (several times slower on a long article).
     low = s.lower()
-    if not any(word in low for word in ("stock", "share", "ratio", "adss", " own ")):
+    # Most sentences of a cash deal say "per share" and no other share: a plain search rules them out.
+    rest = low.replace("per share", "").replace("each share", "")
+    if not any(word in rest for word in ("stock", "share", "ratio", "adss", " own ")):
         return None
     m = _STOCK_PAID.search(_PER_REF.sub(lambda g: " " * len(g.group(0)), low))
     if m is None:
