@@ -485,3 +485,48 @@ def test_two_companies_with_codes_in_one_sentence(tmp_path: Path) -> None:
     assert [(q.symbol, q.price, q.as_of) for q in draft.prices] == [("NSC", 282.10, D(2025, 7, 28))]
     assert [leg["kind"] for leg in legs(draft)] == ["stock", "cash"]
     load(draft, tmp_path)
+
+
+# --- properties: every way of writing the shares leg ends in its ratio, or in a TODO ---------------
+
+_FORMS = [
+    "{q} Hooli common {share}",
+    "{q} {share} of Hooli common stock",
+    "{q} {share} of Hooli",
+    "{q} new Hooli {share}",
+]
+
+
+@given(
+    word=st.sampled_from(sorted(en.WORD_NUMBERS)),
+    form=st.sampled_from(_FORMS),
+    cash=st.integers(1, 9_999).map(lambda c: c / 100),
+    capital=st.booleans(),
+)
+def test_any_written_ratio_is_read_with_its_cash(word: str, form: str, cash: float, capital: bool) -> None:
+    q = word[0].upper() + word[1:] if capital else word
+    value = en.WORD_NUMBERS[word]
+    share = "share" if value <= 1 else "shares"
+    if word.startswith(("a ", "half", "one-", "one ", "two-", "two ", "three-", "three ")) and value < 1:
+        q = f"{q} of a" if not word.endswith((" a", " an")) else q
+        share = "share"
+    leg = form.format(q=q, share=share)
+    sentence = f"For each Initech share, holders receive {leg} and ${cash:.2f} in cash."
+    draft = draft_of(HOOLI.format(terms=sentence))
+    stock = [leg for leg in legs(draft) if leg["kind"] == "stock"]
+    cash_legs = [leg for leg in legs(draft) if leg["kind"] == "cash"]
+    assert len(stock) == 1 and [c["amount"] for c in cash_legs] == [pytest.approx(cash)]
+    assert stock[0]["ratio"] == pytest.approx(value), sentence
+
+
+@given(
+    vague=st.sampled_from(["a fraction of a", "a number of", "some", "a variable number of", "an amount of"]),
+    form=st.sampled_from(["{v} Hooli share", "{v} shares of Hooli", "{v} Hooli common shares"]),
+    cash=st.booleans(),
+)
+def test_shares_without_a_number_are_asked_for(vague: str, form: str, cash: bool) -> None:
+    paid = form.format(v=vague) + (" and $5.00 in cash" if cash else "")
+    draft = draft_of(HOOLI.format(terms=f"For each Initech share, holders will receive {paid}."))
+    stock = [leg for leg in legs(draft) if leg["kind"] == "stock"]
+    assert len(stock) == 1 and str(stock[0]["ratio"]).startswith("TODO:"), draft.to_toml()
+    assert [leg["amount"] for leg in legs(draft) if leg["kind"] == "cash"] == ([5.0] if cash else [])
