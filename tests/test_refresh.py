@@ -409,3 +409,15 @@ def test_the_yahoo_url_can_point_at_a_local_server_for_testing(monkeypatch: pyte
     monkeypatch.setenv(URL_ENV, "http://127.0.0.1:8123/v8/finance/chart/{symbol}")
     assert chart_url("^HSI") == "http://127.0.0.1:8123/v8/finance/chart/%5EHSI"
     assert chart_url("0700.HK") == "http://127.0.0.1:8123/v8/finance/chart/0700.HK"
+
+
+def test_refresh_table_follows_the_columns_setting(
+    home: Path, watchlist: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """arb refresh prints the report table as arb report does: the ``columns`` setting applies."""
+    monkeypatch.setenv("ARB_COLUMNS", "deal,spread %")
+    res = run("refresh", "--watchlist", watchlist, "--prices", DAY1)
+    assert res.exit_code == 0, res.output
+    header = next(line for line in res.stdout.splitlines() if line.lstrip().startswith("Deal"))
+    assert header.split() == ["Deal", "Spread", "%"]
+    assert "Ann. %" not in res.stdout

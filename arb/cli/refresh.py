@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -89,11 +89,15 @@ def render_changes(result: RefreshResult) -> RenderableType:
     return table
 
 
-def render_refresh(result: RefreshResult, width: int | None = None) -> RenderableType:
-    """The report table, the change since the previous refresh, the alerts, and where it was stored."""
+def render_refresh(
+    result: RefreshResult, width: int | None = None, columns: Sequence[str] | None = None
+) -> RenderableType:
+    """The report table (in ``columns``, as ``arb report`` shows it), the change since the previous
+    refresh, the alerts, and where it was stored."""
     from arb.cli.render import render_report
 
-    parts: list[RenderableType] = [render_report(result.valuation, width=width), Text(""), render_changes(result)]
+    table = render_report(result.valuation, width=width, columns=columns)
+    parts: list[RenderableType] = [table, Text(""), render_changes(result)]
     if result.alerts:
         alerts = Text()
         alerts.append(f"Alerts ({len(result.alerts)})", style="bold red")
@@ -270,7 +274,11 @@ def refresh(
     if json_out:
         print_json(result.to_dict())
     else:
-        out.print(render_refresh(result, width=out.width))
+        from arb.cli.report import _table_columns
+
+        # The table as arb report shows it: the `columns` setting, and never cut (crop=False: a table
+        # too wide for even its kept columns runs past the width).
+        out.print(render_refresh(result, width=out.width, columns=_table_columns(None)), crop=False)
     for w in result.warnings:
         warn(w)
     for sym, why in result.fallbacks.items():
