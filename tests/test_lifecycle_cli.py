@@ -159,7 +159,7 @@ def test_report_leaves_closed_deals_out_and_says_so(deals: Path) -> None:
     prices = deals.parent / "prices.csv"
     res = run("report", deals, "--prices", prices)
     assert "done-deal" not in res.stdout  # type: ignore[attr-defined]
-    assert "1 closed deal not shown" in res.stderr and "--all" in res.stderr  # type: ignore[attr-defined]
+    assert "1 deal closed by today (" in res.stderr and "not shown (done-deal)" in res.stderr and "--all" in res.stderr  # type: ignore[attr-defined]
     res = run("report", deals, "--prices", prices, "--all", width=160)
     assert "done-deal" in res.stdout  # type: ignore[attr-defined]
 

@@ -209,8 +209,12 @@ def test_report_without_as_of_hides_only_the_deals_closed_today(home: Path, tmp_
     res = _run("report", deals, "--prices", prices, "--json")
     [row] = json.loads(res.stdout)
     assert row["id"] == "hang-seng-bank" and row["status"] == OPEN_BEFORE_CLOSE
-    assert "closed deal" not in res.stderr
+    assert "closed by today" not in res.stderr
     # written as closed on a day already past: left out, with the note saying so
     (deals / "hang-seng-bank.toml").write_text(HANG_SENG.read_text(encoding="utf-8"), encoding="utf-8")
     res = _run("report", deals, "--prices", prices, "--json")
-    assert json.loads(res.stdout) == [] and "1 closed deal not shown" in res.stderr
+    assert (
+        json.loads(res.stdout) == []
+        and "1 deal closed by today (" in res.stderr
+        and "not shown (hang-seng-bank)" in res.stderr
+    )

@@ -121,11 +121,14 @@ def _value(
 
         # Closed on the --as-of (a deal that closed after it was open then); without one, closed today
         # (a dated price file's as-of is known only once priced, and is never after today).
-        deals = [d for d in deals if not closed_at(d, day or dt.date.today())]
-        hidden = len(loaded.deals) - len(deals)
-        if hidden:
-            plural = "s" if hidden != 1 else ""
-            note(f"{hidden} closed deal{plural} not shown (completed, lapsed, ...); --all shows them")
+        on = day or dt.date.today()
+        closed = sorted(d.id for d in deals if closed_at(d, on))
+        deals = [d for d in deals if d.id not in closed]
+        if closed:
+            plural = "s" if len(closed) != 1 else ""
+            when = f"the as-of {on}" if day else f"today ({on})"
+            named = ", ".join(closed[:5]) + (f" and {len(closed) - 5} more" if len(closed) > 5 else "")
+            note(f"{len(closed)} deal{plural} closed by {when} not shown ({named}); --all shows them")
     source, bad_prices = price_source(prices, offline=offline, timeout=timeout)
     closes = _period_closes(deals)
     try:
