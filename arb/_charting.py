@@ -207,13 +207,20 @@ def finish(ax: Axes, provenance: Provenance, extra: Sequence[Artist] = ()) -> No
     )
 
 
-def note_point(ax: Axes, x: float, y: float, head: str, parts: Sequence[str]) -> None:
-    """A note beside the point (x, y), on the side towards the middle of the axes: ``head:`` then
-    one line per part, so a long note stays narrow."""
+def note_point(ax: Axes, x: float, y: float, head: str, parts: Sequence[str], slope: float | None = None) -> None:
+    """A note beside the point (x, y): ``head:`` then one line per part, so a long note stays narrow.
+
+    It goes on the side towards the middle of the axes. With ``slope`` (of a line drawn through the
+    point, in data units) it goes into one of the two quarters round the point that the line leaves
+    free: above-left or below-right of a rising line, above-right or below-left of a falling one,
+    whichever is towards the middle, so the note never hides the line it marks.
+    """
     text = "\n".join([f"{head}:", *parts])
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    right = (x - x0) > 0.5 * (x1 - x0)
-    high = (y - y0) > 0.5 * (y1 - y0)
+    right = (x - x0) > 0.5 * (x1 - x0)  # the point is in the right half: the note goes left of it
+    high = (y - y0) > 0.5 * (y1 - y0)  # the point is in the upper half: the note goes under it
+    if slope is not None and math.isfinite(slope) and slope != 0.0:
+        high = not right if slope > 0 else right
     ax.annotate(
         text,
         xy=(x, y),

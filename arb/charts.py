@@ -182,7 +182,9 @@ def payoff(
         note = [f"{name} {unit} {current.price:,.2f}", f"value {ccy} {now['deal_value']:,.2f}"]
         if math.isfinite(now["spread_pct"]):
             note.append(f"spread {now['spread_pct']:.1%}")
-        note_point(ax, current.price, float(now["deal_value"]), f"as of {base.as_of}", note)
+        # the value line's slope at the point, so the note sits where the line is not
+        slope = _slope_at(xs, value, current.price)
+        note_point(ax, current.price, float(now["deal_value"]), f"as of {base.as_of}", note, slope=slope)
     which = " (the target)" if key == "target" else ""
     ax.set_xlabel(f"{name} price ({unit}){which}")
     ax.set_ylabel(f"Value per target share ({ccy})")
@@ -207,6 +209,18 @@ def _against_target(ax: Axes, xs: np.ndarray, value: np.ndarray, price: np.ndarr
         at = float(xs[i] + (xs[i + 1] - xs[i]) * diff[i] / (diff[i] - diff[i + 1]))
         label = f"break-even: target at {unit} {at:,.2f}"
         ax.axvline(at, color="tab:purple", lw=1, ls="-.", label=label, gid=GID_BREAKEVEN)
+
+
+def _slope_at(xs: np.ndarray, ys: np.ndarray, x: float) -> float | None:
+    """The slope of the line through (xs, ys) at ``x``, from the grid points either side (None when
+    the grid has fewer than two distinct points there)."""
+    if len(xs) < 2:
+        return None
+    order = np.argsort(xs, kind="stable")
+    sx, sy = xs[order], ys[order]
+    at = int(np.clip(np.searchsorted(sx, x), 1, len(sx) - 1))
+    dx = float(sx[at] - sx[at - 1])
+    return float(sy[at] - sy[at - 1]) / dx if dx > 0 else None
 
 
 def _collar_bands(result: DealResult, sym: str) -> list[tuple[float, float]]:

@@ -500,3 +500,22 @@ def test_payoff_against_the_target_when_asked(enn, tmp_path) -> None:  # type: i
     np.testing.assert_allclose(_line(fig, charts.GID_TARGET).get_ydata(), xs)  # the target moves: a diagonal
     np.testing.assert_allclose(_line(fig, charts.GID_VALUE).get_ydata(), RATIO * 15.0 * 1.09 + CASH)
     assert fig.axes[0].get_xlabel() == "2688.HK price (HKD) (the target)"
+
+
+def _assert_note_clear_of(fig: Figure, line: Line2D) -> None:
+    """The marked point's note, as drawn, does not hide the line it marks (display coordinates)."""
+    fig.canvas.draw()  # the note's box is placed when drawn: draw at the figure's own dpi, as the line is measured
+    (note,) = [t for t in fig.axes[0].texts if t.get_gid() == charts.GID_NOTE]
+    patch = note.get_bbox_patch()
+    assert patch is not None
+    box = patch.get_window_extent()
+    drawn = line.get_transform().transform_path(line.get_path())
+    assert not drawn.intersects_bbox(box, filled=True), box
+
+
+@pytest.mark.parametrize("a_share", [11.0, 15.0, 18.0, 19.5])
+def test_payoff_note_sits_clear_of_the_value_line(enn, tmp_path, a_share: float) -> None:  # type: ignore[no-untyped-def]
+    """The note goes into a quarter round the point that the rising value line leaves free."""
+    prices = {**ILLUSTRATIVE, "600803.SS": a_share}
+    fig = _render(charts.payoff(enn, prices, as_of="2025-06-20"), tmp_path, f"payoff-note-{a_share:g}")
+    _assert_note_clear_of(fig, _line(fig, charts.GID_VALUE))
