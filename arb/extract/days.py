@@ -23,6 +23,10 @@ from arb.extract.model import DraftDeal
 
 __all__ = ["Day", "date_draft", "resolve_day"]
 
+#: A month and day later in the year than the article is taken from the year before; beyond this
+#: many days back that reading is marked unconfirmed.
+_YEAR_BACK_DAYS = 92
+
 _NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -94,10 +98,31 @@ def _resolve(
                 day = datetime.date(year, month, dom)
             except ValueError:
                 return Day(None, f"{said} is not a date")
-            if day <= article:
+            if day <= article and year == article.year:
                 return Day(day, f"{said}, in the year of the article dated {article.isoformat()}")
+            if day <= article:
+                # December 30 in a January article is last year's; a day just after the article's
+                # own (a slip, or the article misdated) is not taken as almost a year before unasked.
+                near = (article - day).days <= _YEAR_BACK_DAYS
+                return Day(
+                    day,
+                    f"{said}: after the article's date {article.isoformat()} in its year, so the year before"
+                    + ("" if near else " (check the article)"),
+                    confirmed=near,
+                )
         return Day(None, f"{said}: no such day on or before the article's date")
     in_article = f"in an article dated {_dated(article)}"
+    if kind == "prev_week_weekday":
+        # 上周五: the given day of the previous calendar week (Monday to Sunday), always before.
+        assert isinstance(value, int)
+        day = article - datetime.timedelta(days=article.weekday() + 7 - value)
+        return Day(day, f"{said} (the week before) {in_article}: {_dated(day)}")
+    if kind == "this_week_weekday":
+        # 本周三: the given day of the article's own week; later in that week it is not yet.
+        assert isinstance(value, int)
+        if value > article.weekday():
+            return Day(None, f"{said} is later in the week than the article dated {_dated(article)}: check the article")
+        kind = "weekday"
     if kind in ("weekday", "last_weekday"):
         assert isinstance(value, int)
         back = (article.weekday() - value) % 7
@@ -127,6 +152,18 @@ def _resolve(
             return Day(day, f"{said} {in_article}: {_dated(day)}")
         day = _weekday_before(article)
         return Day(day, f"{said} {in_article} is a weekend: taken as {_dated(day)}", confirmed=False)
+    if kind == "day_before_yesterday":
+        day = article - datetime.timedelta(days=2)
+        if day.weekday() < 5:
+            return Day(day, f"{said} (the day before yesterday) {in_article}: {_dated(day)}")
+        day = _weekday_before(article - datetime.timedelta(days=1))
+        return Day(
+            day, f"{said} (the day before yesterday) {in_article} is a weekend: taken as {_dated(day)}", confirmed=False
+        )
+    if kind == "previous_trading_day":
+        day = _weekday_before(article)
+        note = f"{said} {in_article}: the weekday before, {_dated(day)} (holidays not checked)"
+        return Day(day, note, confirmed=False)
     if kind == "today":
         return Day(article, f"{said}: the article's date ({_dated(article)})")
     if kind == "before_announcement":
@@ -151,8 +188,8 @@ def date_draft(draft: DraftDeal, text: str, p: ModuleType, article: datetime.dat
     ``p`` is the language's patterns module; one without these rules (no ``article_date``) dates
     every price with the article's date as before.
     """
-    own = getattr(p, "article_date", None)
-    found = own(text) if own is not None else None
+    own = _own_dates(text, p)
+    found = own[0] if own else None
     if found is not None and article is None:
         article, draft.source_date_words = found
     elif found is not None and found[0] != article:
@@ -160,11 +197,13 @@ def date_draft(draft: DraftDeal, text: str, p: ModuleType, article: datetime.dat
             f"the article's own date line says {found[0].isoformat()} ({found[1]!r}), the date given is "
             f"{article}: the prices are dated against the date given"
         )
+    for other, words in own[1:]:
+        draft.warnings.append(
+            f"the article also dates itself {other.isoformat()} ({words!r}): the prices are dated against {article}"
+        )
     if draft.source_date is None:
         draft.source_date = article
     day_of = getattr(p, "price_day", None)
-    after = getattr(p, "written_after_close", None)
-    after_close = after(text) if after is not None else None
     _announced_by_name(draft, p, article)
     for q in draft.prices:
         ref = None
@@ -172,10 +211,36 @@ def date_draft(draft: DraftDeal, text: str, p: ModuleType, article: datetime.dat
             spot = next((m for m, _kind, _who in p.prices(q.quote) if m.amount == q.price), None)
             if spot is not None:
                 ref = day_of(q.quote, spot.start, spot.end)
+        after_close = _after_close(text, p, q.symbol)
         day = resolve_day(ref, article, announced=draft.announced, after_close=after_close)
         q.as_of, q.as_of_note, q.as_of_confirmed = day.date, day.note, day.confirmed
         if not day.confirmed:
             draft.warnings.append(f"the day of the {q.symbol} price {q.price:g} is unconfirmed: {day.note}")
+
+
+def _own_dates(text: str, p: ModuleType) -> list[tuple[datetime.date, str]]:
+    """The dates the article gives itself, the one trusted first; a module that reads only one
+    (``article_date``) gives at most one."""
+    every = getattr(p, "article_dates", None)
+    if every is not None:
+        return list(every(text))
+    own = getattr(p, "article_date", None)
+    found = own(text) if own is not None else None
+    return [found] if found is not None else []
+
+
+def _after_close(text: str, p: ModuleType, symbol: str) -> bool | None:
+    """Whether the article was written after the close of the market ``symbol`` trades on.
+
+    A module with several markets' closes (``CLOSES``: Hong Kong 16:00, Shanghai 15:00) weighs
+    the article's time against the price's own market; the English one against New York's.
+    """
+    after = getattr(p, "written_after_close", None)
+    if after is None:
+        return None
+    if getattr(p, "CLOSES", None) is not None:
+        return after(text, symbol)
+    return after(text)
 
 
 def _announced_by_name(draft: DraftDeal, p: ModuleType, article: datetime.date | None) -> None:

@@ -55,7 +55,8 @@ _PAIRS = (
 
 #: Simplified character -> its traditional form (only those that differ).
 #: A few simplified characters stand for two traditional ones (并: 併 "merge", 並 "and").
-_MORE = "并並 发髮 台颱 干幹 干乾 历曆 复複 余餘 面麵 范範 志誌 只隻 系係 系繫 征徵 周週 后後 松鬆 获穫"
+#: 布 is also written 佈 in Hong Kong's 宣佈 and 發佈 ("announce", "publish").
+_MORE = "布佈 并並 发髮 台颱 干幹 干乾 历曆 复複 余餘 面麵 范範 志誌 只隻 系係 系繫 征徵 周週 后後 松鬆 获穫"
 
 #: Simplified character -> its traditional forms (only characters whose forms differ).
 TRADITIONAL: dict[str, str] = {}

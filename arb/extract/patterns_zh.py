@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from arb.extract.hant import compile_zh
 from arb.extract.money import NUM, Money, find_money, parse_count
 from arb.extract.shared import quoted_prices, status_of
+from arb.extract.text import clean_text
 
 DEAL_RE = compile_zh(
     r"私有化|收[购購]|吸收合[并併]|要[约約]|[协協][议議]安排|[换換]股合[并併]|全面要[约約]|[并併][购購]|合[并併]"
@@ -345,3 +347,197 @@ def expected_close(s: str) -> tuple[datetime.date | None, str] | None:
 
 def announces(s: str) -> bool:
     return _ANNOUNCES.search(s) is not None
+
+
+# --- the article's own date and the days of the prices it quotes ------------------------------
+#
+# The same door as the English rules (arb.extract.days): these functions only find the words;
+# ``days.resolve_day`` turns them into dates, never after the article's own.
+
+# 2025年3月26日, 2025年03月26号, 2025-03-26, 2025/3/26, 2025.03.26 (full-width digits are made
+# ASCII by ``clean_text`` first).
+_YMD = (
+    r"(?P<y>20\d\d)\s?(?:年\s?(?P<m>\d{1,2})\s?月\s?(?P<d>\d{1,2})\s?[日号]"
+    r"|[-/.](?P<m2>\d{1,2})[-/.](?P<d2>\d{1,2})(?!\d))"
+)
+_WEEKDAY_NOTE = r"(?:\s?\(?(?:星期|周|礼拜)[一二三四五六日天]\)?)?"
+# "发布时间:2025-03-26 18:30", "發佈日期:2025年3月26日", "发布于2025-03-26"
+_PUBLISHED_ZH = compile_zh(
+    r"(?P<what>(?:(?:发布|发表|刊[发登]|出版|首发)(?:时间|日期)|日期|时间)\s?:|发布于)\s?" + _YMD
+)
+_UPDATED_ZH = compile_zh(r"(?P<what>(?:更新|修改)(?:时间|日期)\s?:|(?:更新|修改)于)\s?" + _YMD)
+# "【2025-03-26】", "〔2025年3月26日〕"
+_BRACKETED = compile_zh(r"[【〔\[]\s?" + _YMD + r"\s?[】〕\]]")
+# "香港，2025年3月26日 —", "香港2025年3月26日 /美通社/ --", "2025年3月26日讯", "北京2025年3月26日电":
+# a place (or nothing) at the start of a line, the date, then a dash or 讯/电.
+_DATELINE_ZH = compile_zh(
+    r"(?m)^[ \t]*(?:[\u4e00-\u9fff]{1,12}\s?[,，]?\s?)?" + _YMD + _WEEKDAY_NOTE + r"\s?(?:/[^/\n]{1,20}/\s?)?"
+    r"(?:—|–|-|－|讯|电)"
+)
+# "(记者 张三)2025年3月26日，…", "本报讯(记者 张三 李四)2025年3月26日": a reporter's byline, then the date.
+_BYLINE_ZH = compile_zh(r"(?m)^[ \t]*(?:[\u4e00-\u9fff]{0,8}讯)?\s?\(记者[^()\n]{0,30}\)\s?" + _YMD)
+
+
+def _ymd(m: re.Match[str]) -> datetime.date | None:
+    month, day = (m["m"], m["d"]) if m["m"] else (m["m2"], m["d2"])
+    try:
+        return datetime.date(int(m["y"]), int(month), int(day))
+    except ValueError:  # "2025年2月30日"
+        return None
+
+
+def _head(text: str) -> str:
+    """The start of the article, in one notation (full-width colons, brackets and digits made ASCII)."""
+    return clean_text(text[:1500])
+
+
+def article_dates(text: str) -> list[tuple[datetime.date, str]]:
+    """Every date the article gives itself at its start, in the order trusted: publication lines
+    ("发布时间:"), brackets ("【2025-03-26】"), datelines ("香港，2025年3月26日 —", "…讯"), a
+    reporter's byline then a date, update lines ("更新时间:"). One entry per distinct date, with
+    the words that give it. Only the start is read: a date further down is a date in the news."""
+    head = _head(text)
+    out: list[tuple[datetime.date, str]] = []
+    for regex in (_PUBLISHED_ZH, _BRACKETED, _DATELINE_ZH, _BYLINE_ZH, _UPDATED_ZH):
+        for m in regex.finditer(head):
+            day = _ymd(m)
+            if day is not None and all(day != seen for seen, _words in out):
+                out.append((day, m.group(0).strip(" \t-–—－")))
+    return out
+
+
+def article_date(text: str) -> tuple[datetime.date, str] | None:
+    """The article's own date and the words that give it (the first of :func:`article_dates`)."""
+    found = article_dates(text)
+    return found[0] if found else None
+
+
+#: When each exchange's regular session closes, local time (Hong Kong and the mainland share one
+#: clock, UTC+8): HKEX at 16:00, Shanghai and Shenzhen at 15:00. Keyed by the ticker's suffix.
+CLOSES = {"HK": datetime.time(16, 0), "SS": datetime.time(15, 0), "SZ": datetime.time(15, 0)}
+
+# A time written right after the article's date: "2025-03-26 18:30", "2025年3月26日 下午6时30分".
+_PART = r"(?P<part>上午|早上|早间|中午|下午|傍晚|晚上|晚间|凌晨)?"
+_CLOCK_ZH = compile_zh(
+    _YMD + _WEEKDAY_NOTE + r"\s?" + _PART + r"\s?(?:(?P<h>[01]?\d|2[0-3]):(?P<mi>[0-5]\d)(?!\d)"
+    r"|(?P<h2>\d{1,2})\s?[时点](?:(?P<mi2>\d{1,2})分|(?P<half>半))?)"
+)
+_AFTER_CLOSE_ZH = compile_zh(r"盘后|收市后|收盘后|晚间|今晚|傍晚")
+_BEFORE_CLOSE_ZH = compile_zh(r"盘前|开市前|开盘前|早盘|午间|午市|早间|今早|今晨")
+
+
+def _clock(m: re.Match[str]) -> datetime.time | None:
+    hour, minute = (m["h"], m["mi"]) if m["h"] else (m["h2"], m["mi2"] or ("30" if m["half"] else "0"))
+    h, mi = int(hour), int(minute)
+    if m["part"] in ("下午", "傍晚", "晚上", "晚间") and h < 12:
+        h += 12
+    return datetime.time(h, mi) if h < 24 and mi < 60 else None
+
+
+def written_after_close(text: str, symbol: str | None = None) -> bool | None:
+    """True when the article says it was written after the close of the exchange ``symbol`` trades
+    on, False when before it, None when it does not say or the exchange is not known.
+
+    A time given with the article's date settles it against :data:`CLOSES` (Hong Kong 16:00; a
+    mainland A share 15:00); a time between the two with no known exchange says nothing. Without a
+    time, words at the start do: 盘后/收市后/晚间 after, 盘前/早盘/午间 before (both: nothing).
+    """
+    head = _head(text)
+    suffix = symbol.rsplit(".", 1)[-1].upper() if symbol and "." in symbol else None
+    close = CLOSES.get(suffix or "")
+    if (m := _CLOCK_ZH.search(head)) is not None and (at := _clock(m)) is not None:
+        if close is not None:
+            return at >= close
+        earliest, latest = min(CLOSES.values()), max(CLOSES.values())
+        return True if at >= latest else False if at < earliest else None
+    after, before = _AFTER_CLOSE_ZH.search(head), _BEFORE_CLOSE_ZH.search(head)
+    if after and not before:
+        return True
+    if before and not after:
+        return False
+    return None
+
+
+_WD_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_DAY_REF_ZH = compile_zh(
+    # the last trading day before the suspension or the announcement (HK's defined "最后交易日")
+    r"(?P<before>(?:(?:停牌|公告|宣布|刊发公告|发布公告)(?:日)?前的?(?:最后|最终)?(?:一个|一)?交易日)|最后(?:一个)?交易日)"
+    r"|(?P<prev_td>(?:前|上)一个?交易日)"
+    r"|(?P<week>上个?|本|这个?)?(?<![一二两三四五六七八九十几数\d])(?:星期|周|礼拜)(?P<wd>[一二三四五六日天])"
+    r"|(?P<yesterday>昨日|昨天|昨晚|昨收|昨)"
+    r"|(?P<before_yesterday>前日|前天)"
+    r"|(?P<today>今日|今天|当日|当天|本日)"
+    rf"|(?<!\d){_YMD}"
+    r"|(?<![\d年])(?P<mm>\d{1,2})月(?P<dd>\d{1,2})[日号]"
+)
+# A day directly followed by a saying verb is the day of a statement, not of a price.
+_SAYING = compile_zh(r"\s?(?:[于在])?\s?(?:宣布|公布|公告|发布|表示|称|披露|透露)")
+# How far from a price its day is looked for: before the amount ("新奥能源于周三收市价为65.00港元",
+# "停牌前最后交易日在联交所的收市价为每股65.00港元"), or just after it in the same clause
+# ("收报65.00港元(3月25日)").
+_DAY_REACH_BEFORE = 48
+_DAY_REACH_AFTER = 16
+_CLAUSE_END = compile_zh(r"[,，;；。]")
+
+
+def _day_ref(m: re.Match[str]) -> tuple[str, object, str] | None:
+    words = m.group(0)
+    if m["before"]:
+        return "before_announcement", None, words
+    if m["prev_td"]:
+        return "previous_trading_day", None, words
+    if m["wd"]:
+        week = m["week"] or ""
+        kind = "prev_week_weekday" if week.startswith("上") else "this_week_weekday" if week else "weekday"
+        return kind, _WD_INDEX[m["wd"]], words
+    if m["yesterday"]:
+        return "yesterday", None, words
+    if m["before_yesterday"]:
+        return "day_before_yesterday", None, words
+    if m["today"]:
+        return "today", None, words
+    if m["y"]:
+        day = _ymd(m)
+        return ("date", day, words) if day is not None else None
+    return "month_day", (int(m["mm"]), int(m["dd"])), words
+
+
+def price_day(s: str, start: int, end: int) -> tuple[str, object, str] | None:
+    """The day the price written at ``s[start:end]`` is of, as ``patterns_en.price_day`` gives it.
+
+    Chinese puts the day before the verb ("周三收市价为", "昨日收报", "3月25日收市价"): the nearest
+    day before the amount wins; one after it counts only in the same clause, close by. Kinds beyond
+    the English ones: ``prev_week_weekday`` (上周五: the previous calendar week),
+    ``this_week_weekday`` (本周三), ``previous_trading_day`` (前一交易日) and
+    ``day_before_yesterday`` (前日/前天). None when the sentence names no day for the price.
+    """
+    best: tuple[str, object, str] | None = None
+    for m in _DAY_REF_ZH.finditer(s, max(0, start - _DAY_REACH_BEFORE), start):
+        if m.end() > start or _SAYING.match(s, m.end()):
+            continue
+        best = _day_ref(m) or best
+    if best is not None:
+        return best
+    stop = _CLAUSE_END.search(s, end, end + _DAY_REACH_AFTER)
+    for m in _DAY_REF_ZH.finditer(s, end, stop.start() if stop else end + _DAY_REACH_AFTER):
+        if (found := _day_ref(m)) is not None:
+            return found
+    return None
+
+
+_ANNOUNCED_ON_ZH = compile_zh(
+    r"(?P<ref>(?:上个?|本)?(?:星期|周|礼拜)[一二三四五六日天]|昨日|昨天|今日|今天)(?:晚间|早间|盘后|盘前)?\s?"
+    r"(?:[于在])?\s?(?:宣布|公布|公告|发布公告)"
+)
+
+
+def announcement_day(s: str) -> tuple[str, object, str] | None:
+    """The day an announcing sentence names ("新奥股份周三宣布"), as :func:`price_day` gives it;
+    None when it names none or gives a full date (:func:`dates` reads those)."""
+    if not announces(s) or dates(s):
+        return None
+    m = _ANNOUNCED_ON_ZH.search(s)
+    if m is None:
+        return None
+    ref = _DAY_REF_ZH.match(m["ref"])
+    return _day_ref(ref) if ref is not None else None
