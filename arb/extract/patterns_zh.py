@@ -369,9 +369,13 @@ _UPDATED_ZH = compile_zh(r"(?P<what>(?:更新|修改)(?:时间|日期)\s?:|(?:�
 # "【2025-03-26】", "〔2025年3月26日〕"
 _BRACKETED = compile_zh(r"[【〔\[]\s?" + _YMD + r"\s?[】〕\]]")
 # "香港，2025年3月26日 —", "香港2025年3月26日 /美通社/ --", "2025年3月26日讯", "北京2025年3月26日电":
-# a place (or nothing) at the start of a line, the date, then a dash or 讯/电.
+# a place (or nothing; never a sentence that says something) at the start of a line, the date,
+# then a dash or 讯/电.
 _DATELINE_ZH = compile_zh(
-    r"(?m)^[ \t]*(?:[\u4e00-\u9fff]{1,12}\s?[,，]?\s?)?" + _YMD + _WEEKDAY_NOTE + r"\s?(?:/[^/\n]{1,20}/\s?)?"
+    r"(?m)^[ \t]*(?:(?![\u4e00-\u9fff]{0,6}?(?:表示|称|宣布|指出|公布|透露))[\u4e00-\u9fff]{1,8}\s?[,，]?\s?)?"
+    + _YMD
+    + _WEEKDAY_NOTE
+    + r"\s?(?:/[^/\n]{1,20}/\s?)?"
     r"(?:—|–|-|－|讯|电)"
 )
 # "(记者 张三)2025年3月26日，…", "本报讯(记者 张三 李四)2025年3月26日": a reporter's byline, then the date.
