@@ -141,6 +141,21 @@ def test_two_date_lines_that_disagree_are_warned() -> None:
     assert target_price(draft)[:2] == (D(2025, 3, 26), True)
 
 
+def test_each_item_of_a_digest_is_dated_by_its_own_line() -> None:
+    first = (
+        "【2025-03-25】东岳集团（00189）宣布，拟以协议安排方式私有化南山控股有限公司（01234）。"
+        "每持有一股南山控股股份可获得现金代价5.00港元。南山控股昨日收市价为4.00港元。\n"
+    )
+    second = "【2025-03-26】" + BODY.format(price="新奥能源昨日收市价为65.00港元。")
+    result = extract_article(first + "\n---\n\n" + second)
+    got = [(d.source_date, [(q.symbol, q.as_of) for q in d.prices]) for d in result.drafts]
+    assert got == [
+        (D(2025, 3, 25), [("1234.HK", D(2025, 3, 24))]),
+        (D(2025, 3, 26), [("2688.HK", D(2025, 3, 25))]),
+    ]
+    assert not any("dates itself" in w for w in result.warnings)  # another item's date is no conflict
+
+
 # --- the time of day against the price's own market ---------------------------------------------
 
 A_SHARE = """中国外运吸收合并外运发展

@@ -78,9 +78,10 @@ def extract_article(
         # The article's own date (a dateline) when the caller gave none; the prices' days against it.
         date_draft(
             outcome,
-            item.text + "\n" + text[:1500],
+            item.text,
             patterns_zh if outcome.language == "zh" else patterns_en,
             source_date,
+            head=text[:1500],
         )
         result.drafts.append(outcome)
         result.warnings.extend(f"{item.headline}: {w}" for w in outcome.warnings)

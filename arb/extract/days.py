@@ -181,14 +181,17 @@ def _resolve(
     return Day(None, f"{said}: not a day arb reads")
 
 
-def date_draft(draft: DraftDeal, text: str, p: ModuleType, article: datetime.date | None) -> None:
+def date_draft(draft: DraftDeal, text: str, p: ModuleType, article: datetime.date | None, *, head: str = "") -> None:
     """Date the draft's source and prices: ``article`` (the caller's date) wins, else the
     article's own date line; each quoted price gets its day, a note, and a warning when unsure.
 
     ``p`` is the language's patterns module; one without these rules (no ``article_date``) dates
-    every price with the article's date as before.
+    every price with the article's date as before. ``text`` is the news item; ``head`` the start
+    of the page it is on, read for a date only when the item gives none (in a digest each item's
+    own dateline is its date, and another item's is no conflict).
     """
-    own = _own_dates(text, p)
+    own = _own_dates(text, p) or _own_dates(head, p)
+    text = f"{text}\n{head}" if head else text
     found = own[0] if own else None
     if found is not None and article is None:
         article, draft.source_date_words = found
