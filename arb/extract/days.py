@@ -191,7 +191,6 @@ def date_draft(draft: DraftDeal, text: str, p: ModuleType, article: datetime.dat
     own dateline is its date, and another item's is no conflict).
     """
     own = _own_dates(text, p) or _own_dates(head, p)
-    text = f"{text}\n{head}" if head else text
     found = own[0] if own else None
     if found is not None and article is None:
         article, draft.source_date_words = found
@@ -215,6 +214,8 @@ def date_draft(draft: DraftDeal, text: str, p: ModuleType, article: datetime.dat
             if spot is not None:
                 ref = day_of(q.quote, spot.start, spot.end)
         after_close = _after_close(text, p, q.symbol)
+        if after_close is None and head:
+            after_close = _after_close(head, p, q.symbol)
         day = resolve_day(ref, article, announced=draft.announced, after_close=after_close)
         q.as_of, q.as_of_note, q.as_of_confirmed = day.date, day.note, day.confirmed
         if not day.confirmed:

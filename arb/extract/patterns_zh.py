@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 
 from arb.extract.hant import compile_zh
@@ -390,12 +391,16 @@ def _ymd(m: re.Match[str]) -> datetime.date | None:
         return None
 
 
+# Every item of a digest asks about the same page head: each is read once (the cache is small,
+# and keyed by the text itself, so nothing stale is ever returned).
+@functools.lru_cache(maxsize=32)
 def _head(text: str) -> str:
     """The start of the article, in one notation (full-width colons, brackets and digits made ASCII)."""
     return clean_text(text[:1500])
 
 
-def article_dates(text: str) -> list[tuple[datetime.date, str]]:
+@functools.lru_cache(maxsize=32)
+def article_dates(text: str) -> tuple[tuple[datetime.date, str], ...]:
     """Every date the article gives itself at its start, in the order trusted: publication lines
     ("发布时间:"), brackets ("【2025-03-26】"), datelines ("香港，2025年3月26日 —", "…讯"), a
     reporter's byline then a date, update lines ("更新时间:"). One entry per distinct date, with
@@ -407,7 +412,7 @@ def article_dates(text: str) -> list[tuple[datetime.date, str]]:
             day = _ymd(m)
             if day is not None and all(day != seen for seen, _words in out):
                 out.append((day, m.group(0).strip(" \t-–—－")))
-    return out
+    return tuple(out)
 
 
 def article_date(text: str) -> tuple[datetime.date, str] | None:
@@ -438,6 +443,7 @@ def _clock(m: re.Match[str]) -> datetime.time | None:
     return datetime.time(h, mi) if h < 24 and mi < 60 else None
 
 
+@functools.lru_cache(maxsize=64)
 def written_after_close(text: str, symbol: str | None = None) -> bool | None:
     """True when the article says it was written after the close of the exchange ``symbol`` trades
     on, False when before it, None when it does not say or the exchange is not known.
