@@ -76,9 +76,10 @@ _TOTAL_VALUE = compile_zh(r"(?:总代价|交易总额|交易总值|总对价|交
 # "发行约3.1亿股", not "已发行计划股份, 将可获得1.25股" (已发行 is "in issue": the count after it is
 # the ratio) nor across a full-width comma.
 _NEW_SHARES = compile_zh(rf"(?<!已)[发發]行(?P<pre>[^,，。;\d]{{0,12}}?)(?P<num>{NUM})\s?(?P<scale>亿|万)?股")
+# "收市价为", "收报", "收市报", "收盘时报", "收盘于", "股价…收于": a closing or current price.
 _PRICE_BEFORE = compile_zh(
-    r"(?:股价|收盘价|收市价|收报|现价)(?:目前|现时|现|为|报|约为|约|是|收于|收报)*\s*$"
-    r"|股价[^,。;]{0,12}报\s*$"
+    r"(?:股价|收盘价?|收市价?|收报|现价)(?:时)?(?:目前|现时|现|为|报|约为|约|是|收于|收报|于)*\s*$"
+    r"|股价[^,。;]{0,12}(?:报|收于)\s*$"
 )
 _ESTIMATE_BEFORE = compile_zh(r"估(?:算|计|值)的?(?P<who>[^,。;\d]{0,15}?)\s*$")
 _DATE = compile_zh(r"(20\d\d)年(\d{1,2})月(\d{1,2})日")
