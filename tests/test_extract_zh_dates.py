@@ -288,6 +288,14 @@ def test_words_that_name_no_day_for_the_price(sentence: str) -> None:
     assert zh.price_day(sentence, spot.start, spot.end) is None
 
 
+@pytest.mark.parametrize("pad", range(38, 46))
+def test_a_phrase_at_the_edge_of_the_reach_is_read_whole(pad: int) -> None:
+    sentence = "新奥能源上个星期五" + "在" * pad + "收报65.00港元。"
+    spot = next(m for m, _kind, _who in zh.prices(sentence))
+    ref = zh.price_day(sentence, spot.start, spot.end)
+    assert ref is not None and ref[:2] == ("prev_week_weekday", 4) and ref[2] == "上个星期五"
+
+
 def test_an_announcement_named_by_its_day_dates_the_last_trading_day() -> None:
     # No full date for the announcement: "周三宣布" in a Thursday article is Wednesday's.
     text = (

@@ -11,6 +11,12 @@ the week before if written before it. The article's time, when it gives one (``4
 "after the bell"), settles it; without one the same day is taken, as a reporter naming the day's
 own weekday means that day, and the day is marked unconfirmed. Holidays are not known to arb:
 "the last trading day before" is the weekday before, also marked unconfirmed.
+
+Chinese articles come through the same door (``patterns_zh.price_day``), with a few kinds of their
+own: 上周五 is the Friday of the previous calendar week, 本周一 one of the article's own week
+(later in that week: not yet, so no date), 前日 the day before yesterday, 前一交易日 the weekday
+before (unconfirmed). Their times are Beijing and Hong Kong time, weighed against the close of
+each price's own market (``patterns_zh.CLOSES``).
 """
 
 from __future__ import annotations
@@ -57,7 +63,8 @@ def resolve_day(
     announced: datetime.date | None = None,
     after_close: bool | None = None,
 ) -> Day:
-    """The day of a price from its day phrase ``ref`` (see ``patterns_en.price_day``).
+    """The day of a price from its day phrase ``ref`` (see ``patterns_en.price_day`` and
+    ``patterns_zh.price_day``).
 
     ``article`` is the article's date; ``announced`` the deal's announcement date (for "the last
     trading day before the announcement"); ``after_close`` whether the article was written after

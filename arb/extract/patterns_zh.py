@@ -523,7 +523,8 @@ def price_day(s: str, start: int, end: int) -> tuple[str, object, str] | None:
     ``day_before_yesterday`` (前日/前天). None when the sentence names no day for the price.
     """
     best: tuple[str, object, str] | None = None
-    for m in _DAY_REF_ZH.finditer(s, max(0, start - _DAY_REACH_BEFORE), start):
+    # A few characters more than the reach, so a phrase at its edge is read whole (上个星期五, not 星期五).
+    for m in _DAY_REF_ZH.finditer(s, max(0, start - _DAY_REACH_BEFORE - 8), start):
         if m.end() > start or _SAYING.match(s, m.end()):
             continue
         best = _day_ref(m) or best
