@@ -100,6 +100,8 @@ def test_the_enn_article_says_why_its_day_is_unconfirmed() -> None:
         "（记者 张三）2025年3月26日，",
         "本报讯（记者 李四 王五）2025年3月26日，",
         "香港，2025年3月26日（星期三）— ",
+        "香港，二零二五年三月二十六日 — ",  # Chinese numerals, as Hong Kong's formal announcements write them
+        "發佈日期：二〇二五年三月二十六日\n",
     ],
 )
 def test_article_date_forms(head: str) -> None:
@@ -246,6 +248,8 @@ HEAD = "香港，2025年3月26日 — "  # a Wednesday
         ("新奥能源於停牌前最後交易日收市價為65.00港元。", D(2025, 3, 25), False),
         ("新奥能源于公告前最后一个交易日收市价为65.00港元。", D(2025, 3, 25), False),
         ("新奥能源3月24日收市价为65.00港元。", D(2025, 3, 24), True),
+        ("新奥能源三月二十四日收市价为65.00港元。", D(2025, 3, 24), True),
+        ("新奥能源於二零二五年三月十四日收市價為65.00港元。", D(2025, 3, 14), True),
         ("新奥能源2025年3月21日收市价为65.00港元。", D(2025, 3, 21), True),
         ("新奥能源收市价为65.00港元（3月24日）。", D(2025, 3, 24), True),  # just after, same clause
         ("新奥能源2025年3月27日收市价为65.00港元。", None, True),  # after the article: not taken
@@ -368,6 +372,23 @@ def test_a_written_date_never_resolves_after_the_article(
     assert day.date is None or day.date <= article
     if with_year:
         assert day.date == (said if said <= article else None)
+
+
+def _in_chinese_numerals(n: int, *, digit_by_digit: bool = False) -> str:
+    digits = "〇一二三四五六七八九"
+    if digit_by_digit or n < 10:
+        return "".join(digits[int(c)] for c in str(n))
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
+
+
+@given(day=st.dates(min_value=D(2000, 1, 1), max_value=D(2099, 12, 31)))
+def test_a_date_in_chinese_numerals_reads_as_written(day: datetime.date) -> None:
+    words = (
+        f"{_in_chinese_numerals(day.year, digit_by_digit=True)}年"
+        f"{_in_chinese_numerals(day.month)}月{_in_chinese_numerals(day.day)}日"
+    )
+    assert [found for found, _words in zh.article_dates(f"香港，{words} — ")] == [day]
 
 
 # --- linear time on hostile text ----------------------------------------------------------------------

@@ -358,9 +358,14 @@ def announces(s: str) -> bool:
 
 # 2025年3月26日, 2025年03月26号, 2025-03-26, 2025/3/26, 2025.03.26 (full-width digits are made
 # ASCII by ``clean_text`` first).
+# Hong Kong's formal announcements write the date in Chinese numerals: 二零二五年三月二十六日.
+_CN_DIGIT = "〇零○一二三四五六七八九"
+_CN_DAY = r"[一二三四五六七八九十]{1,3}"
+_CN_YEAR_DIGIT = {ch: i for i, ch in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0}
 _YMD = (
-    r"(?P<y>20\d\d)\s?(?:年\s?(?P<m>\d{1,2})\s?月\s?(?P<d>\d{1,2})\s?[日号]"
+    r"(?:(?P<y>20\d\d)\s?(?:年\s?(?P<m>\d{1,2})\s?月\s?(?P<d>\d{1,2})\s?[日号]"
     r"|[-/.](?P<m2>\d{1,2})[-/.](?P<d2>\d{1,2})(?!\d))"
+    rf"|(?P<cy>二[〇零○][{_CN_DIGIT}]{{2}})年(?P<cm>{_CN_DAY})月(?P<cd>{_CN_DAY})[日号])"
 )
 _WEEKDAY_NOTE = r"(?:\s?\(?(?:星期|周|礼拜)[一二三四五六日天]\)?)?"
 # "发布时间:2025-03-26 18:30", "發佈日期:2025年3月26日", "发布于2025-03-26"
@@ -384,10 +389,28 @@ _DATELINE_ZH = compile_zh(
 _BYLINE_ZH = compile_zh(r"(?m)^[ \t]*(?:[\u4e00-\u9fff]{0,8}讯)?\s?\(记者[^()\n]{0,30}\)\s?" + _YMD)
 
 
+def _cn_number(text: str) -> int | None:
+    """一 to 三十一 (十五 is 15, 二十 20, 二十五 25); None for anything else."""
+    digits = {ch: i for i, ch in enumerate("〇一二三四五六七八九")}
+    head, ten, tail = text.partition("十")
+    if not ten:
+        return digits.get(text) if len(text) == 1 else None
+    tens = digits.get(head, -1) if head else 1
+    ones = digits.get(tail, -1) if tail else 0
+    return tens * 10 + ones if tens > 0 and ones >= 0 else None
+
+
 def _ymd(m: re.Match[str]) -> datetime.date | None:
-    month, day = (m["m"], m["d"]) if m["m"] else (m["m2"], m["d2"])
+    if m["cy"]:
+        year = int("".join(str(_CN_YEAR_DIGIT[ch]) for ch in m["cy"]))
+        month, day = _cn_number(m["cm"]), _cn_number(m["cd"])
+        if month is None or day is None:
+            return None
+    else:
+        year = int(m["y"])
+        month, day = (int(m["m"]), int(m["d"])) if m["m"] else (int(m["m2"]), int(m["d2"]))
     try:
-        return datetime.date(int(m["y"]), int(month), int(day))
+        return datetime.date(year, month, day)
     except ValueError:  # "2025年2月30日"
         return None
 
@@ -480,6 +503,7 @@ _DAY_REF_ZH = compile_zh(
     r"|(?P<today>今日|今天|当日|当天|本日)"
     rf"|(?<!\d){_YMD}"
     r"|(?<![\d年])(?P<mm>\d{1,2})月(?P<dd>\d{1,2})[日号]"
+    rf"|(?<![{_CN_DIGIT}年])(?P<cmm>{_CN_DAY})月(?P<cdd>{_CN_DAY})[日号]"
 )
 # A day directly followed by a saying verb is the day of a statement, not of a price.
 _SAYING = compile_zh(r"\s?(?:[于在])?\s?(?:宣布|公布|公告|发布|表示|称|披露|透露)")
@@ -507,9 +531,12 @@ def _day_ref(m: re.Match[str]) -> tuple[str, object, str] | None:
         return "day_before_yesterday", None, words
     if m["today"]:
         return "today", None, words
-    if m["y"]:
+    if m["y"] or m["cy"]:
         day = _ymd(m)
         return ("date", day, words) if day is not None else None
+    if m["cmm"]:
+        month, dom = _cn_number(m["cmm"]), _cn_number(m["cdd"])
+        return ("month_day", (month, dom), words) if month and dom else None
     return "month_day", (int(m["mm"]), int(m["dd"])), words
 
 
