@@ -266,3 +266,11 @@ def test_a_deal_announced_after_the_as_of_is_not_on_its_calendar(tmp_path: Path)
     assert upcoming([deal], as_of=dt.date(2025, 3, 1), days=400) == []  # no look-ahead
     assert len(upcoming([deal], as_of=dt.date(2025, 3, 1), days=400, include_closed=True)) == 3  # to 2026-04-05
     assert [e.kind for e in upcoming([deal], as_of=dt.date(2025, 3, 26), days=0)] == ["announcement"]
+
+
+def test_days_beyond_a_century_is_a_usage_error_not_a_traceback() -> None:
+    """--days past any real date (year 9999) is refused by the option, in one usage line."""
+    res = CliRunner().invoke(app, ["calendar", "--days", "99999999999999999999999"])
+    assert res.exit_code == 2
+    assert "--days" in res.stderr and "36500" in res.stderr
+    assert isinstance(res.exception, SystemExit) and "Traceback" not in res.output

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 __all__ = ["CALENDAR_COLUMNS", "calendar", "render_calendar"]
 
 #: The columns of every ``arb calendar`` format (see :meth:`arb.calendar.CalendarEntry.to_dict`).
+#: The longest --days: a century (a date past year 9999 does not exist).
+MAX_DAYS = 36_500
+
 CALENDAR_COLUMNS = ("deal", "name", "status", "kind", "date", "days", "confirmed", "note", "source", "uid")
 
 
@@ -66,7 +69,12 @@ def calendar(
         typer.Option("--deals", metavar="PATH", help="Deal files or folders (default: the watchlist's deals)."),
     ] = None,
     watchlist: WatchlistOpt = None,
-    days: Annotated[int, typer.Option("--days", min=0, metavar="N", help="How many days ahead to list.")] = 30,
+    days: Annotated[
+        int,
+        typer.Option(
+            "--days", min=0, max=MAX_DAYS, metavar="N", help="How many days ahead to list (at most a century)."
+        ),
+    ] = 30,
     as_of: Annotated[
         str | None, typer.Option("--as-of", metavar="DATE", help="Count from this date, YYYY-MM-DD (default: today).")
     ] = None,
