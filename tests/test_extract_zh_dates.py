@@ -311,6 +311,22 @@ def test_an_announcement_named_by_its_day_dates_the_last_trading_day() -> None:
     assert target_price(draft)[:2] == (D(2025, 3, 25), False)
 
 
+FORMAL_HANT = (
+    "新奧天然氣股份有限公司（600803.SH）於二零二五年三月二十六日宣佈，以協議安排方式私有化新奧能源控股有限公司"
+    "（股份代號：2688）。每股2.9427股新奧股份H股及現金代價24.50港元。新奧能源於最後交易日收市價為65.00港元。"
+    "預計於二零二六年六月三十日前完成。\n"
+)
+
+
+def test_a_formal_traditional_announcement_dates_its_last_trading_day() -> None:
+    # 宣佈 (not 宣布) and dates in Chinese numerals: the announcement and the expected close are read.
+    draft = draft_of(FORMAL_HANT, source_date=D(2025, 3, 27))
+    assert (draft.announced, draft.expected_close) == (D(2025, 3, 26), D(2026, 6, 30))
+    assert target_price(draft)[:2] == (D(2025, 3, 25), False)  # the weekday before, holidays unchecked
+    undated = draft_of(FORMAL_HANT)
+    assert undated.source_date is None and undated.prices_csv_rows()[0]["as_of"].startswith("TODO:")
+
+
 def test_without_an_article_date_every_phrase_is_a_todo() -> None:
     for phrase in (
         "新奥能源于周三收市价为65.00港元。",

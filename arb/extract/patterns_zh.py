@@ -82,7 +82,6 @@ _PRICE_BEFORE = compile_zh(
     r"|股价[^,。;]{0,12}(?:报|收于)\s*$"
 )
 _ESTIMATE_BEFORE = compile_zh(r"估(?:算|计|值)的?(?P<who>[^,。;\d]{0,15}?)\s*$")
-_DATE = compile_zh(r"(20\d\d)年(\d{1,2})月(\d{1,2})日")
 _EXPECTED = compile_zh(r"预计(?:将)?(?:于|在)?(?P<when>[^,。;]{2,20}?)(?:前)?(?:完成|生效|完成交割)")
 _ELECTION = compile_zh(r"可选择|选择权|按比例|比例分配")
 _WEIGHT = compile_zh(
@@ -330,13 +329,8 @@ def status(s: str) -> tuple[str, str] | None:
 
 
 def dates(s: str) -> list[datetime.date]:
-    out = []
-    for m in _DATE.finditer(s):
-        try:
-            out.append(datetime.date(int(m[1]), int(m[2]), int(m[3])))
-        except ValueError:
-            continue
-    return out
+    """The full dates ``s`` writes (2025年3月26日, 2025-03-26, 二零二五年三月二十六日), in order."""
+    return [day for m in _ANY_DATE_ZH.finditer(s) if (day := _ymd(m)) is not None]
 
 
 def expected_close(s: str) -> tuple[datetime.date | None, str] | None:
@@ -367,6 +361,7 @@ _YMD = (
     r"|[-/.](?P<m2>\d{1,2})[-/.](?P<d2>\d{1,2})(?!\d))"
     rf"|(?P<cy>二[〇零○][{_CN_DIGIT}]{{2}})年(?P<cm>{_CN_DAY})月(?P<cd>{_CN_DAY})[日号])"
 )
+_ANY_DATE_ZH = compile_zh(r"(?<!\d)" + _YMD)
 _WEEKDAY_NOTE = r"(?:\s?\(?(?:星期|周|礼拜)[一二三四五六日天]\)?)?"
 # "发布时间:2025-03-26 18:30", "發佈日期:2025年3月26日", "发布于2025-03-26"
 _PUBLISHED_ZH = compile_zh(
