@@ -247,6 +247,8 @@ HEAD = "香港，2025年3月26日 — "  # a Wednesday
         ("新奥能源停牌前最后交易日收市价为65.00港元。", D(2025, 3, 25), False),
         ("新奥能源於停牌前最後交易日收市價為65.00港元。", D(2025, 3, 25), False),
         ("新奥能源于公告前最后一个交易日收市价为65.00港元。", D(2025, 3, 25), False),
+        ("新奥能源停牌前收报65.00港元。", D(2025, 3, 25), False),
+        ("新奥能源股份于公告前的收市價為65.00港元。", D(2025, 3, 25), False),
         ("新奥能源3月24日收市价为65.00港元。", D(2025, 3, 24), True),
         ("新奥能源三月二十四日收市价为65.00港元。", D(2025, 3, 24), True),
         ("新奥能源於二零二五年三月十四日收市價為65.00港元。", D(2025, 3, 14), True),
@@ -298,6 +300,12 @@ def test_a_phrase_at_the_edge_of_the_reach_is_read_whole(pad: int) -> None:
     spot = next(m for m, _kind, _who in zh.prices(sentence))
     ref = zh.price_day(sentence, spot.start, spot.end)
     assert ref is not None and ref[:2] == ("prev_week_weekday", 4) and ref[2] == "上个星期五"
+
+
+def test_an_average_of_closes_is_no_price_row() -> None:
+    price = "注销价较新奥能源于停牌前30个交易日的平均收市价60.00港元溢价约30%，较最后交易日收市价65.00港元溢价约23%。"
+    draft = draft_of(HEAD + BODY.format(price=price))
+    assert [(q.symbol, q.price, q.as_of) for q in draft.prices] == [("2688.HK", 65.0, D(2025, 3, 25))]
 
 
 def test_an_announcement_named_by_its_day_dates_the_last_trading_day() -> None:

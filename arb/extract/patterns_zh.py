@@ -317,8 +317,15 @@ def new_shares(s: str) -> tuple[float, bool] | None:
     return count, upper
 
 
+# "停牌前30个交易日的平均收市价": an average over days, not one day's close.
+_AVERAGE = compile_zh(r"平均|均价|VWAP")
+
+
 def prices(s: str) -> list[tuple[Money, str, str]]:
-    return quoted_prices(s, _ESTIMATE_BEFORE, _PRICE_BEFORE, 24)
+    """Amounts quoted as a price or an estimate (``shared.quoted_prices``); an average of closes
+    is neither a quote of one day nor a price file's row, and is left out."""
+    found = quoted_prices(s, _ESTIMATE_BEFORE, _PRICE_BEFORE, 24)
+    return [(m, kind, before) for m, kind, before in found if kind != "price" or not _AVERAGE.search(before)]
 
 
 def status(s: str) -> tuple[str, str] | None:
@@ -490,7 +497,7 @@ def written_after_close(text: str, symbol: str | None = None) -> bool | None:
 _WD_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _DAY_REF_ZH = compile_zh(
     # the last trading day before the suspension or the announcement (HK's defined "最后交易日")
-    r"(?P<before>(?:(?:停牌|公告|宣布|刊发公告|发布公告)(?:日)?前的?(?:最后|最终)?(?:一个|一)?交易日)|最后(?:一个)?交易日)"
+    r"(?P<before>(?:(?:停牌|公告|宣布|刊发公告|发布公告)(?:日)?前的?(?:(?:最后|最终)?(?:一个|一)?交易日)?)|最后(?:一个)?交易日)"
     r"|(?P<prev_td>(?:前|上)一个?交易日)"
     r"|(?P<week>上个?|本|这个?)?(?<![一二两三四五六七八九十几数\d])(?:星期|周|礼拜)(?P<wd>[一二三四五六日天])"
     r"|(?P<yesterday>昨日|昨天|昨晚|昨收|昨)"
