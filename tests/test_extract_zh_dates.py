@@ -125,6 +125,18 @@ def test_no_article_date_is_read_from_these(head: str) -> None:
     assert row["as_of"].startswith("TODO:") and "周二" in row["as_of"]
 
 
+@pytest.mark.parametrize("head", ["新华社香港3月26日电 ", "本报讯（记者 张三）3月26日，", "香港，3月26日 — "])
+def test_a_date_line_without_its_year_is_never_guessed(head: str) -> None:
+    text = head + BODY.format(price="新奥能源于周二收市价为65.00港元。")
+    draft = draft_of(text)
+    assert draft.source_date is None and draft.prices_csv_rows()[0]["as_of"].startswith("TODO:")
+    assert any("gives no year" in w and "--date" in w for w in draft.warnings)
+    agrees = draft_of(text, source_date=D(2025, 3, 26))
+    assert target_price(agrees)[:2] == (D(2025, 3, 25), True) and agrees.warnings == []
+    disagrees = draft_of(text, source_date=D(2025, 3, 27))
+    assert any("is not the date given (2025-03-27)" in w for w in disagrees.warnings)
+
+
 def test_a_date_given_that_disagrees_is_warned_and_wins() -> None:
     draft = draft_of(ENN, source_date=D(2025, 3, 27))
     assert draft.source_date == D(2025, 3, 27) and draft.source_date_words is None

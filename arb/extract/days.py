@@ -210,6 +210,8 @@ def date_draft(draft: DraftDeal, text: str, p: ModuleType, article: datetime.dat
         draft.warnings.append(
             f"the article also dates itself {other.isoformat()} ({words!r}): the prices are dated against {article}"
         )
+    if not own:
+        _yearless_line(draft, text, p, article, head)
     if draft.source_date is None:
         draft.source_date = article
     day_of = getattr(p, "price_day", None)
@@ -227,6 +229,25 @@ def date_draft(draft: DraftDeal, text: str, p: ModuleType, article: datetime.dat
         q.as_of, q.as_of_note, q.as_of_confirmed = day.date, day.note, day.confirmed
         if not day.confirmed:
             draft.warnings.append(f"the day of the {q.symbol} price {q.price:g} is unconfirmed: {day.note}")
+
+
+def _yearless_line(draft: DraftDeal, text: str, p: ModuleType, article: datetime.date | None, head: str) -> None:
+    """A date line without its year ("新华社香港3月26日电"): no date is guessed from it, but it is
+    checked against the date given, or named in a warning when none is given."""
+    undated = getattr(p, "yearless_date_line", None)
+    found = (undated(text) or undated(head)) if undated is not None else None
+    if found is None:
+        return
+    (month, day), words = found
+    if article is None:
+        draft.warnings.append(
+            f"the article's date line {words!r} gives no year: give the date with --date to date its prices"
+        )
+    elif (article.month, article.day) != (month, day):
+        draft.warnings.append(
+            f"the article's date line {words!r} is not the date given ({article.isoformat()}): "
+            "the prices are dated against the date given"
+        )
 
 
 def _own_dates(text: str, p: ModuleType) -> list[tuple[datetime.date, str]]:

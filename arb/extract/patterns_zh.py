@@ -441,6 +441,29 @@ def article_dates(text: str) -> tuple[tuple[datetime.date, str], ...]:
     return tuple(out)
 
 
+# "新华社香港3月26日电", "本报讯(记者 张三)3月26日", "香港，3月26日 —": a date line without its year.
+_MONTH_DAY = r"(?P<mm>\d{1,2})月(?P<dd>\d{1,2})[日号]"
+_YEARLESS = (
+    compile_zh(
+        r"(?m)^[ \t]*(?:(?![\u4e00-\u9fff]{0,6}?(?:表示|称|宣布|指出|公布|透露))[\u4e00-\u9fff]{1,10}\s?[,，]?\s?)?"
+        + _MONTH_DAY
+        + _WEEKDAY_NOTE
+        + r"\s?(?:—|–|-|－|讯|电)"
+    ),
+    compile_zh(r"(?m)^[ \t]*(?:[\u4e00-\u9fff]{0,8}讯)?\s?\(记者[^()\n]{0,30}\)\s?" + _MONTH_DAY),
+)
+
+
+def yearless_date_line(text: str) -> tuple[tuple[int, int], str] | None:
+    """``((month, day), words)`` of a date line that gives no year, or None. Never made a date:
+    the year is not guessed (``days.date_draft`` checks it against the date given, or asks)."""
+    head = _head(text)
+    for regex in _YEARLESS:
+        if (m := regex.search(head)) is not None:
+            return (int(m["mm"]), int(m["dd"])), m.group(0).strip(" \t-–—－")
+    return None
+
+
 def article_date(text: str) -> tuple[datetime.date, str] | None:
     """The article's own date and the words that give it (the first of :func:`article_dates`)."""
     found = article_dates(text)
