@@ -454,6 +454,7 @@ _YEARLESS = (
 )
 
 
+@functools.lru_cache(maxsize=32)
 def yearless_date_line(text: str) -> tuple[tuple[int, int], str] | None:
     """``((month, day), words)`` of a date line that gives no year, or None. Never made a date:
     the year is not guessed (``days.date_draft`` checks it against the date given, or asks)."""
