@@ -38,6 +38,7 @@ from arb.book import compile_book
 from arb.engine import FIGURES, value_book
 from arb.errors import ArbError
 from arb.fx import FxRate, FxTable
+from arb.lifecycle import deal_at, terms_at
 from arb.models import Deal
 from arb.prices.base import Quote
 from arb.prices.coerce import PricesLike, as_source
@@ -189,6 +190,27 @@ def _resolve_deal(deal: Deal | str | Path) -> Deal:
     return found[0]
 
 
+def _same_terms_over_as_of(deal: Deal, axes: list[_Axis], day: dt.date) -> None:
+    """Refuse an ``as_of`` axis whose days straddle a change of terms: one grid values one set of
+    terms (those in force on the base as-of ``day``); each side of a bump is a grid of its own."""
+
+    def terms(on: dt.date) -> tuple[object, ...]:
+        dated = terms_at(deal, on)
+        return (dated.consideration, dated.currency)
+
+    base = terms(day)
+    for a in axes:
+        if a.key != "as_of":
+            continue
+        for ordinal in np.unique(a.values):
+            when = dt.date.fromordinal(int(ordinal))
+            if terms(when) != base:
+                raise ArbError(
+                    f"grid 'as_of': the terms on {when} differ from those on {day} (a revision between them); "
+                    "value each side of the revision in a grid of its own, with as_of= set inside it"
+                )
+
+
 def scenarios(
     deal: Deal | str | Path,
     prices: PricesLike = "snapshot",
@@ -209,6 +231,9 @@ def scenarios(
     :data:`FIGURES`, ``expected_return`` when ``probability`` is gridded, ``hedge.SYMBOL``
     (shares to short per target share) and ``security_price.NAME`` for each stock leg (in
     the security's currency). Prices not in the grid come from ``prices``.
+
+    The terms valued are those in force on the as-of, as :func:`arb.value` values them (before a
+    bump, the older terms); an ``as_of`` axis whose days straddle a revision is refused.
     """
     import pandas as pd
 
@@ -222,6 +247,13 @@ def scenarios(
     source = as_source(prices)
 
     fetched = fetch_for([deal], source, as_of=_as_date(as_of))  # never a price dated after a given as-of
+    # The terms in force on the as-of (before a bump, the older terms), as value_deals values them.
+    day = _as_of(as_of, source.dated, fetched.quotes)
+    _same_terms_over_as_of(deal, axes, day)
+    dated = deal_at(deal, day)
+    if dated.consideration is not deal.consideration:
+        fetched = fetch_for([dated], source, as_of=_as_date(as_of))  # the older terms may name other listings
+    deal = dated
     quotes = dict(fetched.quotes)
     for a in axes:
         if a.key in DATE_KEYS or a.key in NUMBER_KEYS or a.key.startswith("discount:"):
@@ -230,7 +262,6 @@ def scenarios(
         if a.unit and fetched_quote is not None and a.unit != major_currency(fetched_quote.currency)[0]:
             raise ArbError(f"grid {a.label!r}: given in {a.unit}, but {a.key} is quoted in {fetched_quote.currency}")
         quotes[a.key] = _stand_in(a, fetched_quote, deal)
-    day = _as_of(as_of, source.dated, fetched.quotes)
     book = compile_book([deal], quotes, day)
     info = book.info[0]
     by_key = _layout(axes, product)

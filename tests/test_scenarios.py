@@ -181,3 +181,36 @@ def test_a_million_scenarios_in_about_a_second(enn: Deal) -> None:
     assert frame.shape[0] == 1_000_000
     assert frame["deal_value"].iloc[-1] == pytest.approx(RATIO * 20.0 * 1.2 + CASH, abs=1e-12)
     assert elapsed < 3.0, f"1,000 x 1,000 grid took {elapsed:.2f} s"  # about 0.25 s on a 2-core laptop
+
+
+# --- the terms in force on the as-of (a bump) ---------------------------------------------------------
+
+
+def _bumped_deal():  # type: ignore[no-untyped-def]
+    from tests.test_lifecycle import _bumped
+
+    return _bumped()  # cash 37.63 until 2025-06-23, then 40.00, 41.00 from 2025-07-02, 41.75 from 2025-07-09
+
+
+def test_scenarios_value_the_terms_in_force_on_the_as_of() -> None:
+    """Before a bump the older terms are valued, as arb.value values them (lifecycle.deal_at)."""
+    from arb.api import prices_from
+
+    deal = _bumped_deal()
+    prices = prices_from({"T.HK": (36.0, "HKD")})
+    for day, amount in (("2025-06-22", 37.63), ("2025-07-08", 41.00), ("2025-08-01", 41.75)):
+        grid = scenarios(deal, prices, {"downside": [30.0, 35.0]}, as_of=day)
+        assert list(grid["deal_value"]) == pytest.approx([amount, amount]), day
+        assert list(grid["spread"]) == pytest.approx([amount - 36.0] * 2), day
+
+
+def test_an_as_of_axis_across_a_bump_is_refused() -> None:
+    """One grid values one set of terms: an as-of axis that straddles a revision says so."""
+    from arb.api import prices_from
+
+    deal = _bumped_deal()
+    prices = prices_from({"T.HK": (36.0, "HKD")})
+    within = scenarios(deal, prices, {"as_of": ["2025-07-10", "2025-08-01"]}, as_of="2025-07-10")
+    assert list(within["deal_value"]) == pytest.approx([41.75, 41.75])
+    with pytest.raises(ArbError, match=r"grid 'as_of': the terms on 2025-07-01 differ from those on 2025-07-10"):
+        scenarios(deal, prices, {"as_of": ["2025-07-01", "2025-07-10"]}, as_of="2025-07-10")
