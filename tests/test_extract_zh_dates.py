@@ -2,8 +2,9 @@
 article's own date from its dateline or publication line, each price's day phrase in simplified
 or traditional characters, resolved by ``days.resolve_day`` on or before the article's date.
 
-The snippets are written for these tests; the ENN one follows the terms of the ENN Natural Gas /
-ENN Energy scheme (seeds/enn-energy.toml) in its own words.
+The snippets are written for these tests. The ENN one is the article of the issue: its date is
+that of the real joint announcement (seeds/enn-energy.toml, announced 2025-03-26), its terms and
+price are made up (the real scheme pays 2.9427 H shares and HK$24.50).
 """
 
 from __future__ import annotations
