@@ -98,6 +98,7 @@ def test_the_enn_article_says_why_its_day_is_unconfirmed() -> None:
         "发布时间: 2025/3/26\n",
         "發佈日期：2025年3月26日\n",
         "發佈時間：２０２５－０３－２６ １８：３０\n",  # full-width digits, dashes and colon
+        "日期：2025-03-26\n",
         "（记者 张三）2025年3月26日，",
         "本报讯（记者 李四 王五）2025年3月26日，",
         "香港，2025年3月26日（星期三）— ",
@@ -117,6 +118,7 @@ def test_article_date_forms(head: str) -> None:
         "2025年3月26日，",  # the date of the news, not a dateline (no place and dash, no 讯)
         "新奥股份表示，2025年3月26日 — ",  # a sentence, not a place, before the date
         "发布时间：2025-02-30\n",  # no such day
+        "生效日期：2025-03-26\n",  # the date of something in the news, not of the article
     ],
 )
 def test_no_article_date_is_read_from_these(head: str) -> None:
