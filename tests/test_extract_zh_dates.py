@@ -119,6 +119,7 @@ def test_article_date_forms(head: str) -> None:
         "新奥股份表示，2025年3月26日 — ",  # a sentence, not a place, before the date
         "发布时间：2025-02-30\n",  # no such day
         "生效日期：2025-03-26\n",  # the date of something in the news, not of the article
+        "截至2025年3月26日 — ",  # "as of": a date in the news
     ],
 )
 def test_no_article_date_is_read_from_these(head: str) -> None:

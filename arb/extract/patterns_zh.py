@@ -382,11 +382,13 @@ _BRACKETED = compile_zh(r"[【〔\[]\s?" + _YMD + r"\s?[】〕\]]")
 # "香港，2025年3月26日 —", "香港2025年3月26日 /美通社/ --", "2025年3月26日讯", "北京2025年3月26日电":
 # a place (or nothing; never a sentence that says something) at the start of a line, the date,
 # then a dash or 讯/电.
+# A place at the start of a line: a few characters, never a clause that says something or "as of".
+_PLACE = (
+    r"(?m)^[ \t]*(?:(?![\u4e00-\u9fff]{0,6}?(?:表示|称|宣布|指出|公布|透露|截至|截止))"
+    r"[\u4e00-\u9fff]{1,10}\s?[,，]?\s?)?"
+)
 _DATELINE_ZH = compile_zh(
-    r"(?m)^[ \t]*(?:(?![\u4e00-\u9fff]{0,6}?(?:表示|称|宣布|指出|公布|透露))[\u4e00-\u9fff]{1,8}\s?[,，]?\s?)?"
-    + _YMD
-    + _WEEKDAY_NOTE
-    + r"\s?(?:/[^/\n]{1,20}/\s?)?"
+    _PLACE + _YMD + _WEEKDAY_NOTE + r"\s?(?:/[^/\n]{1,20}/\s?)?"
     r"(?:—|–|-|－|讯|电)"
 )
 # "(记者 张三)2025年3月26日，…", "本报讯(记者 张三 李四)2025年3月26日": a reporter's byline, then the date.
@@ -446,12 +448,7 @@ def article_dates(text: str) -> tuple[tuple[datetime.date, str], ...]:
 # "新华社香港3月26日电", "本报讯(记者 张三)3月26日", "香港，3月26日 —": a date line without its year.
 _MONTH_DAY = r"(?P<mm>\d{1,2})月(?P<dd>\d{1,2})[日号]"
 _YEARLESS = (
-    compile_zh(
-        r"(?m)^[ \t]*(?:(?![\u4e00-\u9fff]{0,6}?(?:表示|称|宣布|指出|公布|透露))[\u4e00-\u9fff]{1,10}\s?[,，]?\s?)?"
-        + _MONTH_DAY
-        + _WEEKDAY_NOTE
-        + r"\s?(?:—|–|-|－|讯|电)"
-    ),
+    compile_zh(_PLACE + _MONTH_DAY + _WEEKDAY_NOTE + r"\s?(?:—|–|-|－|讯|电)"),
     compile_zh(r"(?m)^[ \t]*(?:[\u4e00-\u9fff]{0,8}讯)?\s?\(记者[^()\n]{0,30}\)\s?" + _MONTH_DAY),
 )
 
