@@ -358,8 +358,8 @@ def announces(s: str) -> bool:
 # ``days.resolve_day`` turns them into dates, never after the article's own.
 
 # 2025年3月26日, 2025年03月26号, 2025-03-26, 2025/3/26, 2025.03.26 (full-width digits are made
-# ASCII by ``clean_text`` first).
-# Hong Kong's formal announcements write the date in Chinese numerals: 二零二五年三月二十六日.
+# ASCII by ``clean_text`` first), and 二零二五年三月二十六日: Hong Kong's formal announcements
+# write the date in Chinese numerals.
 _CN_DIGIT = "〇零○一二三四五六七八九"
 _CN_DAY = r"[一二三四五六七八九十]{1,3}"
 _CN_YEAR_DIGIT = {ch: i for i, ch in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0}
@@ -379,14 +379,13 @@ _PUBLISHED_ZH = compile_zh(
 _UPDATED_ZH = compile_zh(r"(?P<what>(?:更新|修改)(?:时间|日期)\s?:|(?:更新|修改)于)\s?" + _YMD)
 # "【2025-03-26】", "〔2025年3月26日〕"
 _BRACKETED = compile_zh(r"[【〔\[]\s?" + _YMD + r"\s?[】〕\]]")
-# "香港，2025年3月26日 —", "香港2025年3月26日 /美通社/ --", "2025年3月26日讯", "北京2025年3月26日电":
-# a place (or nothing; never a sentence that says something) at the start of a line, the date,
-# then a dash or 讯/电.
 # A place at the start of a line: a few characters, never a clause that says something or "as of".
 _PLACE = (
     r"(?m)^[ \t]*(?:(?![\u4e00-\u9fff]{0,6}?(?:表示|称|宣布|指出|公布|透露|截至|截止))"
     r"[\u4e00-\u9fff]{1,10}\s?[,，]?\s?)?"
 )
+# "香港，2025年3月26日 —", "香港2025年3月26日 /美通社/ --", "2025年3月26日讯", "北京2025年3月26日电":
+# a place (or nothing) at the start of a line, the date, then a dash or 讯/电.
 _DATELINE_ZH = compile_zh(
     _PLACE + _YMD + _WEEKDAY_NOTE + r"\s?(?:/[^/\n]{1,20}/\s?)?"
     r"(?:—|–|-|－|讯|电)"
