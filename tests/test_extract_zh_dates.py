@@ -351,6 +351,28 @@ def test_a_formal_traditional_announcement_dates_its_last_trading_day() -> None:
     assert undated.source_date is None and undated.prices_csv_rows()[0]["as_of"].startswith("TODO:")
 
 
+@pytest.mark.parametrize(
+    ("said", "announced", "as_of"),
+    [
+        ("3月25日晚间公告", D(2025, 3, 25), D(2025, 3, 25)),  # after that day's close: that day was the last traded
+        ("3月25日公告", D(2025, 3, 25), D(2025, 3, 24)),  # time not said: the weekday before
+        ("昨晚公告", D(2025, 3, 26), D(2025, 3, 26)),
+        ("周一盘后宣布", D(2025, 3, 24), D(2025, 3, 24)),
+    ],
+)
+def test_an_announcement_after_the_close_is_its_own_last_trading_day(
+    said: str, announced: datetime.date, as_of: datetime.date
+) -> None:
+    text = (
+        f"新奥天然气股份有限公司（600803.SH）{said}，拟以协议安排方式私有化新奥能源控股有限公司（02688）。"
+        "每持有一股新奥能源股份可获得1.5股新奥股份H股及现金代价8.80港元。新奥能源停牌前收报65.00港元。\n"
+    )
+    draft = draft_of(text, source_date=D(2025, 3, 27))
+    assert draft.announced == announced
+    got, confirmed, _note = target_price(draft)
+    assert got == as_of and not confirmed  # a halt earlier that day, or a holiday, is not known
+
+
 def test_without_an_article_date_every_phrase_is_a_todo() -> None:
     for phrase in (
         "新奥能源于周三收市价为65.00港元。",

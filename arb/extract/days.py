@@ -62,16 +62,21 @@ def resolve_day(
     *,
     announced: datetime.date | None = None,
     after_close: bool | None = None,
+    announced_after_close: bool | None = None,
 ) -> Day:
     """The day of a price from its day phrase ``ref`` (see ``patterns_en.price_day`` and
     ``patterns_zh.price_day``).
 
     ``article`` is the article's date; ``announced`` the deal's announcement date (for "the last
     trading day before the announcement"); ``after_close`` whether the article was written after
-    that day's close (None: it does not say). The date returned is never after ``article``; a
-    Saturday or a Sunday is returned unconfirmed (no exchange closes on one).
+    that day's close (None: it does not say); ``announced_after_close`` whether the announcement
+    itself came after its day's close (晚间公告: that day is the last one traded before it). The
+    date returned is never after ``article``; a Saturday or a Sunday is returned unconfirmed (no
+    exchange closes on one).
     """
-    day = _resolve(ref, article, announced=announced, after_close=after_close)
+    day = _resolve(
+        ref, article, announced=announced, after_close=after_close, announced_after_close=announced_after_close
+    )
     if day.date is not None and day.date.weekday() >= 5 and ref is not None:
         return Day(day.date, f"{day.note} (a {_NAMES[day.date.weekday()]}: no close that day)", confirmed=False)
     return day
@@ -83,6 +88,7 @@ def _resolve(
     *,
     announced: datetime.date | None = None,
     after_close: bool | None = None,
+    announced_after_close: bool | None = None,
 ) -> Day:
     if ref is None:
         if article is None:
@@ -178,6 +184,13 @@ def _resolve(
             return Day(None, f"{said}: the announcement date is not in the article")
         if announced > article:
             return Day(None, f"{said}: the announcement {announced.isoformat()} is after the article's date")
+        if announced_after_close and announced.weekday() < 5:
+            return Day(
+                announced,
+                f"{said}: the announcement of {_dated(announced)} came after that day's close, so that day "
+                "(unless trading was halted earlier)",
+                confirmed=False,
+            )
         day = _weekday_before(announced)
         return Day(
             day,
@@ -216,6 +229,9 @@ def date_draft(draft: DraftDeal, text: str, p: ModuleType, article: datetime.dat
         draft.source_date = article
     day_of = getattr(p, "price_day", None)
     _announced_by_name(draft, p, article)
+    late_words = getattr(p, "announced_after_close", None)
+    said = draft.quotes.get("announced")
+    late = late_words(said) if late_words is not None and said else None
     for q in draft.prices:
         ref = None
         if day_of is not None:
@@ -225,7 +241,7 @@ def date_draft(draft: DraftDeal, text: str, p: ModuleType, article: datetime.dat
         after_close = _after_close(text, p, q.symbol)
         if after_close is None and head:
             after_close = _after_close(head, p, q.symbol)
-        day = resolve_day(ref, article, announced=draft.announced, after_close=after_close)
+        day = resolve_day(ref, article, announced=draft.announced, after_close=after_close, announced_after_close=late)
         q.as_of, q.as_of_note, q.as_of_confirmed = day.date, day.note, day.confirmed
         if not day.confirmed:
             draft.warnings.append(f"the day of the {q.symbol} price {q.price:g} is unconfirmed: {day.note}")

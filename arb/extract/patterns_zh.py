@@ -589,13 +589,23 @@ def price_day(s: str, start: int, end: int) -> tuple[str, object, str] | None:
 
 
 _ANNOUNCED_ON_ZH = compile_zh(
-    r"(?P<ref>(?:上个?|本)?(?:星期|周|礼拜)[一二三四五六日天]|昨日|昨天|今日|今天)(?:晚间|早间|盘后|盘前)?\s?"
+    r"(?P<ref>(?:上个?|本)?(?:星期|周|礼拜)[一二三四五六日天]|昨日|昨天|昨晚|今日|今天|(?<![\d年])\d{1,2}月\d{1,2}[日号])"
+    r"(?:晚间|早间|盘后|盘前)?\s?"
     r"(?:[于在])?\s?(?:宣布|公布|公告|发布公告)"
 )
 
 
+_LATE = compile_zh(r"(?:晚间|晚上|今晚|昨晚|盘后|收市后|收盘后)\s?(?:[于在])?\s?(?:宣布|公布|公告|发布)")
+
+
+def announced_after_close(s: str) -> bool | None:
+    """True when the announcing sentence says it came after the close ("3月25日晚间公告"); None
+    when it does not say (the last trading day before it is then the weekday before)."""
+    return True if _LATE.search(s) else None
+
+
 def announcement_day(s: str) -> tuple[str, object, str] | None:
-    """The day an announcing sentence names ("新奥股份周三宣布"), as :func:`price_day` gives it;
+    """The day an announcing sentence names ("新奥股份周三宣布", "3月25日晚间公告"), as :func:`price_day` gives it;
     None when it names none or gives a full date (:func:`dates` reads those)."""
     if not announces(s) or dates(s):
         return None
