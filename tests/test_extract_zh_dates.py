@@ -401,19 +401,26 @@ _PHRASES = st.sampled_from(
     article=st.dates(min_value=D(2000, 1, 1), max_value=D(2099, 12, 31)),
     phrase=_PHRASES,
     after_close=st.sampled_from([None, True, False]),
+    announced_back=st.integers(-3, 30),
+    late=st.sampled_from([None, True]),
 )
 def test_a_day_phrase_never_resolves_after_the_article(
-    article: datetime.date, phrase: str, after_close: bool | None
+    article: datetime.date, phrase: str, after_close: bool | None, announced_back: int, late: bool | None
 ) -> None:
     sentence = f"新奥能源{phrase}收市价为65.00港元。"
     spot = next(m for m, _kind, _who in zh.prices(sentence))
     ref = zh.price_day(sentence, spot.start, spot.end)
     assert ref is not None and ref[2] == phrase
-    day = resolve_day(ref, article, announced=article, after_close=after_close)
-    if day.date is None:
+    announced = article - datetime.timedelta(days=announced_back)
+    day = resolve_day(ref, article, announced=announced, after_close=after_close, announced_after_close=late)
+    if ref[0] == "before_announcement":
+        assert (day.date is None) is (announced > article)
+        assert day.date is None or (day.date <= announced and not day.confirmed)
+    elif day.date is None:
         assert phrase.startswith("本")  # only "this week's" day later in the week is left undated
-    else:
-        assert day.date <= article and (article - day.date).days <= 14
+    if day.date is not None:
+        assert day.date <= article
+        assert ref[0] == "before_announcement" or (article - day.date).days <= 14
     assert resolve_day(ref, None).date is None  # no article date: no guess
 
 
