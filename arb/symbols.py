@@ -370,8 +370,13 @@ def minor_unit_problem(
     if quoted is None or quoted not in MINOR_UNITS:
         return None
     major, per = MINOR_UNITS[quoted]
+    # Both readings of the same number, each with its unit: offering the number in pounds and the
+    # same pounds in pence would leave a reader whose number is pence no right answer.
     if python:
-        fix = f"({value:g}, {major!r}) or ({value * per:g}, {quoted!r})"
+        minor, whole = f"({value:g}, {quoted!r})", f"({value:g}, {major!r})"
     else:
-        fix = f"{symbol}={value:g}{major} or {symbol}={value * per:g}{quoted}"
-    return f"{symbol} is quoted in {quoted} (1/{per:g} {major}): a bare {value:g} could be either; write {fix}"
+        minor, whole = f"{symbol}={value:g}{quoted}", f"{symbol}={value:g}{major}"
+    return (
+        f"{symbol} is quoted in {quoted} (1/{per:g} {major}): a bare {value:g} could be either;"
+        f" write {minor} if it is in {quoted}, {whole} if in {major}"
+    )

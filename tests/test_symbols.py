@@ -240,8 +240,19 @@ def test_minor_unit_problem_from_the_quote_or_the_suffix() -> None:
     assert minor_unit_problem("TGT.L", 4.9, None, "GBP") is None  # the quote says pounds
     assert minor_unit_problem("TGTX", 4.9, None, "GBp") is not None  # the quote says pence
     assert minor_unit_problem("X.JO", 3.0, None, None) == (
-        "X.JO is quoted in ZAc (1/100 ZAR): a bare 3 could be either; write X.JO=3ZAR or X.JO=300ZAc"
+        "X.JO is quoted in ZAc (1/100 ZAR): a bare 3 could be either; write X.JO=3ZAc if it is in ZAc,"
+        " X.JO=3ZAR if in ZAR"
     )
+
+
+def test_the_minor_unit_message_offers_both_readings_of_the_number() -> None:
+    # A reader holding 400 pence must find a spelling of 400 pence in the message, and one holding
+    # 400 pounds one of 400 pounds: each suggestion, read back, is one of the two readings.
+    problem = minor_unit_problem("TGT.L", 400.0, None, None, python=True)
+    assert problem is not None
+    suggested = {read_price(*pair) for pair in ((400, "GBp"), (400, "GBP")) if repr(pair) in problem}
+    assert suggested == {(400.0, "GBp"), (400.0, "GBP")}
+    assert "40000" not in problem  # not the pounds reading again, spelt in pence
 
 
 def test_preview_is_one_short_line() -> None:
