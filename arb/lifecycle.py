@@ -131,11 +131,15 @@ def status_at(deal: Deal, as_of: dt.date | None) -> tuple[str, dt.date | None]:
     A closed status holds from the day the deal closed (:func:`closed_on`) on, that day included;
     before it the deal was open: :data:`OPEN_BEFORE_CLOSE`, since an unknown day. A closed deal
     whose file gives no such day is closed on every day (nothing says when it closed). An open
-    status is the file's on every day: the file does not say what it was before.
+    status is the file's on every day: the file does not say what it was before. A
+    ``status_date`` after ``as_of`` was not known on it, so "since" is then unknown (None), never
+    a day still to come.
     """
     day = closed_on(deal)
     if as_of is not None and day is not None and as_of < day:
         return OPEN_BEFORE_CLOSE, None
+    if as_of is not None and deal.status_date is not None and deal.status_date > as_of:
+        return deal.status, None
     return deal.status, deal.status_date
 
 
@@ -151,7 +155,7 @@ def known_at(deal: Deal, as_of: dt.date | None) -> Deal:
     """The deal as it stood on ``as_of``: what the file records as happening later is undone.
 
     - the status (:func:`status_at`): a deal that closed after ``as_of`` was open, and had not
-      paid yet (``paid`` dropped);
+      paid yet (``paid`` dropped); an open status dated after ``as_of`` has no date;
     - a condition met, waived or failed after ``as_of`` was pending then (``date`` dropped);
     - a vote result dated after ``as_of`` was not known (dropped).
 
@@ -165,6 +169,8 @@ def known_at(deal: Deal, as_of: dt.date | None) -> Deal:
     status, since = status_at(deal, as_of)
     if status != deal.status:
         update.update(status=status, status_date=since, paid=None)
+    elif since != deal.status_date:
+        update["status_date"] = since
     if any(c.date is not None and c.date > as_of for c in deal.conditions):
         update["conditions"] = tuple(
             c.model_copy(update={"status": "pending", "date": None}) if c.date is not None and c.date > as_of else c

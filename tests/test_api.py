@@ -112,7 +112,7 @@ def test_value_at_the_article_prices() -> None:
     assert enn["flags"] == ["pre-conditional", "estimate-used"] and enn["estimate"] and not enn["blocked"]
     assert enn["at_risk"] and not enn["ended"]  # waiting on its pre-conditions
     assert enn["notes"] == [
-        "the deal is pre-conditional since 2025-12-28",
+        "the deal is pre-conditional",  # status_date 2025-12-28 is after the as-of
         "enn-ng-h valued at its estimate 18.86 HKD: no price for its proxy 600803.SS",
     ]
     assert enn["as_of"] == pd.Timestamp("2025-06-20") and enn["expected_close"] == pd.Timestamp("2025-12-31")

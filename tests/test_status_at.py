@@ -218,3 +218,23 @@ def test_report_without_as_of_hides_only_the_deals_closed_today(home: Path, tmp_
         and "1 deal closed by today (" in res.stderr
         and "not shown (hang-seng-bank)" in res.stderr
     )
+
+
+def test_an_open_status_dated_after_the_as_of_has_no_since_day() -> None:
+    # ENN Energy's file says pre-conditional with status_date 2025-12-28 (the latest source).
+    # At 2025-06-20 that day was still to come: the flag stays (the file knows no earlier status)
+    # but its note never says "since" a day after the as-of.
+    enn = load_deal(SEEDS / "enn-energy.toml")
+    assert enn.status == "pre-conditional" and enn.status_date == dt.date(2025, 12, 28)
+    june = dt.date(2025, 6, 20)
+    assert status_at(enn, june) == ("pre-conditional", None)
+    assert known_at(enn, june).status_date is None
+    assert status_at(enn, enn.status_date) == ("pre-conditional", enn.status_date)  # from that day on
+    assert known_at(enn, dt.date(2026, 1, 5)) is enn
+    source = MemorySource({"2688.HK": 65.0}, {"2688.HK": "HKD"})
+    result = value_deals([enn], source, as_of=june, read_config=False).results[0]
+    assert Flag.PRE_CONDITIONAL in result.flags
+    assert "the deal is pre-conditional" in result.info.notes
+    assert not any("2025-12-28" in n for n in result.info.notes)
+    later = value_deals([enn], source, as_of=dt.date(2026, 1, 5), read_config=False).results[0]
+    assert "the deal is pre-conditional since 2025-12-28" in later.info.notes
