@@ -18,7 +18,7 @@ import numpy as np
 from arb.engine import CASH, CVR, STOCK_RATIO, STOCK_VALUE, DealTable, DividendTable, EngineResult, LegTable
 from arb.flags import FLAGS, Flag
 from arb.fx import FxRate, FxTable
-from arb.lifecycle import close_date, long_stop, vote_arithmetic
+from arb.lifecycle import close_date, first_announced, long_stop, vote_arithmetic
 from arb.models import Deal, Leg
 from arb.numbering import leg_label
 from arb.prices.base import Quote
@@ -533,10 +533,11 @@ def compile_book(
             acq = deal.acquirer.ticker if deal.acquirer else None
             if acq and acq in quotes:
                 info.prices[acq] = quotes[acq]
-        if deal.announced is not None and deal.announced > as_of:
+        announced = first_announced(deal)
+        if announced is not None and announced > as_of:
             info.flag(
                 Flag.NOT_YET_ANNOUNCED,
-                f"announced {deal.announced}, after the as-of {as_of}: there were no terms to value on that date",
+                f"announced {announced}, after the as-of {as_of}: there were no terms to value on that date",
             )
         close, close_from = close_date(deal)
         said = "expected_close" if close_from == "expected_close" else f"the close ({close_from})"

@@ -154,7 +154,7 @@ def upcoming(
     those of ``as_of`` (:func:`arb.lifecycle.known_at`): a deal that completed after it was open
     then, and its events up to the completion were still to come.
     """
-    from arb.lifecycle import known_at
+    from arb.lifecycle import first_announced, known_at
 
     if days < 0:
         raise ValueError(f"days must be zero or more, got {days}")
@@ -162,7 +162,9 @@ def upcoming(
     end = start + dt.timedelta(days=days)
     then = [known_at(d, start) for d in deals]
     chosen = [
-        d for d in then if include_closed or not (d.is_closed or (d.announced is not None and d.announced > start))
+        d
+        for d in then
+        if include_closed or not (d.is_closed or ((day := first_announced(d)) is not None and day > start))
     ]
     return [e for e in entries(chosen) if start <= e.date <= end]
 

@@ -71,6 +71,16 @@ def close_date(deal: Deal) -> tuple[dt.date | None, str]:
     return None, ""
 
 
+def first_announced(deal: Deal) -> dt.date | None:
+    """The day the first terms in the file were announced: ``announced``, or a revision's
+    ``announced`` when earlier (an earlier bidder's offer the deal's own date postdates), or None.
+
+    A deal has terms to value from this day on; before it, none (``not-yet-announced``).
+    """
+    days = [d for d in (deal.announced, *(r.announced for r in deal.revisions)) if d is not None]
+    return min(days) if days else None
+
+
 def next_event(deal: Deal, as_of: dt.date) -> Event | None:
     """The first event dated on or after ``as_of`` (an event on the day is still ahead), or None.
 

@@ -385,7 +385,10 @@ def _check_alerts(result: RefreshResult, r: DealResult, watchlist: Watchlist, pr
     """
     rules = watchlist.rules_for(r.id)
     on_events = [x for x in rules if not x.on_prices]
-    known = r.deal.announced is None or r.deal.announced <= r.as_of
+    from arb.lifecycle import first_announced
+
+    announced = first_announced(r.deal)
+    known = announced is None or announced <= r.as_of
     if on_events and known and not r.deal.is_closed:
         result.alerts += evaluate_alerts(r.id, on_events, {"events": _events_ahead(r)}, None)
     rules = [x for x in rules if x.on_prices]
