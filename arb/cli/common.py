@@ -188,10 +188,26 @@ def load(paths: Sequence[Path] | None) -> LoadResult:
         paths = _config().deal_paths
     # Files unchanged since the last run give their checked deals from the cache (arb.dealcache).
     result = load_deals(list(paths) if paths else [seeds_dir()], cache=DealCache(cache_dir() / "deals"))
+    _refuse_empty_folders(paths or [], result)
     for e in result.errors:
         for line in e.lines():  # one line per problem, each naming the file and the key
             error(line)
     return result
+
+
+def _refuse_empty_folders(paths: Sequence[Path], result: LoadResult) -> None:
+    """An error for each folder given that holds no deal file: an empty report is no answer."""
+    from arb.errors import DealFileError
+
+    seen = [*result.paths.values(), *(e.path for e in result.errors)]
+    for folder in paths:
+        folder = Path(folder)
+        if folder.is_dir() and not any(folder == f or folder in f.parents for f in seen):
+            problem = (
+                "holds no deal files (*.toml; names starting with '.' or '_' are skipped); "
+                "give the folder your deal files are in, or write one with `arb new ID -o FOLDER`"
+            )
+            result.errors.append(DealFileError(folder, "", problem))
 
 
 def price_source(
