@@ -90,10 +90,15 @@ def _to_ordinals(values: Any) -> FloatArray:
 def _axis(label: str, values: Any, deal: Deal) -> _Axis:
     if label in DATE_KEYS:
         try:
-            ords = _to_ordinals(np.atleast_1d(np.asarray(values)))
+            days = np.atleast_1d(np.asarray(values, dtype="datetime64[D]")).ravel()
         except (TypeError, ValueError):
             raise ArbError(f"grid {label!r}: give dates (datetime.date, datetime64 or 'YYYY-MM-DD')") from None
-        return _Axis(label, label, ords.ravel(), is_date=True)
+        if days.size == 0:
+            raise ArbError(f"grid {label!r} is empty")
+        if np.isnat(days).any():
+            # None, NaT or '' read as "not a time": as an ordinal it would be a day billions of years out.
+            raise ArbError(f"grid {label!r}: every value must be a date (got None, NaT or ''); drop it from the list")
+        return _Axis(label, label, _to_ordinals(days), is_date=True)
     if label == "probability" or label.startswith("discount:"):
         arr = _numbers(label, values)
         hi_ok = arr <= 1 if label == "probability" else arr < 1

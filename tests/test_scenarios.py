@@ -214,3 +214,13 @@ def test_an_as_of_axis_across_a_bump_is_refused() -> None:
     assert list(within["deal_value"]) == pytest.approx([41.75, 41.75])
     with pytest.raises(ArbError, match=r"grid 'as_of': the terms on 2025-07-01 differ from those on 2025-07-10"):
         scenarios(deal, prices, {"as_of": ["2025-07-01", "2025-07-10"]}, as_of="2025-07-10")
+
+
+@pytest.mark.parametrize("key", ["expected_close", "as_of"])
+@pytest.mark.parametrize("missing", [None, pd.NaT, ""])
+def test_a_date_axis_with_a_missing_date_is_refused_in_one_line(enn: Deal, key: str, missing: object) -> None:
+    # None or NaT as a day is int64's minimum, a day billions of years away: pandas failed on it
+    # with OutOfBoundsDatetime (a traceback), or the row valued a nonsense close.
+    with pytest.raises(ArbError, match=f"grid '{key}': (every value must be a date|give dates)") as err:
+        scenarios(enn, "snapshot", {key: ["2025-12-31", missing]})
+    assert "\n" not in str(err.value)
