@@ -55,6 +55,10 @@ _EXPORTS: dict[str, str] = {
     "__version__": "arb",  # from the installed package's metadata, on first use
 }
 
+#: Submodules the README and docs name as ``arb.X.name`` after a plain ``import arb``
+#: (``arb.charts.payoff``, ``arb.frames.DEAL_COLUMNS``, ``arb.flags.FLAGS``): imported on first use.
+_SUBMODULES = frozenset({"charts", "flags", "frames"})
+
 __all__ = [
     "ArbError",
     "ChainSource",
@@ -109,6 +113,8 @@ def __getattr__(name: str) -> Any:
     if name == "__version__":
         globals()[name] = found = _version()
         return found
+    if name in _SUBMODULES:
+        return importlib.import_module(f"arb.{name}")  # the import sets arb.<name> itself
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'arb' has no attribute {name!r}")

@@ -38,3 +38,20 @@ def test_store_columns_hold_every_figure():
     from arb.store.schema import METRICS
 
     assert tuple(METRICS) == tuple(FIGURES)
+
+
+def test_the_submodules_the_readme_names_resolve_after_a_plain_import():
+    # README: `arb.frames.DEAL_COLUMNS`, `arb.charts.payoff`; docs/figures.md: arb.flags. A fresh
+    # process, so no earlier test has imported them already.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, arb\n"
+        "assert 'matplotlib' not in sys.modules\n"
+        "assert 'name' in arb.frames.DEAL_COLUMNS and 'blocked' in arb.frames.FLAG_FAMILIES\n"
+        "assert callable(arb.charts.payoff) and 'no-price' in arb.flags.FLAGS\n"
+        "assert 'matplotlib' not in sys.modules  # charts imports it only to draw\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
