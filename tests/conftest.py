@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import signal
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,25 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("ARB_OFFLINE", raising=False)
     monkeypatch.delenv("ARB_STORE_TEST_PAUSE", raising=False)
     return tmp_path / "home"
+
+
+#: Wall-clock budget for one pathological article in the extract tests: the linear rules read each
+#: in well under a second; a rule gone quadratic takes far longer (10 s and more for the old code).
+BUDGET_S = 5
+
+
+@contextlib.contextmanager
+def budget(seconds: float = BUDGET_S) -> Iterator[None]:
+    """Fail (not hang) when the block runs longer than ``seconds``: a step no longer linear in the
+    article's length. (A guard against a hang, not a timing: timings live in benchmarks/.)"""
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeoutError(f"over {seconds} s: a step is no longer linear in the article's length")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

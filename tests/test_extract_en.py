@@ -8,11 +8,8 @@ US$88.82 in cash) in their own words.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import signal
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +24,7 @@ from arb.extract import DraftDeal, extract_article, read_article
 from arb.extract import patterns_en as en
 from arb.extract.days import resolve_day
 from arb.prices.csvfile import CsvSource
+from tests.conftest import budget
 
 D = datetime.date
 
@@ -376,25 +374,6 @@ def test_relative_days_never_pass_the_article(article: datetime.date, kind: str)
 
 
 # --- 4. linear time on hostile text --------------------------------------------------------------
-
-#: Wall-clock budget for one hostile article; the rules read each in well under a second.
-BUDGET_S = 5
-
-
-@contextlib.contextmanager
-def budget(seconds: float = BUDGET_S) -> Iterator[None]:
-    """Fail (not hang) when the block runs longer than ``seconds``: a rule gone quadratic."""
-
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError(f"over {seconds} s: a rule is no longer linear in the article's length")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.mark.parametrize(

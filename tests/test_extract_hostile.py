@@ -8,11 +8,9 @@ test instead of making it slow, and no timing ratio is compared (nothing to flak
 
 from __future__ import annotations
 
-import contextlib
 import re
-import signal
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,28 +19,9 @@ from hypothesis import strategies as st
 
 from arb.extract import MAX_ARTICLE_CHARS, ArticleError, DraftDeal, extract_article, read_article
 from arb.extract.text import html_to_text, split_sentences
+from tests.conftest import budget
 
 ARTICLES = Path(__file__).parent / "data" / "articles"
-
-#: Wall-clock budget for one pathological input. The linear code needs well under 1 s for each;
-#: the quadratic code it replaced needed 10 s or more.
-BUDGET_S = 5
-
-
-@contextlib.contextmanager
-def budget(seconds: float = BUDGET_S) -> Iterator[None]:
-    """Fail (not hang) when the block runs longer than ``seconds``."""
-
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError(f"over {seconds} s: a step is no longer linear in the article's length")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 DEAL = "Acme Corp. (NASDAQ: ACME) agreed to acquire Globex Inc. (NYSE: GBX) for $25.50 per share in cash.\n\n"

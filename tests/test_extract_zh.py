@@ -4,11 +4,9 @@ mainland announcements and news briefs; drafts are checked through the loader ``
 
 from __future__ import annotations
 
-import contextlib
 import re
-import signal
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from arb.extract import DraftDeal, extract_article, patterns_zh
 from arb.extract.text import clean_text
 from arb.extract.tickers import find_companies, parse_ticker_group
 from arb.loader import load_deal
+from tests.conftest import budget
 
 
 def draft_of(article: str) -> DraftDeal:
@@ -367,22 +366,6 @@ def test_a_firm_agreement_replacing_a_non_binding_one_is_not_rumoured() -> None:
 
 
 # --- linear time ----------------------------------------------------------------------------------
-
-BUDGET_S = 5
-
-
-@contextlib.contextmanager
-def budget(seconds: float = BUDGET_S) -> Iterator[None]:
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError(f"over {seconds} s: a Chinese rule is no longer linear in the article's length")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 HEAD = "东岳控股有限公司（01888）拟收购南湖能源有限公司（02777），"

@@ -9,11 +9,8 @@ price are made up (the real scheme pays 2.9427 H shares and HK$24.50).
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +23,7 @@ from arb.extract import DraftDeal, extract_article
 from arb.extract import patterns_zh as zh
 from arb.extract.days import resolve_day
 from arb.prices.csvfile import CsvSource
+from tests.conftest import budget
 
 D = datetime.date
 
@@ -461,20 +459,6 @@ def test_a_date_in_chinese_numerals_reads_as_written(day: datetime.date) -> None
 
 
 # --- linear time on hostile text ----------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def budget(seconds: float = 5) -> Iterator[None]:
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError(f"over {seconds} s: a date rule is no longer linear in the article's length")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.mark.parametrize(
