@@ -63,6 +63,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from arb.prices.base import Quote
+
 __all__ = ["expected_return", "payoff", "sensitivity", "spread_history", "timeline"]
 
 #: Artist ids the tests and users can look charts' parts up by (``artist.get_gid()``).
@@ -105,6 +107,14 @@ def _payoff_symbol(result: DealResult, symbol: str | None) -> str | None:
         if leg.security and result.deal.securities[leg.security].proxy:
             return str(result.deal.securities[leg.security].proxy)
     return None
+
+
+def _in_unit(xs: Sequence[float] | np.ndarray, quote: Quote | None) -> list[str] | Sequence[float] | np.ndarray:
+    """The grid's prices with the quote's own unit written on each (``"3.5GBP"``): the axis is
+    drawn in that unit, and a bare number for a listing quoted in pence is refused as ambiguous."""
+    if quote is None or not quote.currency:
+        return xs
+    return [f"{float(x)!r}{quote.currency}" for x in xs]
 
 
 def payoff(
@@ -151,7 +161,7 @@ def payoff(
             raise ArbError(f"payoff: no price for {sym} in {source.label}; pass grid= (the {sym} prices to draw)")
         grid = np.linspace(0.5 * current.price, 1.5 * current.price, 201)
     xs = np.asarray(grid, dtype=np.float64)
-    frame = scenarios(deal, source, {key: xs}, as_of=base.as_of)
+    frame = scenarios(deal, source, {key: _in_unit(xs, current)}, as_of=base.as_of)
     fig, ax = new_axes(ax)
     ccy = plain(result.currency or NO_UNIT)
     unit = plain(current.currency if current is not None else frame.attrs.get("units", {}).get(key, NO_UNIT))
@@ -173,7 +183,7 @@ def payoff(
         ax.axhline(down, color="tab:red", lw=1, ls=":", label=label, gid=GID_DOWNSIDE)
     provenance = result_provenance(result, base.source_label)
     if current is not None:
-        now = scenarios(deal, source, {key: [current.price]}, as_of=base.as_of).iloc[0]
+        now = scenarios(deal, source, {key: _in_unit([current.price], current)}, as_of=base.as_of).iloc[0]
         face = "none" if provenance.stale else "tab:blue"
         label = "at the prices given" + (" (stale: hollow)" if provenance.stale else "")
         ax.plot(

@@ -519,3 +519,28 @@ def test_payoff_note_sits_clear_of_the_value_line(enn, tmp_path, a_share: float)
     prices = {**ILLUSTRATIVE, "600803.SS": a_share}
     fig = _render(charts.payoff(enn, prices, as_of="2025-06-20"), tmp_path, f"payoff-note-{a_share:g}")
     _assert_note_clear_of(fig, _line(fig, charts.GID_VALUE))
+
+
+@pytest.mark.parametrize("quoted", [(7.0, "GBP"), (700.0, "GBp")])
+def test_payoff_of_a_deal_paid_in_a_listing_quoted_in_pence(quoted: tuple[float, str]) -> None:
+    # Synthetic prices. A US dollar deal paying 0.5 BIGL.L shares plus US$1: the chart's own grid
+    # of BIGL.L prices is in the quote's unit; as bare numbers it was refused (pence or pounds?),
+    # so the chart could not be drawn at all, and drawing it at all must not read pence as pounds.
+    body = (
+        '[[consideration]]\nkind = "stock"\nratio = 0.5\nticker = "BIGL.L"\n'
+        '[[consideration]]\nkind = "cash"\namount = 1.0\ncurrency = "USD"\n'
+    )
+    deal = make_deal(body, currency="USD", target="UKCO.L")
+    prices = arb_prices_from(
+        {"UKCO.L": (400.0, "GBp"), "BIGL.L": quoted, "GBPUSD=X": (1.25, "USD")}, as_of=dt.date(2025, 6, 20)
+    )
+    fig = charts.payoff(deal, prices)
+    xs = np.asarray(_line(fig, charts.GID_VALUE).get_xdata())
+    ys = np.asarray(_line(fig, charts.GID_VALUE).get_ydata())
+    # The axis is in pounds (the quote as read, 700p being GBP 7.00), as its label says.
+    assert fig.axes[0].get_xlabel() == "BIGL.L price (GBP)"
+    assert xs.min() == pytest.approx(3.5) and xs.max() == pytest.approx(10.5)
+    assert ys == pytest.approx(0.5 * xs * 1.25 + 1.0)
+    point = _line(fig, charts.GID_CURRENT)
+    assert list(point.get_xdata()) == pytest.approx([7.0])
+    assert list(point.get_ydata()) == pytest.approx([0.5 * 7.0 * 1.25 + 1.0])  # US$5.375
