@@ -6,6 +6,7 @@ Each test names the command a careless user typed and what it must do; each fail
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -53,3 +54,19 @@ def test_an_empty_folder_never_stops_the_deals_beside_it(tmp_path: Path) -> None
     assert [r["id"] for r in json.loads(res.stdout)] == ["cash-deal"]
     assert f"{tmp_path / 'empty'}: holds no deal files" in res.stderr
     assert str(deals) not in res.stderr  # a folder with a deal file is not called empty
+
+
+@pytest.mark.parametrize("chosen", ["deal,spread,value", "value,spread", "spread %,target"])
+def test_chosen_money_columns_bring_their_currency(chosen: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `arb report --columns deal,spread,value` showed USD and HKD figures side by side with no currency.
+    monkeypatch.setenv("COLUMNS", "160")
+    res = invoke("report", DEALS / "valid", "--prices", TEST_PRICES, "--columns", chosen)
+    lines = res.stdout.splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.strip().startswith("─"))
+    head = re.split(r" {2,}", lines[rule - 1].strip())
+    assert head[head.index("Deal") + 1] == "Ccy"
+    rows = [re.split(r" {2,}", line.strip()) for line in lines[rule + 1 :] if line.strip()]
+    rows = [row for row in rows if len(row) == len(head)]
+    currencies = {row[head.index("Ccy")] for row in rows}
+    assert {"USD", "HKD"} <= currencies  # the folder's deals are in more than one currency
+    assert "Not shown" not in res.stdout  # Ccy, added, is never named as left out

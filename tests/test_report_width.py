@@ -168,7 +168,7 @@ def test_config_columns_choose_and_order_the_table(
     assert head == ["Deal", "Spread %", "Next", "Cond."]  # the id always shows, first unless placed
 
     head, _ = _table(_report(deals, monkeypatch, 160, "--columns", "deal, days ,TARGET").stdout)
-    assert head == ["Deal", "Days", "Target"]  # the option wins over both
+    assert head == ["Deal", "Ccy", "Days", "Target"]  # the option wins over both; a price brings its currency
 
 
 def test_chosen_columns_too_wide_lose_the_lowest_priority_first(

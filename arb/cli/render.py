@@ -66,12 +66,15 @@ COLUMN_NOTES = {
 def table_columns(v: Valuation, columns: Sequence[str] | None = None) -> list[str]:
     """The report's column keys for ``v``: ``columns`` (the ``columns`` setting's names, in the
     user's order) or every column, less those no deal has (net figures without costs, Cond. and
-    Next without events or conditions). The deal's id always shows, first unless placed."""
-    from arb.cli.report_table import HEADERS
+    Next without events or conditions). The deal's id always shows, first unless placed, and a
+    money column never shows without Ccy (after the id unless placed): deals differ in currency."""
+    from arb.cli.report_table import HEADERS, MONEY
 
     keys = list(dict.fromkeys(columns)) if columns else list(HEADERS)
     if "deal" not in keys:
         keys.insert(0, "deal")
+    if MONEY & set(keys) and "ccy" not in keys:
+        keys.insert(keys.index("deal") + 1, "ccy")
     timed = any(r.deal.events or r.deal.conditions for r in v.results)
     costed = any(r.net is not None for r in v.results)
     absent = ({"net %", "net ann. %"} if not costed else set()) | ({"cond.", "next"} if not timed else set())
@@ -98,8 +101,11 @@ def render_report(
     shown = set(table.layout.shown)
     notes = ["Per target share."] if shown & {"target", "value", "div", "spread"} else []
     notes += [text for key, text in COLUMN_NOTES.items() if key in shown or (key == "net %" and "net ann. %" in shown)]
-    if table.layout.dropped:
-        names = ", ".join(HEADERS[k] for k in table.layout.dropped)
+    # Ccy added beside chosen money columns, and gone with them, was never asked for: not named.
+    added = columns and "ccy" not in columns
+    dropped = [k for k in table.layout.dropped if not (added and k == "ccy")]
+    if dropped:
+        names = ", ".join(HEADERS[k] for k in dropped)
         notes.append(
             f"Not shown at this width: {names} (a wider terminal shows them; so do `arb show ID` and --json; "
             "--columns or the `columns` setting chooses the columns)."
