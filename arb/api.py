@@ -302,6 +302,11 @@ def history(deal_id: str, store: Any = None, *, since: dt.date | str | None = No
         raise ArbError(f"{opened.path}: {what}; run `arb refresh` (or back-fill it with --prices FILE) first")
     frame = pd.DataFrame.from_records(rows.rows, columns=list(rows.columns))
     frame.insert(0, "deal_id", deal_id)
+    from arb.engine import FIGURES
+
+    for name in FIGURES:  # floats as in value(), NaN where null: never object columns of None, nor ints
+        if name in frame:
+            frame[name] = frame[name].astype(np.float64)
     frame["flags"] = [json.loads(f or "[]") for f in frame["flags"]]
     frame["stale"] = frame["stale"].astype(bool)
     frame["as_of"] = pd.to_datetime(frame["as_of"])

@@ -491,6 +491,28 @@ def test_history_from_a_store(tmp_path: Path) -> None:
         history("enn-energy", store=tmp_path / "none.sqlite3")
 
 
+def test_history_figures_are_floats_as_in_value(tmp_path: Path) -> None:
+    # As in value(): every figure a float64 column, NaN where null. A deal with no close date had
+    # days_to_close and the annualised figures as object columns of None, and with one, days_to_close
+    # as int64: the dtype depended on the rows.
+    from arb.engine import FIGURES
+    from arb.store import HistoryStore
+
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    enn = load(SEEDS / "enn-energy.toml")[0]
+    open_ended = enn.model_copy(update={"id": "enn-no-close", "expected_close": None})
+    frame = pd.DataFrame(
+        {"symbol": ["2688.HK"], "price": [65.0], "currency": ["HKD"], "as_of": ["2025-06-20"], "source": ["synthetic"]}
+    )
+    store.record_refresh(valuation([enn, open_ended], frame), backfill=True)
+    dated, undated = history("enn-energy", store=store), history("enn-no-close", store=store)
+    for hist in (dated, undated):
+        assert {str(hist[name].dtype) for name in FIGURES} == {"float64"}
+    assert dated["days_to_close"].iloc[0] == 194.0
+    assert math.isnan(undated["days_to_close"].iloc[0]) and math.isnan(undated["annualized"].iloc[0])
+    assert undated["spread"].iloc[0] == pytest.approx(ENN_VALUE - 65, abs=1e-12)
+
+
 # -- HTML in Jupyter ---------------------------------------------------------------------------
 
 
