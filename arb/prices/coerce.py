@@ -107,7 +107,8 @@ def quote_from(
             f"{label}: no currency for {sym!r}; give it as {{{sym!r}: ({value:g}, 'HKD')}} or in currencies="
         )
     when: dt.datetime | None = None
-    if as_of is not None and not (isinstance(as_of, float) and math.isnan(as_of)):
+    # NaN, NaT (a datetime subclass) and numpy's NaT are each unequal to themselves: no date given.
+    if as_of is not None and as_of == as_of:
         if isinstance(as_of, dt.datetime):
             when = as_of.replace(tzinfo=None) if as_of.tzinfo is None else as_of
         elif isinstance(as_of, dt.date):
