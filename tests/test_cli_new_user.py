@@ -70,3 +70,57 @@ def test_chosen_money_columns_bring_their_currency(chosen: str, monkeypatch: pyt
     currencies = {row[head.index("Ccy")] for row in rows}
     assert {"USD", "HKD"} <= currencies  # the folder's deals are in more than one currency
     assert "Not shown" not in res.stdout  # Ccy, added, is never named as left out
+
+
+def test_history_says_when_a_price_was_synthetic(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Refreshed from a file of made-up prices, `arb history DEAL` called every row just "live" at 80
+    # columns (where the Flags column is left out): test data passed for a market price.
+    monkeypatch.setenv("COLUMNS", "80")
+    deal = tmp_path / "cash.toml"
+    shutil.copy(CASH, deal)
+    wl = tmp_path / "wl.toml"
+    wl.write_text(f'[[watch]]\nid = "cash"\npath = "{deal}"\n', encoding="utf-8")
+    rows = "symbol,price,currency,as_of,source\nACME,48.00,USD,2025-06-20,{}\nACME,48.50,USD,2025-06-23,{}\n"
+    made_up, quoted = tmp_path / "made-up.csv", tmp_path / "quoted.csv"
+    made_up.write_text(rows.format("synthetic", "synthetic"), encoding="utf-8")
+    quoted.write_text(rows.format("exchange close", "exchange close"), encoding="utf-8")
+    assert invoke("refresh", "--watchlist", wl, "--prices", made_up, "--as-of", "2025-06-20").exit_code == 0
+    assert invoke("refresh", "--watchlist", wl, "--prices", quoted, "--as-of", "2025-06-23").exit_code == 0
+    res = invoke("history", "cash-deal")
+    assert res.exit_code == 0, res.stderr
+    cells = {
+        line.split()[0]: line.rstrip().rsplit("   ", 1)[-1].strip()
+        for line in res.stdout.splitlines()
+        if line.lstrip().startswith("2025-")
+    }
+    assert cells == {"2025-06-20": "live, synthetic", "2025-06-23": "live"}
+
+
+@pytest.mark.parametrize("columns", ["40", "50", "60", "70", "80", "100"])
+def test_history_never_cuts_a_figure(columns: str, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `arb history DEAL` on a 60-column terminal printed '2026-1…', '11…', 'H…': every figure cut.
+    deal = tmp_path / "cash.toml"
+    shutil.copy(CASH, deal)
+    wl = tmp_path / "wl.toml"
+    wl.write_text(f'[[watch]]\nid = "cash"\npath = "{deal}"\n', encoding="utf-8")
+    prices = tmp_path / "p.csv"
+    prices.write_text(
+        "symbol,price,currency,as_of,source\nACME,48.00,USD,2025-06-20,exchange close\n", encoding="utf-8"
+    )
+    assert invoke("refresh", "--watchlist", wl, "--prices", prices).exit_code == 0
+    monkeypatch.setenv("COLUMNS", columns)
+    res = invoke("history", "cash-deal")
+    assert res.exit_code == 0, res.stderr
+    assert "…" not in res.stdout
+    row = next(line for line in res.stdout.splitlines() if line.startswith(" 2025-06-20 "))
+    head = res.stdout.splitlines()[res.stdout.splitlines().index(row) - 2]
+    shown = re.split(r" {2,}", head.strip())
+    cells = dict(zip(shown, re.split(r" {2,}", row.strip()), strict=False))  # the Flags cell is empty
+    assert cells["As of"] == "2025-06-20" and cells["Spread %"] == "+4.2%" and cells["Prices"] == "live"
+    if "Target" in cells:
+        assert cells["Target"] == "48.00" and cells["Ccy"] == "USD"  # a price keeps its currency beside it
+    left_out = [h for h in ("#", "Target", "Value", "Spread") if h not in shown]
+    if left_out:
+        assert f"Not shown at this width: {', '.join(left_out)}" in " ".join(res.stdout.split())
+    else:
+        assert "Not shown" not in res.stdout

@@ -121,46 +121,95 @@ def render_history(
         )
 
     shown = rows.dicts(0 if last <= 0 else max(0, n_rows - last))
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("As of", no_wrap=True)
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("Ccy", no_wrap=True)
-    for name in ("Target", "Value", "Spread", "Spread %", "Ann. %"):
-        table.add_column(name, justify="right", no_wrap=True)
-    table.add_column("Prices", no_wrap=True)
     any_terms = any(r["terms_changed"] for r in shown)
-    if any_terms:
-        table.add_column("Terms", no_wrap=True)
     wide = width >= 100  # below that, flags would be squeezed to a sliver: leave them to --json
+    cells: dict[str, list[str | Text]] = {
+        "As of": [r["as_of"] for r in shown],
+        "#": [str(r["refresh_id"]) for r in shown],
+        "Ccy": [r["currency"] or "—" for r in shown],
+        "Target": [money(r["target_price"], None) for r in shown],
+        "Value": [money(r["deal_value"], None) for r in shown],
+        "Spread": [money(r["spread"], None, sign=True) for r in shown],
+        "Spread %": [pct(r["spread_pct"], sign=True) for r in shown],
+        "Ann. %": [pct(r["annualized"]) for r in shown],
+        "Prices": [_prices_cell(r) for r in shown],
+    }
+    if any_terms:
+        cells["Terms"] = [Text("◆ changed", style="bold yellow") if r["terms_changed"] else "" for r in shown]
     if wide:
-        table.add_column("Flags", overflow="fold", min_width=10)
-    for r in shown:
-        ccy = r["currency"]
-        table.add_row(
-            r["as_of"],
-            str(r["refresh_id"]),
-            ccy or "—",
-            money(r["target_price"], None),
-            money(r["deal_value"], None),
-            money(r["spread"], None, sign=True),
-            pct(r["spread_pct"], sign=True),
-            pct(r["annualized"]),
-            _prices_cell(r),
-            *([Text("◆ changed", style="bold yellow") if r["terms_changed"] else ""] if any_terms else []),
-            *([", ".join(r["flags"])] if wide else []),
-        )
-    parts: list[RenderableType] = [head, table]
+        cells["Flags"] = [", ".join(r["flags"]) for r in shown]
+    keys, dropped = _fit_history(cells, width)
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    for key in keys:
+        if key == "Flags":
+            table.add_column(key, overflow="fold", min_width=10)
+        else:
+            table.add_column(key, justify="left" if key in HISTORY_LEFT else "right", no_wrap=True)
+    for i in range(len(shown)):
+        table.add_row(*(cells[k][i] for k in keys))
+    parts: list[RenderableType] = [head, _Uncut(table, _history_width(cells, keys))]
+    if dropped:
+        parts.append(Text(f"Not shown at this width: {', '.join(dropped)} (--json has every figure).", style="dim"))
     if len(shown) < n_rows:
         parts.append(Text(f"Showing the last {len(shown)} of {n_rows} rows; --rows 0 shows all.", style="dim"))
     return Group(*parts)
 
 
+#: History columns set to the left; the others are figures, set to the right.
+HISTORY_LEFT = frozenset({"As of", "Ccy", "Prices", "Terms", "Flags"})
+#: The order in which the history table's columns are left out as the width shrinks (Ccy goes
+#: with the last money column). As of, Spread %, Ann. %, Prices and Terms always stay.
+HISTORY_DROP = ("#", "Value", "Spread", "Target")
+
+
+def _history_width(cells: Mapping[str, Sequence[str | Text]], keys: Sequence[str]) -> int:
+    """The table's line width: an edge space each side and three cells between columns."""
+    from rich.cells import cell_len
+
+    def column(k: str) -> int:
+        widest = max((cell_len(c.plain if isinstance(c, Text) else c) for c in cells[k]), default=0)
+        return 10 if k == "Flags" else max(cell_len(k), widest)  # flags fold into what is left
+
+    return 2 + sum(column(k) for k in keys) + 3 * max(len(keys) - 1, 0)
+
+
+def _fit_history(cells: Mapping[str, Sequence[str | Text]], width: int) -> tuple[list[str], list[str]]:
+    """The columns that fit ``width``, whole ones left out in :data:`HISTORY_DROP`, and those left out."""
+    keys = list(cells)
+    order = [k for k in HISTORY_DROP if k in keys]
+    while _history_width(cells, keys) > width and order:
+        keys.remove(order.pop(0))
+        if not {"Target", "Value", "Spread"} & set(keys):
+            keys = [k for k in keys if k != "Ccy"]
+    return keys, [k for k in cells if k not in keys and k != "Ccy"]
+
+
+class _Uncut:
+    """A table laid out at no less than its natural width: on a terminal too narrow even for the
+    columns always kept, lines run past the edge (printed with ``crop=False``) instead of each
+    figure losing its last digits to an ellipsis."""
+
+    def __init__(self, table: Table, natural: int) -> None:
+        self.table, self.natural = table, natural
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        yield from console.render(self.table, options.update_width(max(options.max_width, self.natural)))
+
+
 def _prices_cell(row: Mapping[str, Any]) -> Text:
-    """``live``, or ``stale 741d``: whether the row's prices were live, else its oldest price's age."""
+    """``live``, or ``stale 741d``: whether the row's prices were live, else its oldest price's age;
+    ``, synthetic`` after either when a price was made-up test data (a first-hand file price can be)."""
+    from arb.flags import Flag
+
+    synthetic = Flag.SYNTHETIC_PRICE in (row.get("flags") or ())
     if row.get("stale"):
         age = row.get("price_age_days")
-        return Text("stale" if age is None else f"stale {age}d", style="bold yellow")
-    return Text("live", style="dim")
+        text, style = ("stale" if age is None else f"stale {age}d"), "bold yellow"
+    else:
+        text, style = "live", "dim"
+    if synthetic:
+        return Text(f"{text}, synthetic", style="bold yellow")
+    return Text(text, style=style)
 
 
 def render_book(lines: list[tuple[str, list[dict[str, Any]]]], *, width: int = 80) -> RenderableType:
@@ -301,5 +350,5 @@ def history(
     elif not len(found):
         out.print(safe(f"{deal}: no rows as of {since} or later"), highlight=False)
     else:
-        out.print(render_history(deal, found, last=rows, width=out.width))
+        out.print(render_history(deal, found, last=rows, width=out.width), crop=False)
     raise typer.Exit(0)
