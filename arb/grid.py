@@ -34,9 +34,10 @@ import numpy as np
 import numpy.typing as npt
 
 from arb.api import _as_date, load
-from arb.book import compile_book
+from arb.book import OVERFLOW_FIGURES, SPREAD_TOLERANCE, compile_book
 from arb.engine import FIGURES, value_book
 from arb.errors import ArbError
+from arb.flags import Flag
 from arb.fx import FxRate, FxTable
 from arb.lifecycle import deal_at, terms_at
 from arb.models import Deal
@@ -234,8 +235,12 @@ def scenarios(
 
     Columns: each grid input as given (dates as ``datetime64``), then the figures of
     :data:`FIGURES`, ``expected_return`` when ``probability`` is gridded, ``hedge.SYMBOL``
-    (shares to short per target share) and ``security_price.NAME`` for each stock leg (in
-    the security's currency). Prices not in the grid come from ``prices``.
+    (shares to short per target share), ``security_price.NAME`` for each stock leg (in
+    the security's currency), and ``flags``: the flags read off each row's own figures
+    (:data:`ROW_FLAGS`, space-separated, '' for none), so a NaN says why (``price-above-value``
+    for a null implied probability, ``close-date-passed`` for a null annualised return). The
+    deal's other flags, at the prices not gridded, are ``attrs["flags"]``. Prices not in the grid
+    come from ``prices``.
 
     The terms valued are those in force on the as-of, as :func:`arb.value` values them (before a
     bump, the older terms); an ``as_of`` axis whose days straddle a revision is refused.
@@ -368,9 +373,58 @@ def scenarios(
         columns[f"hedge.{sym}"] = h
     for sym, p in sec_price.items():
         columns[f"security_price.{sym}"] = p
+    columns["flags"] = _row_flags(columns, n)
     frame = pd.DataFrame(columns, copy=False)
     frame.attrs.update(_provenance(deal, info, axes, quotes, day, source.label))
     return frame
+
+
+#: The flags read off each scenario's own figures (they differ from row to row), in the order the
+#: ``flags`` column writes them. The deal's other flags, at the prices not gridded, are in
+#: ``attrs["flags"]``.
+ROW_FLAGS: tuple[Flag, ...] = (
+    Flag.NO_CLOSE_DATE,
+    Flag.CLOSE_DATE_PASSED,
+    Flag.VALUE_BELOW_DOWNSIDE,
+    Flag.VALUE_AT_DOWNSIDE,
+    Flag.PRICE_ABOVE_VALUE,
+    Flag.PRICE_BELOW_DOWNSIDE,
+    Flag.OVERFLOW,
+    Flag.IMPLAUSIBLE,
+)
+#: Every set of :data:`ROW_FLAGS` as the ``flags`` column writes it (bit k: ``ROW_FLAGS[k]``).
+_ROW_FLAG_SETS = tuple(
+    " ".join(str(f) for k, f in enumerate(ROW_FLAGS) if code >> k & 1) for code in range(1 << len(ROW_FLAGS))
+)
+
+
+def _row_flags(columns: Mapping[str, Any], n: int) -> Any:
+    """Each scenario's flags, read off its figures as ``book.flag_figures`` and the close-date check
+    read them for one valuation: a categorical of space-separated names ('' for none), so a row whose
+    figure is NaN says why (``price-above-value`` for a null implied probability, say) at a few ms
+    for a million rows."""
+    import pandas as pd
+
+    def col(name: str) -> FloatArray:
+        return np.broadcast_to(np.asarray(columns[name], dtype=np.float64), (n,))
+
+    days, target, downside = col("days_to_close"), col("target_price"), col("downside")
+    received = col("deal_value") + col("dividends")
+    with np.errstate(invalid="ignore"):
+        masks = (
+            np.isnan(days),
+            days <= 0,
+            received < downside,
+            received == downside,
+            (received > downside) & (target > received),
+            (received > downside) & (target < downside),
+            np.logical_or.reduce([np.isinf(col(name)) for name in OVERFLOW_FIGURES]),
+            np.abs(col("spread_pct")) > SPREAD_TOLERANCE,
+        )
+    codes = np.zeros(n, dtype=np.int16)
+    for k, mask in enumerate(masks):
+        codes |= mask.astype(np.int16) << k
+    return pd.Categorical.from_codes(codes, categories=pd.Index(_ROW_FLAG_SETS))
 
 
 def _provenance(
@@ -395,6 +449,8 @@ def _provenance(
         "stale": is_stale(SimpleNamespace(flags=info.flags, info=SimpleNamespace(prices=held))),  # type: ignore[arg-type]
         "synthetic": any(q.synthetic for q in held.values()),
         "units": {a.label: quotes[a.key].currency for a in axes if a.key in quotes},
+        # the deal's flags at the prices not gridded; those read off each row's figures are its own
+        "flags": [str(f) for f in info.flags if f not in ROW_FLAGS],
         "proxies": {
             a.label: str(deal.securities[a.key.partition(":")[2]].proxy or "")
             for a in axes

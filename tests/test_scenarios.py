@@ -4,6 +4,7 @@ and against valuing each scenario on its own."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from pathlib import Path
 
@@ -224,3 +225,27 @@ def test_a_date_axis_with_a_missing_date_is_refused_in_one_line(enn: Deal, key: 
     with pytest.raises(ArbError, match=f"grid '{key}': (every value must be a date|give dates)") as err:
         scenarios(enn, "snapshot", {key: ["2025-12-31", missing]})
     assert "\n" not in str(err.value)
+
+
+def test_each_scenario_says_why_a_figure_is_null(enn: Deal) -> None:
+    # A grid row whose implied probability or annualised return is NaN carries the flag that
+    # blocks it, the same flags arb.value raises for a valuation at that row's inputs.
+    from arb.flags import Flag
+    from arb.grid import ROW_FLAGS
+
+    targets, closes = [50.0, 60.0, 65.0, 85.0], ["2025-06-20", "2025-06-10", "2025-12-31"]
+    grid = scenarios(enn, "snapshot", {"target": targets, "expected_close": closes})
+    assert str(grid["flags"].dtype) == "category"
+    assert grid.attrs["flags"] == ["pre-conditional", "estimate-used"]  # the deal's own, not per row
+    for _, row in grid.iterrows():
+        flags = set(row["flags"].split())
+        assert math.isnan(row["implied_probability"]) == bool(
+            flags & {"price-above-value", "price-below-downside", "value-below-downside", "value-at-downside"}
+        )
+        assert math.isnan(row["annualized"]) == ("close-date-passed" in flags)
+        close = row["expected_close"].date()
+        deal = enn.model_copy(update={"expected_close": close})
+        one = valuation(deal, memory({"2688.HK": (row["target"], "HKD")}), as_of=AS_OF).results[0]
+        assert flags == {str(f) for f in one.flags if f in ROW_FLAGS}, (row["target"], close)
+    assert "price-above-value" in grid["flags"].iloc[grid.index[grid["target"] == 85.0][0]]
+    assert Flag.CLOSE_DATE_PASSED in ROW_FLAGS
