@@ -323,9 +323,12 @@ def _price_leg(info: DealInfo, i: int, leg: Leg, quotes: Mapping[str, Quote], fx
         if leg.collar is not None and not math.isnan(li.security_price):
             low, high = leg.collar
             if not low <= li.security_price <= high:
+                # Both in the security's currency, said once: a collar written in pence for a
+                # listing priced in pounds is 100x off, and the unit shows it.
+                unit = f" {li.currency}" if li.currency else ""
                 info.flag(
                     Flag.OUTSIDE_COLLAR,
-                    f"{li.symbol} at {li.security_price:g} is outside its collar [{low:g}, {high:g}]",
+                    f"{li.symbol} at {li.security_price:g}{unit} is outside its collar [{low:g}, {high:g}]{unit}",
                 )
     if li.currency is None:
         info.flag(Flag.NO_PRICE, f"{leg_label(i)}: currency unknown (no quote)", blocks="deal_value")
