@@ -496,12 +496,17 @@ def _rule_value(kind: str, level: str) -> str:
     return _quote(text + ("pp" if direction == "widens" else "%"))
 
 
+#: The id of the entry that keeps the bundled seeds followed when ``add_rule`` creates the file.
+SEEDS_ENTRY = "seeds"
+
+
 def add_rule(watchlist: Path | str, deal: str, kind: str, level: str) -> Rule:
     """Set one alert rule (``kind`` in either spelling) on ``deal`` (or ``"*"``); replaces the same rule.
 
     ``level`` is as typed on the command line: for percent rules a bare number is a percent
     (``"5"`` is 5%), for ``spread_pct_widens_by`` percentage points, for ``spread_widens_by``
-    money. The file is edited as text (comments kept) through :func:`_write`.
+    money. The file is edited as text (comments kept) through :func:`_write`. When there is no
+    file yet (the seeds are followed), it is created with a ``[[watch]]`` entry for the seeds.
     """
     watchlist = Path(watchlist)
     canonical = rule_kind(kind)
@@ -532,6 +537,12 @@ def add_rule(watchlist: Path | str, deal: str, kind: str, level: str) -> Rule:
     exists = _exists(watchlist)
     current = load_watchlist(watchlist) if exists else Watchlist(watchlist)
     text = watchlist.read_text(encoding="utf-8-sig") if exists else _HEADER
+    if not exists:
+        # Without a file the seeds are followed; a file with no [[watch]] entry follows nothing.
+        # A file made only to hold a rule keeps following them, as an entry the user can remove.
+        from arb.resources import seeds_dir
+
+        text += f"\n[[watch]]\nid = {_quote(SEEDS_ENTRY)}\npath = {_quote(str(seeds_dir()))}\n"
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"

@@ -124,3 +124,35 @@ def test_history_never_cuts_a_figure(columns: str, home: Path, tmp_path: Path, m
         assert f"Not shown at this width: {', '.join(left_out)}" in " ".join(res.stdout.split())
     else:
         assert "Not shown" not in res.stdout
+
+
+def test_an_alert_on_an_id_no_watched_deal_has_is_warned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `arb watch alert add enn-enrgy spread_pct_below 5` set a rule that could never fire, in silence.
+    monkeypatch.setenv("ARB_HOME", str(tmp_path / "home"))
+    res = invoke("watch", "alert", "add", "enn-enrgy", "spread_pct_below", "5")
+    assert res.exit_code == 0  # kept: it applies once a deal of that id is watched
+    assert res.stderr.splitlines()[-1] == (
+        "warning: no watched deal has the id 'enn-enrgy', so the rule fires for none; did you mean "
+        "'enn-energy'? it applies once a deal of that id is watched (`arb watch list` shows the ids)"
+    )
+    for deal in ("enn-energy", "*"):  # a watched deal (the seeds, with no watchlist), or every deal
+        res = invoke("watch", "alert", "add", deal, "spread_pct_below", "5")
+        assert res.exit_code == 0 and "warning" not in res.stderr
+
+
+def test_the_first_alert_keeps_the_seeds_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The README's `arb watch alert add enn-energy spread_pct_below 5` on a fresh install wrote a
+    # watchlist with no [[watch]] entry: from then on refresh followed nothing (the seeds were
+    # followed only while there was no file) and the new rule could never fire.
+    monkeypatch.setenv("ARB_HOME", str(tmp_path / "home"))
+    before = json.loads(invoke("watch", "list", "--json").stdout)
+    assert [r["id"] for r in before] == ["seeds"] and "enn-energy" in before[0]["deals"]
+    res = invoke("watch", "alert", "add", "enn-energy", "spread_pct_below", "5")
+    assert res.exit_code == 0 and "warning" not in res.stderr
+    assert "follows the bundled seed deals as before, as the entry 'seeds'" in res.stderr
+    after = json.loads(invoke("watch", "list", "--json").stdout)
+    assert [(r["id"], r["deals"]) for r in after] == [("seeds", before[0]["deals"])]
+    assert after[0]["alerts"] == ["enn-energy: spread_pct_below 5%"]
+    res = invoke("watch", "alert", "add", "enn-energy", "annualized_above", "40")  # the file exists now
+    assert res.exit_code == 0 and "created" not in res.stderr
+    assert [r["id"] for r in json.loads(invoke("watch", "list", "--json").stdout)] == ["seeds"]

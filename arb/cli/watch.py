@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from arb.cli.common import err, error, note, out
+from arb.cli.common import err, error, note, out, warn
 from arb.cli.refresh import WatchlistOpt
 from arb.errors import ArbError
 from arb.text import safe
@@ -180,15 +180,45 @@ def alert_add(
     watchlist: WatchlistOpt = None,
 ) -> None:
     """Set an alert rule on a deal (replacing the same rule if it is set)."""
-    from arb.watchlist import add_rule
+    from arb.watchlist import SEEDS_ENTRY, add_rule
 
     target = _file(watchlist)
+    new = not target.exists()
     try:
         rule_set = add_rule(target, deal, rule, level)
     except ArbError as exc:
         error(str(exc))
         raise typer.Exit(1) from None
     note(f"alert {rule_set.deal} {rule_set.kind} = {rule_set.written} in {target}")
+    if new:
+        note(
+            f"created the watchlist; it follows the bundled seed deals as before, as the entry {SEEDS_ENTRY!r} "
+            f"(`arb watch remove {SEEDS_ENTRY}` stops that)"
+        )
+    _warn_if_unwatched(rule_set.deal, target)
+
+
+def _warn_if_unwatched(deal: str, target: Path) -> None:
+    """A rule for an id no watched deal has never fires: a typo would pass for a set alert."""
+    import difflib
+
+    from arb.loader import load_deals
+    from arb.watchlist import load_watchlist
+
+    if deal == "*":
+        return
+    try:
+        ids = load_deals(load_watchlist(target).deal_paths()).paths
+    except ArbError:
+        return  # the watchlist's own problems are reported by the commands that read it
+    if deal in ids:
+        return
+    close = difflib.get_close_matches(deal, list(ids), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    warn(
+        f"no watched deal has the id {deal!r}, so the rule fires for none; {hint}"
+        "it applies once a deal of that id is watched (`arb watch list` shows the ids)"
+    )
 
 
 @alert_app.command("list", epilog="Example: arb watch alert list --json")
