@@ -156,3 +156,21 @@ def test_the_first_alert_keeps_the_seeds_followed(tmp_path: Path, monkeypatch: p
     res = invoke("watch", "alert", "add", "enn-energy", "annualized_above", "40")  # the file exists now
     assert res.exit_code == 0 and "created" not in res.stderr
     assert [r["id"] for r in json.loads(invoke("watch", "list", "--json").stdout)] == ["seeds"]
+
+
+def test_alert_list_takes_csv_and_nl_like_every_listing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `arb watch alert list --csv` was "No such option", unlike report, history, calendar and watch list.
+    monkeypatch.setenv("ARB_HOME", str(tmp_path / "home"))
+    invoke("watch", "alert", "add", "enn-energy", "spread_pct_below", "5")
+    invoke("watch", "alert", "add", "*", "spread_widens_by", "1.5")
+    as_json = json.loads(invoke("watch", "alert", "list", "--json").stdout)["rules"]
+    res = invoke("watch", "alert", "list", "--csv")
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.splitlines() == [
+        "deal,rule,level,written",
+        "enn-energy,spread_pct_below,0.05,5%",
+        "*,spread_widens_by,1.5,1.5",
+    ]
+    lines = invoke("watch", "alert", "list", "--nl").stdout.splitlines()
+    assert [json.loads(line) for line in lines] == as_json
+    assert invoke("watch", "alert", "list", "--csv", "--nl").exit_code == 2

@@ -221,20 +221,34 @@ def _warn_if_unwatched(deal: str, target: Path) -> None:
     )
 
 
-@alert_app.command("list", epilog="Example: arb watch alert list --json")
+#: The columns of ``arb watch alert list --csv/--nl``: one record per rule (``--json`` adds the targets).
+RULE_COLUMNS = ("deal", "rule", "level", "written")
+
+
+@alert_app.command("list", epilog="Example: arb watch alert list --csv > rules.csv")
 def alert_list(
     watchlist: WatchlistOpt = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the rules as a JSON array.")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the rules and the targets alerts go to as a JSON object.")
+    ] = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print the rules as CSV: deal, rule, level, written.")] = False,
+    nl_out: Annotated[bool, typer.Option("--nl", help="Print one JSON object per rule per line.")] = False,
 ) -> None:
     """Show every alert rule: deal, rule, level as written and as a number."""
     from arb.cli.common import print_json
+    from arb.cli.listing import choose, emit
     from arb.watchlist import load_watchlist
 
+    fmt = choose(json_out, csv_out, nl_out)
     try:
         wl = load_watchlist(watchlist)
     except ArbError as exc:
         error(str(exc))
         raise typer.Exit(1) from None
+    if fmt in ("csv", "nl"):
+        rules = [{"deal": r.deal, "rule": r.kind, "level": r.level, "written": r.written} for r in wl.rules]
+        emit(rules, RULE_COLUMNS, fmt)
+        return
     if json_out:
         print_json(
             {
