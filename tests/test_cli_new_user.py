@@ -174,3 +174,13 @@ def test_alert_list_takes_csv_and_nl_like_every_listing(tmp_path: Path, monkeypa
     lines = invoke("watch", "alert", "list", "--nl").stdout.splitlines()
     assert [json.loads(line) for line in lines] == as_json
     assert invoke("watch", "alert", "list", "--csv", "--nl").exit_code == 2
+
+
+def test_new_into_a_file_that_is_not_toml_names_the_fix(tmp_path: Path) -> None:
+    # `arb new x1 -o prices.csv` said 'prices.csv/x1.toml: cannot write it (File exists)'.
+    prices = tmp_path / "prices.csv"
+    prices.write_text("symbol,price,currency\n", encoding="utf-8")
+    res = invoke("new", "x1", "-o", prices)
+    assert res.exit_code == 1
+    assert res.stderr == f"error: {prices}: is a file, not a folder; give --output a .toml file name or a folder\n"
+    assert prices.read_text(encoding="utf-8") == "symbol,price,currency\n"

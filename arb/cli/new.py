@@ -153,6 +153,9 @@ def new(
         raise typer.Exit(2)
     path = output if output is not None else Path(f"{deal_id}.toml")
     try:
+        if path.suffix.lower() != ".toml" and path.exists() and not path.is_dir():
+            error(f"{path}: is a file, not a folder; give --output a .toml file name or a folder")
+            raise typer.Exit(1)
         if path.is_dir() or path.suffix.lower() != ".toml":  # a folder, made if need be
             path = path / f"{deal_id}.toml"
         exists = path.exists()
