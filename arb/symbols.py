@@ -18,6 +18,7 @@ __all__ = [
     "MINOR_UNITS",
     "check_ticker",
     "fx_pair",
+    "fx_unit_problem",
     "guess_currency",
     "is_fx_pair",
     "is_listing",
@@ -203,6 +204,21 @@ def is_listing(symbol: str) -> bool:
 def fx_pair(base: str, quote: str) -> str:
     """Yahoo's name for the rate giving ``quote`` currency per one unit of ``base``: ``CNYHKD=X``."""
     return f"{base}{quote}=X"
+
+
+def fx_unit_problem(symbol: str, unit: str | None) -> str | None:
+    """Why ``unit`` cannot be the currency of ``symbol`` when that is an FX pair, else None.
+
+    ``CNYHKD=X`` is HKD per one CNY: its price is in HKD, and the valuation reads it so whatever
+    currency the row names. A row naming another (EUR, or a minor unit such as ``GBp`` that would
+    make it a hundredfold off) is refused rather than used as if it said HKD.
+    """
+    if unit is None or not is_fx_pair(symbol):
+        return None
+    base, quote = parse_fx_pair(symbol)
+    if unit == quote:
+        return None
+    return f"{symbol} is {quote} per one {base}: its currency is {quote}, not {unit}"
 
 
 def parse_fx_pair(symbol: str) -> tuple[str, str]:

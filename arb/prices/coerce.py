@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
 from arb.errors import PriceFileError, PriceSourceError
 from arb.prices.base import ChainSource, MemorySource, PriceSource, Quote
 from arb.prices.csvfile import CsvSource, normalize_price_symbol, parse_when, snapshot
-from arb.symbols import guess_currency, minor_unit_problem, preview, read_price
+from arb.symbols import fx_unit_problem, guess_currency, minor_unit_problem, preview, read_price
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -98,7 +98,7 @@ def quote_from(
         value, unit = read_price(price, currency)
     except ValueError as exc:
         raise PriceSourceError(f"{label}: {preview(symbol)}: {exc}") from None
-    problem = minor_unit_problem(sym, value, unit, None, python=True)
+    problem = minor_unit_problem(sym, value, unit, None, python=True) or fx_unit_problem(sym, unit)
     if problem:
         raise PriceSourceError(f"{label}: {problem}")
     unit = unit or guess_currency(sym)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from arb.errors import PriceFileError
 from arb.prices.base import FetchResult, Quote, bad_price_reason
-from arb.symbols import price_key, quote_unit
+from arb.symbols import fx_unit_problem, price_key, quote_unit
 
 __all__ = ["CsvSource", "normalize_price_symbol", "parse_when", "snapshot"]
 
@@ -263,6 +263,9 @@ class CsvSource:
             raise ValueError(
                 f"currency {currency!r} of {symbol} is not an ISO code (HKD, USD...) or a minor unit (GBp, ZAc, ILA)"
             )
+        unit_problem = fx_unit_problem(symbol, currency)
+        if unit_problem:
+            raise ValueError(unit_problem)
         as_of = parse_when(row["as_of"]) if row.get("as_of") else None
         if as_of is not None and _calendar_day(as_of) > self.today:
             raise ValueError(

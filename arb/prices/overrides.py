@@ -17,7 +17,15 @@ from typing import Any
 
 from arb.errors import ArbError
 from arb.prices.base import FetchResult, PriceSource, Quote, fetch_as_of
-from arb.symbols import guess_currency, minor_unit_problem, preview, price_key, read_price, ticker_aliases
+from arb.symbols import (
+    fx_unit_problem,
+    guess_currency,
+    minor_unit_problem,
+    preview,
+    price_key,
+    read_price,
+    ticker_aliases,
+)
 
 __all__ = [
     "Override",
@@ -51,7 +59,7 @@ def parse_override(text: str) -> tuple[str, Override]:
         value, unit = read_price(rest)
     except ValueError as exc:
         raise ArbError(f"--price {shown}: {exc}") from None
-    problem = minor_unit_problem(key, value, unit, None)
+    problem = minor_unit_problem(key, value, unit, None) or fx_unit_problem(key, unit)
     if problem:
         raise ArbError(f"--price {shown}: {problem}")
     return key, (value, unit)
@@ -67,7 +75,7 @@ def overrides_from(overrides: Mapping[str, Any] | None) -> dict[str, Override]:
             value, unit = read_price(v)
         except ValueError as exc:
             raise ArbError(f"overrides {preview(sym)}: {exc}") from None
-        problem = minor_unit_problem(key, value, unit, None, python=True)
+        problem = minor_unit_problem(key, value, unit, None, python=True) or fx_unit_problem(key, unit)
         if problem:
             raise ArbError(f"overrides {preview(sym)}: {problem}")
         out[key] = (value, unit)
