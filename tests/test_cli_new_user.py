@@ -184,3 +184,23 @@ def test_new_into_a_file_that_is_not_toml_names_the_fix(tmp_path: Path) -> None:
     assert res.exit_code == 1
     assert res.stderr == f"error: {prices}: is a file, not a folder; give --output a .toml file name or a folder\n"
     assert prices.read_text(encoding="utf-8") == "symbol,price,currency\n"
+
+
+@pytest.mark.parametrize(
+    "command", [["refresh", "--offline"], ["history"], ["watch", "alert", "add", "*", "spread_pct_below", "5"]]
+)
+def test_arb_home_that_is_a_file_is_one_line(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ARB_HOME set to a file: refresh said 'FILE/history.sqlite3: File exists', history said
+    # 'no history yet; run `arb refresh` first' (which then failed), watch alert add 'cannot write it'.
+    not_a_folder = tmp_path / "prices.csv"
+    not_a_folder.write_text("symbol,price,currency\n", encoding="utf-8")
+    monkeypatch.setenv("ARB_HOME", str(not_a_folder))
+    res = invoke(*command)
+    assert res.exit_code == 2
+    assert res.stderr == (
+        f"error: ARB_HOME={not_a_folder}: is a file, not a folder; "
+        "point ARB_HOME at the folder for the store and watchlist\n"
+    )
+    assert not_a_folder.read_text(encoding="utf-8") == "symbol,price,currency\n"

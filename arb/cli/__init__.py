@@ -251,6 +251,15 @@ def _root(
     ] = None,
 ) -> None:
     """Merger arbitrage spreads: deal terms in TOML, prices from a snapshot, a file or Yahoo."""
+    from arb.paths import data_dir
+
+    home = data_dir()
+    if os.environ.get("ARB_HOME", "").strip() and home.exists() and not home.is_dir():
+        # Each command would fail its own way ('history.sqlite3: File exists'); say it once.
+        from arb.cli.common import error
+
+        error(f"ARB_HOME={home}: is a file, not a folder; point ARB_HOME at the folder for the store and watchlist")
+        raise typer.Exit(2)
 
 
 app.command("report")(_report.report)
