@@ -434,6 +434,10 @@ def sensitivity(
     return fig
 
 
+#: Artist id of the legend entry saying why :func:`expected_return` marks no market-implied probability.
+GID_NO_IMPLIED = "no-implied"
+
+
 def expected_return(
     result: DealResult | pd.Series,
     downside: float | None = None,
@@ -457,10 +461,18 @@ def expected_return(
     ax.plot(p, er, color="tab:blue", lw=2, label="expected return", gid="expected-return")
     ax.axhline(0.0, color="grey", lw=0.8, label="zero return (break-even)", gid=GID_ZERO)
     at0, at1 = float(_expected_return(result, 0.0, downside)), float(_expected_return(result, 1.0, downside))
-    if at1 != at0:
-        implied = -at0 / (at1 - at0)  # linear in p: where the line crosses zero
-        if 0.0 <= implied <= 1.0:
-            ax.axvline(implied, color="tab:red", ls="--", lw=1, label=f"market-implied {implied:.0%}", gid=GID_IMPLIED)
+    implied = -at0 / (at1 - at0) if at1 != at0 else math.nan  # linear in p: where the line crosses zero
+    if 0.0 <= implied <= 1.0:
+        ax.axvline(implied, color="tab:red", ls="--", lw=1, label=f"market-implied {implied:.0%}", gid=GID_IMPLIED)
+    else:
+        # No mark, and the legend says why, with the flag arb.value raises for it.
+        if at1 == at0:
+            why = "value-at-downside"
+        elif at1 < at0:
+            why = "value-below-downside"
+        else:
+            why = "price-above-value" if implied > 1.0 else "price-below-downside"
+        ax.plot([], [], ls="none", label=f"no market-implied probability: {why}", gid=GID_NO_IMPLIED)
     percent_axis(ax.xaxis)
     percent_axis(ax.yaxis)
     ax.set_xlabel("Probability of completion (%)")

@@ -544,3 +544,21 @@ def test_payoff_of_a_deal_paid_in_a_listing_quoted_in_pence(quoted: tuple[float,
     point = _line(fig, charts.GID_CURRENT)
     assert list(point.get_xdata()) == pytest.approx([7.0])
     assert list(point.get_ydata()) == pytest.approx([0.5 * 7.0 * 1.25 + 1.0])  # US$5.375
+
+
+@pytest.mark.parametrize(
+    ("target", "downside", "flag"),
+    [(85.0, None, "price-above-value"), (50.0, None, "price-below-downside"), (65.0, 90.0, "value-below-downside")],
+)
+def test_expected_return_says_why_no_probability_is_marked(target: float, downside: float | None, flag: str) -> None:
+    # Synthetic target prices. Without a market-implied probability in [0, 1] there is no mark,
+    # and the legend names the flag arb.value raises for it, never a silent gap.
+    deal = load(SEEDS / "enn-energy.toml")[0]
+    result = valuation(deal, {"2688.HK": (target, "HKD")}, as_of=dt.date(2025, 6, 20)).results[0]
+    if downside is None:
+        assert flag in result.flags
+    fig = charts.expected_return(result, downside=downside)
+    assert not _by_gid(fig, charts.GID_IMPLIED)
+    assert _line(fig, charts.GID_NO_IMPLIED).get_label() == f"no market-implied probability: {flag}"
+    legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend() is not None)]
+    assert f"no market-implied probability: {flag}" in [t.get_text() for lg in legends for t in lg.get_texts()]
