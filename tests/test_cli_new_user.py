@@ -204,3 +204,31 @@ def test_arb_home_that_is_a_file_is_one_line(
         "point ARB_HOME at the folder for the store and watchlist\n"
     )
     assert not_a_folder.read_text(encoding="utf-8") == "symbol,price,currency\n"
+
+
+def test_book_and_changes_never_cut_a_figure_on_a_narrow_terminal(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At 40 columns `arb history` printed 'Sprea…  L…  L…  H…' and '1…', and `arb refresh` its
+    # changes as '0.…   +0…': the figures cut. Lines may run past the edge; no figure loses a digit.
+    deal = tmp_path / "cash.toml"
+    shutil.copy(CASH, deal)
+    wl = tmp_path / "wl.toml"
+    wl.write_text(f'[[watch]]\nid = "cash"\npath = "{deal}"\n', encoding="utf-8")
+    prices = tmp_path / "p.csv"
+    prices.write_text(
+        "symbol,price,currency,as_of,source\nACME,48.00,USD,2025-06-20,close\nACME,47.25,USD,2025-06-23,close\n",
+        encoding="utf-8",
+    )
+    assert invoke("refresh", "--watchlist", wl, "--prices", prices, "--as-of", "2025-06-20").exit_code == 0
+    monkeypatch.setenv("COLUMNS", "40")
+    res = invoke("refresh", "--watchlist", wl, "--prices", prices, "--as-of", "2025-06-23")
+    assert res.exit_code == 0, res.stderr
+    change = next(line for line in res.stdout.splitlines() if line.startswith(" cash-deal") and "pp" in line)
+    assert re.split(r" {2,}", change.strip()) == ["cash-deal", "USD", "2.00", "2.75", "+0.75", "4.2%", "5.8%", "+1.7pp"]
+    book = invoke("history", "--watchlist", wl)
+    assert book.exit_code == 0, book.stderr
+    assert "…" not in res.stdout + book.stdout
+    assert book.stdout.splitlines()[0].split() == ["Deal", "Spread", "%", "Last", "Low", "High", "Since", "Rows"]
+    row = next(line for line in book.stdout.splitlines() if line.startswith("cash-deal"))
+    assert row.split()[2:] == ["5.8%", "4.2%", "5.8%", "2025-06-20", "2"]

@@ -109,6 +109,23 @@ class SafeConsole(Console):
         return text if self.is_terminal else _TRAILING.sub("\n", text)
 
 
+class Uncut:
+    """A table laid out at no less than its natural width (``natural``, else measured): on a
+    terminal too narrow for it, lines run past the edge (print it with ``crop=False``) instead of
+    a figure losing its last digits to an ellipsis. For tables whose cells never wrap."""
+
+    def __init__(self, table: Table, natural: int | None = None) -> None:
+        self.table, self.natural = table, natural
+
+    def __rich_console__(self, console: Console, options: Any) -> Any:
+        from rich.measure import Measurement
+
+        natural = self.natural
+        if natural is None:
+            natural = Measurement.get(console, options.update_width(10_000), self.table).maximum
+        yield from console.render(self.table, options.update_width(max(options.max_width, natural)))
+
+
 out = SafeConsole(soft_wrap=False)
 err = SafeConsole(stderr=True, soft_wrap=True)
 

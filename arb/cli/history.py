@@ -14,7 +14,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from arb.cli.common import error, out, parse_date
+from arb.cli.common import Uncut, error, out, parse_date
 from arb.cli.format import money, pct
 from arb.cli.listing import choose, columns_of, emit
 from arb.text import safe
@@ -147,7 +147,7 @@ def render_history(
             table.add_column(key, justify="left" if key in HISTORY_LEFT else "right", no_wrap=True)
     for i in range(len(shown)):
         table.add_row(*(cells[k][i] for k in keys))
-    parts: list[RenderableType] = [head, _Uncut(table, _history_width(cells, keys))]
+    parts: list[RenderableType] = [head, Uncut(table, _history_width(cells, keys))]
     if dropped:
         parts.append(Text(f"Not shown at this width: {', '.join(dropped)} (--json has every figure).", style="dim"))
     if len(shown) < n_rows:
@@ -182,18 +182,6 @@ def _fit_history(cells: Mapping[str, Sequence[str | Text]], width: int) -> tuple
         if not {"Target", "Value", "Spread"} & set(keys):
             keys = [k for k in keys if k != "Ccy"]
     return keys, [k for k in cells if k not in keys and k != "Ccy"]
-
-
-class _Uncut:
-    """A table laid out at no less than its natural width: on a terminal too narrow even for the
-    columns always kept, lines run past the edge (printed with ``crop=False``) instead of each
-    figure losing its last digits to an ellipsis."""
-
-    def __init__(self, table: Table, natural: int) -> None:
-        self.table, self.natural = table, natural
-
-    def __rich_console__(self, console: Any, options: Any) -> Any:
-        yield from console.render(self.table, options.update_width(max(options.max_width, self.natural)))
 
 
 def _prices_cell(row: Mapping[str, Any]) -> Text:
@@ -240,7 +228,7 @@ def render_book(lines: list[tuple[str, list[dict[str, Any]]]], *, width: int = 8
             rows[0]["as_of"],
             str(len(rows)),
         )
-    return table
+    return Uncut(table)
 
 
 #: The columns of ``arb history`` with no deal, in every format.
@@ -296,7 +284,7 @@ def _book(since: dt.date | None, watchlist: Path | None, fmt: str | None) -> NoR
     elif not lines:
         out.print("The watchlist follows no deal that loads; add one with `arb watch add PATH`.", highlight=False)
     else:
-        out.print(render_book(lines, width=out.width))
+        out.print(render_book(lines, width=out.width), crop=False)
     raise typer.Exit(1 if loaded.errors else 0)
 
 

@@ -13,7 +13,17 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from arb.cli.common import OfflineOpt, TimeoutOpt, error, out, parse_date, price_source, print_json, warn
+from arb.cli.common import (
+    OfflineOpt,
+    TimeoutOpt,
+    Uncut,
+    error,
+    out,
+    parse_date,
+    price_source,
+    print_json,
+    warn,
+)
 from arb.cli.format import DASH, money, pct
 from arb.errors import ArbError
 from arb.text import safe
@@ -86,7 +96,7 @@ def render_changes(result: RefreshResult) -> RenderableType:
             _signed(_points(c.spread_pct), c.spread_pct),
             *([Text("changed", style="bold yellow") if c.terms_changed else ""] if any_terms else []),
         )
-    return table
+    return Uncut(table)
 
 
 def render_refresh(
