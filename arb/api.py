@@ -151,10 +151,24 @@ def valuation(
     one. Deals without a pricing period never read the store.
     """
     deal_list = load() if deals is None else _as_deals(deals)
+    _unique_ids(deal_list)
     closes = _closes_from_store(deal_list, store)
     return value_deals(
         deal_list, prices_from(prices), as_of=_as_date(as_of), overrides=overrides_from(overrides), closes=closes
     )
+
+
+def _unique_ids(deals: Sequence[Deal]) -> None:
+    """Refuse two deals with one id: the frames are indexed by id, so their rows (and their
+    prices and hedges) could not be told apart; deal files are refused the same way on loading."""
+    seen: set[str] = set()
+    for d in deals:
+        if d.id in seen:
+            raise ArbError(
+                f"deal id {d.id!r} is given twice; give each its own id, "
+                "e.g. deal.model_copy(update={'id': 'new-id'})"
+            )
+        seen.add(d.id)
 
 
 def _closes_from_store(deals: Sequence[Deal], store: Any) -> dict[str, dict[dt.date, Quote]]:

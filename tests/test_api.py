@@ -579,3 +579,17 @@ def test_a_grid_and_overrides_find_a_mixed_case_security(tmp_path: Path) -> None
     assert list(grid["deal_value"]) == pytest.approx([2 * 13.0 * 1.1, 13.0 * 1.1])
     v = valuation(deal, prices, overrides={"NEWCO": 99.0, "NewCo": 11.0}, as_of="2025-06-20").get("newco")
     assert v.figures["deal_value"] == pytest.approx(22.0)  # "NEWCO" in capitals is a ticker, not the security
+
+
+def test_two_deals_with_one_id_are_refused() -> None:
+    # The frames are indexed by id: two rows 'enn-energy' (a what-if copy beside the original)
+    # made frame.loc['enn-energy'] a frame and its prices and hedges rows indistinguishable.
+    enn = load(SEEDS / "enn-energy.toml")[0]
+    what_if = enn.model_copy(update={"expected_close": dt.date(2026, 6, 30)})
+    with pytest.raises(ArbError, match="deal id 'enn-energy' is given twice") as err:
+        value([enn, what_if], "snapshot")
+    assert "\n" not in str(err.value)
+    renamed = what_if.model_copy(update={"id": "enn-late"})
+    frame = value([enn, renamed], "snapshot")
+    assert list(frame.index) == ["enn-energy", "enn-late"]
+    assert list(frame["days_to_close"]) == [194.0, 375.0]
