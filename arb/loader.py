@@ -194,7 +194,9 @@ def _is_dir(p: Path) -> bool:
 def deal_files(paths: Iterable[Path | str]) -> list[Path]:
     """Expand files and folders into the deal files they hold (``*.toml``, sorted, recursive).
 
-    A folder that cannot be listed is returned as it is, so loading it reports why.
+    A folder that cannot be listed is returned as it is, so loading it reports why. A file named
+    twice (a folder and a file in it, or a folder given twice) is read once: it is one deal, not
+    two that clash on their id.
     """
     out: list[Path] = []
     for p in paths:
@@ -206,7 +208,7 @@ def deal_files(paths: Iterable[Path | str]) -> list[Path]:
                 out.append(p)
         else:
             out.append(p)
-    return out
+    return list(dict.fromkeys(out)) if len(out) > 1 else out
 
 
 def _lexists(path: Path) -> bool:

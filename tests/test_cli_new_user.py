@@ -232,3 +232,50 @@ def test_book_and_changes_never_cut_a_figure_on_a_narrow_terminal(
     assert book.stdout.splitlines()[0].split() == ["Deal", "Spread", "%", "Last", "Low", "High", "Since", "Rows"]
     row = next(line for line in book.stdout.splitlines() if line.startswith("cash-deal"))
     assert row.split()[2:] == ["5.8%", "4.2%", "5.8%", "2025-06-20", "2"]
+
+
+def test_a_file_named_twice_is_one_deal(tmp_path: Path) -> None:
+    # `arb report deals deals/cash.toml` said "id 'cash-deal' is already used by deals/cash.toml":
+    # the file clashing with itself.
+    deals = tmp_path / "deals"
+    deals.mkdir()
+    shutil.copy(CASH, deals / "cash.toml")
+    res = invoke("report", deals, deals / "cash.toml", deals, "--prices", TEST_PRICES, "--json")
+    assert res.exit_code == 0, res.stderr
+    assert [r["id"] for r in json.loads(res.stdout)] == ["cash-deal"]
+    assert invoke("validate", deals, deals / "cash.toml").stdout.splitlines()[-1] == "1 valid, 0 invalid"
+
+
+def test_watch_add_refuses_a_deal_already_watched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `arb watch add` took a file inside a watched folder, or a folder with a watched deal's id:
+    # from then on every refresh failed with "ids must be unique" (exit 1).
+    monkeypatch.setenv("ARB_HOME", str(tmp_path / "home"))
+    deals, other = tmp_path / "deals", tmp_path / "other"
+    deals.mkdir()
+    other.mkdir()
+    shutil.copy(CASH, deals / "cash.toml")
+    shutil.copy(CASH, other / "cash-copy.toml")
+    assert invoke("watch", "add", deals).exit_code == 0
+    before = (tmp_path / "home" / "watchlist.toml").read_text(encoding="utf-8")
+    res = invoke("watch", "add", deals / "cash.toml")
+    assert res.exit_code == 1
+    assert res.stderr.splitlines() == [
+        f"error: {tmp_path / 'home' / 'watchlist.toml'}: {deals / 'cash.toml'}: the deal 'cash-deal' "
+        f"({deals / 'cash.toml'}) is already watched, through 'deals'"
+    ]
+    res = invoke("watch", "add", other)
+    assert res.exit_code == 1
+    assert f"the deal id 'cash-deal' is already watched from {deals / 'cash.toml'} (entry 'deals')" in res.stderr
+    assert (tmp_path / "home" / "watchlist.toml").read_text(encoding="utf-8") == before
+
+
+def test_arb_home_too_long_to_look_up_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `arb history` with such an ARB_HOME ended in an OSError traceback from the watchlist lookup.
+    home = tmp_path / ("h" * 300)
+    monkeypatch.setenv("ARB_HOME", str(home))
+    res = invoke("history")
+    assert res.exit_code == 2
+    assert res.stderr == (
+        f"error: ARB_HOME={home}: cannot be looked up (File name too long); "
+        "point ARB_HOME at the folder for the store and watchlist\n"
+    )

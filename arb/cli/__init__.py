@@ -251,15 +251,22 @@ def _root(
     ] = None,
 ) -> None:
     """Merger arbitrage spreads: deal terms in TOML, prices from a snapshot, a file or Yahoo."""
-    from arb.paths import data_dir
 
-    home = data_dir()
-    if os.environ.get("ARB_HOME", "").strip() and home.exists() and not home.is_dir():
-        # Each command would fail its own way ('history.sqlite3: File exists'); say it once.
-        from arb.cli.common import error
+    if os.environ.get("ARB_HOME", "").strip():
+        # Each command would fail its own way ('history.sqlite3: File exists', or a traceback
+        # for a name too long); say it once.
+        from arb.paths import data_dir
 
-        error(f"ARB_HOME={home}: is a file, not a folder; point ARB_HOME at the folder for the store and watchlist")
-        raise typer.Exit(2)
+        home = data_dir()
+        try:
+            problem = "is a file, not a folder" if home.exists() and not home.is_dir() else None
+        except OSError as exc:
+            problem = f"cannot be looked up ({exc.strerror or exc})"
+        if problem:
+            from arb.cli.common import error
+
+            error(f"ARB_HOME={home}: {problem}; point ARB_HOME at the folder for the store and watchlist")
+            raise typer.Exit(2)
 
 
 app.command("report")(_report.report)

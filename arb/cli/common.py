@@ -219,7 +219,11 @@ def _refuse_empty_folders(paths: Sequence[Path], result: LoadResult) -> None:
     seen = [*result.paths.values(), *(e.path for e in result.errors)]
     for folder in paths:
         folder = Path(folder)
-        if folder.is_dir() and not any(folder == f or folder in f.parents for f in seen):
+        try:
+            is_dir = folder.is_dir()
+        except OSError:  # a name too long to look up: loading it said what is wrong
+            continue
+        if is_dir and not any(folder == f or folder in f.parents for f in seen):
             problem = (
                 "holds no deal files (*.toml; names starting with '.' or '_' are skipped); "
                 "give the folder your deal files are in, or write one with `arb new ID -o FOLDER`"
