@@ -279,3 +279,19 @@ def test_arb_home_too_long_to_look_up_is_one_line(tmp_path: Path, monkeypatch: p
         f"error: ARB_HOME={home}: cannot be looked up (File name too long); "
         "point ARB_HOME at the folder for the store and watchlist\n"
     )
+
+
+def test_refresh_as_of_a_day_to_come_is_refused(home: Path, tmp_path: Path) -> None:
+    # `arb refresh --prices FILE --as-of 2027-01-01` stored a snapshot dated after today in the history.
+    import datetime as dt
+
+    deal = tmp_path / "cash.toml"
+    shutil.copy(CASH, deal)
+    wl = tmp_path / "wl.toml"
+    wl.write_text(f'[[watch]]\nid = "cash"\npath = "{deal}"\n', encoding="utf-8")
+    later = dt.date.today() + dt.timedelta(days=31)
+    res = invoke("refresh", "--watchlist", wl, "--prices", TEST_PRICES, "--as-of", later.isoformat())
+    assert res.exit_code == 2
+    assert f"{later} is after today ({dt.date.today()}): a refresh stores what was known on its day" in res.stderr
+    assert not (home / "history.sqlite3").exists()
+    assert invoke("refresh", "--watchlist", wl, "--prices", TEST_PRICES, "--as-of", "2025-06-20").exit_code == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -252,6 +253,13 @@ def refresh(
             cycles=None,
         )
     day = parse_date(as_of, "--as-of")
+    if day is not None and day > dt.date.today():
+        # The history records what was known on a day; a day still to come has no prices yet.
+        raise typer.BadParameter(
+            f"{day} is after today ({dt.date.today()}): a refresh stores what was known on its day; "
+            "`arb report --as-of` values at a later date without storing it",
+            param_hint="--as-of",
+        )
     try:
         wl = load_watchlist(watchlist)
     except ArbError as exc:
