@@ -295,3 +295,18 @@ def test_refresh_as_of_a_day_to_come_is_refused(home: Path, tmp_path: Path) -> N
     assert f"{later} is after today ({dt.date.today()}): a refresh stores what was known on its day" in res.stderr
     assert not (home / "history.sqlite3").exists()
     assert invoke("refresh", "--watchlist", wl, "--prices", TEST_PRICES, "--as-of", "2025-06-20").exit_code == 0
+
+
+def test_a_price_override_no_deal_uses_is_warned(tmp_path: Path) -> None:
+    # `arb report --price ACNE=55` (a typo for ACME) reported at the file's price, in silence.
+    deals = tmp_path / "deals"
+    deals.mkdir()
+    shutil.copy(CASH, deals / "cash.toml")
+    res = invoke("report", deals, "--prices", TEST_PRICES, "--price", "ACNE=55", "--json")
+    assert res.exit_code == 0, res.stderr
+    assert "warning: --price ACNE: no deal here is priced from ACNE, so it changes nothing (did you mean 'ACME'?)" in (
+        res.stderr
+    )
+    assert json.loads(res.stdout)[0]["target_price"] == 48.0  # the file's price, as the warning says
+    res = invoke("report", deals, "--prices", TEST_PRICES, "--price", "acme=55", "--json")
+    assert "warning" not in res.stderr and json.loads(res.stdout)[0]["target_price"] == 55.0

@@ -114,6 +114,7 @@ def _value(
         raise typer.BadParameter(safe(str(exc)), param_hint="--price") from None
     loaded = load(paths)
     deals = loaded.deals
+    _warn_unused_overrides(overrides, deals)
     if not include_closed:
         import datetime as dt
 
@@ -154,6 +155,23 @@ def _value(
         error(str(exc))
         raise typer.Exit(1) from None
     return valuation, bad_prices or not loaded.ok, {d.id: d for d in deals}
+
+
+def _warn_unused_overrides(overrides: dict[str, Any], deals: Sequence[Deal]) -> None:
+    """A ``--price`` for a symbol no deal is priced from changes nothing: a typo would pass for a what-if."""
+    import difflib
+
+    from arb.book import symbols_for
+
+    if not overrides or not deals:
+        return
+    known = {s.upper(): s for s in symbols_for(deals)}
+    for sym in overrides:
+        if sym.upper() in known or sym.upper().endswith("=X"):  # FX pairs serve either way round
+            continue
+        close = difflib.get_close_matches(sym.upper(), list(known), n=1, cutoff=0.6)
+        hint = f" (did you mean {known[close[0]]!r}?)" if close else ""
+        warn(f"--price {sym}: no deal here is priced from {sym}, so it changes nothing{hint}")
 
 
 def _warn_if_not_live(v: Valuation, results: list[DealResult]) -> None:
