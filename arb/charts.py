@@ -122,7 +122,7 @@ def payoff(
     prices: PricesLike = "snapshot",
     symbol: str | None = None,
     *,
-    grid: Sequence[float] | np.ndarray | None = None,
+    grid: Sequence[float | str] | np.ndarray | None = None,
     as_of: dt.date | str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
@@ -132,7 +132,8 @@ def payoff(
     symbol's price in ``prices`` and the deal value there, hollow when a price is stale, with a
     note of its values) and any collar band, converted to the symbol's price when the collared
     security is priced from it as a proxy. ``grid``: the symbol prices to draw (default: 50% to
-    150% of its current price).
+    150% of its current price), numbers or prices with their unit (``"490GBp"``); for a listing
+    quoted in pence a bare number is refused, as everywhere.
 
     When nothing in the consideration is listed or priced from a listed proxy (a cash offer),
     the value is drawn against the target's own price instead: flat, with the spread between
@@ -159,9 +160,13 @@ def payoff(
     if grid is None:
         if current is None:
             raise ArbError(f"payoff: no price for {sym} in {source.label}; pass grid= (the {sym} prices to draw)")
-        grid = np.linspace(0.5 * current.price, 1.5 * current.price, 201)
-    xs = np.asarray(grid, dtype=np.float64)
-    frame = scenarios(deal, source, {key: _in_unit(xs, current)}, as_of=base.as_of)
+        own = np.linspace(0.5 * current.price, 1.5 * current.price, 201)
+        frame = scenarios(deal, source, {key: _in_unit(own, current)}, as_of=base.as_of)
+    else:
+        # The caller's prices as given: a bare number for a listing quoted in pence is refused
+        # (pence or pounds?), and '490GBp' is read as GBP 4.90, the unit the axis is drawn in.
+        frame = scenarios(deal, source, {key: grid}, as_of=base.as_of)
+    xs = np.asarray(frame[key], dtype=np.float64)
     fig, ax = new_axes(ax)
     ccy = plain(result.currency or NO_UNIT)
     unit = plain(current.currency if current is not None else frame.attrs.get("units", {}).get(key, NO_UNIT))

@@ -562,3 +562,18 @@ def test_expected_return_says_why_no_probability_is_marked(target: float, downsi
     assert _line(fig, charts.GID_NO_IMPLIED).get_label() == f"no market-implied probability: {flag}"
     legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend() is not None)]
     assert f"no market-implied probability: {flag}" in [t.get_text() for lg in legends for t in lg.get_texts()]
+
+
+def test_payoff_grid_given_for_a_listing_in_pence_needs_its_unit() -> None:
+    # The caller's grid is read as scenarios reads one: bare numbers for a listing quoted in pence
+    # are refused (the chart once wrote its axis unit on them, so 300 meant GBP 300); with the
+    # unit, 300p is drawn at GBP 3.00. Synthetic prices.
+    body = '[[consideration]]\nkind = "stock"\nratio = 0.5\nticker = "BIGL.L"\n'
+    deal = make_deal(body, currency="GBP", target="UKCO.L")
+    prices = arb_prices_from({"UKCO.L": (340.0, "GBp"), "BIGL.L": (700.0, "GBp")}, as_of=dt.date(2025, 6, 20))
+    with pytest.raises(ArbError, match="a bare 300 could be either"):
+        charts.payoff(deal, prices, grid=[300, 400, 500])
+    fig = charts.payoff(deal, prices, grid=["300GBp", "400GBp", "500GBp"])
+    value = _line(fig, charts.GID_VALUE)
+    assert list(value.get_xdata()) == pytest.approx([3.0, 4.0, 5.0])
+    assert list(value.get_ydata()) == pytest.approx([1.5, 2.0, 2.5])
