@@ -37,9 +37,9 @@ from arb.api import _as_date, load
 from arb.book import OVERFLOW_FIGURES, SPREAD_TOLERANCE, compile_book
 from arb.engine import FIGURES, value_book
 from arb.errors import ArbError
-from arb.flags import Flag
+from arb.flags import FLAGS, Flag, closure
 from arb.fx import FxRate, FxTable
-from arb.lifecycle import deal_at, terms_at
+from arb.lifecycle import deal_at, first_announced, terms_at
 from arb.models import Deal
 from arb.prices.base import Quote
 from arb.prices.coerce import PricesLike, as_source
@@ -356,6 +356,16 @@ def scenarios(
             columns[a.label] = vals
     for name in FIGURES:
         columns[name] = np.broadcast_to(getattr(res, name)[..., 0], (n,))
+    # No look-ahead, as in value_deals: on a day before the first terms were announced there was
+    # nothing to value (not-yet-announced blocks the deal value, the dividends and what follows).
+    announced = first_announced(deal)
+    as_of_days = start if start is not None else book.deals.as_of[0]
+    unannounced = np.broadcast_to(
+        np.asarray(as_of_days, dtype=np.float64) < (announced.toordinal() if announced else -math.inf), (n,)
+    )
+    if unannounced.any():
+        for name in sorted(closure(FLAGS[Flag.NOT_YET_ANNOUNCED].blocks) & set(FIGURES)):
+            columns[name] = np.where(unannounced, np.nan, columns[name])
     if probability is not None:
         if np.isnan(deals.downside).all():
             raise ArbError(f"grid 'probability': {deal.id} has no downside; set downside in the deal or grid it")
@@ -373,7 +383,15 @@ def scenarios(
         columns[f"hedge.{sym}"] = h
     for sym, p in sec_price.items():
         columns[f"security_price.{sym}"] = p
-    columns["flags"] = _row_flags(columns, n)
+    gridded = {a.key for a in axes}
+    constant = [
+        str(f)
+        for f in dict.fromkeys(info.flags)
+        if f in _DEAL_BLOCKS
+        and not (f == Flag.NO_DOWNSIDE and "downside" in gridded)
+        and not (f == Flag.DIVIDENDS_UNKNOWN and "expected_close" in gridded)
+    ]
+    columns["flags"] = _row_flags(columns, n, unannounced, constant)
     frame = pd.DataFrame(columns, copy=False)
     frame.attrs.update(_provenance(deal, info, axes, quotes, day, source.label))
     return frame
@@ -383,6 +401,7 @@ def scenarios(
 #: ``flags`` column writes them. The deal's other flags, at the prices not gridded, are in
 #: ``attrs["flags"]``.
 ROW_FLAGS: tuple[Flag, ...] = (
+    Flag.NOT_YET_ANNOUNCED,
     Flag.NO_CLOSE_DATE,
     Flag.CLOSE_DATE_PASSED,
     Flag.VALUE_BELOW_DOWNSIDE,
@@ -392,17 +411,24 @@ ROW_FLAGS: tuple[Flag, ...] = (
     Flag.OVERFLOW,
     Flag.IMPLAUSIBLE,
 )
-#: Every set of :data:`ROW_FLAGS` as the ``flags`` column writes it (bit k: ``ROW_FLAGS[k]``).
-_ROW_FLAG_SETS = tuple(
-    " ".join(str(f) for k, f in enumerate(ROW_FLAGS) if code >> k & 1) for code in range(1 << len(ROW_FLAGS))
+#: The deal's own flags that leave a figure null in every row whatever the grid moves (unless the
+#: grid gives what was missing: a downside, a close date): the ``flags`` column starts with them.
+_DEAL_BLOCKS: tuple[Flag, ...] = (
+    Flag.TARGET_UNLISTED,
+    Flag.NO_PRICE,
+    Flag.NO_FX_RATE,
+    Flag.NO_DEAL_CURRENCY,
+    Flag.TERMS_UNDISCLOSED,
+    Flag.DIVIDENDS_UNKNOWN,
+    Flag.NO_DOWNSIDE,
 )
 
 
-def _row_flags(columns: Mapping[str, Any], n: int) -> Any:
-    """Each scenario's flags, read off its figures as ``book.flag_figures`` and the close-date check
-    read them for one valuation: a categorical of space-separated names ('' for none), so a row whose
-    figure is NaN says why (``price-above-value`` for a null implied probability, say) at a few ms
-    for a million rows."""
+def _row_flags(columns: Mapping[str, Any], n: int, unannounced: Any, constant: Sequence[str]) -> Any:
+    """Each scenario's flags: the deal's ``constant`` blocking flags, then those read off the row's
+    own figures as ``book.flag_figures`` and the close-date check read them for one valuation.
+    A categorical of space-separated names ('' for none), so a row whose figure is NaN says why
+    (``price-above-value`` for a null implied probability, say) at a few ms for a million rows."""
     import pandas as pd
 
     def col(name: str) -> FloatArray:
@@ -412,6 +438,7 @@ def _row_flags(columns: Mapping[str, Any], n: int) -> Any:
     received = col("deal_value") + col("dividends")
     with np.errstate(invalid="ignore"):
         masks = (
+            unannounced,
             np.isnan(days),
             days <= 0,
             received < downside,
@@ -424,7 +451,11 @@ def _row_flags(columns: Mapping[str, Any], n: int) -> Any:
     codes = np.zeros(n, dtype=np.int16)
     for k, mask in enumerate(masks):
         codes |= mask.astype(np.int16) << k
-    return pd.Categorical.from_codes(codes, categories=pd.Index(_ROW_FLAG_SETS))
+    categories = [
+        " ".join([*constant, *(str(f) for k, f in enumerate(ROW_FLAGS) if code >> k & 1)])
+        for code in range(1 << len(ROW_FLAGS))
+    ]
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories))
 
 
 def _provenance(

@@ -249,3 +249,31 @@ def test_each_scenario_says_why_a_figure_is_null(enn: Deal) -> None:
         assert flags == {str(f) for f in one.flags if f in ROW_FLAGS}, (row["target"], close)
     assert "price-above-value" in grid["flags"].iloc[grid.index[grid["target"] == 85.0][0]]
     assert Flag.CLOSE_DATE_PASSED in ROW_FLAGS
+
+
+def test_a_grid_before_the_announcement_values_nothing() -> None:
+    # No look-ahead, as in arb.value: Spectris's first terms (Advent's, 3,763p) were announced on
+    # 23 June 2025; a grid on an earlier day, or the earlier days of an as_of axis, has no deal
+    # value and says not-yet-announced. The grid valued the terms anyway. Synthetic prices.
+    spectris = load(SEEDS / "spectris.toml")[0]
+    prices = {"SXS.L": "3700GBp"}
+    before = scenarios(spectris, prices, {"target": ["3600GBp", "3700GBp"]}, as_of="2025-06-01")
+    assert before["deal_value"].isna().all() and before["spread"].isna().all()
+    assert all("not-yet-announced" in f.split() for f in before["flags"])
+    one = valuation(spectris, prices, as_of="2025-06-01").results[0]
+    assert one.figures["deal_value"] is None and "not-yet-announced" in one.flags
+    days = scenarios(spectris, prices, {"as_of": ["2025-06-20", "2025-06-23", "2025-06-30"]}, as_of="2025-06-30")
+    assert days["deal_value"].isna().tolist() == [True, False, False]
+    assert days["deal_value"].iloc[1] == pytest.approx(37.35 + 0.28)
+    assert ["not-yet-announced" in f.split() for f in days["flags"]] == [True, False, False]
+
+
+def test_the_deals_own_blocking_flags_lead_each_rows_flags() -> None:
+    # A figure null in every row (no terms disclosed) says why in every row, not only in attrs;
+    # a downside given by the grid is no longer missing. Synthetic prices.
+    deal = make_deal("", currency="USD", target="TU")
+    plain = scenarios(deal, memory({"TU": (19.0, "USD")}), {"target": [18.0, 19.0]}, as_of=AS_OF)
+    assert plain["deal_value"].isna().all()
+    assert set(plain["flags"]) == {"terms-undisclosed no-downside"}
+    given = scenarios(deal, memory({"TU": (19.0, "USD")}), {"target": [18.0, 19.0], "downside": [10.0]}, as_of=AS_OF)
+    assert set(given["flags"]) == {"terms-undisclosed"}
