@@ -167,6 +167,9 @@ def payoff(
         # (pence or pounds?), and '490GBp' is read as GBP 4.90, the unit the axis is drawn in.
         frame = scenarios(deal, source, {key: grid}, as_of=base.as_of)
     xs = np.asarray(frame[key], dtype=np.float64)
+    if frame["deal_value"].isna().all():
+        why = str(frame["flags"].iloc[0]) or " ".join(str(f) for f in result.flags)
+        raise ArbError(f"payoff: {deal.id} has no deal value to draw at any {sym} price on {base.as_of} ({why})")
     fig, ax = new_axes(ax)
     ccy = plain(result.currency or NO_UNIT)
     unit = plain(current.currency if current is not None else frame.attrs.get("units", {}).get(key, NO_UNIT))

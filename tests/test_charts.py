@@ -577,3 +577,12 @@ def test_payoff_grid_given_for_a_listing_in_pence_needs_its_unit() -> None:
     value = _line(fig, charts.GID_VALUE)
     assert list(value.get_xdata()) == pytest.approx([3.0, 4.0, 5.0])
     assert list(value.get_ydata()) == pytest.approx([1.5, 2.0, 2.5])
+
+
+def test_payoff_with_no_deal_value_anywhere_says_why() -> None:
+    # Before the first terms were announced there is nothing to draw: one line naming the flag,
+    # not an empty chart with a 'break-even at GBP nan' legend. Synthetic price.
+    spectris = load(SEEDS / "spectris.toml")[0]
+    with pytest.raises(ArbError, match=r"no deal value to draw .* on 2025-06-01 \(no-downside not-yet-announced\)"):
+        charts.payoff(spectris, {"SXS.L": "3700GBp"}, as_of="2025-06-01")
+    assert charts.payoff(spectris, {"SXS.L": "3700GBp"}, as_of="2025-06-30") is not None
