@@ -380,7 +380,7 @@ def scenarios(
             h = res.leg_hedge[:, j]
             hedge[li.hedge_symbol] = hedge[li.hedge_symbol] + h if li.hedge_symbol in hedge else h
     for sym, h in hedge.items():
-        columns[f"hedge.{sym}"] = h
+        columns[f"hedge.{sym}"] = np.where(unannounced, np.nan, h) if unannounced.any() else h
     for sym, p in sec_price.items():
         columns[f"security_price.{sym}"] = p
     gridded = {a.key for a in axes}

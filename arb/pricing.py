@@ -592,7 +592,9 @@ def value_deals(
                 leg_figs[-1]["short_value"] = _opt(float(short_value[k]))
             if li.hedge_symbol and li.priced_by in ("listing", "proxy"):
                 hedge[li.hedge_symbol] = hedge.get(li.hedge_symbol, 0.0) + h if math.isfinite(h) else math.nan
-        hedge = {s: v for s, v in hedge.items() if math.isfinite(v)}
+        # No position before the terms were announced, so nothing to hedge (the shares would tell
+        # the terms: a look-ahead like the figures not-yet-announced blocks).
+        hedge = {s: v for s, v in hedge.items() if math.isfinite(v)} if Flag.NOT_YET_ANNOUNCED not in info.flags else {}
         net: dict[str, float | None] | None = None
         if rates[i] is not None:
             net_blocked = net_closure(info.blocked)

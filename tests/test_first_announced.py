@@ -58,3 +58,20 @@ def test_the_calendar_lists_the_deal_once_its_first_terms_are_out(spectris: Deal
     entries = upcoming([spectris], as_of=dt.date(2025, 6, 25), days=30)
     assert [e.date for e in entries] == [dt.date(2025, 7, 2)]  # the announcement event ahead
     assert upcoming([spectris], as_of=dt.date(2025, 6, 20), days=30) == []
+
+
+def test_no_hedge_before_the_first_terms() -> None:
+    # The shares to short would tell the terms before they were announced: no hedge then, in the
+    # result, the hedges frame and a grid's hedge column. Synthetic prices.
+    import arb
+    from tests.conftest import make_deal
+
+    deal = make_deal('[[consideration]]\nkind = "stock"\nratio = 0.5\nticker = "BIGCO"\n', currency="USD", target="T")
+    prices = {"T": (19.0, "USD"), "BIGCO": (40.0, "USD")}
+    before, after = dt.date(2024, 12, 31), dt.date(2025, 1, 2)  # announced 2025-01-02
+    assert arb.valuation(deal, prices, as_of=before).results[0].hedge == {}
+    assert arb.valuation(deal, prices, as_of=before).hedges_frame().empty
+    assert arb.valuation(deal, prices, as_of=after).results[0].hedge == {"BIGCO": 0.5}
+    grid = arb.scenarios(deal, prices, {"as_of": [before, after]}, as_of=after)
+    assert grid["hedge.BIGCO"].isna().tolist() == [True, False]
+    assert grid["hedge.BIGCO"].iloc[1] == 0.5
