@@ -415,20 +415,19 @@ def add_entry(watchlist: Path | str, deal_path: Path | str, *, entry_id: str | N
     for e in current.entries:
         if e.path.resolve() == target:
             raise WatchlistError(watchlist, "", f"{deal_path} is already watched as {e.id!r}")
-    # A deal id already watched through another entry would clash at every refresh from now on.
+    # Another file with a watched deal's id would clash at every refresh from now on (the same
+    # file through a folder and itself is read once: see loader.deal_files).
     watched = load_deals(current.deal_paths()).paths if current.entries else {}
     for deal in loaded.deals:
-        if deal.id in watched:
-            other = watched[deal.id]
+        other = watched.get(deal.id)
+        if other is not None and other.resolve() != loaded.paths[deal.id].resolve():
             entry = next((e.id for e in current.entries if e.path == other or e.path in other.parents), "?")
-            same = other.resolve() == loaded.paths[deal.id].resolve()
-            problem = (
-                f"{deal_path}: the deal {deal.id!r} ({other}) is already watched, through {entry!r}"
-                if same
-                else f"{deal_path}: the deal id {deal.id!r} is already watched from {other} (entry {entry!r}); "
-                "ids must be unique: rename one, or remove that entry first"
+            raise WatchlistError(
+                watchlist,
+                "",
+                f"{deal_path}: the deal id {deal.id!r} is already watched from {other} (entry {entry!r}); "
+                "ids must be unique: rename one, or remove that entry first",
             )
-            raise WatchlistError(watchlist, "", problem)
     if entry_id is None:
         base = loaded.deals[0].id if target.is_file() else _slug(target.name)
         taken = {e.id for e in current.entries}

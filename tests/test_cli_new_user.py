@@ -246,9 +246,10 @@ def test_a_file_named_twice_is_one_deal(tmp_path: Path) -> None:
     assert invoke("validate", deals, deals / "cash.toml").stdout.splitlines()[-1] == "1 valid, 0 invalid"
 
 
-def test_watch_add_refuses_a_deal_already_watched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # `arb watch add` took a file inside a watched folder, or a folder with a watched deal's id:
-    # from then on every refresh failed with "ids must be unique" (exit 1).
+def test_watch_add_refuses_another_file_with_a_watched_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `arb watch add` took a folder holding another file with a watched deal's id: from then on
+    # every refresh failed with "ids must be unique" (exit 1). A file inside a watched folder is
+    # the same deal: watched twice, it is read once.
     monkeypatch.setenv("ARB_HOME", str(tmp_path / "home"))
     deals, other = tmp_path / "deals", tmp_path / "other"
     deals.mkdir()
@@ -256,17 +257,18 @@ def test_watch_add_refuses_a_deal_already_watched(tmp_path: Path, monkeypatch: p
     shutil.copy(CASH, deals / "cash.toml")
     shutil.copy(CASH, other / "cash-copy.toml")
     assert invoke("watch", "add", deals).exit_code == 0
+    assert invoke("watch", "add", deals / "cash.toml").exit_code == 0
     before = (tmp_path / "home" / "watchlist.toml").read_text(encoding="utf-8")
-    res = invoke("watch", "add", deals / "cash.toml")
-    assert res.exit_code == 1
-    assert res.stderr.splitlines() == [
-        f"error: {tmp_path / 'home' / 'watchlist.toml'}: {deals / 'cash.toml'}: the deal 'cash-deal' "
-        f"({deals / 'cash.toml'}) is already watched, through 'deals'"
-    ]
     res = invoke("watch", "add", other)
     assert res.exit_code == 1
-    assert f"the deal id 'cash-deal' is already watched from {deals / 'cash.toml'} (entry 'deals')" in res.stderr
+    assert res.stderr.splitlines() == [
+        f"error: {tmp_path / 'home' / 'watchlist.toml'}: {other}: the deal id 'cash-deal' is already watched "
+        f"from {deals / 'cash.toml'} (entry 'deals'); ids must be unique: rename one, or remove that entry first"
+    ]
     assert (tmp_path / "home" / "watchlist.toml").read_text(encoding="utf-8") == before
+    res = invoke("refresh", "--prices", TEST_PRICES, "--json")
+    assert res.exit_code == 0, res.stderr
+    assert [d["id"] for d in json.loads(res.stdout)["deals"]] == ["cash-deal"]
 
 
 def test_arb_home_too_long_to_look_up_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
