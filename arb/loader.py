@@ -51,6 +51,10 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else preview(text, 60)
 
 
+#: Required keys that are tables, and what a missing one needs.
+_TABLES = {"target": "its ticker and/or name"}
+
+
 def _friendly(err: Any) -> tuple[str, str]:
     """Turn one pydantic error into (key path, problem)."""
     # pydantic puts validator names such as 'function-after[...]' or 'tuple[...]' into loc; drop them.
@@ -63,7 +67,12 @@ def _friendly(err: Any) -> tuple[str, str]:
     if "key" in ctx and not loc:
         return str(ctx["key"]), err["msg"]
     if etype == "missing":
-        return _key_path(loc), "is required but missing"
+        name = str(loc[-1]) if loc and isinstance(loc[-1], str) else None
+        if name in _TABLES:
+            fix = f"add a [{name}] table ({_TABLES[name]})"
+        else:
+            fix = f"add it ({name} = ...)" if name else "add it"
+        return _key_path(loc), f"is required but missing; {fix}; docs/deal-format.md describes each key"
     if etype == "extra_forbidden":
         return _key_path(loc), "unknown key"
     given = err.get("input")

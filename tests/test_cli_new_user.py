@@ -312,3 +312,16 @@ def test_a_price_override_no_deal_uses_is_warned(tmp_path: Path) -> None:
     assert json.loads(res.stdout)[0]["target_price"] == 48.0  # the file's price, as the warning says
     res = invoke("report", deals, "--prices", TEST_PRICES, "--price", "acme=55", "--json")
     assert "warning" not in res.stderr and json.loads(res.stdout)[0]["target_price"] == 55.0
+
+
+def test_a_missing_key_says_what_to_add(tmp_path: Path) -> None:
+    # `name: is required but missing` named the key but not the fix.
+    deal = tmp_path / "no-name.toml"
+    deal.write_text('id = "no-name"\n\n[[consideration]]\nkind = "cash"\namount = 1.0\n', encoding="utf-8")
+    res = invoke("validate", deal)
+    assert res.exit_code == 1
+    assert res.stderr.splitlines() == [
+        f"error: {deal}: name: is required but missing; add it (name = ...); docs/deal-format.md describes each key",
+        f"error: {deal}: target: is required but missing; add a [target] table (its ticker and/or name); "
+        "docs/deal-format.md describes each key",
+    ]
