@@ -325,3 +325,18 @@ def test_a_missing_key_says_what_to_add(tmp_path: Path) -> None:
         f"error: {deal}: target: is required but missing; add a [target] table (its ticker and/or name); "
         "docs/deal-format.md describes each key",
     ]
+
+
+def test_show_of_an_unknown_id_names_the_watched_deals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With a watchlist of one's own deals, `arb show cash-dael` listed only the bundled seeds as
+    # "known", never the watched deal the typo was for.
+    monkeypatch.setenv("ARB_HOME", str(tmp_path / "home"))
+    deals = tmp_path / "deals"
+    deals.mkdir()
+    shutil.copy(CASH, deals / "cash.toml")
+    assert invoke("watch", "add", deals).exit_code == 0
+    res = invoke("show", "cash-dael", "--prices", TEST_PRICES)
+    assert res.exit_code == 1
+    line = res.stderr.splitlines()[-1]
+    assert line.startswith("error: no deal with id 'cash-dael' in the watchlist or the default deal folders; ")
+    assert "did you mean 'cash-deal'? (known: cash-deal, " in line

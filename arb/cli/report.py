@@ -365,11 +365,12 @@ def _table_columns(option: str | None) -> tuple[str, ...]:
         raise typer.BadParameter(safe(str(exc)), param_hint="--columns") from None
 
 
-def _find_deal(deal_id: str, watchlist: Path | None) -> list[Path] | None:
+def _find_deal(deal_id: str, watchlist: Path | None) -> tuple[list[Path] | None, list[str]]:
     """The file that holds ``deal_id``, looked up as ``arb refresh`` finds deals: the watchlist's
     files and folders first (the seeds when there is none), then the config's deal folders.
 
-    None when neither holds it: the caller then loads the default folders and names the ids it knows.
+    None when neither holds it: the caller then loads the default folders and names the ids it knows,
+    with the watched ids (returned second, sorted).
     Files that fail to load are skipped silently here; they are reported where they are used.
     """
     from arb.loader import load_deals
@@ -380,13 +381,14 @@ def _find_deal(deal_id: str, watchlist: Path | None) -> list[Path] | None:
     except ArbError as exc:
         error(str(exc))
         raise typer.Exit(1) from None
-    found = load_deals(wl.deal_paths()).paths.get(deal_id)
+    watched = load_deals(wl.deal_paths()).paths
+    found = watched.get(deal_id)
     if found is None:
         from arb.cli.common import _config
 
         folders = _config().deal_paths
         found = load_deals(list(folders)).paths.get(deal_id) if folders else None
-    return [found] if found is not None else None
+    return ([found] if found is not None else None), sorted(watched)
 
 
 def dividend_rows(r: DealResult) -> list[dict[str, Any]]:
@@ -498,12 +500,13 @@ def show(
 ) -> None:
     """One deal leg by leg: each price and its source, the FX conversion, the arithmetic, the hedge, the dividends."""
     as_file = Path(deal)
+    watched: list[str] = []  # the watchlist's ids, named with the others if the deal is nowhere
     if as_file.suffix == ".toml" and _looks_up(as_file):
         paths, wanted = [as_file], None
     else:
         wanted = deal
         if not paths:
-            paths = _find_deal(deal, watchlist)
+            paths, watched = _find_deal(deal, watchlist)
     v, bad, filed = _value(paths, prices, price, as_of, offline, timeout)
     if wanted is None:
         if not v.results:
@@ -513,9 +516,16 @@ def show(
         try:
             result = v.get(wanted)
         except KeyError:
-            known = ", ".join(r.id for r in v.results) or "none"
+            import difflib
+
+            ids = list(dict.fromkeys([*watched, *(r.id for r in v.results)]))
+            close = difflib.get_close_matches(wanted, ids, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
             where = "" if paths else " in the watchlist or the default deal folders"
-            error(f"no deal with id {wanted!r}{where} (known: {known}); pass a deal file, or --deals FOLDER")
+            error(
+                f"no deal with id {wanted!r}{where}; {hint}(known: {', '.join(ids) or 'none'}); "
+                "pass a deal file, or --deals FOLDER"
+            )
             raise typer.Exit(1) from None
     _warn_if_not_live(v, [result])
     _warn_implausible([result])
