@@ -542,6 +542,8 @@ def add_rule(watchlist: Path | str, deal: str, kind: str, level: str) -> Rule:
             if figure in ("spread_pct", "annualized")
             else "money per target share, e.g. 1.5"
             if figure == "spread"
+            else "a whole number of days from 0 to 3660, e.g. 14"
+            if canonical == "event_within_days"
             else "a number"
         )
         if "above zero" in exc.problem:

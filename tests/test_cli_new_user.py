@@ -340,3 +340,16 @@ def test_show_of_an_unknown_id_names_the_watched_deals(tmp_path: Path, monkeypat
     line = res.stderr.splitlines()[-1]
     assert line.startswith("error: no deal with id 'cash-dael' in the watchlist or the default deal folders; ")
     assert "did you mean 'cash-deal'? (known: cash-deal, " in line
+
+
+@pytest.mark.parametrize("level", ["9999", "2.5", "1e9"])
+def test_an_event_window_out_of_range_says_what_is_wanted(
+    level: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `arb watch alert add '*' event_within_days 9999` said "'9999' is not a level; write a number".
+    monkeypatch.setenv("ARB_HOME", str(tmp_path / "home"))
+    res = invoke("watch", "alert", "add", "*", "event_within_days", level)
+    assert res.exit_code == 1
+    assert res.stderr.endswith(
+        f"alerts.*.event_within_days: '{level}' is not a level; write a whole number of days from 0 to 3660, e.g. 14\n"
+    )
