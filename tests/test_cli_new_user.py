@@ -353,3 +353,13 @@ def test_an_event_window_out_of_range_says_what_is_wanted(
     assert res.stderr.endswith(
         f"alerts.*.event_within_days: '{level}' is not a level; write a whole number of days from 0 to 3660, e.g. 14\n"
     )
+
+
+def test_alert_list_says_the_currency_of_a_money_level(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `arb watch alert list` showed spread_widens_by's level as a bare 1.5: money with no currency.
+    monkeypatch.setenv("ARB_HOME", str(tmp_path / "home"))
+    invoke("watch", "alert", "add", "enn-energy", "spread_pct_below", "5")
+    assert "currency" not in invoke("watch", "alert", "list").stdout  # percents need no currency
+    invoke("watch", "alert", "add", "enn-energy", "spread_widens_by", "1.5")
+    res = invoke("watch", "alert", "list")
+    assert res.stdout.splitlines()[-1] == "spread_widens_by: money per target share, in each deal's own currency."

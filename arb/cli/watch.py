@@ -267,6 +267,8 @@ def alert_list(
         for r in wl.rules:
             table.add_row(safe(r.deal), r.kind, safe(r.written))
         out.print(table)
+        if any(r.kind == "spread_widens_by" for r in wl.rules):
+            out.print("spread_widens_by: money per target share, in each deal's own currency.", highlight=False)
     if wl.targets:
         out.print(safe("Sent to: " + ", ".join(wl.targets)), highlight=False)
 
