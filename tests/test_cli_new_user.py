@@ -363,3 +363,26 @@ def test_alert_list_says_the_currency_of_a_money_level(tmp_path: Path, monkeypat
     invoke("watch", "alert", "add", "enn-energy", "spread_widens_by", "1.5")
     res = invoke("watch", "alert", "list")
     assert res.stdout.splitlines()[-1] == "spread_widens_by: money per target share, in each deal's own currency."
+
+
+@pytest.mark.parametrize("columns", ["50", "60", "70", "80"])
+def test_live_screen_never_cuts_a_figure_and_says_synthetic(
+    columns: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At 60 columns `arb watch live` printed 'C…  Spr…  Spread…' and 'G…', and made-up prices
+    # from a file showed as 'live'.
+    monkeypatch.setenv("ARB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COLUMNS", columns)
+    deals = tmp_path / "deals"
+    deals.mkdir()
+    shutil.copy(CASH, deals / "cash.toml")
+    assert invoke("watch", "add", deals).exit_code == 0
+    prices = tmp_path / "p.csv"
+    prices.write_text("symbol,price,currency,as_of,source\nACME,48.00,USD,2025-06-20,synthetic\n", encoding="utf-8")
+    res = invoke("watch", "live", "--cycles", "1", "--prices", prices)
+    assert res.exit_code == 0, res.stderr
+    screen = res.stdout.split("Stored refresh")[0]
+    assert "…" not in screen
+    assert all(len(line) <= int(columns) for line in screen.splitlines())
+    row = next(line for line in screen.splitlines() if line.startswith("cash-deal"))
+    assert "4.17%" in row and row.rstrip().endswith("synthetic")

@@ -254,8 +254,63 @@ WIDE = 120
 NARROW = 96
 
 
+def _live_width(cols: dict[str, list[Any]], keys: list[str], w: int) -> int:
+    """The table's line width with ``keys``: each column's widest cell, and the gaps between."""
+    from rich.cells import cell_len
+
+    def widest(k: str) -> int:
+        return max([cell_len(k), *(cell_len(c.plain if isinstance(c, Text) else c) for c in cols[k])])
+
+    gap = 2 if w < 100 else 3  # collapse_padding below 100 columns
+    return sum(widest(k) for k in keys) + gap * max(len(keys) - 1, 0)
+
+
 def _table(session: LiveSession, result: RefreshResult, width: int | None) -> RenderableType:
+    from arb.flags import Flag
+
     w = width or WIDE
+    longest = max((len(safe(r.id)) for r in result.valuation.results), default=4)
+    show_ann = w >= NARROW
+    events = session.next_event if w >= WIDE else None
+    fired: dict[str, int] = {}
+    for a in result.alerts:
+        fired[a.deal_id] = fired.get(a.deal_id, 0) + 1
+    cols: dict[str, list[Any]] = {k: [] for k in ("Deal", "Ccy", "Spread", "Spread %", "Since open", "Since last")}
+    if show_ann:
+        cols["Ann. %"] = []
+    cols["Price"] = []
+    if events is not None:
+        cols["Next event"] = []
+    cols["Alerts"] = []
+    styles: list[str | None] = []
+    for r in result.valuation.sorted():
+        f = r.figures
+        stale, age = _age(r)
+        if Flag.SYNTHETIC_PRICE in r.flags:  # made-up test data never passes for a market price
+            age = "synthetic" if age == "live" else f"{age}, synthetic"
+        cols["Deal"].append(safe(r.id))
+        cols["Ccy"].append(r.currency or DASH)
+        cols["Spread"].append(money(f["spread"], None))
+        cols["Spread %"].append(pct(f["spread_pct"], 2))
+        cols["Since open"].append(_points(_diff(f["spread_pct"], session.opened.get(r.id))))
+        cols["Since last"].append(_points(_diff(f["spread_pct"], session.previous.get(r.id))))
+        if show_ann:
+            cols["Ann. %"].append(pct(f["annualized"]))
+        cols["Price"].append(Text(age, style="dim" if stale else ""))
+        if events is not None:
+            ev = events(r.deal, r.as_of)
+            cols["Next event"].append(DASH if ev is None else safe(f"{ev.date.isoformat()} {ev.kind}"))
+        cols["Alerts"].append(Text(f"! {fired[r.id]}", style="bold red") if r.id in fired else "")
+        styles.append("dim" if stale else None)
+    # Narrower still, whole columns go (never a figure cut): the change since the session opened,
+    # then the spread in money with its currency, then the count of alerts (listed under the
+    # table all the same); the id, spread %, the change since the last refresh and the price's
+    # age stay.
+    keys = list(cols)
+    for gone in (("Since open",), ("Spread", "Ccy"), ("Alerts",)):
+        if _live_width(cols, keys, w) <= w:
+            break
+        keys = [k for k in keys if k not in gone]
     table = Table(
         header_style="bold",
         box=box.SIMPLE_HEAD,
@@ -263,45 +318,24 @@ def _table(session: LiveSession, result: RefreshResult, width: int | None) -> Re
         pad_edge=False,
         collapse_padding=w < 100,
     )
-    longest = max((len(safe(r.id)) for r in result.valuation.results), default=4)
-    table.add_column("Deal", no_wrap=True, min_width=min(longest, 40))
-    table.add_column("Ccy", no_wrap=True)
-    show_ann = w >= NARROW
-    names = ["Spread", "Spread %", "Since open", "Since last", *(["Ann. %"] if show_ann else []), "Price"]
-    for name in names:
-        table.add_column(name, justify="right", no_wrap=True)
-    events = session.next_event if w >= WIDE else None
-    if events is not None:
-        table.add_column("Next event", no_wrap=True)
-    table.add_column("Alerts", justify="right", no_wrap=True)
+    for k in keys:
+        if k in ("Deal", "Ccy", "Next event"):
+            table.add_column(k, no_wrap=True, min_width=min(longest, 40) if k == "Deal" else None)
+        else:
+            table.add_column(k, justify="right", no_wrap=True)
+    for i, style in enumerate(styles):
+        table.add_row(*(cols[k][i] for k in keys), style=style)
     dropped = [
         n
-        for n, shown in (("Ann. %", show_ann), ("Next event", events is not None or session.next_event is None))
+        for n, shown in (
+            ("Ann. %", show_ann),
+            ("Next event", events is not None or session.next_event is None),
+            ("Since open", "Since open" in keys),
+            ("Spread", "Spread" in keys),
+            ("Alerts", "Alerts" in keys),
+        )
         if not shown
     ]
-    fired: dict[str, int] = {}
-    for a in result.alerts:
-        fired[a.deal_id] = fired.get(a.deal_id, 0) + 1
-    for r in result.valuation.sorted():
-        f = r.figures
-        stale, age = _age(r)
-        event_cell: list[str] = []
-        if events is not None:
-            ev = events(r.deal, r.as_of)
-            event_cell = [DASH if ev is None else safe(f"{ev.date.isoformat()} {ev.kind}")]
-        table.add_row(
-            safe(r.id),
-            r.currency or DASH,
-            money(f["spread"], None),
-            pct(f["spread_pct"], 2),
-            _points(_diff(f["spread_pct"], session.opened.get(r.id))),
-            _points(_diff(f["spread_pct"], session.previous.get(r.id))),
-            *([pct(f["annualized"])] if show_ann else []),
-            Text(age, style="dim" if stale else ""),
-            *event_cell,
-            Text(f"! {fired[r.id]}", style="bold red") if r.id in fired else "",
-            style="dim" if stale else None,
-        )
     if dropped:
         note = Text(f"Left out at {w} columns: {', '.join(dropped)} (a wider terminal shows them).", style="dim")
         return Group(table, note)
