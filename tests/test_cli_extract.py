@@ -114,8 +114,8 @@ def test_unwritable_targets_are_one_error_line(tmp_path):
     blocker = tmp_path / "file.txt"
     blocker.write_text("x")
     for args in (
-        ["--prices-out", "/proc/version"],
-        ["-o", "/proc/version"],
+        ["--prices-out", "/proc/version", "--force"],  # --force: an existing file is refused without it
+        ["-o", "/proc/version", "--force"],
         ["--prices-out", str(blocker / "prices.csv")],  # a folder that is a file
         ["-o", str(blocker / "drafts") + "/"],
         ["-o", str(tmp_path)],  # a folder: the draft goes in it, fine

@@ -386,3 +386,34 @@ def test_live_screen_never_cuts_a_figure_and_says_synthetic(
     assert all(len(line) <= int(columns) for line in screen.splitlines())
     row = next(line for line in screen.splitlines() if line.startswith("cash-deal"))
     assert "4.17%" in row and row.rstrip().endswith("synthetic")
+
+
+def test_extract_never_overwrites_a_file_unasked(tmp_path: Path) -> None:
+    # `arb extract article.txt -o prices.csv` replaced the price file with a TOML draft, and a
+    # second extract into drafts/ replaced a draft whose TODOs had been filled, in silence.
+    article = tmp_path / "article.txt"
+    article.write_text(
+        "Published: November 27, 2026\n\nQbig Holdings agreed to acquire Zetaqa Inc (NASDAQ: ZQAT) "
+        "for $42.50 per share in cash. Zetaqa shares closed at $40.10 on Thursday.\n",
+        encoding="utf-8",
+    )
+    prices = tmp_path / "prices.csv"
+    prices.write_text("symbol,price,currency\nZQAT,40.1,USD\n", encoding="utf-8")
+    res = invoke("extract", article, "-o", prices)
+    assert res.exit_code == 1
+    assert res.stderr == (
+        f"error: {prices}: already exists (edits in it would be lost); "
+        "pass --force to overwrite it, or choose another -o / --prices-out\n"
+    )
+    assert prices.read_text(encoding="utf-8") == "symbol,price,currency\nZQAT,40.1,USD\n"
+    drafts = tmp_path / "drafts"
+    assert invoke("extract", article, "-o", f"{drafts}/", "--prices-out", drafts / "p.csv").exit_code == 0
+    (draft,) = drafts.glob("*.toml")
+    edited = draft.read_text(encoding="utf-8") + "expected_close = 2027-06-30\n"
+    draft.write_text(edited, encoding="utf-8")
+    res = invoke("extract", article, "-o", f"{drafts}/")
+    assert res.exit_code == 1 and "already exists" in res.stderr
+    assert draft.read_text(encoding="utf-8") == edited
+    assert invoke("extract", article, "--prices-out", drafts / "p.csv").exit_code == 1
+    res = invoke("extract", article, "-o", f"{drafts}/", "--force")
+    assert res.exit_code == 0 and draft.read_text(encoding="utf-8") != edited

@@ -38,6 +38,9 @@ def extract(
     publisher: Annotated[str | None, typer.Option("--publisher", help="Its publisher, for [[source]].")] = None,
     date: Annotated[str | None, typer.Option("--date", help="Its date, YYYY-MM-DD, for [[source]].")] = None,
     url: Annotated[str | None, typer.Option("--url", help="Its address, for [[source]].")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite drafts and price files that exist (edits in them are lost).")
+    ] = False,
 ) -> None:
     """Read an article (Chinese or English) and draft a deal TOML per deal in it; fill the TODOs, then validate."""
     from arb.extract import MAX_ARTICLE_CHARS, ArticleError, extract_article, read_article
@@ -67,6 +70,8 @@ def extract(
     drafts = result.drafts
     if not drafts:
         raise _fail(f"{article}: no deal terms found ({len(result.skipped)} item(s) skipped)")
+    if prices_out is not None and not force:
+        _refuse_existing(prices_out)  # before any draft is written: all of them or none
     if output is None:
         for n, d in enumerate(drafts, 1):
             if len(drafts) > 1:
@@ -74,14 +79,14 @@ def extract(
             sys.stdout.write(safe_lines(d.to_toml()))  # still the same TOML: see safe_lines
             sys.stdout.flush()
     else:
-        _write_drafts(drafts, output)
+        _write_drafts(drafts, output, force)
     if prices_out is not None:
         rows = [row for d in drafts for row in d.prices_csv_rows()]
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=["symbol", "price", "currency", "as_of", "source"], lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-        _write(prices_out, buf.getvalue())
+        _write(prices_out, buf.getvalue(), force)
         note(f"wrote {prices_out} ({len(rows)} price row(s))")
 
 
@@ -103,22 +108,38 @@ def _is_folder(output: str) -> bool:
         return False
 
 
-def _write_drafts(drafts: list[DraftDeal], output: str) -> None:
+def _write_drafts(drafts: list[DraftDeal], output: str, force: bool = False) -> None:
     target = Path(output)
     if len(drafts) == 1 and not _is_folder(output):
-        _write(target, drafts[0].to_toml())
+        _write(target, drafts[0].to_toml(), force)
         note(f"wrote {target}")
         return
     if _is_file(target):
         raise _fail(f"{_preview(output)}: is a file; the article holds {len(drafts)} deals, so -o must name a folder")
-    for d in drafts:
-        path = target / f"{d.id}.toml"
-        _write(path, d.to_toml())
+    paths = [target / f"{d.id}.toml" for d in drafts]
+    if not force:  # checked before any is written: all of them or none
+        for path in paths:
+            _refuse_existing(path)
+    for d, path in zip(drafts, paths, strict=True):
+        _write(path, d.to_toml(), force)
         note(f"wrote {path}")
 
 
-def _write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path``, creating its folder; a failure is one error line and exit 1."""
+def _refuse_existing(path: Path) -> None:
+    """A draft or price file already there may hold the user's edits (TODOs filled): never replaced unasked."""
+    if _is_file(path):
+        raise _fail(
+            f"{_preview(str(path))}: already exists (edits in it would be lost); "
+            "pass --force to overwrite it, or choose another -o / --prices-out"
+        )
+
+
+def _write(path: Path, text: str, force: bool = False) -> None:
+    """Write ``text`` to ``path``, creating its folder; a failure is one error line and exit 1.
+
+    A file already at ``path`` is refused unless ``force``."""
+    if not force:
+        _refuse_existing(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_dir():
