@@ -103,7 +103,7 @@ def _as_deals(deals: DealsLike) -> list[Deal]:
     return out + (load(files) if files else [])
 
 
-def _as_date(when: dt.date | str | None) -> dt.date | None:
+def _as_date(when: dt.date | str | None, name: str = "as_of") -> dt.date | None:
     if when is None or (isinstance(when, dt.date) and not isinstance(when, dt.datetime)):
         return when
     if isinstance(when, dt.datetime):
@@ -111,7 +111,7 @@ def _as_date(when: dt.date | str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(when))
     except ValueError:
-        raise ArbError(f"as_of {when!r} is not a date; write YYYY-MM-DD") from None
+        raise ArbError(f"{name} {when!r} is not a date; write YYYY-MM-DD") from None
 
 
 def prices_from(
@@ -310,7 +310,7 @@ def history(deal_id: str, store: Any = None, *, since: dt.date | str | None = No
     from arb.store import HistoryStore
 
     opened = store if isinstance(store, HistoryStore) else HistoryStore(store or store_path(), create=False)
-    rows = opened.history_rows(deal_id, since=_as_date(since))
+    rows = opened.history_rows(deal_id, since=_as_date(since, "since"))
     if not len(rows):
         what = "no history store yet" if not opened.exists() else f"no stored valuation of {deal_id!r}"
         raise ArbError(f"{opened.path}: {what}; run `arb refresh` (or back-fill it with --prices FILE) first")
