@@ -485,7 +485,7 @@ def test_history_from_a_store(tmp_path: Path) -> None:
     assert list(hist["spread"]) == pytest.approx([ENN_VALUE - 65, ENN_VALUE - 66], abs=1e-12)
     assert list(hist["terms_changed"]) == [False, False]
     assert len(history("enn-energy", store=store, since="2025-06-21")) == 1
-    with pytest.raises(ArbError, match="^since '21/06/2025' is not a date; write YYYY-MM-DD$"):
+    with pytest.raises(ArbError, match=r"^since '21/06/2025' is not a date; write YYYY-MM-DD$"):
         history("enn-energy", store=store, since="21/06/2025")
     with pytest.raises(ArbError, match="no stored valuation of 'nope'"):
         history("nope", store=store)
