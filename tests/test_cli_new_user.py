@@ -417,3 +417,25 @@ def test_extract_never_overwrites_a_file_unasked(tmp_path: Path) -> None:
     assert invoke("extract", article, "--prices-out", drafts / "p.csv").exit_code == 1
     res = invoke("extract", article, "-o", f"{drafts}/", "--force")
     assert res.exit_code == 0 and draft.read_text(encoding="utf-8") != edited
+
+
+def test_calendar_ics_never_replaces_a_file_that_is_not_a_calendar(tmp_path: Path) -> None:
+    # `arb calendar --ics prices.csv` replaced the price file with an iCalendar.
+    deals = tmp_path / "deals"
+    deals.mkdir()
+    (deals / "meeting.toml").write_text(
+        CASH.read_text(encoding="utf-8") + '\n[[event]]\nkind = "meeting"\ndate = 2025-09-01\n', encoding="utf-8"
+    )
+    prices = tmp_path / "prices.csv"
+    prices.write_text("symbol,price,currency\n", encoding="utf-8")
+    res = invoke("calendar", "--deals", deals, "--as-of", "2025-08-01", "--ics", prices)
+    assert res.exit_code == 1
+    assert res.stderr == (
+        f"error: {prices}: is not an iCalendar file, so it is not replaced; "
+        "give --ics a new file or the calendar it wrote\n"
+    )
+    assert prices.read_text(encoding="utf-8") == "symbol,price,currency\n"
+    ics = tmp_path / "deals.ics"
+    for _ in range(2):  # written, then replaced by the re-export
+        assert invoke("calendar", "--deals", deals, "--as-of", "2025-08-01", "--ics", ics).exit_code == 0
+        assert ics.read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")

@@ -63,6 +63,23 @@ def render_calendar(items: list[CalendarEntry], as_of: dt.date, days: int, width
     return Group(head, table)
 
 
+def _refuse_other_file(path: Path) -> None:
+    """A re-export replaces the calendar it wrote; a file that is not an iCalendar (a deal file, a
+    price CSV given to --ics by mistake) is never replaced."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(64).lstrip(b"\xef\xbb\xbf").lstrip()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return  # nothing there to lose (or write_ics says what is wrong)
+    except OSError:
+        return
+    if head and not head.upper().startswith(b"BEGIN:VCALENDAR"):
+        error(
+            f"{path}: is not an iCalendar file, so it is not replaced; give --ics a new file or the calendar it wrote"
+        )
+        raise typer.Exit(1)
+
+
 def calendar(
     paths: Annotated[
         list[Path] | None,
@@ -120,6 +137,7 @@ def calendar(
 
         chosen = [d for d in loaded.deals if all_deals or not closed_at(d, day)]
         every = entries(chosen)
+        _refuse_other_file(ics)
         try:
             write_ics(every, ics)
         except ArbError as exc:
