@@ -385,7 +385,15 @@ def sensitivity(
     finite = z.compressed()
     if not finite.size:
         raise ArbError(f"sensitivity: every {value} in the grid is null (a flag blocks it); nothing to colour")
-    reach = max(float(np.max(np.abs(finite))), 1e-9)
+    size = np.abs(finite)
+    reach = max(float(np.max(size)), 1e-9)
+    # A few cells far beyond the rest (an annualised return over a few days) would stretch the scale
+    # until every other cell reads as zero: past CLIP_RATIO x the 95th percentile the scale stops
+    # there, those cells take the end colours, and the colour bar's arrows and the legend say so.
+    typical = float(np.percentile(size, 95))
+    clipped = int(np.count_nonzero(size > typical)) if reach > CLIP_RATIO * typical > 0 else 0
+    if clipped:
+        reach = typical
     # Symmetric limits: a gain and a loss of the same size get the same colour-bar length.
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-reach, vmax=reach)
     cmap = colormaps["RdYlGn"].with_extremes(bad=(0.0, 0.0, 0.0, 0.0))  # no value: see-through to the hatching
@@ -406,10 +414,14 @@ def sensitivity(
                 gid=GID_MISSING,
             )
         )
-    bar = fig.colorbar(mesh, ax=ax)
+    bar = fig.colorbar(mesh, ax=ax, extend="both" if clipped else "neither")
     if value in FRACTIONS:
         percent_axis(bar.ax.yaxis)
-    bar.set_label(input_label(value, attrs))
+    label = input_label(value, attrs)
+    if clipped:
+        shown = f"{reach:.0%}" if value in FRACTIONS else f"{reach:,.4g}"
+        label += f"\ncolours end at ±{shown}: {clipped} cell{'s' if clipped > 1 else ''} beyond"
+    bar.set_label(label)
     extra = []
     lo, hi = float(finite.min()), float(finite.max())
     if lo < 0 < hi and len(xs) > 1 and len(ys) > 1:
@@ -441,6 +453,10 @@ def sensitivity(
     finish(ax, provenance, extra)
     return fig
 
+
+#: :func:`sensitivity` stops its colour scale at the 95th percentile of the grid's sizes when the
+#: largest is more than this many times that: the few cells beyond take the end colours.
+CLIP_RATIO = 4.0
 
 #: Artist id of the legend entry saying why :func:`expected_return` marks no market-implied probability.
 GID_NO_IMPLIED = "no-implied"

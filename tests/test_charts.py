@@ -586,3 +586,25 @@ def test_payoff_with_no_deal_value_anywhere_says_why() -> None:
     with pytest.raises(ArbError, match=r"no deal value to draw .* on 2025-06-01 \(no-downside not-yet-announced\)"):
         charts.payoff(spectris, {"SXS.L": "3700GBp"}, as_of="2025-06-01")
     assert charts.payoff(spectris, {"SXS.L": "3700GBp"}, as_of="2025-06-30") is not None
+
+
+def test_sensitivity_scale_stops_short_of_a_few_extreme_cells(enn) -> None:  # type: ignore[no-untyped-def]
+    # Annualised over a few days, one close makes returns of thousands of percent: a scale reaching
+    # them drew every other cell as zero. The scale ends at the 95th percentile of the sizes,
+    # symmetric still, and the colour bar says how many cells lie beyond it.
+    closes = ["2025-06-23", *pd.date_range("2025-08-01", "2026-12-01", freq="MS").strftime("%Y-%m-%d")]
+    grid = scenarios(enn, "snapshot", {"expected_close": closes, "enn-ng-h": [18.0, 19.0, 20.0]})
+    size = grid["annualized"].abs()
+    assert size.max() > charts.CLIP_RATIO * np.percentile(size, 95)  # a few cells far out
+    fig = charts.sensitivity(grid, "expected_close", "enn-ng-h", value="annualized")
+    (mesh,) = [c for c in fig.axes[0].collections if isinstance(c, QuadMesh)]
+    norm = mesh.norm
+    assert norm.vmax == pytest.approx(np.percentile(size, 95)) and norm.vmin == -norm.vmax  # type: ignore[attr-defined]
+    beyond = int((size > norm.vmax).sum())
+    assert beyond == 3  # the three cells of the 3-day close
+    assert fig.axes[1].get_ylabel().endswith(f"{beyond} cells beyond")
+    assert mesh.colorbar.extend == "both"  # type: ignore[union-attr]
+    # an even grid keeps the whole range
+    even = charts.sensitivity(grid.iloc[3:], "expected_close", "enn-ng-h", value="annualized")
+    (mesh2,) = [c for c in even.axes[0].collections if isinstance(c, QuadMesh)]
+    assert mesh2.norm.vmax == pytest.approx(grid["annualized"].iloc[3:].abs().max())  # type: ignore[attr-defined]
