@@ -29,7 +29,7 @@ from arb.loader import load_deals
 from arb.models import Deal
 from arb.prices.base import PriceSource, Quote
 from arb.prices.coerce import PricesLike, as_source
-from arb.prices.overrides import overrides_from
+from arb.prices.overrides import overrides_from, unused_overrides
 from arb.pricing import DealResult, Valuation, store_closes, value_deals
 
 if TYPE_CHECKING:
@@ -152,10 +152,11 @@ def valuation(
     """
     deal_list = load() if deals is None else _as_deals(deals)
     _unique_ids(deal_list)
+    checked = overrides_from(overrides)
+    for problem in unused_overrides(checked, deal_list):
+        warnings.warn(f"overrides {problem}", stacklevel=2)
     closes = _closes_from_store(deal_list, store)
-    return value_deals(
-        deal_list, prices_from(prices), as_of=_as_date(as_of), overrides=overrides_from(overrides), closes=closes
-    )
+    return value_deals(deal_list, prices_from(prices), as_of=_as_date(as_of), overrides=checked, closes=closes)
 
 
 def _unique_ids(deals: Sequence[Deal]) -> None:

@@ -595,3 +595,21 @@ def test_two_deals_with_one_id_are_refused() -> None:
     frame = value([enn, renamed], "snapshot")
     assert list(frame.index) == ["enn-energy", "enn-late"]
     assert list(frame["days_to_close"]) == [194.0, 375.0]
+
+
+def test_an_override_that_prices_nothing_is_warned() -> None:
+    # A typo in overrides= passed for a what-if: the valuation was the base case, silently. The
+    # API now warns as arb report --price does (one library function for both). Synthetic prices.
+    from tests.conftest import make_deal
+
+    deal = make_deal('[[consideration]]\nkind = "stock"\nratio = 0.5\nticker = "BIGCO"\n', currency="USD", target="T")
+    prices = {"T": (19.0, "USD"), "BIGCO": (40.0, "USD")}
+    with pytest.warns(UserWarning, match=r"overrides BIGC0: no deal here is priced from BIGC0.*'BIGCO'\?\)"):
+        frame = value(deal, prices, as_of=AS_OF, overrides={"BIGC0": 45.0})
+    assert frame.loc["t", "deal_value"] == pytest.approx(20.0)  # the base case: nothing was overridden
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        moved = value(deal, prices, as_of=AS_OF, overrides={"BIGCO": 45.0, "USDHKD=X": 7.8})
+    assert moved.loc["t", "deal_value"] == pytest.approx(22.5)

@@ -159,19 +159,10 @@ def _value(
 
 def _warn_unused_overrides(overrides: dict[str, Any], deals: Sequence[Deal]) -> None:
     """A ``--price`` for a symbol no deal is priced from changes nothing: a typo would pass for a what-if."""
-    import difflib
+    from arb.prices.overrides import unused_overrides
 
-    from arb.book import symbols_for
-
-    if not overrides or not deals:
-        return
-    known = {s.upper(): s for s in symbols_for(deals)}
-    for sym in overrides:
-        if sym.upper() in known or sym.upper().endswith("=X"):  # FX pairs serve either way round
-            continue
-        close = difflib.get_close_matches(sym.upper(), list(known), n=1, cutoff=0.6)
-        hint = f" (did you mean {known[close[0]]!r}?)" if close else ""
-        warn(f"--price {sym}: no deal here is priced from {sym}, so it changes nothing{hint}")
+    for problem in unused_overrides(overrides, deals):
+        warn(f"--price {problem}")
 
 
 def _warn_if_not_live(v: Valuation, results: list[DealResult]) -> None:

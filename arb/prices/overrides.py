@@ -11,9 +11,9 @@ quoted in pence (``TGT.L=4.9``) is refused, not read as pence or as pounds.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arb.errors import ArbError
 from arb.prices.base import FetchResult, PriceSource, Quote, fetch_as_of
@@ -27,6 +27,9 @@ from arb.symbols import (
     ticker_aliases,
 )
 
+if TYPE_CHECKING:
+    from arb.models import Deal
+
 __all__ = [
     "Override",
     "apply_overrides",
@@ -35,6 +38,7 @@ __all__ = [
     "parse_override",
     "resolve_key",
     "stamp_overrides",
+    "unused_overrides",
 ]
 
 #: One override: the price and its unit (None: the quote's own, else the security's, else a guess).
@@ -150,3 +154,25 @@ def stamp_overrides(result: FetchResult, as_of: dt.date) -> None:
     for sym, q in result.quotes.items():
         if q.kind == "override":
             result.quotes[sym] = replace(q, as_of=when)
+
+
+def unused_overrides(overrides: Iterable[str], deals: Sequence[Deal]) -> list[str]:
+    """For each override no deal is priced from, why it changes nothing: a typo would pass for a
+    what-if. ``"BIGC0: no deal here is priced from BIGC0, so it changes nothing (did you mean 'BIGCO'?)"``.
+    FX pairs are never named (either orientation serves). The CLI writes each after ``--price``,
+    the API after ``overrides``."""
+    import difflib
+
+    from arb.book import symbols_for
+
+    if not deals:
+        return []
+    known = {s.upper(): s for s in symbols_for(deals)}
+    out: list[str] = []
+    for sym in overrides:
+        if sym.upper() in known or sym.upper().endswith("=X"):
+            continue
+        close = difflib.get_close_matches(sym.upper(), list(known), n=1, cutoff=0.6)
+        hint = f" (did you mean {known[close[0]]!r}?)" if close else ""
+        out.append(f"{sym}: no deal here is priced from {sym}, so it changes nothing{hint}")
+    return out
