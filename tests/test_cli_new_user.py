@@ -439,3 +439,19 @@ def test_calendar_ics_never_replaces_a_file_that_is_not_a_calendar(tmp_path: Pat
     for _ in range(2):  # written, then replaced by the re-export
         assert invoke("calendar", "--deals", deals, "--as-of", "2025-08-01", "--ics", ics).exit_code == 0
         assert ics.read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
+
+
+def test_show_of_a_missing_file_or_a_folder_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `arb show deals/acme.toml` (moved) and `arb show deals` (a folder) were looked up as deal ids:
+    # "no deal with id 'deals/acme.toml' ...".
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "deals").mkdir()
+    shutil.copy(CASH, tmp_path / "deals" / "cash.toml")
+    res = invoke("show", "deals/acme.toml", "--prices", TEST_PRICES)
+    assert res.exit_code == 1
+    assert res.stderr == "error: deals/acme.toml: no such deal file; pass a deal file, or a deal's id\n"
+    res = invoke("show", "deals", "--prices", TEST_PRICES)
+    assert res.exit_code == 1
+    assert "; deals is a folder: `arb show ID --deals deals` shows one of its deals (known: " in res.stderr
+    res = invoke("show", "cash-deal", "--deals", "deals", "--prices", TEST_PRICES)
+    assert res.exit_code == 0, res.stderr

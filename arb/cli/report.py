@@ -494,6 +494,9 @@ def show(
     watched: list[str] = []  # the watchlist's ids, named with the others if the deal is nowhere
     if as_file.suffix == ".toml" and _looks_up(as_file):
         paths, wanted = [as_file], None
+    elif as_file.suffix == ".toml":  # no id ends in .toml: a file name, mistyped or moved
+        error(f"{deal}: no such deal file; pass a deal file, or a deal's id")
+        raise typer.Exit(1)
     else:
         wanted = deal
         if not paths:
@@ -511,10 +514,16 @@ def show(
 
             ids = list(dict.fromkeys([*watched, *(r.id for r in v.results)]))
             close = difflib.get_close_matches(wanted, ids, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            try:
+                folder = Path(wanted).is_dir()
+            except OSError:
+                folder = False
+            if folder:
+                hint = f"; {wanted} is a folder: `arb show ID --deals {wanted}` shows one of its deals"
             where = "" if paths else " in the watchlist or the default deal folders"
             error(
-                f"no deal with id {wanted!r}{where}; {hint}(known: {', '.join(ids) or 'none'}); "
+                f"no deal with id {wanted!r}{where}{hint} (known: {', '.join(ids) or 'none'}); "
                 "pass a deal file, or --deals FOLDER"
             )
             raise typer.Exit(1) from None
