@@ -455,3 +455,26 @@ def test_show_of_a_missing_file_or_a_folder_says_so(tmp_path: Path, monkeypatch:
     assert "; deals is a folder: `arb show ID --deals deals` shows one of its deals (known: " in res.stderr
     res = invoke("show", "cash-deal", "--deals", "deals", "--prices", TEST_PRICES)
     assert res.exit_code == 0, res.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("symbol;price;currency\nACME;48,00;USD\n", ":1: unknown column 'symbol;price;currency'; separate the cells "
+         "with commas (symbol,price,currency), not semicolons or tabs"),
+        ("symbol\tprice\tcurrency\nACME\t48\tUSD\n", ":1: unknown column 'symbol\\tprice\\tcurrency'; separate the "
+         "cells with commas (symbol,price,currency), not semicolons or tabs"),
+        ('symbol,price,currency\nACME,"48,00",USD\n', ":2: price '48,00' of ACME is not a number; write the "
+         "decimals after a point (40.10), not a comma"),
+        ('symbol,price,currency\nACME,"1,048.00",USD\n', ":2: price '1,048.00' of ACME is not a number; write the "
+         "number without thousands separators (1234.5)"),
+    ],
+)  # fmt: skip
+def test_a_spreadsheet_export_says_how_to_fix_it(content: str, problem: str, tmp_path: Path) -> None:
+    # A price file saved by a spreadsheet set to a European locale said only "unknown column
+    # 'symbol;price;currency'" or "'48,00' is not a number".
+    prices = tmp_path / "prices.csv"
+    prices.write_text(content, encoding="utf-8")
+    res = invoke("report", CASH, "--prices", prices)
+    assert res.exit_code == 1
+    assert f"error: {prices}{problem}" in res.stderr.splitlines()

@@ -195,6 +195,8 @@ class CsvSource:
             if col not in REQUIRED + OPTIONAL:
                 close = difflib.get_close_matches(col, REQUIRED + OPTIONAL, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f"; columns are {', '.join(REQUIRED + OPTIONAL)}"
+                if len(header) == 1 and any(sep in col for sep in ";\t"):  # a spreadsheet's export
+                    hint = "; separate the cells with commas (symbol,price,currency), not semicolons or tabs"
                 raise PriceFileError(self.path, head.line, f"unknown column {col[:40]!r}{hint}")
         missing = [c for c in REQUIRED if c not in header]
         if missing:
@@ -253,7 +255,15 @@ class CsvSource:
         try:
             price = float(row["price"])
         except ValueError:
-            raise ValueError(f"price {row['price'][:40]!r} of {symbol} is not a number") from None
+            text = row["price"]
+            comma = (
+                ""
+                if "," not in text
+                else "; write the number without thousands separators (1234.5)"
+                if "." in text
+                else "; write the decimals after a point (40.10), not a comma"
+            )
+            raise ValueError(f"price {row['price'][:40]!r} of {symbol} is not a number{comma}") from None
         why = bad_price_reason(price)
         if why:
             raise ValueError(f"{symbol}: {why}")
