@@ -244,11 +244,21 @@ def quote_unit(text: str) -> str | None:
     code upper-cased (``hkd`` -> ``HKD``); None when it is neither.
 
     Minor units are checked first: ``"GBp".upper()`` is ``"GBP"``, which would read pence as pounds.
+    A spelling that upper-cases to a code whose minor unit differs from it only in case (``gbp``,
+    ``Gbp``: pounds or pence?) raises ValueError: a hundredfold is not guessed.
     """
     unit = text.strip()
     if unit in MINOR_UNITS:
         return unit
-    return unit.upper() if unit.upper() in ISO_CURRENCIES else None
+    upper = unit.upper()
+    if upper != unit:
+        minor = next((m for m in MINOR_UNITS if m.upper() == upper and m.upper() in ISO_CURRENCIES), None)
+        if minor is not None:
+            raise ValueError(
+                f"currency {preview(unit)} could be {upper} or {minor} (hundredths of {upper}, a hundred times "
+                f"smaller): write {upper} or {minor}, in that case"
+            )
+    return upper if upper in ISO_CURRENCIES else None
 
 
 def guess_currency(symbol: str) -> str | None:

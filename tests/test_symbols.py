@@ -193,7 +193,7 @@ def test_ticker_aliases_skip_security_names_and_dotted_tickers() -> None:
         ("4.90GBP", (4.9, "GBP")),
         ("490GBp", (490.0, "GBp")),  # pence stay pence: "GBp".upper() would be pounds
         ("4.9:GBP", (4.9, "GBP")),
-        ("4.9 gbp", (4.9, "GBP")),
+        ("4.9 usd", (4.9, "USD")),  # a code with no minor unit of the same letters: case does not matter
         ("13.1CNY", (13.1, "CNY")),
         ((250.0, "GBX"), (250.0, "GBX")),
         ("1e3USD", (1000.0, "USD")),
@@ -213,6 +213,7 @@ def test_read_price(given: object, read: tuple[float, str | None]) -> None:
         (math.inf, "finite"),
         (math.nan, "finite"),
         (-1.0, "above zero"),
+        ("4.9 gbp", "could be GBP or GBp"),  # pounds or pence: a hundredfold is not guessed
         (0, "above zero"),
         ("5XYZ", "unknown currency"),
         ("1e307", r"above 1e\+09"),

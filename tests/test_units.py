@@ -18,6 +18,24 @@ def test_quote_unit(text, unit):
     assert quote_unit(text) == unit
 
 
+@pytest.mark.parametrize("text", ["gbp", "Gbp", "gBP", " gbp "])
+def test_a_currency_that_could_be_pounds_or_pence_is_refused(text: str) -> None:
+    """'gbp' upper-cases to GBP but could mean GBp: the unit door refuses to guess a hundredfold."""
+    with pytest.raises(ValueError, match=r"could be GBP or GBp .*write GBP or GBp"):
+        quote_unit(text)
+    with pytest.raises(ArbError, match="could be GBP or GBp"):
+        prices_from({"BIGL.L": (400.0, text.strip())})
+
+
+def test_a_price_file_row_in_gbp_lower_case_is_one_error_and_the_rest_are_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "prices.csv"
+    path.write_text("symbol,price,currency,as_of\nBIGL.L,400,gbp,2025-06-20\nOTHR.L,4.1,GBP,2025-06-20\n")
+    with pytest.warns(UserWarning, match=r"prices.csv:2: currency 'gbp' could be GBP or GBp"):
+        source = prices_from(str(path))
+    quotes = source.fetch(["BIGL.L", "OTHR.L"]).quotes
+    assert set(quotes) == {"OTHR.L"} and quotes["OTHR.L"].currency == "GBP"
+
+
 def test_python_prices_keep_pence():
     # 250 pence is 2.50 pounds: reading "GBp" as "GBP" would make it 250 pounds.
     source = prices_from({"VOD.L": (250.0, "GBp")})
@@ -29,7 +47,9 @@ def test_python_prices_keep_pence():
 
 def test_override_keeps_pence():
     assert parse_override("VOD.L=250:GBp") == ("VOD.L", (250.0, "GBp"))
-    assert parse_override("VOD.L=2.5:gbp") == ("VOD.L", (2.5, "GBP"))
+    assert parse_override("VOD.L=2.5:GBP") == ("VOD.L", (2.5, "GBP"))
+    with pytest.raises(ArbError, match="could be GBP or GBp"):  # pounds or pence: not guessed
+        parse_override("VOD.L=2.5:gbp")
 
 
 @pytest.mark.parametrize(
