@@ -71,7 +71,9 @@ def extract_article(
         if isinstance(outcome, SkippedItem):
             result.skipped.append(outcome)
             continue
-        outcome.source_title = source_title or item.headline
+        # The item's first headline, not a byline or a "Published" line above it; None (a TODO
+        # title in the draft) when the article opens with no headline.
+        outcome.source_title = source_title or next((h for h in item.headlines if patterns_en.is_headline(h)), None)
         outcome.source_date = source_date
         outcome.source_url = source_url
         outcome.source_publisher = source_publisher
@@ -217,11 +219,17 @@ def _zh_object(after: str) -> str | None:
     return run[:40] if len(run) >= 2 else None
 
 
+# A company's name as English news writes it: capitalised words, with the legal form kept
+# whether it is written in lower case ("Qbig plc") or after a comma ("Qbig Holdings, Inc.").
+_LOWER_FORM = r"(?:plc|p\.l\.c\.)(?![\w])"
+_COMMA_FORM = r"(?:,\s*(?:Inc\.?|Corp\.?|Ltd\.?|LLC|L\.P\.|N\.V\.|S\.A\.|plc|PLC|AG|SE|Limited|Co\.)(?![\w]))?"
+_EN_NAME = rf"[A-Z][\w&.'\-]*(?:\s+(?:[A-Z][\w&.'\-]*|{_LOWER_FORM}|&{{joins}}))*{_COMMA_FORM}"
 _EN_SUBJECT = re.compile(
-    r"([A-Z][\w&.'\-]*(?:\s+(?:[A-Z][\w&.'\-]*|&|of))*)\s*(?:\([^)]{0,80}\)\s*)?"
-    r"(?:,[^,]{0,80},\s*)?(?:has |have |had )?(?:agreed|agrees|will|would|is set|plans|"
-    r"said|announced|to|signed|made)\b"
+    rf"({_EN_NAME.format(joins='|of')})\s*(?:\([^)]{{0,80}}\)\s*)?"
+    r"(?:,[^,]{0,80},\s*)?(?:has |have |had )?(?:agreed|agrees|will|would|is|are|was|were|has|have|had|"
+    r"plans|said|announced|to|signed|made|offered|launched)\b"
 )
+_EN_OBJECT = re.compile(rf"\s*(?:privately[- ]held\s+|the\s+|rival\s+)?({_EN_NAME.format(joins='')})")
 
 
 def _en_subject(before: str) -> str | None:
@@ -231,7 +239,7 @@ def _en_subject(before: str) -> str | None:
 
 def _en_object(after: str) -> str | None:
     after = after[:_NAME_REACH]
-    m = re.match(r"\s*(?:privately[- ]held\s+|the\s+|rival\s+)?([A-Z][\w&.'\-]*(?:\s+(?:[A-Z][\w&.'\-]*|&))*)", after)
+    m = _EN_OBJECT.match(after)
     if m:
         return m.group(1)
     m = re.match(r"\s*((?:an?|one)\s+[^,.;]{3,60}?)(?:\s+for\b|\s+in\b|[,.;]|$)", after)

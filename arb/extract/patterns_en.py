@@ -12,6 +12,7 @@ from arb.extract.shared import quoted_prices, status_of
 DEAL_RE = re.compile(
     r"\b(?:acquir\w*|acquisition|merger|merge|buyout|take[- ]private|taken private|"
     r"takeover|tender offer|to buy|buys|bid for|scheme of arrangement|"
+    r"will buy|is buying|agree[sd]? to purchase|takes? over|taking over|offer for|"
     r"per share in cash)\b",
     re.I,
 )
@@ -208,14 +209,16 @@ _EXPECTED = re.compile(
 _ELECTION = re.compile(r"\belect\w*\b|\bprorat\w*\b|\bproration\b", re.I)
 _WEIGHT = re.compile(r"(?<![\d.])(?P<p>\d+(?:\.\d+)?)\s?%[^.;%]{0,70}?\b(?P<k>cash|stock)\b", re.I)
 
+# "agreed to buy", "will acquire", "is buying", "to take over", "has made an offer for": the
+# buyer is the name before the verb, the target the name after it.
 ACTIVE_VERBS = re.compile(
-    r"\b(?:acquire|acquires|acquiring|buy|buys|purchase|take private|"
-    r"takes private|merge with|acquisition of|bid for)\b",
+    r"\b(?:acquire|acquires|acquiring|buy|buys|buying|purchase|purchases|purchasing|take private|"
+    r"takes private|merge with|acquisition of|bid for|offer for|take over|takes over|taking over)\b",
     re.I,
 )
 PASSIVE_VERBS = re.compile(
-    r"\b(?:be acquired|be bought|be taken private|acquired|bought|"
-    r"taken private|purchased)\s+by\b",
+    r"\b(?:be acquired|be bought|be taken private|be taken over|be purchased|acquired|bought|"
+    r"taken private|taken over|purchased)\s+by\b",
     re.I,
 )
 
@@ -462,6 +465,32 @@ _DATELINE = re.compile(
     rf"(?m)^[ \t]*[A-Z][A-Za-z .,'\-]{{1,60}}?,[ \t]+{_DAY_NAME}{_ANY_DATE}[ \t]*(?:\([^()\n]{{1,30}}\)[ \t]*)?"
     rf"(?:/[^/\n]{{1,40}}/[ \t]*)?(?:--|—|–|-)"
 )
+
+
+# Lines at an article's head that are no headline: "Published: July 25, 2025", "By Jane Doe",
+# "Updated 3:05 p.m. ET", a dateline on its own line ("OMAHA, Neb., July 29, 2025 /PRNewswire/"),
+# a bare date ("Tuesday, July 29, 2025 10:32"). Matched at the line's start only, on its first
+# characters, so a long line costs no more than a short one.
+_BYLINE = re.compile(
+    r"(?i:(?:first\s+|last\s+)?(?:published|posted|updated|dated?)(?:\s+(?:on|at))?\s*[:\-–—]?\s*"
+    r"(?=\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\b))"
+    r"|(?:By|BY|Written\s+by|Reporting\s+by|Editing\s+by|Story\s+by)\s+[A-Z]"
+)
+_DATE_LINE = re.compile(
+    rf"[ \t]*(?:[A-Z][A-Za-z .,'\-]{{1,60}}?,[ \t]+)?{_DAY_NAME}(?:{_ANY_DATE}|{_MONTH_NAMES}\.?\s+\d{{1,2}}\b)"
+)
+#: What may follow a date on a line that is only a date: a time, a zone, a wire's name.
+_DATE_LINE_REST = 40
+
+
+def is_headline(line: str) -> bool:
+    """False for a line that is a byline, a "Published"/"Updated" line, a dateline or a bare date:
+    the title of an article is its first line that is none of these."""
+    head = line.strip()[:200]
+    if not head or _BYLINE.match(head):
+        return False
+    m = _DATE_LINE.match(head)
+    return m is None or len(head) - m.end() > _DATE_LINE_REST
 
 
 def _one_date(text: str) -> datetime.date | None:

@@ -6,6 +6,7 @@ import datetime
 import re
 
 from arb.extract.model import DraftDeal, QuotedPrice
+from arb.extract.patterns_en import is_headline
 from arb.text import safe
 
 __all__ = ["deal_id", "price_rows", "render_toml", "toml_string"]
@@ -64,16 +65,40 @@ def deal_id(draft: DraftDeal) -> str:
 
 
 def _deal_name(draft: DraftDeal) -> str:
-    acquirer = draft.acquirer_name or "?"
-    target = draft.target_name or "?"
+    """The deal's name from its parties; a TODO value (validation refuses it) when one was not read."""
+    acquirer = _one_line(draft.acquirer_name or "") or draft.acquirer_ticker
+    target = _one_line(draft.target_name or "") or draft.target_ticker
+    if not acquirer or not target:
+        if target:
+            unread = f"the buyer of {target} could not be read"
+        elif acquirer:
+            unread = f"the company {acquirer} buys could not be read"
+        else:
+            unread = "neither party could be read"
+        return f"TODO: a short name for the deal, e.g. 'Bigco to acquire Acme' ({unread})"
     if draft.language == "zh":
         return f"{acquirer}私有化{target}" if "私有化" in draft.quotes.get("parties", "") else f"{acquirer}收购{target}"
     return f"{acquirer} to acquire {target}"
 
 
+def _title(draft: DraftDeal) -> str | None:
+    """The article's title: the one given, else the item's headline unless that is a byline or a
+    date line ("Published: ...", "By ..."); None when there is none."""
+    if draft.source_title and _one_line(draft.source_title):
+        return _one_line(draft.source_title)
+    headline = _one_line(draft.headline)
+    return headline if is_headline(headline) else None
+
+
+_NO_TITLE = (
+    "TODO: the article's title, e.g. 'Bigco to buy Acme' (its first lines are a byline or a date, not a headline)"
+)
+
+
 def render_toml(draft: DraftDeal) -> str:
+    title = _title(draft) or f"untitled, opening {draft.headline!r}"
     lines: list[str] = [
-        f"# Draft deal file read from the article: {_comment(draft.source_title or draft.headline)}",
+        f"# Draft deal file read from the article: {_comment(title)}",
         "# Check every figure against the article; '# TODO' lines need a value before use.",
     ]
     lines.append(f"id = {toml_string(deal_id(draft))}  # derived from the target's name or ticker")
@@ -129,16 +154,22 @@ def render_toml(draft: DraftDeal) -> str:
     lines.append(f"name = {toml_string(_one_line(draft.target_name or '') or 'undisclosed target')}")
     if len(draft.target_tickers) > 1:
         lines.append(f"# also listed as: {_comment(', '.join(draft.target_tickers[1:]))}")
-    if draft.acquirer_ticker or draft.acquirer_name:
-        lines += ["", "[acquirer]"]
-        if draft.acquirer_ticker:
-            lines.append(f"ticker = {toml_string(draft.acquirer_ticker)}")
-        else:
-            lines.append("# the acquirer has no listing in the article")
-        if draft.acquirer_name:
-            lines.append(f"name = {toml_string(_one_line(draft.acquirer_name))}")
-        if len(draft.acquirer_tickers) > 1:
-            lines.append(f"# also listed as: {_comment(', '.join(draft.acquirer_tickers[1:]))}")
+    acquirer_name = _one_line(draft.acquirer_name or "")
+    lines += ["", "[acquirer]"]
+    if draft.acquirer_ticker:
+        lines.append(f"ticker = {toml_string(draft.acquirer_ticker)}")
+    elif acquirer_name:
+        lines.append("# the acquirer has no listing in the article")
+    if acquirer_name:
+        lines.append(f"name = {toml_string(acquirer_name)}")
+    elif not draft.acquirer_ticker:
+        # A deal has a buyer: one the article does not let us read is asked for, never left out.
+        lines.append(
+            "name = " + toml_string("TODO: the buyer's name, e.g. 'Bigco Inc' (the article's buyer could not be read)")
+        )
+        lines.append('# add ticker = "..." above the name if the buyer is listed')
+    if len(draft.acquirer_tickers) > 1:
+        lines.append(f"# also listed as: {_comment(', '.join(draft.acquirer_tickers[1:]))}")
 
     lines += _legs(draft)
     if draft.security:
@@ -247,7 +278,7 @@ def _sources(draft: DraftDeal) -> list[str]:
         by_sentence.setdefault(price.quote, []).append(f"the price of {price.symbol}{day}")
     out: list[str] = []
     for sentence, what in by_sentence.items():
-        out += ["", "[[source]]", f"title = {toml_string(_one_line(draft.source_title or draft.headline))}"]
+        out += ["", "[[source]]", f"title = {toml_string(_title(draft) or _NO_TITLE)}"]
         out.append(
             f"publisher = {toml_string(draft.source_publisher)}"
             if draft.source_publisher
@@ -269,7 +300,7 @@ def _sources(draft: DraftDeal) -> list[str]:
 
 
 def price_rows(draft: DraftDeal) -> list[dict[str, str]]:
-    source = _one_line(draft.source_title or draft.headline)
+    source = _title(draft) or "untitled"
     if draft.source_publisher:
         source += f" ({draft.source_publisher})"
     return [

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from arb.errors import ArbError
+from arb.extract.patterns_en import is_headline
 
 __all__ = [
     "MAX_ARTICLE_CHARS",
@@ -238,6 +239,10 @@ def _is_heading(line: str) -> bool:
     return len(line) <= limit and not re.search(r"[。.;]$", line)
 
 
+#: Lines read as an item's head at most: three headlines and the bylines and date lines around them.
+_MAX_HEAD_LINES = 8
+
+
 def split_items(text: str) -> list[Item]:
     """Split an article into news items at hard breaks; drop label-only fragments."""
     text = clean_text(text)
@@ -251,12 +256,20 @@ def split_items(text: str) -> list[Item]:
         if not lines or sum(len(ln) for ln in lines) < 30:
             continue  # a section label such as "新闻"
         headlines: list[str] = []
-        while lines and _is_heading(lines[0]) and len(headlines) < 3 and len(lines) > 1:
+        # Up to three heading lines; bylines and "Published" lines among them are not counted.
+        while (
+            lines
+            and _is_heading(lines[0])
+            and len(headlines) < _MAX_HEAD_LINES
+            and sum(map(is_headline, headlines)) < 3
+            and len(lines) > 1
+        ):
             headlines.append(lines.pop(0))
         if not headlines:
             first = split_sentences(lines[0])[0] if lines else ""
             headlines = [first[:80]]
-        items.append(Item(headline=headlines[0], headlines=headlines, paragraphs=lines))
+        headline = next((h for h in headlines if is_headline(h)), headlines[0])
+        items.append(Item(headline=headline, headlines=headlines, paragraphs=lines))
     return items
 
 
