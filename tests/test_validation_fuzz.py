@@ -113,7 +113,9 @@ def test_cli_price_refuses_a_bare_number_for_pence_and_takes_either_unit(tmp_pat
     bare = _cli("report", deal, "--prices", prices, "--price", "TGT.L=4.9", "--json")
     assert bare.exit_code != 0
     assert "TGT.L=4.9GBp if it is in GBp, TGT.L=4.9GBP if in GBP" in bare.stderr
-    for written in ("TGT.L=4.90GBP", "TGT.L=490GBp", "TGT.L=4.9:GBP", "tgt.l=4.9 gbp"):
+    ambiguous = _cli("report", deal, "--prices", prices, "--price", "tgt.l=4.9 gbp", "--json")
+    assert ambiguous.exit_code == 2 and "could be GBP or GBp" in ambiguous.stderr  # pounds or pence: not guessed
+    for written in ("TGT.L=4.90GBP", "TGT.L=490GBp", "TGT.L=4.9:GBP", "tgt.l=4.9 GBP"):
         got = _cli("report", deal, "--prices", prices, "--price", written, "--json")
         assert got.exit_code == 0, (written, got.output)
         record = json.loads(got.stdout)[0]
