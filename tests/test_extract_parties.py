@@ -144,6 +144,16 @@ def test_no_headline_gives_a_todo_title_that_validation_refuses(tmp_path: Path) 
     assert all(row["source"] == "article: untitled" for row in draft.prices_csv_rows())
 
 
+def test_an_article_opening_with_its_text_gets_a_todo_title(tmp_path: Path) -> None:
+    # A dateline starting the first paragraph: that sentence names the item, it is no title.
+    text = f"LONDON, March 3 (Reuters) - Qbig plc agreed to buy Zetaqa Inc {TERMS}, the companies said.\n"
+    draft = _one(text)
+    assert draft.source_title is None and draft.headline.startswith("LONDON, March 3")
+    assert "title = \"TODO: the article's title" in draft.to_toml()
+    assert any(key.endswith(".title") for key in _refusals(draft, tmp_path))
+    assert _one(text, source_title="Qbig buys Zetaqa").to_toml().count('title = "Qbig buys Zetaqa"') >= 1
+
+
 @pytest.mark.parametrize(
     ("line", "headline"),
     [

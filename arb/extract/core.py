@@ -72,8 +72,10 @@ def extract_article(
             result.skipped.append(outcome)
             continue
         # The item's first headline, not a byline or a "Published" line above it; None (a TODO
-        # title in the draft) when the article opens with no headline.
-        outcome.source_title = source_title or next((h for h in item.headlines if patterns_en.is_headline(h)), None)
+        # title in the draft) when the article opens with no headline, or straight into its text.
+        titles = (h for h in item.headlines if patterns_en.is_headline(h)) if item.titled else iter(())
+        outcome.source_title = source_title or next(titles, None)
+        outcome.headline_is_title = outcome.source_title is not None
         outcome.source_date = source_date
         outcome.source_url = source_url
         outcome.source_publisher = source_publisher

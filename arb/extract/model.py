@@ -97,6 +97,9 @@ class DraftDeal:
     warnings: list[str] = field(default_factory=list)
     todos: list[str] = field(default_factory=list)
     source_title: str | None = None
+    #: False when the article gives no title (it opens with a byline, a date line or straight into
+    #: its text) and none was passed: the draft's [[source]] title is then a TODO, not ``headline``.
+    headline_is_title: bool = True
     source_publisher: str | None = None
     source_date: datetime.date | None = None
     #: Where ``source_date`` came from when the caller gave none (the article's dateline).

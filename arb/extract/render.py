@@ -82,16 +82,17 @@ def _deal_name(draft: DraftDeal) -> str:
 
 
 def _title(draft: DraftDeal) -> str | None:
-    """The article's title: the one given, else the item's headline unless that is a byline or a
-    date line ("Published: ...", "By ..."); None when there is none."""
+    """The article's title: the one given, else the item's headline unless the article has none or
+    that is a byline or a date line ("Published: ...", "By ..."); None when there is none."""
     if draft.source_title and _one_line(draft.source_title):
         return _one_line(draft.source_title)
     headline = _one_line(draft.headline)
-    return headline if is_headline(headline) else None
+    return headline if draft.headline_is_title and is_headline(headline) else None
 
 
 _NO_TITLE = (
-    "TODO: the article's title, e.g. 'Bigco to buy Acme' (its first lines are a byline or a date, not a headline)"
+    "TODO: the article's title, e.g. 'Bigco to buy Acme' "
+    "(the article opens with no headline, or with a byline or a date; give it with --title)"
 )
 
 

@@ -224,6 +224,9 @@ class Item:
     headline: str
     headlines: list[str] = field(default_factory=list)
     paragraphs: list[str] = field(default_factory=list)
+    #: False when the item opens with no heading line: its headline is then its first sentence
+    #: (cut to 80 characters), which names the item in messages but is no title for the article.
+    titled: bool = True
 
     @property
     def body(self) -> str:
@@ -265,11 +268,12 @@ def split_items(text: str) -> list[Item]:
             and len(lines) > 1
         ):
             headlines.append(lines.pop(0))
+        titled = bool(headlines)
         if not headlines:
             first = split_sentences(lines[0])[0] if lines else ""
             headlines = [first[:80]]
         headline = next((h for h in headlines if is_headline(h)), headlines[0])
-        items.append(Item(headline=headline, headlines=headlines, paragraphs=lines))
+        items.append(Item(headline=headline, headlines=headlines, paragraphs=lines, titled=titled))
     return items
 
 
