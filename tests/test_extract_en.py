@@ -509,3 +509,19 @@ def test_shares_without_a_number_are_asked_for(vague: str, form: str, cash: bool
     stock = [leg for leg in legs(draft) if leg["kind"] == "stock"]
     assert len(stock) == 1 and str(stock[0]["ratio"]).startswith("TODO:"), draft.to_toml()
     assert [leg["amount"] for leg in legs(draft) if leg["kind"] == "cash"] == ([5.0] if cash else [])
+
+
+@pytest.mark.parametrize(
+    ("sentence", "day", "said"),
+    [
+        ("The deal is expected to close on September 30, 2026.", D(2026, 9, 30), "on September 30, 2026"),
+        ("It is expected to be completed by March 31, 2027, the companies said.", D(2027, 3, 31), "by March 31, 2027"),
+    ],
+)
+def test_expected_close_keeps_the_year_after_the_days_comma(sentence: str, day: D, said: str) -> None:
+    # "on September 30, 2026" was cut at the comma: no year, so no date and a TODO in the draft.
+    assert en.expected_close(sentence) == (day, said)
+    draft = draft_of(HOOLI.format(terms=f"Initech holders will receive $25.00 per share in cash. {sentence}"))
+    assert draft.expected_close == day
+    # A year after a year is no day's year.
+    assert en.expected_close("It is expected to close in early 2026, 2027 at the latest.") == (None, "in early 2026")

@@ -201,9 +201,10 @@ _DATE_DMY = re.compile(
     r"\b(\d{1,2})\s+(January|February|March|April|May|June|July|August|September|"
     r"October|November|December)\s+(20\d\d)"
 )
+# "on September 30, 2026": the year after a day's comma belongs to the date.
 _EXPECTED = re.compile(
     r"expected to (?:close|complete|be completed|be finali[sz]ed)\s+"
-    r"(?P<when>(?:in|by|during|before|on|at|within)\s+[^.;,]{3,50})",
+    r"(?P<when>(?:in|by|during|before|on|at|within)\s+[^.;,]{3,50}(?:(?:(?<=\s\d)|(?<=\s\d\d)),\s*20\d\d\b)?)",
     re.I,
 )
 _ELECTION = re.compile(r"\belect\w*\b|\bprorat\w*\b|\bproration\b", re.I)
