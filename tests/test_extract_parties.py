@@ -75,6 +75,21 @@ def test_active_and_passive_give_the_same_names() -> None:
     assert (active.acquirer_name, active.target_name) == ("Qbig Ltd", "Zetaqa plc")
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Qbig plc on Monday agreed to buy Zetaqa Inc",
+        "On Monday Qbig plc agreed to buy Zetaqa Inc",
+        "Britain's Qbig plc agreed to buy Zetaqa Inc",
+    ],
+)
+def test_words_around_the_buyer_are_not_its_name(sentence: str) -> None:
+    # "Monday" was taken as the buyer of the first; the others kept "On Monday" and "Britain's".
+    draft = _one(f"{sentence} {TERMS}.\n")
+    assert (draft.acquirer_name, draft.target_name) == ("Qbig plc", "Zetaqa Inc")
+    assert _one(f"McDonald's Corp agreed to buy Zetaqa Inc {TERMS}.\n").acquirer_name == "McDonald's Corp"
+
+
 def test_body_names_win_over_the_shorter_headline_names() -> None:
     draft = _one(f"Qbig to buy Zetaqa\n\nQbig plc agreed to buy Zetaqa Inc {TERMS}.\n")
     assert (draft.acquirer_name, draft.target_name) == ("Qbig plc", "Zetaqa Inc")

@@ -224,19 +224,33 @@ def _zh_object(after: str) -> str | None:
 # A company's name as English news writes it: capitalised words, with the legal form kept
 # whether it is written in lower case ("Qbig plc") or after a comma ("Qbig Holdings, Inc.").
 _LOWER_FORM = r"(?:plc|p\.l\.c\.)(?![\w])"
-_COMMA_FORM = r"(?:,\s*(?:Inc\.?|Corp\.?|Ltd\.?|LLC|L\.P\.|N\.V\.|S\.A\.|plc|PLC|AG|SE|Limited|Co\.)(?![\w]))?"
+_FORMS = r"(?:Inc\.?|Corp\.?|Corporation|Ltd\.?|LLC|L\.P\.|N\.V\.|S\.A\.|plc|PLC|AG|SE|Limited|Co\.?)(?![\w])"
+_COMMA_FORM = rf"(?:,\s*{_FORMS})?"
 _EN_NAME = rf"[A-Z][\w&.'\-]*(?:\s+(?:[A-Z][\w&.'\-]*|{_LOWER_FORM}|&{{joins}}))*{_COMMA_FORM}"
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+# "Qbig plc on Monday agreed to buy ...": the day between the name and the verb is no name.
 _EN_SUBJECT = re.compile(
-    rf"({_EN_NAME.format(joins='|of')})\s*(?:\([^)]{{0,80}}\)\s*)?"
+    rf"(?<![\w'’])({_EN_NAME.format(joins='|of')})\s*(?:\([^)]{{0,80}}\)\s*)?"
+    rf"(?:(?:late |early )?on {_WEEKDAY}\s+)?"
     r"(?:,[^,]{0,80},\s*)?(?:has |have |had )?(?:agreed|agrees|will|would|is|are|was|were|has|have|had|"
     r"plans|said|announced|to|signed|made|offered|launched)\b"
 )
 _EN_OBJECT = re.compile(rf"\s*(?:privately[- ]held\s+|the\s+|rival\s+)?({_EN_NAME.format(joins='')})")
 
 
+# Words before the buyer that are not its name: "On Monday Qbig plc", "Britain's Qbig plc" (the
+# country or parent); "McDonald's Corp" keeps its "'s", as the rest is only a legal form.
+_LEAD = re.compile(
+    rf"^(?:(?:On|Late on|Early on)\s+{_WEEKDAY},?\s+|[A-Z][\w.\-]*['’]s\s+(?!{_FORMS}$))"
+    r"(?=[A-Z])"
+)
+
+
 def _en_subject(before: str) -> str | None:
     m = _EN_SUBJECT.search(before[-_NAME_REACH:])
-    return m.group(1) if m else None
+    if m is None or re.fullmatch(_WEEKDAY, m.group(1)):
+        return None
+    return _LEAD.sub("", m.group(1))
 
 
 def _en_object(after: str) -> str | None:
