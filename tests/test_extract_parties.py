@@ -90,6 +90,15 @@ def test_words_around_the_buyer_are_not_its_name(sentence: str) -> None:
     assert _one(f"McDonald's Corp agreed to buy Zetaqa Inc {TERMS}.\n").acquirer_name == "McDonald's Corp"
 
 
+@pytest.mark.parametrize(
+    "whole",
+    ["the remaining 60% of", "all of the outstanding shares of", "the remaining shares of", "all of"],
+)
+def test_the_target_is_read_after_words_for_the_whole_of_it(whole: str) -> None:
+    draft = _one(f"Qbig plc is buying {whole} Zetaqa Inc {TERMS}.\n")
+    assert (draft.acquirer_name, draft.target_name) == ("Qbig plc", "Zetaqa Inc")
+
+
 def test_body_names_win_over_the_shorter_headline_names() -> None:
     draft = _one(f"Qbig to buy Zetaqa\n\nQbig plc agreed to buy Zetaqa Inc {TERMS}.\n")
     assert (draft.acquirer_name, draft.target_name) == ("Qbig plc", "Zetaqa Inc")

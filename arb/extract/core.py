@@ -235,7 +235,14 @@ _EN_SUBJECT = re.compile(
     r"(?:,[^,]{0,80},\s*)?(?:has |have |had )?(?:agreed|agrees|will|would|is|are|was|were|has|have|had|"
     r"plans|said|announced|to|signed|made|offered|launched)\b"
 )
-_EN_OBJECT = re.compile(rf"\s*(?:privately[- ]held\s+|the\s+|rival\s+)?({_EN_NAME.format(joins='')})")
+# "buy the remaining 60% of Zetaqa Inc", "acquire all of the outstanding shares of Zetaqa": the
+# whole of the target, so the name after these words is the target. A stake ("a 20% stake in")
+# is no takeover: its name is not read, and the draft asks who the target is.
+_WHOLE_OF = (
+    r"(?:the\s+(?:remaining|rest\s+of\s+the|outstanding)\s+(?:\d+(?:\.\d+)?\s?%\s+)?(?:stake\s+in|shares\s+(?:of|in)|of)\s+"
+    r"|all\s+(?:of\s+)?(?:the\s+)?(?:(?:outstanding|remaining|issued)\s+)*(?:shares\s+(?:of|in)\s+)?)"
+)
+_EN_OBJECT = re.compile(rf"\s*{_WHOLE_OF}?(?:privately[- ]held\s+|the\s+|rival\s+)?({_EN_NAME.format(joins='')})")
 
 
 # Words before the buyer that are not its name: "On Monday Qbig plc", "Britain's Qbig plc" (the
