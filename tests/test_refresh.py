@@ -421,3 +421,33 @@ def test_refresh_table_follows_the_columns_setting(
     header = next(line for line in res.stdout.splitlines() if line.lstrip().startswith("Deal"))
     assert header.split() == ["Deal", "Spread", "%"]
     assert "Ann. %" not in res.stdout
+
+
+def test_a_reason_shared_by_several_symbols_is_said_once(
+    home: Path, watchlist: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Yahoo failing every symbol for one reason: one line with the count, and each symbol's own
+    line keeps only what the later sources said (an offline refresh printed the curl error 11 times)."""
+    refresh_json("--watchlist", watchlist, "--prices", DAY2)
+    fake_yahoo(monkeypatch, {}, fail={"1111.HK", "2222.HK", "3333.HK"})
+    res = run("refresh", "--watchlist", watchlist)
+    err = res.stderr
+    assert err.count("HTTP 429 after 3 tries") == 1
+    assert "warning: yahoo: HTTP 429 after 3 tries (for 3 symbols)" in err
+    lines = [line for line in err.splitlines() if "not live, fell back to store" in line]
+    assert len(lines) == 3 and not any("yahoo:" in line for line in lines)
+
+
+def test_a_curl_error_is_read_as_its_code_and_cause() -> None:
+    from arb.prices.yahoo import _one_line
+
+    class DNSError(Exception):
+        pass
+
+    tail = ". See https://curl.se/libcurl/c/libcurl-errors.html first for more details."
+    for text in (
+        "Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com (Domain name not found)" + tail,
+        "Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com" + tail,
+    ):
+        assert _one_line(DNSError(text)) == "DNSError: curl error 6: Could not resolve host: query2.finance.yahoo.com"
+    assert _one_line(DNSError("no route")) == "DNSError: no route"

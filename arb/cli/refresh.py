@@ -100,6 +100,29 @@ def render_changes(result: RefreshResult) -> RenderableType:
     return Uncut(table)
 
 
+def _price_problems(result: RefreshResult) -> None:
+    """One line a symbol whose price fell back or is missing, and why. A reason the first source
+    gave for several symbols (Yahoo unreachable, say) is said once, with its count, and left out
+    of their own lines, which keep what the later sources said."""
+    from collections import Counter
+
+    problems = [(sym, why, True) for sym, why in result.fallbacks.items()]
+    problems += [(sym, why, False) for sym, why in result.failures.items()]
+    firsts = Counter(why.split("; ")[0] for _, why, _ in problems)
+    shared = {first for first, n in firsts.items() if n > 1}
+    for first, n in firsts.most_common():
+        if first in shared:
+            warn(f"{first} (for {n} symbols)")
+    for sym, why, fell in problems:
+        head, _, rest = why.partition("; ")
+        left = rest if head in shared else why
+        because = f" ({left})" if left else ""
+        if fell:
+            warn(f"{sym}: not live, fell back to {result.valuation.fetch.quotes[sym].source}{because}")
+        else:
+            error(f"{sym}: no price{because}")
+
+
 def render_refresh(
     result: RefreshResult, width: int | None = None, columns: Sequence[str] | None = None
 ) -> RenderableType:
@@ -299,10 +322,7 @@ def refresh(
         out.print(render_refresh(result, width=out.width, columns=_table_columns(None)), crop=False)
     for w in result.warnings:
         warn(w)
-    for sym, why in result.fallbacks.items():
-        warn(f"{sym}: not live, fell back to {result.valuation.fetch.quotes[sym].source} ({why})")
-    for sym, why in result.failures.items():
-        error(f"{sym}: no price ({why})")
+    _price_problems(result)
     if result.not_stored is not None:
         warn(result.not_stored)
     if result.store_error is not None:

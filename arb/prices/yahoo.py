@@ -729,8 +729,17 @@ def _network_reason(exc: BaseException, left: float) -> str:
     return f"request failed: {_one_line(exc)}"
 
 
+#: curl's error text, e.g. "Failed to perform, curl: (6) Could not resolve host: h (Domain name not
+#: found). See https://curl.se/libcurl/c/libcurl-errors.html first for more details.": its code and
+#: first clause are the reason; the rest varies from one request to the next and names no cause.
+_CURL_ERROR = re.compile(r"curl: \((\d+)\) ([^(]*?)(?:\s*\([^)]*\))?(?:\.\s*See https?://\S+.*)?$")
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     first = text[0] if text else ""
+    curl = _CURL_ERROR.search(first)
+    if curl is not None:
+        first = f"curl error {curl.group(1)}: {curl.group(2).strip().rstrip('.')}"
     label = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
     return label if len(label) <= 200 else label[:197] + "..."
