@@ -429,13 +429,15 @@ def _irr(
     return np.where(ok, np.exp(0.5 * (lo + hi)) - 1.0, np.nan)
 
 
-def effective_costs(config_costs: Costs | None) -> list[tuple[str, str, str]]:
+def effective_costs(config_costs: Costs | None) -> list[tuple[str, Any, str]]:
     """Every rate a deal without its own ``[costs]`` would use: ``(key, value, origin)`` rows, the
     config file's entries over the built-in table's (origin ``config`` or ``built-in default``).
+    A value is as the settings hold it (a fraction, a ``{buy, sell}`` mapping, basis points for
+    ``commission_bps``), None where nothing is set.
 
     For ``arb config show``; a deal file's ``[costs]`` comes on top of these, key by key.
     """
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, Any, str]] = []
     for name in Costs.model_fields:
         mine = getattr(config_costs, name) if config_costs is not None else None
         base = getattr(DEFAULTS, name)
@@ -449,10 +451,10 @@ def effective_costs(config_costs: Costs | None) -> list[tuple[str, str, str]]:
                 # One number for every currency replaces the table below it.
                 entries = {name: (value, origin)}
         if not entries:
-            rows.append((name, "not set", "-"))
+            rows.append((name, None, "-"))
         for key, (value, origin) in sorted(entries.items()):
             shown = value.model_dump() if isinstance(value, BaseModel) else value
-            rows.append((key, str(shown), origin))
+            rows.append((key, shown, origin))
     return rows
 
 

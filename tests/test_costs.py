@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -423,9 +424,17 @@ def test_config_show_lists_the_effective_costs(tmp_path: Path, monkeypatch: pyte
     res = CliRunner().invoke(app, ["config", "show", "--json"])
     assert res.exit_code == 0, res.output
     rows = {r["key"]: (r["value"], r["origin"]) for r in json.loads(res.stdout)["costs"]}
-    assert rows["funding_rate.HKD"] == ("0.035", "config")
-    assert rows["funding_rate.USD"] == ("0.045", "built-in default")
-    assert rows["stamp_duty.HK"] == ("{'buy': 0.001, 'sell': 0.001}", "built-in default")
+    # JSON carries the fractions as numbers; the terminal shows percents
+    assert rows["funding_rate.HKD"] == (0.035, "config")
+    assert rows["funding_rate.USD"] == (0.045, "built-in default")
+    assert rows["stamp_duty.HK"] == ({"buy": 0.001, "sell": 0.001}, "built-in default")
+    assert rows["probability"] == (None, "-")
+    table = CliRunner().invoke(app, ["config", "show"], env={"COLUMNS": "160"}).stdout
+    assert re.search(r"funding_rate\.HKD\s+│?\s*3\.5%", table)
+    assert re.search(r"stamp_duty\.HK\s+│?\s*buy 0\.1%, sell 0\.1%", table)
+    assert re.search(r"levies\.HK\s+│?\s*0\.0085%", table)
+    assert re.search(r"commission_bps\s+│?\s*5 bp", table) and "not set" in table
+    assert "{'buy'" not in table
     (tmp_path / "config.toml").write_text('[costs]\nlevies = {HK = "0.0085%"}\n', encoding="utf-8")
     res = CliRunner().invoke(app, ["config", "show"])
     assert res.exit_code == 1

@@ -36,6 +36,30 @@ def _shown(value: Any) -> str:
     return str(value) if value != "" else "(none)"
 
 
+#: Cost settings that are fractions (docs/costs.md): the terminal shows them as percents.
+_FRACTIONS = ("funding_rate", "borrow_fee", "rebate", "stamp_duty", "levies", "probability")
+
+
+def _percent(x: float) -> str:
+    return f"{x * 100:.6g}%"
+
+
+def _cost_shown(key: str, value: Any) -> str:
+    """A cost rate as the terminal shows figures: a fraction as a percent (0.045 is 4.5%), a
+    stamp duty's sides by name, commission in basis points; JSON keeps the fractions."""
+    if value is None:
+        return "not set"
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if key.split(".")[0] in _FRACTIONS:
+        if numeric:
+            return _percent(float(value))
+        if isinstance(value, dict) and all(isinstance(v, int | float) for v in value.values()):
+            return ", ".join(f"{side} {_percent(float(v))}" for side, v in value.items())
+    if key == "commission_bps" and numeric:
+        return f"{float(value):g} bp"
+    return _shown(value)
+
+
 @app.command("init", epilog='Example: arb config init && $EDITOR "$(arb config path)"')
 def init(
     config: ConfigOpt = None,
@@ -109,7 +133,7 @@ def show(
     for name in ("Key", "Value", "From"):
         rates.add_column(name, overflow="fold")
     for key, value, origin in costs:
-        rates.add_row(safe(key), safe(value), origin)
+        rates.add_row(safe(key), safe(_cost_shown(key, value)), origin)
     out.print(rates)
     if cfg.sections:
         out.print(
