@@ -274,3 +274,20 @@ def test_days_beyond_a_century_is_a_usage_error_not_a_traceback() -> None:
     assert res.exit_code == 2
     assert "--days" in res.stderr and "36500" in res.stderr
     assert isinstance(res.exception, SystemExit) and "Traceback" not in res.output
+
+
+def test_an_expected_date_is_marked_with_a_tilde_and_its_event_stays_on_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """At 80 columns 'effective (expected)' wrapped over two lines; the ~ before the date, as the
+    report's Next column writes it, keeps the event one word, and a footnote says what ~ means."""
+    monkeypatch.setenv("ARB_HOME", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "80")
+    res = CliRunner().invoke(app, ["calendar", "--as-of", "2026-01-01", "--days", "40"])
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    row = next(line for line in lines if "hang-seng-bank" in line and "effective" in line)
+    assert row.split()[:4] == ["~2026-01-26", "25d", "hang-seng-bank", "effective"]
+    assert "(expected)" not in res.stdout
+    assert "~: an expected date, not yet confirmed." in lines
+    assert all(len(line) <= 80 for line in lines)

@@ -31,7 +31,7 @@ CALENDAR_COLUMNS = ("deal", "name", "status", "kind", "date", "days", "confirmed
 
 
 def render_calendar(items: list[CalendarEntry], as_of: dt.date, days: int, width: int | None = None) -> RenderableType:
-    """One row per event, soonest first: date, days away, deal, event (expected ones marked), note.
+    """One row per event, soonest first: date (~ before an expected one), days away, deal, event, note.
 
     With ``width``, every column that can hold long text has a maximum, so a long id, note or
     address folds inside its column instead of pushing the table past the terminal's edge, where
@@ -55,11 +55,12 @@ def render_calendar(items: list[CalendarEntry], as_of: dt.date, days: int, width
         away = e.days_from(as_of)
         # the kind with spaces, so that a long one wraps between words (JSON keeps the exact kind)
         event = Text(safe(e.kind.replace("-", " ")))
-        if not e.confirmed:
-            event.append(" (expected)", style="dim")
-        table.add_row(
-            e.date.isoformat(), "today" if away == 0 else f"{away}d", safe(e.deal_id), event, safe(e.note or "")
-        )
+        # an expected date is marked ~ before it, as the report's Next column marks it: the event
+        # keeps its one word and does not wrap at 80 columns
+        when = e.date.isoformat() if e.confirmed else f"~{e.date.isoformat()}"
+        table.add_row(when, "today" if away == 0 else f"{away}d", safe(e.deal_id), event, safe(e.note or ""))
+    if any(not e.confirmed for e in items):
+        return Group(head, table, Text("~: an expected date, not yet confirmed.", style="dim"))
     return Group(head, table)
 
 
