@@ -245,3 +245,29 @@ def test_history_sparkline_leaves_a_blank_across_a_gap() -> None:
     close, gapped = spark(together).strip(), spark(apart).strip()
     assert len(close) == 3 and " " not in close
     assert len(gapped) == 4 and gapped[2] == " " and gapped[:2] + gapped[3] == close
+
+
+def test_history_flags_wrap_between_flags_never_inside_one() -> None:
+    """At 100 columns the Flags column was 10 wide and folded 'synthetic-price' as 'synthetic-p/rice'."""
+    from rich.console import Console
+
+    from arb.cli.history import render_history
+
+    flags = ["pre-conditional", "estimate-used", "synthetic-price", "stale-price"]
+
+    def row(day: int) -> dict[str, Any]:
+        return {
+            "as_of": f"2025-06-{day:02d}", "refresh_id": day, "currency": "HKD", "target_price": 65.0,
+            "deal_value": 80.0, "spread": 15.0, "spread_pct": 0.2307, "annualized": 0.4779, "flags": flags,
+            "terms_changed": False, "stale": True, "price_age_days": 12,
+        }  # fmt: skip
+
+    rows = [row(d) for d in (2, 3, 4)]
+    console = Console(width=100, record=True, color_system=None)
+    console.print(render_history("enn-energy", rows, width=100))
+    text = console.export_text()
+    table = text[text.index("As of") :]
+    assert "Flags" in table
+    words = {w.strip(",") for w in table.split()}
+    for flag in flags:
+        assert flag in words, (flag, table)

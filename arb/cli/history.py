@@ -138,16 +138,18 @@ def render_history(
         cells["Terms"] = [Text("◆ changed", style="bold yellow") if r["terms_changed"] else "" for r in shown]
     if wide:
         cells["Flags"] = [", ".join(r["flags"]) for r in shown]
-    keys, dropped = _fit_history(cells, width)
+    # the Flags column wraps between flags, never inside one: at least as wide as the longest
+    flags_min = max([10, *(len(f) for r in shown for f in r["flags"])]) if wide else 10
+    keys, dropped = _fit_history(cells, width, flags_min)
     table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     for key in keys:
         if key == "Flags":
-            table.add_column(key, overflow="fold", min_width=10)
+            table.add_column(key, overflow="fold", min_width=flags_min)
         else:
             table.add_column(key, justify="left" if key in HISTORY_LEFT else "right", no_wrap=True)
     for i in range(len(shown)):
         table.add_row(*(cells[k][i] for k in keys))
-    parts: list[RenderableType] = [head, Uncut(table, _history_width(cells, keys))]
+    parts: list[RenderableType] = [head, Uncut(table, _history_width(cells, keys, flags_min))]
     if dropped:
         parts.append(Text(f"Not shown at this width: {', '.join(dropped)} (--json has every figure).", style="dim"))
     if len(shown) < n_rows:
@@ -162,22 +164,25 @@ HISTORY_LEFT = frozenset({"As of", "Ccy", "Prices", "Terms", "Flags"})
 HISTORY_DROP = ("#", "Value", "Spread", "Target")
 
 
-def _history_width(cells: Mapping[str, Sequence[str | Text]], keys: Sequence[str]) -> int:
-    """The table's line width: an edge space each side and three cells between columns."""
+def _history_width(cells: Mapping[str, Sequence[str | Text]], keys: Sequence[str], flags_min: int = 10) -> int:
+    """The table's line width: an edge space each side and three cells between columns (the
+    Flags column counted at ``flags_min``, its longest flag: it wraps between flags)."""
     from rich.cells import cell_len
 
     def column(k: str) -> int:
         widest = max((cell_len(c.plain if isinstance(c, Text) else c) for c in cells[k]), default=0)
-        return 10 if k == "Flags" else max(cell_len(k), widest)  # flags fold into what is left
+        return flags_min if k == "Flags" else max(cell_len(k), widest)  # flags wrap into what is left
 
     return 2 + sum(column(k) for k in keys) + 3 * max(len(keys) - 1, 0)
 
 
-def _fit_history(cells: Mapping[str, Sequence[str | Text]], width: int) -> tuple[list[str], list[str]]:
+def _fit_history(
+    cells: Mapping[str, Sequence[str | Text]], width: int, flags_min: int = 10
+) -> tuple[list[str], list[str]]:
     """The columns that fit ``width``, whole ones left out in :data:`HISTORY_DROP`, and those left out."""
     keys = list(cells)
     order = [k for k in HISTORY_DROP if k in keys]
-    while _history_width(cells, keys) > width and order:
+    while _history_width(cells, keys, flags_min) > width and order:
         keys.remove(order.pop(0))
         if not {"Target", "Value", "Spread"} & set(keys):
             keys = [k for k in keys if k != "Ccy"]
