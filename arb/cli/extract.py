@@ -34,9 +34,23 @@ def extract(
         Path | None,
         typer.Option("--prices-out", help="Write the prices quoted in the article as a price CSV (folder created)."),
     ] = None,
-    title: Annotated[str | None, typer.Option("--title", help="The article's title, for [[source]].")] = None,
+    title: Annotated[
+        str | None,
+        typer.Option(
+            "--title",
+            help="The article's title, for [[source]] (default: its first headline, skipping Published/By and "
+            "dateline lines; without one, a TODO that arb validate refuses).",
+        ),
+    ] = None,
     publisher: Annotated[str | None, typer.Option("--publisher", help="Its publisher, for [[source]].")] = None,
-    date: Annotated[str | None, typer.Option("--date", help="Its date, YYYY-MM-DD, for [[source]].")] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="Its date, YYYY-MM-DD, for [[source]] and for dating the prices it quotes ('Thursday's close'); "
+            "default: its dateline or Published line.",
+        ),
+    ] = None,
     url: Annotated[str | None, typer.Option("--url", help="Its address, for [[source]].")] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite drafts and price files that exist (edits in them are lost).")
