@@ -245,17 +245,12 @@ def alert_list(
     except ArbError as exc:
         error(str(exc))
         raise typer.Exit(1) from None
+    rules = [{"deal": r.deal, "rule": r.kind, "level": r.level, "written": r.written} for r in wl.rules]
     if fmt in ("csv", "nl"):
-        rules = [{"deal": r.deal, "rule": r.kind, "level": r.level, "written": r.written} for r in wl.rules]
         emit(rules, RULE_COLUMNS, fmt)
         return
     if json_out:
-        print_json(
-            {
-                "rules": [{"deal": r.deal, "rule": r.kind, "level": r.level, "written": r.written} for r in wl.rules],
-                "targets": list(wl.targets),
-            }
-        )
+        print_json({"rules": rules, "targets": list(wl.targets)})
         return
     if not wl.rules:
         out.print("No alert rules: add one with `arb watch alert add DEAL RULE LEVEL`.", highlight=False)
