@@ -22,7 +22,7 @@ from arb.lifecycle import close_date, first_announced, long_stop, vote_arithmeti
 from arb.models import Deal, Leg
 from arb.numbering import leg_label
 from arb.prices.base import Quote
-from arb.symbols import guess_currency
+from arb.symbols import guess_currency, major_currency
 
 __all__ = ["Book", "LegInfo", "compile_book", "flag_figures", "needed_fx", "symbols_for"]
 
@@ -36,6 +36,13 @@ ESTIMATE_TOLERANCE = 0.5
 REFERENCE_TIMES = 10.0
 #: Figures whose overflow to infinity is flagged ``overflow`` (and so shown as null).
 OVERFLOW_FIGURES = ("spread", "spread_pct", "annualized", "annualized_simple", "implied_probability")
+
+
+#: Each flag's row of :data:`arb.flags.FLAGS` as :meth:`DealInfo.flag` reads it, keyed by its text: the
+#: text, whether each raise blocks one figure only, and the figures it may block (gross, then net).
+_FLAG_ROWS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
+    str(f): (str(f), spec.one_of, (*spec.blocks, *spec.net_blocks)) for f, spec in FLAGS.items()
+}
 
 
 @dataclass
@@ -88,22 +95,18 @@ class DealInfo:
         missing price blocks the target price or the deal value); any other row blocks all its
         figures, or none.
         """
-        try:
-            spec = FLAGS[Flag(name)]
-        except ValueError:
-            raise KeyError(
-                f"flag {name!r} is not in arb.flags.FLAGS: add it there (meaning, figures it blocks)"
-            ) from None
+        row = _FLAG_ROWS.get(name)  # a Flag is a StrEnum: it hashes and compares as its text
+        if row is None:
+            raise KeyError(f"flag {name!r} is not in arb.flags.FLAGS: add it there (meaning, figures it blocks)")
+        text, one_of, figures = row
         if blocks is not None:
-            if not spec.one_of or blocks not in (*spec.blocks, *spec.net_blocks):
-                raise ValueError(f"flag {name!r} cannot block {blocks!r} alone (its row: {spec.blocks})")
+            if not one_of or blocks not in figures:
+                raise ValueError(f"flag {name!r} cannot block {blocks!r} alone (its row: {FLAGS[Flag(text)].blocks})")
             self.blocked.add(blocks)
-        elif spec.one_of:
-            raise ValueError(f"flag {name!r} blocks one of {spec.blocks}: say which")
-        else:
-            self.blocked.update(spec.blocks)
-            self.blocked.update(spec.net_blocks)
-        text = str(spec.flag)
+        elif one_of:
+            raise ValueError(f"flag {name!r} blocks one of {FLAGS[Flag(text)].blocks}: say which")
+        elif figures:
+            self.blocked.update(figures)
         if text not in self.flags:
             self.flags.append(text)
         if note and note not in self.notes:
@@ -154,7 +157,8 @@ def _unit_of(sym: str, quotes: Mapping[str, Quote], guess_missing: bool = True) 
     if not guess_missing:
         return None
     guess = guess_currency(sym)
-    return None if guess is None else Quote(sym, 1.0, guess, None, "guess").in_major_units().currency
+    # The unit a quote in the guessed currency has once in major units (pence are pounds).
+    return None if guess is None else major_currency(guess)[0]
 
 
 def deal_currency(deal: Deal, quotes: Mapping[str, Quote]) -> str | None:
@@ -180,36 +184,46 @@ def needed_fx(
     conversions a valuation actually had to make.
     """
     pairs: dict[tuple[str, str], None] = {}
+    units: dict[str, str | None] = {}  # each symbol's unit, worked out once per call
 
-    def _unit(sym: str, quotes: Mapping[str, Quote]) -> str | None:
-        return _unit_of(sym, quotes, guess_missing)
-
-    def need(a: str | None, b: str | None) -> None:
-        if a and b and a != b:
-            pairs[(a, b)] = None
+    def _unit(sym: str) -> str | None:
+        try:
+            return units[sym]
+        except KeyError:
+            unit = units[sym] = _unit_of(sym, quotes, guess_missing)
+            return unit
 
     for deal in deals:
+        # A pair is needed when both currencies are known and differ; each is added in order.
         ccy = deal_currency(deal, quotes)
-        if ccy is None and deal.target.ticker:
-            ccy = _unit(deal.target.ticker, quotes)
-        if deal.target.ticker:
-            need(_unit(deal.target.ticker, quotes), ccy)
+        ticker = deal.target.ticker
+        if ticker:
+            unit = _unit(ticker)
+            if ccy is None:
+                ccy = unit
+            elif unit and ccy and unit != ccy:
+                pairs[(unit, ccy)] = None
         for leg in deal.consideration:
             if leg.ticker:
-                need(_unit(leg.ticker, quotes), ccy)
+                unit = _unit(leg.ticker)
+                if unit and ccy and unit != ccy:
+                    pairs[(unit, ccy)] = None
             elif leg.security:
                 sec = deal.securities[leg.security]
-                need(sec.currency, ccy)
-                if leg.security in quotes:
-                    need(quotes[leg.security].currency, sec.currency)
-                elif sec.proxy:
-                    need(_unit(sec.proxy, quotes), sec.currency)
-            else:
-                need(leg.currency, ccy)
-            if leg.value_currency:
-                need(leg.value_currency, ccy)
-        for div in deal.dividend:
-            need(div.currency, ccy)
+                if sec.currency and ccy and sec.currency != ccy:
+                    pairs[(sec.currency, ccy)] = None
+                own = quotes.get(leg.security)
+                unit = own.currency if own is not None else _unit(sec.proxy) if sec.proxy else None
+                if unit and sec.currency and unit != sec.currency:
+                    pairs[(unit, sec.currency)] = None
+            elif leg.currency and ccy and leg.currency != ccy:
+                pairs[(leg.currency, ccy)] = None
+            if leg.value_currency and ccy and leg.value_currency != ccy:
+                pairs[(leg.value_currency, ccy)] = None
+        if ccy:
+            for div in deal.dividend:
+                if div.currency and div.currency != ccy:
+                    pairs[(div.currency, ccy)] = None
     return list(pairs)
 
 
@@ -471,6 +485,27 @@ def _as_quotes(reference: Mapping[str, Quote | tuple[float, str]] | None) -> dic
     return out
 
 
+#: The engine's leg columns, in the order compile_book lays out each leg's row.
+_LEG_COLUMNS = (
+    "weight",
+    "ratio",
+    "value",
+    "amount",
+    "probability",
+    "low",
+    "high",
+    "price",
+    "fx",
+    "hedge_mult",
+    "ratio_min",
+    "ratio_max",
+    "ref_fixed",
+    "ref_weight",
+)
+#: The engine's kind of a leg that is not stock (a stock leg's depends on whether it has a ratio).
+_FIXED_KINDS = {"cash": CASH, "cvr": CVR}
+
+
 def compile_book(
     deals: Sequence[Deal],
     quotes: Mapping[str, Quote],
@@ -490,25 +525,8 @@ def compile_book(
     """
     fx = FxTable(quotes)
     reference = _as_quotes(reference_prices)
-    cols: dict[str, list[float]] = {
-        k: []
-        for k in (
-            "weight",
-            "ratio",
-            "value",
-            "amount",
-            "probability",
-            "low",
-            "high",
-            "price",
-            "fx",
-            "hedge_mult",
-            "ratio_min",
-            "ratio_max",
-            "ref_fixed",
-            "ref_weight",
-        )
-    }
+    # One row per leg, in the order of _LEG_COLUMNS; laid out as columns once at the end.
+    leg_rows: list[tuple[float, ...]] = []
     leg_deal: list[int] = []
     leg_kind: list[int] = []
     div_deal: list[int] = []
@@ -560,25 +578,29 @@ def compile_book(
             _price_period(info, li, close, as_of, closes or {})
             info.legs.append(li)
             leg_deal.append(d_idx)
-            kind = {"cash": CASH, "cvr": CVR}.get(leg.kind, STOCK_RATIO if leg.ratio is not None else STOCK_VALUE)
-            leg_kind.append(kind)
+            leg_kind.append(_FIXED_KINDS.get(leg.kind, STOCK_RATIO if leg.ratio is not None else STOCK_VALUE))
             low, high = li.band if li.band else (0.0, math.inf)
             if leg.ratio_bounds is not None and li.band is None:
                 low = high = nan  # the band is unknown without the leg's rate: so is its value
-            cols["weight"].append(leg.weight)
-            cols["ratio"].append(leg.ratio if leg.ratio is not None else nan)
-            cols["value"].append(_deal_value_of(li))
-            cols["ratio_min"].append(leg.ratio_bounds[0] if leg.ratio_bounds else nan)
-            cols["ratio_max"].append(leg.ratio_bounds[1] if leg.ratio_bounds else nan)
-            cols["ref_fixed"].append(li.ref_fixed)
-            cols["ref_weight"].append(li.ref_weight)
-            cols["amount"].append(leg.amount if leg.amount is not None else nan)
-            cols["probability"].append(leg.probability if leg.probability is not None else nan)
-            cols["low"].append(low)
-            cols["high"].append(high)
-            cols["price"].append(li.security_price)
-            cols["fx"].append(li.fx.rate if li.fx else nan)
-            cols["hedge_mult"].append((1.0 - li.discount) if li.priced_by in ("listing", "proxy") else 0.0)
+            bounds = leg.ratio_bounds
+            leg_rows.append(
+                (
+                    leg.weight,
+                    leg.ratio if leg.ratio is not None else nan,
+                    _deal_value_of(li),
+                    leg.amount if leg.amount is not None else nan,
+                    leg.probability if leg.probability is not None else nan,
+                    low,
+                    high,
+                    li.security_price,
+                    li.fx.rate if li.fx else nan,
+                    (1.0 - li.discount) if li.priced_by in ("listing", "proxy") else 0.0,
+                    bounds[0] if bounds else nan,
+                    bounds[1] if bounds else nan,
+                    li.ref_fixed,
+                    li.ref_weight,
+                )
+            )
         d_nlegs.append(len(leg_deal) - first_leg)
 
         for div in deal.dividend:
@@ -645,17 +667,20 @@ def compile_book(
                 info.flag(name, note)
 
     # Printed ratio bounds are rare: without any, the engine skips them (None).
+    # Each column its own contiguous array (a row of the transposed copy).
+    grid = np.array(leg_rows, dtype=np.float64).reshape(len(leg_rows), len(_LEG_COLUMNS)).T.copy()
+    cols = dict(zip(_LEG_COLUMNS, grid, strict=True))
     bounds = {k: cols.pop(k) for k in ("ratio_min", "ratio_max", "ref_fixed", "ref_weight")}
-    printed = any(not math.isnan(x) for x in bounds["ratio_max"])
-    periods = any(w != 1.0 for w in bounds["ref_weight"])
+    printed = not np.isnan(bounds["ratio_max"]).all()
+    periods = bool((bounds["ref_weight"] != 1.0).any())
     legs = LegTable(
         deal=np.asarray(leg_deal, dtype=np.int64),
         kind=np.asarray(leg_kind, dtype=np.int8),
-        **{k: np.asarray(v, dtype=np.float64) for k, v in cols.items()},
-        ratio_min=np.asarray(bounds["ratio_min"], dtype=np.float64) if printed else None,
-        ratio_max=np.asarray(bounds["ratio_max"], dtype=np.float64) if printed else None,
-        ref_fixed=np.asarray(bounds["ref_fixed"], dtype=np.float64) if periods else None,
-        ref_weight=np.asarray(bounds["ref_weight"], dtype=np.float64) if periods else None,
+        **cols,
+        ratio_min=bounds["ratio_min"] if printed else None,
+        ratio_max=bounds["ratio_max"] if printed else None,
+        ref_fixed=bounds["ref_fixed"] if periods else None,
+        ref_weight=bounds["ref_weight"] if periods else None,
     )
     order = np.argsort(np.asarray(div_deal, dtype=np.int64), kind="stable")
     dividends = DividendTable(
@@ -677,6 +702,7 @@ def compile_book(
 #: The statuses flagged in every output (each shares its name with its flag): the closed ones,
 #: and pre-conditional (the offer is not yet made).
 _STATUS_FLAGS = (Flag.COMPLETED, Flag.LAPSED, Flag.TERMINATED, Flag.WITHDRAWN, Flag.PRE_CONDITIONAL)
+_STATUS_FLAG = {str(f): f for f in _STATUS_FLAGS}
 
 
 def _flag_lifecycle(info: DealInfo, as_of: dt.date) -> None:
@@ -686,7 +712,7 @@ def _flag_lifecycle(info: DealInfo, as_of: dt.date) -> None:
     condition warnings are for a deal still open, where they are news.
     """
     deal = info.deal
-    status_flag = next((f for f in _STATUS_FLAGS if f == deal.status), None)
+    status_flag = _STATUS_FLAG.get(deal.status)
     if status_flag is not None:
         since = f" since {deal.status_date}" if deal.status_date else ""
         note = f"the deal is {deal.status}{since}"
@@ -695,8 +721,9 @@ def _flag_lifecycle(info: DealInfo, as_of: dt.date) -> None:
             on = f" on {deal.paid.date}" if deal.paid.date else ""
             note += f"; paid {ccy} {deal.paid.amount:g} per share{on}".replace("  ", " ")
         info.flag(status_flag, note)
-    failed = [c for c in deal.conditions if c.status == "failed"]
-    for c in failed:
+    for c in deal.conditions:
+        if c.status != "failed":
+            continue
         by = f" ({c.authority})" if c.authority else ""
         info.flag(Flag.CONDITION_FAILED, f"condition failed on {c.date}: {c.name}{by}")
     if deal.vote is not None and deal.vote.result is not None:

@@ -77,6 +77,8 @@ def first_announced(deal: Deal) -> dt.date | None:
 
     A deal has terms to value from this day on; before it, none (``not-yet-announced``).
     """
+    if not deal.revisions:
+        return deal.announced
     days = [d for d in (deal.announced, *(r.announced for r in deal.revisions)) if d is not None]
     return min(days) if days else None
 
