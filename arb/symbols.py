@@ -213,7 +213,7 @@ def fx_unit_problem(symbol: str, unit: str | None) -> str | None:
     currency the row names. A row naming another (EUR, or a minor unit such as ``GBp`` that would
     make it a hundredfold off) is refused rather than used as if it said HKD.
     """
-    if unit is None or not is_fx_pair(symbol):
+    if unit is None or "=X" not in symbol or not is_fx_pair(symbol):  # a pair's name ends in =X
         return None
     base, quote = parse_fx_pair(symbol)
     if unit == quote:
@@ -280,7 +280,7 @@ def check_ticker(text: str) -> str:
     Raises ValueError saying why for what no source could ever price: an empty or bare ``.``,
     a path (``../../etc/passwd``), quotes, spaces or control characters.
     """
-    if any(not c.isprintable() for c in text):
+    if not text.isprintable():
         raise ValueError(f"{preview(text)} holds a control character; a ticker is letters, digits and . - & = ^")
     symbol = normalize_symbol(text)
     if not _TICKER_RE.fullmatch(symbol) or len(symbol) > _MAX_TICKER:
@@ -326,10 +326,11 @@ def price_key(text: str) -> str:
     stripped = text.strip()
     if not stripped:
         raise ValueError("empty symbol")
-    bare = not any(c in stripped for c in ".=^")
-    if bare and any(c.islower() for c in stripped):
-        return security_key(stripped)
-    return check_ticker(stripped)
+    if "." in stripped or "=" in stripped or "^" in stripped:  # a listing or an FX pair, never a name
+        return check_ticker(stripped)
+    # For ASCII text, changing under upper() is having a lower-case letter; other text is read letter by letter.
+    lower = stripped != stripped.upper() if stripped.isascii() else any(c.islower() for c in stripped)
+    return security_key(stripped) if lower else check_ticker(stripped)
 
 
 def ticker_aliases(symbols: Iterable[str], securities: Iterable[str] = ()) -> dict[str, str]:

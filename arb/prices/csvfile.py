@@ -16,12 +16,11 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
 from pathlib import Path
 
 from arb.errors import PriceFileError
 from arb.prices.base import FetchResult, Quote, bad_price_reason
-from arb.symbols import fx_unit_problem, price_key, quote_unit
+from arb.symbols import MAX_PER_SHARE, fx_unit_problem, price_key, quote_unit
 
 __all__ = ["CsvSource", "normalize_price_symbol", "parse_when", "snapshot"]
 
@@ -56,24 +55,25 @@ _UNDECODED = re.compile("[\udc80-\udcff]")
 _TOO_LONG = f"a cell is longer than {MAX_CELL:,} characters; a price row is a few dozen"
 
 
-@dataclass(frozen=True)
-class _Record:
-    """One CSV record: the line it starts on (from 1) and its cells, or why it is bad."""
-
-    line: int
-    cells: list[str] | None
-    problem: str | None = None
+#: One CSV record: the line it starts on (from 1), and its cells, or (cells None) why it is bad.
+_Record = tuple[int, list[str] | None, str | None]
 
 
 def _physical_lines(raw: bytes) -> list[str]:
-    """The file's lines, decoded; bytes that are not UTF-8 are kept as surrogates and reported later."""
+    """The file's lines, decoded; bytes that are not UTF-8 are kept as surrogates and reported later.
+
+    The file is decoded in one go: a line end (``\\n`` or ``\\r``) is never part of a UTF-8
+    sequence, so each line comes out as it would decoded alone.
+    """
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    sep = b"\n" if b"\n" in raw or b"\r" not in raw else b"\r"  # a file with old Mac line ends only
-    lines = raw.split(sep)
-    if lines and lines[-1] == b"":
+    sep = "\n" if b"\n" in raw or b"\r" not in raw else "\r"  # a file with old Mac line ends only
+    lines = raw.decode("utf-8", "surrogateescape").split(sep)
+    if lines and lines[-1] == "":
         lines.pop()
-    return [line.rstrip(b"\r").decode("utf-8", "surrogateescape") for line in lines]
+    if sep == "\n" and b"\r" in raw:
+        return [line.rstrip("\r") for line in lines]
+    return lines
 
 
 def _not_utf8(text: str) -> str | None:
@@ -124,21 +124,24 @@ def _scan(lines: list[str], first: int) -> tuple[int, str | None]:
 def _records(lines: list[str]) -> list[_Record]:
     """The records of the file, skipping blank lines and ``#`` comments between records."""
     out: list[_Record] = []
-    i = 0
-    while i < len(lines):
+    # Bytes that were not UTF-8 are looked for line by line only when the file holds any.
+    undecoded = _UNDECODED.search("\n".join(lines)) is not None
+    i, n = 0, len(lines)
+    while i < n:
         line = lines[i]
-        if not line.strip() or line.lstrip().startswith("#"):
+        lead = line.lstrip()
+        if not lead or lead[0] == "#":
             i += 1
             continue
         if '"' not in line and "\r" not in line and len(line) <= MAX_CELL:
             # No quote: one line, one record, cut at the commas (what the csv module would do).
-            problem = _not_utf8(line)
-            out.append(_Record(i + 1, None if problem else line.split(","), problem))
+            problem = _not_utf8(line) if undecoded else None
+            out.append((i + 1, None if problem else line.split(","), problem))
             i += 1
             continue
         end, problem = _scan(lines, i)
-        if problem is None:
-            problem = next((p for n in range(i, end) if (p := _not_utf8(lines[n]))), None)
+        if problem is None and undecoded:
+            problem = next((p for k in range(i, end) if (p := _not_utf8(lines[k]))), None)
         cells: list[str] | None = None
         if problem is None:
             try:
@@ -150,9 +153,107 @@ def _records(lines: list[str]) -> list[_Record]:
                     problem = "a carriage return (\\r) inside an unquoted cell; quote the cell or remove it"
                 else:
                     problem = f"is not a CSV row ({exc})"
-        out.append(_Record(i + 1, None if problem else cells, problem))
+        out.append((i + 1, None if problem else cells, problem))
         i = end
     return out
+
+
+class _Columns:
+    """Where each column's cell is in a row, and how many cells a row may have, from the header.
+
+    A row is read as a dict from the header's names to its cells would read it: a name written
+    twice takes the later cell, and a short row is padded with empty cells.
+    """
+
+    def __init__(self, header: list[str]) -> None:
+        self.n = len(header)
+        at = {name: i for i, name in enumerate(header)}  # the last of a repeated name, as dict(zip()) keeps
+        names = list(dict.fromkeys(header))  # the dict's keys, in the order it would hold them
+        # A row with fewer cells than this leaves a required column to the padding.
+        self.least = max(names.index(c) for c in REQUIRED) + 1
+        self.symbol, self.price, self.currency = at["symbol"], at["price"], at["currency"]
+        self.as_of, self.source = at.get("as_of"), at.get("source")
+
+
+class _RowReader:
+    """Turns a row's cells into a :class:`Quote`, or raises ValueError saying what is wrong with it.
+
+    What a cell's text means (a symbol's key, a currency, a date, an origin) is worked out once
+    per distinct text in the file: a file of daily rows repeats each of them many times.
+    Errors are not kept: a bad cell is checked again, and reported, on every row that has it.
+    """
+
+    def __init__(self, columns: _Columns, kind: str, path: Path, today: dt.date) -> None:
+        self.cols = columns
+        self.kind = kind
+        self.file = str(path)
+        self.today = today
+        self.symbols: dict[str, str] = {}
+        self.units: dict[str, str | None] = {}
+        #: as_of text -> (the time, its day, True when that day is after today)
+        self.dates: dict[str, tuple[dt.datetime, dt.date, bool]] = {}
+        self.origins: dict[str, tuple[str, bool]] = {}
+
+    def quote(self, row: list[str]) -> tuple[Quote, dt.date | None]:
+        """The row's quote and the day it is dated (None when undated)."""
+        cols = self.cols
+        n_cells = len(row)
+        if n_cells > cols.n or n_cells < cols.least:
+            raise ValueError(f"has {n_cells} cells but the header has {cols.n}")
+        if n_cells < cols.n:  # trailing optional cells left off
+            row = row + [""] * (cols.n - n_cells)
+        text = row[cols.symbol].strip()
+        symbol = self.symbols.get(text) if text else ""
+        if symbol is None:
+            symbol = self.symbols[text] = normalize_price_symbol(text)
+        if not symbol:
+            raise ValueError("symbol is empty")
+        text = row[cols.price].strip()
+        try:
+            price = float(text)
+        except ValueError:
+            comma = (
+                ""
+                if "," not in text
+                else "; write the number without thousands separators (1234.5)"
+                if "." in text
+                else "; write the decimals after a point (40.10), not a comma"
+            )
+            raise ValueError(f"price {text[:40]!r} of {symbol} is not a number{comma}") from None
+        if not 0.0 < price <= MAX_PER_SHARE:  # the prices bad_price_reason passes (NaN fails this too)
+            raise ValueError(f"{symbol}: {bad_price_reason(price)}")
+        text = row[cols.currency].strip()
+        try:
+            currency = self.units[text]
+        except KeyError:
+            currency = self.units[text] = quote_unit(text)
+        if currency is None:
+            raise ValueError(
+                f"currency {text[:40]!r} of {symbol} is not an ISO code (HKD, USD...) or a minor unit (GBp, ZAc, ILA)"
+            )
+        unit_problem = fx_unit_problem(symbol, currency)
+        if unit_problem:
+            raise ValueError(unit_problem)
+        text = "" if cols.as_of is None else row[cols.as_of].strip()
+        as_of: dt.datetime | None = None
+        day: dt.date | None = None
+        if text:
+            dated = self.dates.get(text)
+            if dated is None:
+                when = parse_when(text)
+                dated = self.dates[text] = (when, when.date(), _calendar_day(when) > self.today)
+            as_of, day, future = dated
+            if future:
+                raise ValueError(
+                    f"{symbol}: as_of {text} is after today ({self.today}); "
+                    "a price cannot come from the future (is the year a typo?)"
+                )
+        text = "" if cols.source is None else row[cols.source].strip()
+        origin = self.origins.get(text)
+        if origin is None:
+            name = text or self.file
+            origin = self.origins[text] = (name, "synthetic" in name.lower())
+        return Quote(symbol, price, currency, as_of, self.kind, origin[0], synthetic=origin[1]), day
 
 
 class CsvSource:
@@ -187,103 +288,67 @@ class CsvSource:
         records = _records(_physical_lines(raw))
         if not records:
             raise PriceFileError(self.path, None, "has no rows; expected a header 'symbol,price,currency'")
-        head = records[0]
-        if head.cells is None:
-            raise PriceFileError(self.path, head.line, f"the header {head.problem}")
-        header = [h.strip().lower() for h in head.cells]
+        head_line, head_cells, head_problem = records[0]
+        if head_cells is None:
+            raise PriceFileError(self.path, head_line, f"the header {head_problem}")
+        header = [h.strip().lower() for h in head_cells]
         for col in header:
             if col not in REQUIRED + OPTIONAL:
                 close = difflib.get_close_matches(col, REQUIRED + OPTIONAL, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f"; columns are {', '.join(REQUIRED + OPTIONAL)}"
                 if len(header) == 1 and any(sep in col for sep in ";\t"):  # a spreadsheet's export
                     hint = "; separate the cells with commas (symbol,price,currency), not semicolons or tabs"
-                raise PriceFileError(self.path, head.line, f"unknown column {col[:40]!r}{hint}")
+                raise PriceFileError(self.path, head_line, f"unknown column {col[:40]!r}{hint}")
         missing = [c for c in REQUIRED if c not in header]
         if missing:
             raise PriceFileError(
                 self.path,
-                head.line,
+                head_line,
                 f"missing column(s) {', '.join(missing)}; the header must hold symbol,price,currency",
             )
+        reader = _RowReader(_Columns(header), self.kind, self.path, self.today)
+        history = self._history
         seen: dict[tuple[str, dt.date | None], int] = {}
-        for rec in records[1:]:
-            if rec.cells is None:
-                self.errors.append(PriceFileError(self.path, rec.line, rec.problem or "unreadable row"))
+        for line, row, problem in records[1:]:
+            if row is None:
+                self.errors.append(PriceFileError(self.path, line, problem or "unreadable row"))
                 continue
-            row = rec.cells
             try:
-                cells = [c.strip() for c in row] + [""] * max(0, len(header) - len(row))
-                quote = self._row(dict(zip(header, cells, strict=False)), len(row), len(header))
+                quote, day = reader.quote(row)
             except ValueError as exc:
-                self.errors.append(PriceFileError(self.path, rec.line, str(exc)))
+                self.errors.append(PriceFileError(self.path, line, str(exc)))
                 continue
-            problem = self._clash(quote, seen)
-            if problem:
-                self.errors.append(PriceFileError(self.path, rec.line, problem))
-                continue
-            seen[(quote.symbol, _day(quote))] = rec.line
-            self._history.setdefault(quote.symbol, []).append(quote)
-        for quotes in self._history.values():
-            quotes.sort(key=_order)
+            rows = history.get(quote.symbol)
+            if rows is None:  # the symbol's first row: nothing to clash with
+                history[quote.symbol] = [quote]
+            else:
+                problem = self._clash(quote.symbol, day, rows[0], seen)
+                if problem:
+                    self.errors.append(PriceFileError(self.path, line, problem))
+                    continue
+                rows.append(quote)
+            seen[(quote.symbol, day)] = line
+        for quotes in history.values():
+            if len(quotes) > 1:
+                quotes.sort(key=_order)
 
-    def _clash(self, quote: Quote, seen: dict[tuple[str, dt.date | None], int]) -> str | None:
-        """Why ``quote`` cannot join the rows already read: the same symbol on the same date, or undated twice."""
-        day = _day(quote)
-        if (quote.symbol, day) in seen:
-            on = f" for {day}" if day else ""
-            return (
-                f"{quote.symbol} is already priced on line {seen[(quote.symbol, day)]}{on}; keep one row per symbol"
-                + (" and date" if day else "")
-            )
+    @staticmethod
+    def _clash(
+        symbol: str, day: dt.date | None, first: Quote, seen: dict[tuple[str, dt.date | None], int]
+    ) -> str | None:
+        """Why a row of ``symbol`` dated ``day`` cannot join the rows already read, the first of them
+        ``first``: the same symbol on the same date, or undated twice."""
+        if (symbol, day) in seen:
+            on, per = (f" for {day}", " and date") if day else ("", "")
+            return f"{symbol} is already priced on line {seen[(symbol, day)]}{on}; keep one row per symbol{per}"
         # The symbol's rows so far are all dated or one undated row: its first row says which. (Scanning
         # every row seen here made a file of n rows take n^2 steps: 36 s for 20,000 rows.)
-        first = self._history.get(quote.symbol, [None])[0]
-        other = None if first is None or (_day(first) is None) == (day is None) else seen[(quote.symbol, _day(first))]
-        if other is not None:
-            return (
-                f"{quote.symbol} is already priced on line {other}; a symbol's rows must all have an as_of "
-                "date (one row per date) or be a single undated row"
-            )
-        return None
-
-    def _row(self, row: dict[str, str], n_cells: int, n_cols: int) -> Quote:
-        if n_cells > n_cols or any(c in REQUIRED for c in list(row)[n_cells:]):
-            raise ValueError(f"has {n_cells} cells but the header has {n_cols}")
-        symbol = normalize_price_symbol(row["symbol"]) if row["symbol"] else ""
-        if not symbol:
-            raise ValueError("symbol is empty")
-        try:
-            price = float(row["price"])
-        except ValueError:
-            text = row["price"]
-            comma = (
-                ""
-                if "," not in text
-                else "; write the number without thousands separators (1234.5)"
-                if "." in text
-                else "; write the decimals after a point (40.10), not a comma"
-            )
-            raise ValueError(f"price {row['price'][:40]!r} of {symbol} is not a number{comma}") from None
-        why = bad_price_reason(price)
-        if why:
-            raise ValueError(f"{symbol}: {why}")
-        currency = quote_unit(row["currency"])
-        if currency is None:
-            currency = row["currency"][:40]
-            raise ValueError(
-                f"currency {currency!r} of {symbol} is not an ISO code (HKD, USD...) or a minor unit (GBp, ZAc, ILA)"
-            )
-        unit_problem = fx_unit_problem(symbol, currency)
-        if unit_problem:
-            raise ValueError(unit_problem)
-        as_of = parse_when(row["as_of"]) if row.get("as_of") else None
-        if as_of is not None and _calendar_day(as_of) > self.today:
-            raise ValueError(
-                f"{symbol}: as_of {row['as_of']} is after today ({self.today}); "
-                "a price cannot come from the future (is the year a typo?)"
-            )
-        origin = row.get("source") or str(self.path)
-        return Quote(symbol, price, currency, as_of, self.kind, origin, synthetic="synthetic" in origin.lower())
+        if (_day(first) is None) == (day is None):
+            return None
+        return (
+            f"{symbol} is already priced on line {seen[(symbol, _day(first))]}; a symbol's rows must all have an "
+            "as_of date (one row per date) or be a single undated row"
+        )
 
     @property
     def quotes(self) -> dict[str, Quote]:
@@ -305,13 +370,20 @@ class CsvSource:
         (:func:`arb.prices.base.fetch_as_of`) sets it aside as dated after the as-of.
         """
         out = FetchResult()
+        quotes, failures, history = out.quotes, out.failures, self._history
+        missing = f"not in {self.path.name}"
         for sym in symbols:
-            rows = self._history.get(sym)
+            rows = history.get(sym)
             if not rows:
-                out.failures[sym] = f"not in {self.path.name}"
+                failures[sym] = missing
                 continue
-            usable = [q for q in rows if as_of is None or q.as_of is None or q.as_of.date() <= as_of]
-            out.quotes[sym] = usable[-1] if usable else rows[0]
+            # Rows are in date order, so those on or before the date come first: take the last of them.
+            for q in reversed(rows):
+                if as_of is None or q.as_of is None or q.as_of.date() <= as_of:
+                    break
+            else:
+                q = rows[0]
+            quotes[sym] = q
         return out
 
 
