@@ -184,14 +184,12 @@ def needed_fx(
     conversions a valuation actually had to make.
     """
     pairs: dict[tuple[str, str], None] = {}
-    units: dict[str, str | None] = {}  # each symbol's unit, worked out once per call
 
     def _unit(sym: str) -> str | None:
-        try:
-            return units[sym]
-        except KeyError:
-            unit = units[sym] = _unit_of(sym, quotes, guess_missing)
-            return unit
+        q = quotes.get(sym)
+        if q is not None:
+            return q.currency
+        return _unit_of(sym, quotes, guess_missing) if guess_missing else None
 
     for deal in deals:
         # A pair is needed when both currencies are known and differ; each is added in order.

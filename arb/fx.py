@@ -49,10 +49,16 @@ class FxRate:
 
 
 class FxTable:
-    """Looks up conversion rates among the quotes: the pair, its inverse, or the cross through USD."""
+    """Looks up conversion rates among the quotes: the pair, its inverse, or the cross through USD.
+
+    Each rate is worked out once per table (a rate is a frozen :class:`FxRate`, so the same one is
+    handed out again): a table stands for the quotes as they are while it is used, so make a new
+    one when the quotes change.
+    """
 
     def __init__(self, quotes: Mapping[str, Quote]) -> None:
         self._quotes = quotes
+        self._found: dict[tuple[str, str], FxRate | None] = {}
 
     def _pair(self, base: str, quote: str) -> FxRate | None:
         """The pair itself or its inverse, never a cross."""
@@ -67,6 +73,14 @@ class FxTable:
         return None
 
     def rate(self, base: str, quote: str) -> FxRate | None:
+        key = (base, quote)
+        try:
+            return self._found[key]
+        except KeyError:
+            found = self._found[key] = self._rate(base, quote)
+            return found
+
+    def _rate(self, base: str, quote: str) -> FxRate | None:
         found = self._pair(base, quote)
         if found is not None or CROSS_VIA in (base, quote):
             return found

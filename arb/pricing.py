@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -191,6 +192,29 @@ def _long_stop_figures(
 
 def _opt(x: float) -> float | None:
     return None if not math.isfinite(x) else float(x)
+
+
+def _opt_rows(columns: Sequence[np.ndarray]) -> list[list[float | None]]:
+    """Columns of equal length as rows of Python floats, None where a value is not finite (as :func:`_opt`)."""
+    if not len(columns[0]):
+        return []
+    grid = np.column_stack([np.asarray(c, dtype=np.float64) for c in columns])
+    cells = grid.astype(object)
+    cells[~np.isfinite(grid)] = None
+    rows: list[list[float | None]] = cells.tolist()
+    return rows
+
+
+@functools.lru_cache(maxsize=256)
+def _closure(blocked: frozenset[str]) -> frozenset[str]:
+    """:func:`arb.flags.closure` of one set of blocked figures (a pure function: the same sets recur)."""
+    return frozenset(closure(blocked))
+
+
+@functools.lru_cache(maxsize=256)
+def _net_closure(blocked: frozenset[str]) -> frozenset[str]:
+    """:func:`arb.flags.net_closure` of one set of blocked figures."""
+    return frozenset(net_closure(blocked))
 
 
 @dataclass
@@ -565,39 +589,45 @@ def value_deals(
     nets, rates, short_value = _net_figures(book, res, costs, label)
     below, above = edge_deltas(book.legs)
     results: list[DealResult] = []
-    leg_start = np.concatenate(([0], np.cumsum(book.deals.n_legs)))
+    leg_start = np.concatenate(([0], np.cumsum(book.deals.n_legs))).tolist()
     names = FIGURES
-    columns = {n: getattr(res, n) for n in names}
+    # Every figure as Python floats, None where not finite: one row per deal, in the order of names.
+    deal_rows = _opt_rows([getattr(res, n) for n in names])
+    with np.errstate(invalid="ignore", over="ignore"):
+        weights = book.legs.weight
+        leg_rows = _opt_rows([res.leg_value, res.leg_value * weights, res.leg_delta, res.leg_hedge, below, above])
+    leg_keys = ("leg_value", "weighted_value", "delta", "hedge_shares", "delta_below", "delta_above")
+    hedges = res.leg_hedge.tolist()
+    shorts = short_value.tolist()
     stops, stop_columns = _long_stop_columns(book, res)
     for i, info in enumerate(book.info):
-        blocked = closure(info.blocked)
-        figures = {n: None if n in blocked else _opt(float(columns[n][i])) for n in names}
+        figures = dict(zip(names, deal_rows[i], strict=True))
+        if info.blocked:
+            for n in _closure(frozenset(info.blocked)):
+                if n in figures:
+                    figures[n] = None
         hedge: dict[str, float] = {}
         leg_figs: list[dict[str, float | None]] = []
-        for j, li in enumerate(info.legs):
-            k = int(leg_start[i]) + j
-            h = float(res.leg_hedge[k])
-            leg_figs.append(
-                {
-                    "leg_value": _opt(float(res.leg_value[k])),
-                    "weighted_value": _opt(float(res.leg_value[k]) * li.leg.weight),
-                    "delta": _opt(float(res.leg_delta[k])),
-                    "hedge_shares": _opt(h) if li.hedge_symbol else None,
-                    # on a collar bound: the delta on each side of the kink (else None)
-                    "delta_below": _opt(float(below[k])),
-                    "delta_above": _opt(float(above[k])),
-                }
-            )
-            if rates[i] is not None:  # the value shorted per target share, for the cost arithmetic
-                leg_figs[-1]["short_value"] = _opt(float(short_value[k]))
+        costed = rates[i] is not None
+        k = leg_start[i]
+        for li in info.legs:
+            # on a collar bound: delta_below and delta_above, the delta on each side of the kink (else None)
+            lf = dict(zip(leg_keys, leg_rows[k], strict=True))
+            if not li.hedge_symbol:
+                lf["hedge_shares"] = None
+            if costed:  # the value shorted per target share, for the cost arithmetic
+                lf["short_value"] = _opt(shorts[k])
+            leg_figs.append(lf)
             if li.hedge_symbol and li.priced_by in ("listing", "proxy"):
+                h = hedges[k]
                 hedge[li.hedge_symbol] = hedge.get(li.hedge_symbol, 0.0) + h if math.isfinite(h) else math.nan
+            k += 1
         # No position before the terms were announced, so nothing to hedge (the shares would tell
         # the terms: a look-ahead like the figures not-yet-announced blocks).
         hedge = {s: v for s, v in hedge.items() if math.isfinite(v)} if Flag.NOT_YET_ANNOUNCED not in info.flags else {}
         net: dict[str, float | None] | None = None
-        if rates[i] is not None:
-            net_blocked = net_closure(info.blocked)
+        if costed:
+            net_blocked = _net_closure(frozenset(info.blocked))
             net = {n: None if n in net_blocked else _opt(float(nets[n][i])) for n in NET_FIGURES}
         figures.update(_long_stop_figures(info, i, stops[i], stop_columns, figures["spread_pct"]))
         results.append(DealResult(info.deal, info.currency, as_of, figures, hedge, info, leg_figs, net, rates[i]))
