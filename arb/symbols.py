@@ -193,7 +193,7 @@ def normalize_symbol(symbol: str) -> str:
 
 def is_fx_pair(symbol: str) -> bool:
     """True for a Yahoo FX pair such as ``CNYHKD=X``."""
-    return _FX_RE.match(symbol) is not None
+    return "=X" in symbol and _FX_RE.match(symbol) is not None  # the cheap test first: most symbols are not
 
 
 def is_listing(symbol: str) -> bool:
@@ -213,7 +213,7 @@ def fx_unit_problem(symbol: str, unit: str | None) -> str | None:
     currency the row names. A row naming another (EUR, or a minor unit such as ``GBp`` that would
     make it a hundredfold off) is refused rather than used as if it said HKD.
     """
-    if unit is None or "=X" not in symbol or not is_fx_pair(symbol):  # a pair's name ends in =X
+    if unit is None or not is_fx_pair(symbol):
         return None
     base, quote = parse_fx_pair(symbol)
     if unit == quote:
@@ -339,7 +339,8 @@ def ticker_aliases(symbols: Iterable[str], securities: Iterable[str] = ()) -> di
     names = set(securities)
     out: dict[str, str] = {}
     for sym in symbols:
-        if sym.isupper() and _SECURITY_RE.fullmatch(sym.lower()) and sym.lower() not in names:
+        # A dotted listing (most of them) can never be a security name: no need to try the pattern.
+        if "." not in sym and sym.isupper() and _SECURITY_RE.fullmatch(sym.lower()) and sym.lower() not in names:
             out[sym.lower()] = sym
     return out
 

@@ -7,12 +7,15 @@ as the header names them (a name written twice takes its later cell, a short row
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import inspect
+import math
 from pathlib import Path
 
 import pytest
 
-from arb.prices.base import bad_price_reason
+from arb.prices.base import Quote, bad_price_reason
 from arb.prices.csvfile import CsvSource
 from arb.symbols import MAX_PER_SHARE, check_ticker, fx_unit_problem, price_key
 
@@ -200,3 +203,51 @@ def test_an_fx_unit_is_checked_only_for_a_pair() -> None:
     assert fx_unit_problem("CNYHKD=X", "HKD") is None
     assert fx_unit_problem("AB=XY", "CNY") is None
     assert fx_unit_problem("X=X", "CNY") is None
+
+
+def test_a_quote_is_built_as_its_fields_say_and_stays_frozen() -> None:
+    """Quote sets its fields in one step; its signature must still be the dataclass fields, in order."""
+    params = inspect.signature(Quote).parameters
+    assert [(p.name, p.default) for p in params.values()] == [
+        (f.name, inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default)
+        for f in dataclasses.fields(Quote)
+    ]
+    when = dt.datetime(2025, 6, 20)
+    q = Quote("VOD.L", 7250.0, "GBp", when, "file", "feed", None, True, (("possibly-suspended", "no trades"),))
+    assert dataclasses.asdict(q) == {
+        "symbol": "VOD.L",
+        "price": 7250.0,
+        "currency": "GBp",
+        "as_of": when,
+        "kind": "file",
+        "origin": "feed",
+        "fallback": None,
+        "synthetic": True,
+        "flags": (("possibly-suspended", "no trades"),),
+    }
+    assert q == Quote(symbol="VOD.L", price=7250.0, currency="GBp", as_of=when, kind="file", origin="feed",
+                      synthetic=True, flags=(("possibly-suspended", "no trades"),))  # fmt: skip
+    assert hash(q) == hash(dataclasses.replace(q))
+    assert dataclasses.replace(q, fallback="yahoo: down").fallback == "yahoo: down"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        q.price = 1.0  # type: ignore[misc]
+    assert Quote("AAA", 1.0, "USD", None, "memory").origin == ""
+
+
+@pytest.mark.parametrize(
+    ("unit", "price", "currency"),
+    [
+        ("GBp", 1.23, "GBP"),
+        ("GBX", 1.23, "GBP"),
+        ("ZAc", 1.23, "ZAR"),
+        ("KWF", 0.123, "KWD"),
+        ("HKD", 123.0, "HKD"),
+        ("hkd", 123.0, "HKD"),  # not an ISO code as written: upper-cased, as major_currency does
+    ],
+)
+def test_a_quote_in_major_units(unit: str, price: float, currency: str) -> None:
+    q = Quote("AAA", 123.0, unit, dt.datetime(2025, 6, 20), "file", "feed", "why", True, (("f", "n"),))
+    major = q.in_major_units()
+    assert math.isclose(major.price, price) and major.currency == currency
+    assert major == dataclasses.replace(q, price=major.price, currency=currency)
+    assert (major is q) == (unit == currency)
