@@ -29,29 +29,18 @@ of them leaves the net figures null (``no-cost-rate``), never zero.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import (
-    AllowInfNan,
-    BaseModel,
-    ConfigDict,
-    Field,
-    Strict,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
-from pydantic_core import PydanticCustomError
 
 from arb.engine import DAYS_PER_YEAR
 from arb.errors import ConfigError
+from arb.frozen import Record
 
 __all__ = [
     "DEFAULTS",
@@ -86,37 +75,15 @@ NET_FIGURES = (
     "break_even_funding_rate",
 )
 
-#: An annual rate or a fraction of a trade: at most 10 (1,000%), above which it is a typing slip.
-Rate = Annotated[float, Strict(), AllowInfNan(False), Field(ge=0.0, le=10.0)]
-Number = Annotated[float, Strict(), AllowInfNan(False)]
 
-
-class _CostsModel(BaseModel):
-    """Frozen, and an unknown key is refused with the key meant."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _reject_unknown_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            known = set(cls.model_fields)
-            for key in data:
-                if key not in known:
-                    close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
-                    hint = f"; did you mean {close[0]!r}?" if close else f"; allowed keys: {', '.join(sorted(known))}"
-                    raise PydanticCustomError("unknown_key", "unknown key{hint}", {"key": key, "hint": hint})
-        return data
-
-
-class StampDuty(_CostsModel):
+class StampDuty(Record):
     """Stamp duty of one market, a fraction of the trade's value paid by the buyer and by the seller."""
 
-    buy: Rate = 0.0
-    sell: Rate = 0.0
+    buy: float = 0.0
+    sell: float = 0.0
 
 
-class Costs(_CostsModel):
+class Costs(Record):
     """A ``[costs]`` table, in a deal file or the config file. Every key is optional.
 
     - ``funding_rate``: annual rate per currency (``{HKD = 0.04}``), or one number for every currency.
@@ -127,23 +94,18 @@ class Costs(_CostsModel):
     - ``levies``: per market, the fraction of each trade's value paid in exchange and regulator levies.
     - ``commission_bps``: broker commission per trade, in basis points of its value.
     - ``probability``: the probability of completion the net expected return is worked at.
+
+    Rates are at most 10 (1,000%), commission at most 1,000 bps; the checks are
+    :class:`arb.schema.Costs`'s. Keys of the tables are upper-case (``hkd`` is read as ``HKD``).
     """
 
-    funding_rate: dict[str, Rate] | Rate | None = None
-    borrow_fee: dict[str, Rate] | None = None
-    rebate: dict[str, Rate] | Rate | None = None
+    funding_rate: dict[str, float] | float | None = None
+    borrow_fee: dict[str, float] | None = None
+    rebate: dict[str, float] | float | None = None
     stamp_duty: dict[str, StampDuty] | None = None
-    levies: dict[str, Rate] | None = None
-    commission_bps: Annotated[float, Strict(), AllowInfNan(False), Field(ge=0.0, le=1000.0)] | None = None
-    probability: Annotated[float, Strict(), AllowInfNan(False), Field(ge=0.0, le=1.0)] | None = None
-
-    @field_validator("funding_rate", "borrow_fee", "rebate", "stamp_duty", "levies", mode="before")
-    @classmethod
-    def _upper_keys(cls, table: Any) -> Any:
-        # Currencies, markets and tickers are upper-case everywhere else in arb: "hkd" is HKD.
-        if isinstance(table, dict):
-            return {str(k).strip().upper(): v for k, v in table.items()}
-        return table
+    levies: dict[str, float] | None = None
+    commission_bps: float | None = None
+    probability: float | None = None
 
 
 #: The built-in table, used for a key neither the deal file nor the config file gives.
@@ -155,16 +117,17 @@ class Costs(_CostsModel):
 #: securities management fee 0.002% per side (0.00541% in all; a broker's table, not the exchange's).
 #: Funding, borrow and commission depend on the broker: the figures below are placeholders of a
 #: typical prime-broker account to be replaced in the config file, and each use is flagged.
-DEFAULTS = Costs(
+#: (Written in arb's own code, so built unchecked; ``tests/test_frozen.py`` checks it as a file is.)
+DEFAULTS = Costs._trusted(
     funding_rate={"USD": 0.045, "HKD": 0.040, "GBP": 0.045, "EUR": 0.030, "CNY": 0.030, "JPY": 0.010},
     borrow_fee={"US": 0.0025, "HK": 0.010, "UK": 0.0050, "SS": 0.050, "SZ": 0.050},
     rebate=0.0,
     stamp_duty={
-        "HK": StampDuty(buy=0.001, sell=0.001),
-        "UK": StampDuty(buy=0.005, sell=0.0),
-        "US": StampDuty(),
-        "SS": StampDuty(buy=0.0, sell=0.0005),
-        "SZ": StampDuty(buy=0.0, sell=0.0005),
+        "HK": StampDuty._trusted(buy=0.001, sell=0.001),
+        "UK": StampDuty._trusted(buy=0.005, sell=0.0),
+        "US": StampDuty._trusted(),
+        "SS": StampDuty._trusted(buy=0.0, sell=0.0005),
+        "SZ": StampDuty._trusted(buy=0.0, sell=0.0005),
     },
     levies={"HK": 0.000085, "UK": 0.0, "US": 0.0, "SS": 0.0000541, "SZ": 0.0000541},
     commission_bps=5.0,
@@ -230,7 +193,7 @@ class _Layers:
 
     def _found(self, table: str, key: str | None, value: Any, where: str) -> Any:
         name = table if key is None else f"{table}.{key}"
-        shown = value.model_dump() if isinstance(value, BaseModel) else value
+        shown = value.model_dump() if isinstance(value, Record) else value
         line = f"{name} = {shown} ({where})"
         if line not in self.lines:
             self.lines.append(line)
@@ -438,7 +401,7 @@ def effective_costs(config_costs: Costs | None) -> list[tuple[str, Any, str]]:
     For ``arb config show``; a deal file's ``[costs]`` comes on top of these, key by key.
     """
     rows: list[tuple[str, Any, str]] = []
-    for name in Costs.model_fields:
+    for name in Costs._fields:
         mine = getattr(config_costs, name) if config_costs is not None else None
         base = getattr(DEFAULTS, name)
         entries: dict[str, tuple[Any, str]] = {}
@@ -453,7 +416,7 @@ def effective_costs(config_costs: Costs | None) -> list[tuple[str, Any, str]]:
         if not entries:
             rows.append((name, None, "-"))
         for key, (value, origin) in sorted(entries.items()):
-            shown = value.model_dump() if isinstance(value, BaseModel) else value
+            shown = value.model_dump() if isinstance(value, Record) else value
             rows.append((key, shown, origin))
     return rows
 
@@ -474,6 +437,8 @@ def load_config_costs(path: Path | None = None) -> Costs | None:
 
 def parse_costs(table: Mapping[str, Any], path: Path | None) -> Costs:
     """A ``[costs]`` table checked against :class:`Costs`; a bad value is one ConfigError naming the key."""
+    from arb.schema import ValidationError
+
     try:
         return Costs.model_validate(dict(table))
     except ValidationError as exc:

@@ -10,7 +10,7 @@ only when all of this still matches:
 - the file: device, inode, size, modification and change times in nanoseconds, as ``stat`` gives
   them when the file is looked up. Any write changes the change time, and no user can set that
   back (``touch -d`` moves the modification time only);
-- the code: Python's and pydantic's versions and the size and modification time of every module
+- the code: Python's version, pydantic's installed files and the size and modification time of every module
   of the ``arb`` package's top level (where the model and its checks live), so an upgrade or an
   edit of the code sets the whole cache aside.
 
@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = ["SETTLE_SECONDS", "DealCache", "code_fingerprint", "file_key"]
 
-#: The format of a cache file; a file of another format is set aside.
-FORMAT = 1
+#: The format of a cache file; a file of another format is set aside (2: plain records, arb.frozen).
+FORMAT = 2
 #: A file changed more recently than this, when read, is not kept (see the module's docstring). Well
 #: above the coarsest file-time steps in use (2 s on FAT, 1 s on some network shares).
 SETTLE_SECONDS = 5.0
@@ -55,10 +55,11 @@ def file_key(st: os.stat_result) -> FileKey:
 
 
 def code_fingerprint() -> tuple[Any, ...]:
-    """The versions and source files a cached deal was checked by; a cache made by other code is set aside."""
-    import pydantic
-    import pydantic_core
+    """The versions and source files a cached deal was checked by; a cache made by other code is set aside.
 
+    pydantic (which checked the deals) is named by its installed files, not imported: a run served
+    by the cache never imports it.
+    """
     package = Path(__file__).parent
     sources = []
     with os.scandir(package) as entries:
@@ -66,7 +67,22 @@ def code_fingerprint() -> tuple[Any, ...]:
             if entry.name.endswith(".py") and entry.is_file():
                 st = entry.stat()
                 sources.append((entry.name, st.st_size, st.st_mtime_ns))
-    return (FORMAT, sys.version, pydantic.VERSION, pydantic_core.__version__, str(package), sorted(sources))
+    return (FORMAT, sys.version, _installed("pydantic"), _installed("pydantic_core"), str(package), sorted(sources))
+
+
+def _installed(name: str) -> tuple[str, int, int] | None:
+    """Where a package is installed and its ``__init__`` file's size and modification time (an upgrade changes them)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        if origin is None:
+            return None
+        st = os.stat(origin)
+    except (ImportError, ValueError, OSError):
+        return None
+    return (origin, st.st_size, st.st_mtime_ns)
 
 
 class _Folder:

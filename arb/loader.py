@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from arb.errors import ArbError, DealFileError, DuplicateDealError
 from arb.models import Deal
 from arb.numbering import key_path
@@ -149,8 +147,10 @@ def load_deal(path: Path | str) -> Deal:
     if todos:  # a file from `arb new` not yet filled in: name what is left, not a type error
         lines = [(k, f"still a TODO ({text}); write the value in place of the quoted TODO") for k, text in todos]
         raise DealFileError(path, *lines[0], more=lines[1:])
+    from arb.schema import ValidationError, validate  # pydantic: only when a file is read, not from the cache
+
     try:
-        return Deal.model_validate(data)
+        return validate(Deal, data)
     except ValidationError as exc:
         # Every problem, each with its key: the error carries them all, `arb validate` prints a line each.
         errors = list(dict.fromkeys(_friendly(e) for e in exc.errors()))
