@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from arb.prices.base import Quote, bad_price_reason
+from arb.prices.base import FetchResult, Quote, bad_price_reason
 from arb.prices.csvfile import CsvSource
 from arb.symbols import MAX_PER_SHARE, check_ticker, fx_unit_problem, price_key
 
@@ -251,3 +251,24 @@ def test_a_quote_in_major_units(unit: str, price: float, currency: str) -> None:
     assert math.isclose(major.price, price) and major.currency == currency
     assert major == dataclasses.replace(q, price=major.price, currency=currency)
     assert (major is q) == (unit == currency)
+
+
+def test_merging_a_later_round_clears_what_it_priced() -> None:
+    def q(sym: str, day: int) -> Quote:
+        return Quote(sym, 1.0, "HKD", dt.datetime(2025, 6, day), "file")
+
+    first = FetchResult(
+        quotes={"AAA": q("AAA", 1)},
+        failures={"BBB": "not in file", "CCC": "not in file", "DDD": "no price on or before"},
+        later={"DDD": q("DDD", 25), "EEE": q("EEE", 26)},
+    )
+    second = FetchResult(
+        quotes={"AAA": q("AAA", 2), "BBB": q("BBB", 2), "DDD": q("DDD", 2)},
+        failures={"CCC": "still not", "FFF": "new failure", "AAA": "ignored: priced"},
+        later={"EEE": q("EEE", 27), "GGG": q("GGG", 28), "BBB": q("BBB", 29)},
+    )
+    first.merge(second)
+    assert first.quotes == {"AAA": q("AAA", 2), "BBB": q("BBB", 2), "DDD": q("DDD", 2)}
+    assert first.failures == {"CCC": "still not", "FFF": "new failure"}
+    assert list(first.failures) == ["CCC", "FFF"]
+    assert first.later == {"EEE": q("EEE", 26), "GGG": q("GGG", 28)}  # the first later price is kept

@@ -124,9 +124,11 @@ class FetchResult:
         for sym, why in other.failures.items():
             if sym not in self.quotes:
                 self.failures[sym] = why
-        for sym in other.quotes:
-            self.failures.pop(sym, None)
-            self.later.pop(sym, None)
+        # What is now priced is no longer a failure or a later-only price. Those are few and the
+        # quotes many: look among them, not up every quote.
+        for kept in (self.failures, self.later):
+            for sym in [s for s in kept if s in other.quotes]:
+                del kept[sym]
         for sym, q in other.later.items():
             if sym not in self.quotes:
                 self.later.setdefault(sym, q)
