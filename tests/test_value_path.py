@@ -1,0 +1,171 @@
+"""The per-deal valuation path made cheaper (issue 11): each shortcut gives what the long way gives.
+
+The rows of Python floats laid out once, the memoised closures, the FX table's remembered rates,
+the flag rows read once and ``needed_fx`` written without helpers are checked here against the
+plain definitions, on edge inputs and on the synthetic deal files of the benchmarks.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import make_deal
+
+from arb.book import DealInfo, _unit_of, deal_currency, needed_fx, symbols_for
+from arb.flags import DEPENDS, FLAGS, Flag, closure, net_closure
+from arb.fx import FxTable
+from arb.loader import load_deals
+from arb.models import Deal
+from arb.prices.base import MemorySource, Quote
+from arb.pricing import _closure, _net_closure, _opt, _opt_rows, value_deals
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.synthetic import AS_OF, synthetic_quotes, write_deal_files
+
+
+def test_opt_rows_match_opt_cell_by_cell() -> None:
+    a = np.array([1.5, math.nan, math.inf, -math.inf, -0.0, 1e308, 5e-324])
+    b = np.array([3, 2, 1, 0, -1, -2, -3], dtype=np.int64)  # ints come back as floats, as _opt(float(x))
+    rows = _opt_rows([a, b])
+    assert rows == [[_opt(float(x)), _opt(float(y))] for x, y in zip(a, b, strict=True)]
+    assert all(type(cell) is float for row in rows for cell in row if cell is not None)
+    assert rows[1][0] is None and rows[2][0] is None and rows[3][0] is None
+    assert math.copysign(1.0, rows[4][0]) == -1.0  # the sign of zero is kept
+    assert _opt_rows([np.array([]), np.array([])]) == []
+
+
+def test_memoised_closures_equal_the_definitions() -> None:
+    names = sorted(DEPENDS)
+    for size in range(3):
+        for chosen in itertools.combinations(names, size):
+            blocked = frozenset(chosen)
+            assert _closure(blocked) == closure(blocked)
+            assert _net_closure(blocked) == net_closure(blocked)
+    assert isinstance(_closure(frozenset({"spread"})), frozenset)  # shared between calls: cannot be changed
+
+
+def _q(symbol: str, price: float, currency: str) -> Quote:
+    return Quote(symbol, price, currency, None, "memory")
+
+
+def test_fx_table_gives_each_rate_again_as_a_fresh_table_does() -> None:
+    quotes = {
+        "GBPUSD=X": _q("GBPUSD=X", 1.25, "USD"),
+        "USDJPY=X": _q("USDJPY=X", 150.0, "JPY"),
+        "HKDUSD=X": _q("HKDUSD=X", 0.128, "USD"),
+        "CNYHKD=X": _q("CNYHKD=X", 1.09, "HKD"),
+    }
+    table = FxTable(quotes)
+    currencies = ["GBP", "USD", "JPY", "HKD", "CNY", "EUR"]
+    for _ in range(2):  # the second time from what the table remembers
+        for base, quote in itertools.product(currencies, repeat=2):
+            assert table.rate(base, quote) == FxTable(quotes).rate(base, quote), (base, quote)
+    assert table.rate("GBP", "EUR") is None  # no EUR pair: no rate, never 1, and still none when asked again
+    assert table.rate("GBP", "EUR") is None
+    cross = table.rate("GBP", "JPY")
+    assert cross is not None and cross.rate == pytest.approx(187.5) and cross.cross
+    assert table.rate("GBP", "JPY") is cross  # frozen, so handing out the same one is safe
+
+
+def test_flag_rows_block_what_the_table_says() -> None:
+    for flag, spec in FLAGS.items():
+        info = DealInfo(make_deal(""), "HKD", None, None)
+        if spec.one_of:
+            for figure in (*spec.blocks, *spec.net_blocks):
+                one = DealInfo(info.deal, "HKD", None, None)
+                one.flag(str(flag), "why", blocks=figure)
+                assert one.blocked == {figure} and one.flags == [str(flag)]
+            with pytest.raises(ValueError, match="blocks one of"):
+                info.flag(flag)
+        else:
+            info.flag(flag, "why")
+            info.flag(str(flag), "why")  # by its text: the same flag, raised once, noted once
+            assert info.blocked == {*spec.blocks, *spec.net_blocks}
+            assert info.flags == [str(flag)] and type(info.flags[0]) is str
+            assert info.flag_notes == [(str(flag), "why")]
+            with pytest.raises(ValueError, match="cannot block"):
+                info.flag(flag, blocks="spread")
+
+
+def test_flag_not_in_the_table_is_refused() -> None:
+    info = DealInfo(make_deal(""), "HKD", None, None)
+    with pytest.raises(KeyError, match=r"not in arb\.flags\.FLAGS"):
+        info.flag("no-such-flag")
+    with pytest.raises(ValueError, match="cannot block"):
+        info.flag(Flag.NO_PRICE, blocks="spread")
+
+
+def _needed_fx_by_definition(
+    deals: list[Deal], quotes: dict[str, Quote], guess_missing: bool = True
+) -> list[tuple[str, str]]:
+    """The conversions needed, one rule at a time: each amount's currency into the deal's (a security's
+    price into the security's currency first), where both are known and differ, in first-seen order."""
+    out: list[tuple[str, str]] = []
+
+    def need(a: str | None, b: str | None) -> None:
+        if a and b and a != b and (a, b) not in out:
+            out.append((a, b))
+
+    def unit(sym: str) -> str | None:
+        return _unit_of(sym, quotes, guess_missing)
+
+    for deal in deals:
+        ccy = deal_currency(deal, quotes)
+        if deal.target.ticker:
+            ccy = ccy if ccy is not None else unit(deal.target.ticker)
+            need(unit(deal.target.ticker), ccy)
+        for leg in deal.consideration:
+            if leg.ticker:
+                need(unit(leg.ticker), ccy)
+            elif leg.security:
+                sec = deal.securities[leg.security]
+                need(sec.currency, ccy)
+                if leg.security in quotes:
+                    need(quotes[leg.security].currency, sec.currency)
+                elif sec.proxy:
+                    need(unit(sec.proxy), sec.currency)
+            else:
+                need(leg.currency, ccy)
+            if leg.value_currency:
+                need(leg.value_currency, ccy)
+        for div in deal.dividend:
+            need(div.currency, ccy)
+    return out
+
+
+@pytest.fixture(scope="module")
+def synthetic_deals(tmp_path_factory: pytest.TempPathFactory) -> list[Deal]:
+    folder = tmp_path_factory.mktemp("synthetic")
+    write_deal_files(folder, 300, seed=5)
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    return [*load_deals([folder]).deals, *load_deals([seeds]).deals]
+
+
+def test_needed_fx_follows_its_definition(synthetic_deals: list[Deal]) -> None:
+    quotes = synthetic_quotes(symbols_for(synthetic_deals), seed=5)
+    some = {s: q for i, (s, q) in enumerate(sorted(quotes.items())) if i % 3}  # a third left unpriced
+    for have in ({}, quotes, some):
+        for guess in (True, False):
+            got = needed_fx(synthetic_deals, have, guess_missing=guess)
+            assert got == _needed_fx_by_definition(synthetic_deals, have, guess), (len(have), guess)
+    assert needed_fx(synthetic_deals, some)  # the deals need conversions: the check above is not empty
+
+
+def test_valuation_twice_gives_the_same_figures(synthetic_deals: list[Deal]) -> None:
+    # Nothing remembered from one valuation changes the next (the closures and rates are per value).
+    source = MemorySource(synthetic_quotes(symbols_for(synthetic_deals), seed=5))
+    first = value_deals(synthetic_deals, source, as_of=AS_OF, read_config=False)
+    again = value_deals(synthetic_deals, source, as_of=AS_OF, read_config=False)
+    assert [r.to_dict(detail=True) for r in first.results] == [r.to_dict(detail=True) for r in again.results]
+    for r in first.results:
+        for lf, li in zip(r.leg_figures, r.info.legs, strict=True):
+            if not li.hedge_symbol:
+                assert lf["hedge_shares"] is None
+            value = lf["leg_value"]
+            if value is not None and lf["weighted_value"] is not None:
+                assert lf["weighted_value"] == value * li.leg.weight
