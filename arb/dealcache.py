@@ -105,7 +105,8 @@ class DealCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._fingerprint: tuple[Any, ...] | None = None
-        self._folders: dict[str, _Folder] = {}
+        self._folders: dict[str, _Folder] = {}  # by absolute folder path
+        self._by_dirname: dict[str, _Folder] = {}  # by the folder as the paths looked up name it
 
     @property
     def fingerprint(self) -> tuple[Any, ...]:
@@ -114,12 +115,17 @@ class DealCache:
         return self._fingerprint
 
     def _folder(self, path: Path) -> _Folder:
+        where = os.path.dirname(path)
+        folder = self._by_dirname.get(where)
+        if folder is not None:
+            return folder
         parent = os.path.abspath(path.parent)
         folder = self._folders.get(parent)
         if folder is None:
             name = hashlib.sha256(parent.encode("utf-8", "surrogateescape")).hexdigest()[:24]
             folder = self._folders[parent] = _Folder(self.folder / f"{name}.pickle")
             folder.entries = self._read(folder.path)
+        self._by_dirname[where] = folder
         return folder
 
     def _read(self, path: Path) -> dict[str, tuple[FileKey, Deal]]:

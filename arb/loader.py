@@ -212,12 +212,17 @@ def deal_files(paths: Iterable[Path | str]) -> list[Path]:
         p = Path(p)
         if _is_dir(p):
             try:
-                out.extend(sorted(f for f in p.rglob("*.toml") if not f.name.startswith((".", "_"))))
+                found = (f for f in p.rglob("*.toml") if not f.name.startswith((".", "_")))
+                out.extend(sorted(found, key=_parts))  # Path's own ordering, without its slow __lt__
             except OSError:
                 out.append(p)
         else:
             out.append(p)
     return list(dict.fromkeys(out)) if len(out) > 1 else out
+
+
+def _parts(path: Path) -> tuple[str, ...]:
+    return path.parts
 
 
 def _lexists(path: Path) -> bool:
@@ -235,10 +240,10 @@ def load_deals(paths: Iterable[Path | str], cache: DealCache | None = None) -> L
     """
     result = LoadResult()
     for path in deal_files(paths):
-        if not _lexists(path):
+        kept, key = cache.lookup(path) if cache is not None else (None, None)
+        if key is None and not _lexists(path):  # a key means the file could be looked up: it is there
             result.errors.append(DealFileError(path, "", "no such file or folder"))
             continue
-        kept, key = cache.lookup(path) if cache is not None else (None, None)
         try:
             deal = kept if kept is not None else load_deal(path)
         except DealFileError as exc:
