@@ -1,8 +1,10 @@
-"""Reading a price file works out each distinct cell text once: that must not change what a row gives.
+"""The cheaper price path must give what the plain one gave: the file read, the quotes, the lookups.
 
-The reader keeps what a symbol, currency, date or source text means for the rows after it, but
-not an error: each bad row is still reported on its own line. Columns are found by position once,
-as the header names them (a name written twice takes its later cell, a short row is padded).
+Reading a price file works out each distinct cell text once; that must not change what a row
+gives, and an error is not kept: each bad row is still reported on its own line. Columns are
+found by position once, as the header names them (a name written twice takes its later cell, a
+short row is padded). Quotes are built in one step, merges and override checks skip the work
+that cannot change their answer.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ import dataclasses
 import datetime as dt
 import inspect
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from arb.models import Deal
 from arb.prices.base import FetchResult, Quote, bad_price_reason
 from arb.prices.csvfile import CsvSource
+from arb.prices.overrides import unused_overrides
 from arb.symbols import MAX_PER_SHARE, check_ticker, fx_unit_problem, price_key
 
 
@@ -272,3 +277,14 @@ def test_merging_a_later_round_clears_what_it_priced() -> None:
     assert first.failures == {"CCC": "still not", "FFF": "new failure"}
     assert list(first.failures) == ["CCC", "FFF"]
     assert first.later == {"EEE": q("EEE", 26), "GGG": q("GGG", 28)}  # the first later price is kept
+
+
+def test_unused_overrides_are_named_and_none_given_is_none_found(deal: Callable[..., Deal]) -> None:
+    deals = [deal('[[consideration]]\nkind = "stock"\nratio = 1.0\nticker = "ACME.HK"\n', target="TGT.HK")]
+    assert unused_overrides([], deals) == []
+    assert unused_overrides({}, deals) == []
+    assert unused_overrides({"ACME.HK": (1.0, None)}, deals) == []
+    typo = ["TGT.HX: no deal here is priced from TGT.HX, so it changes nothing (did you mean 'TGT.HK'?)"]
+    assert unused_overrides(["TGT.HX", "CNYHKD=X"], deals) == typo
+    assert unused_overrides(iter(["TGT.HX"]), deals) == typo  # any iterable, not only a collection
+    assert unused_overrides(["TGT.HX"], []) == []

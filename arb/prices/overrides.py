@@ -11,7 +11,7 @@ quoted in pence (``TGT.L=4.9``) is refused, not read as pence or as pounds.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -165,8 +165,8 @@ def unused_overrides(overrides: Iterable[str], deals: Sequence[Deal]) -> list[st
 
     from arb.book import symbols_for
 
-    if not deals:
-        return []
+    if not deals or (isinstance(overrides, Collection) and not overrides):
+        return []  # nothing to check: no need to gather every symbol of every deal
     known = {s.upper(): s for s in symbols_for(deals)}
     out: list[str] = []
     for sym in overrides:
