@@ -7,9 +7,11 @@ missing or non-finite figure, and never raises for any float.
 
 from __future__ import annotations
 
-from arb.rounding import fixed
+from collections.abc import Iterable
 
-__all__ = ["amount", "money", "num", "pct", "shares"]
+from arb.rounding import fixed, fixed_each
+
+__all__ = ["amount", "money", "money_each", "num", "pct", "pct_each", "shares"]
 
 DASH = "—"
 
@@ -26,6 +28,16 @@ def pct(x: float | None, digits: int = 1, *, sign: bool = False) -> str:
     """A fraction shown as a percent: ``0.2308`` -> ``23.1%``; ``0.0125`` -> ``1.3%``."""
     body = None if x is None else fixed(x, digits, sign=sign, scale=2, group=False)
     return DASH if body is None else body + "%"
+
+
+def money_each(xs: Iterable[float | None], *, sign: bool = False) -> list[str]:
+    """:func:`money` without a currency for each of ``xs``: a column of figures in one call."""
+    return [DASH if body is None else body for body in fixed_each(xs, 2, sign=sign)]
+
+
+def pct_each(xs: Iterable[float | None], digits: int = 1, *, sign: bool = False) -> list[str]:
+    """:func:`pct` of each of ``xs``: a column of figures in one call."""
+    return [DASH if body is None else body + "%" for body in fixed_each(xs, digits, sign=sign, scale=2, group=False)]
 
 
 def _trim(text: str, keep: int) -> str:
