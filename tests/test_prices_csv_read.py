@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from arb.models import Deal
-from arb.prices.base import FetchResult, Quote, bad_price_reason
+from arb.prices.base import FetchResult, Quote, bad_price_reason, fetch_as_of
 from arb.prices.csvfile import CsvSource
 from arb.prices.overrides import unused_overrides
 from arb.symbols import MAX_PER_SHARE, check_ticker, fx_unit_problem, price_key
@@ -288,3 +288,18 @@ def test_unused_overrides_are_named_and_none_given_is_none_found(deal: Callable[
     assert unused_overrides(["TGT.HX", "CNYHKD=X"], deals) == typo
     assert unused_overrides(iter(["TGT.HX"]), deals) == typo  # any iterable, not only a collection
     assert unused_overrides(["TGT.HX"], []) == []
+
+
+def test_a_price_only_after_the_as_of_is_set_aside_with_its_date(tmp_path: Path) -> None:
+    src = _csv(
+        tmp_path,
+        "symbol,price,currency,as_of\nAAA,1,USD,2025-06-18\nAAA,2,USD,2025-06-20\nBBB,3,USD,2025-06-19\nCCC,4,USD,\n",
+    )
+    got = fetch_as_of(src, ["BBB", "AAA", "CCC", "DDD"], dt.date(2025, 6, 18))
+    assert {s: q.price for s, q in got.quotes.items()} == {"AAA": 1.0, "CCC": 4.0}
+    assert {s: q.price for s, q in got.later.items()} == {"BBB": 3.0}
+    assert got.failures == {
+        "DDD": "not in prices.csv",
+        "BBB": "no price on or before the as-of 2025-06-18 (one dated 2025-06-19)",
+    }
+    assert list(fetch_as_of(src, ["BBB", "AAA"], None).quotes) == ["BBB", "AAA"]

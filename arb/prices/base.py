@@ -162,11 +162,10 @@ def fetch_as_of(source: PriceSource, symbols: Collection[str], as_of: dt.date | 
         return source.fetch(symbols)
     at = getattr(source, "fetch_at", None)
     got = at(symbols, as_of) if callable(at) else source.fetch(symbols)
-    for sym, q in list(got.quotes.items()):
-        if q.as_of is not None and q.as_of.date() > as_of:
-            del got.quotes[sym]
-            got.later.setdefault(sym, q)
-            got.failures[sym] = f"no price on or before the as-of {as_of} (one dated {q.as_of.date()})"
+    late = [(s, q.as_of.date()) for s, q in got.quotes.items() if q.as_of is not None and q.as_of.date() > as_of]
+    for sym, day in late:
+        got.later.setdefault(sym, got.quotes.pop(sym))
+        got.failures[sym] = f"no price on or before the as-of {as_of} (one dated {day})"
     return got
 
 

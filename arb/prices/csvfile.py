@@ -378,11 +378,9 @@ class CsvSource:
                 failures[sym] = missing
                 continue
             # Rows are in date order, so those on or before the date come first: take the last of them.
-            for q in reversed(rows):
-                if as_of is None or q.as_of is None or q.as_of.date() <= as_of:
-                    break
-            else:
-                q = rows[0]
+            q = rows[-1]
+            if as_of is not None and q.as_of is not None and q.as_of.date() > as_of:
+                q = next((r for r in reversed(rows) if r.as_of is None or r.as_of.date() <= as_of), rows[0])
             quotes[sym] = q
         return out
 
