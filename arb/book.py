@@ -748,33 +748,36 @@ def flag_figures(book: Book, res: EngineResult) -> None:
         under = (received > downside) & (target < downside)
         wide = np.abs(res.spread_pct) > SPREAD_TOLERANCE
     infos = book.info
-    for i in np.flatnonzero(below):
+    # Python floats format as the numpy ones do; reading them once spares a numpy scalar per note.
+    received_, downside_, target_ = received.tolist(), downside.tolist(), target.tolist()
+    for i in np.flatnonzero(below).tolist():
         infos[i].flag(
             Flag.VALUE_BELOW_DOWNSIDE,
-            f"value + dividends {received[i]:.4g} is below the downside {downside[i]:.4g}: no implied probability",
+            f"value + dividends {received_[i]:.4g} is below the downside {downside_[i]:.4g}: no implied probability",
         )
-    for i in np.flatnonzero(at):
+    for i in np.flatnonzero(at).tolist():
         infos[i].flag(
             Flag.VALUE_AT_DOWNSIDE,
-            f"value + dividends equals the downside {downside[i]:.4g}: the price cannot say how likely completion is",
+            f"value + dividends equals the downside {downside_[i]:.4g}: the price cannot say how likely completion is",
         )
-    for i in np.flatnonzero(over):
+    for i in np.flatnonzero(over).tolist():
         infos[i].flag(
             Flag.PRICE_ABOVE_VALUE,
-            f"target price {target[i]:.4g} is above value + dividends {received[i]:.4g}: the market expects more "
+            f"target price {target_[i]:.4g} is above value + dividends {received_[i]:.4g}: the market expects more "
             "(or doubts the terms); no implied probability",
         )
-    for i in np.flatnonzero(under):
+    for i in np.flatnonzero(under).tolist():
         infos[i].flag(
             Flag.PRICE_BELOW_DOWNSIDE,
-            f"target price {target[i]:.4g} is below the downside {downside[i]:.4g}: no implied probability",
+            f"target price {target_[i]:.4g} is below the downside {downside_[i]:.4g}: no implied probability",
         )
-    for i in np.flatnonzero(wide):
+    spread_pct = res.spread_pct.tolist()
+    for i in np.flatnonzero(wide).tolist():
         infos[i].flag(
             Flag.IMPLAUSIBLE,
-            f"spread {res.spread_pct[i]:+.1%} of the target price is beyond +/-{SPREAD_TOLERANCE:.0%}: "
+            f"spread {spread_pct[i]:+.1%} of the target price is beyond +/-{SPREAD_TOLERANCE:.0%}: "
             "check the terms, the units and the prices",
         )
     for name in OVERFLOW_FIGURES:
-        for i in np.flatnonzero(np.isinf(getattr(res, name))):
+        for i in np.flatnonzero(np.isinf(getattr(res, name))).tolist():
             infos[i].flag(Flag.OVERFLOW, f"{name} is too large to represent", blocks=name)

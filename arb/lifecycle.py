@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -65,10 +66,19 @@ def close_date(deal: Deal) -> tuple[dt.date | None, str]:
     if deal.expected_close is not None:
         return deal.expected_close, "expected_close"
     for kind, label in CLOSE_SOURCES:
-        dates = [e.date for e in deal.events if e.kind == kind]
-        if dates:
-            return max(dates), label
+        latest = _latest(deal.events, kind)
+        if latest is not None:
+            return latest, label
     return None, ""
+
+
+def _latest(events: Iterable[Event], kind: str) -> dt.date | None:
+    """The latest date of the events of one kind, or None when there is none."""
+    latest: dt.date | None = None
+    for e in events:
+        if e.kind == kind and (latest is None or e.date > latest):
+            latest = e.date
+    return latest
 
 
 def first_announced(deal: Deal) -> dt.date | None:
@@ -88,20 +98,25 @@ def next_event(deal: Deal, as_of: dt.date) -> Event | None:
 
     Events on the same day come in the order of the file.
     """
-    ahead = [e for e in deal.events if e.date >= as_of]
-    return min(ahead, key=lambda e: e.date) if ahead else None
+    first: Event | None = None
+    for e in deal.events:  # the earliest on or after as_of; of several that day, the first listed
+        if e.date >= as_of and (first is None or e.date < first.date):
+            first = e
+    return first
 
 
 def conditions_met(deal: Deal) -> tuple[int, int]:
     """(conditions met or waived, conditions listed)."""
-    done = sum(1 for c in deal.conditions if c.status in ("met", "waived"))
-    return done, len(deal.conditions)
+    conditions = deal.conditions
+    if not conditions:
+        return 0, 0
+    done = sum(1 for c in conditions if c.status in ("met", "waived"))
+    return done, len(conditions)
 
 
 def long_stop(deal: Deal) -> dt.date | None:
     """The long-stop date (the latest ``long-stop`` event: an extension is listed as another), or None."""
-    dates = [e.date for e in deal.events if e.kind == "long-stop"]
-    return max(dates) if dates else None
+    return _latest(deal.events, "long-stop")
 
 
 def terms_at(deal: Deal, as_of: dt.date | None) -> Deal:
@@ -111,7 +126,7 @@ def terms_at(deal: Deal, as_of: dt.date | None) -> Deal:
     current ones), or the deal itself when every revision was superseded on or before ``as_of``.
     A day before the first terms were announced still values the first terms known.
     """
-    if as_of is None:
+    if as_of is None or not deal.revisions:
         return deal
     for rev in deal.revisions:
         if rev.superseded > as_of:
@@ -132,8 +147,7 @@ def closed_on(deal: Deal) -> dt.date | None:
     if deal.status_date is not None:
         return deal.status_date
     if deal.status == "completed":
-        dates = [e.date for e in deal.events if e.kind == "effective"]
-        return max(dates) if dates else None
+        return _latest(deal.events, "effective")
     return None
 
 
@@ -183,7 +197,7 @@ def known_at(deal: Deal, as_of: dt.date | None) -> Deal:
         update.update(status=status, status_date=since, paid=None)
     elif since != deal.status_date:
         update["status_date"] = since
-    if any(c.date is not None and c.date > as_of for c in deal.conditions):
+    if deal.conditions and any(c.date is not None and c.date > as_of for c in deal.conditions):
         update["conditions"] = tuple(
             c.model_copy(update={"status": "pending", "date": None}) if c.date is not None and c.date > as_of else c
             for c in deal.conditions

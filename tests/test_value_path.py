@@ -7,6 +7,7 @@ plain definitions, on edge inputs and on the synthetic deal files of the benchma
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 import sys
@@ -15,10 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import make_deal
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from arb.book import DealInfo, _unit_of, deal_currency, needed_fx, symbols_for
 from arb.flags import DEPENDS, FLAGS, Flag, closure, net_closure
 from arb.fx import FxTable
+from arb.lifecycle import close_date, closed_on, first_announced, long_stop, next_event, terms_at
 from arb.loader import load_deals
 from arb.models import Deal
 from arb.prices.base import MemorySource, Quote
@@ -169,3 +173,37 @@ def test_valuation_twice_gives_the_same_figures(synthetic_deals: list[Deal]) -> 
             value = lf["leg_value"]
             if value is not None and lf["weighted_value"] is not None:
                 assert lf["weighted_value"] == value * li.leg.weight
+
+
+_KINDS = ("meeting", "payment", "effective", "announcement")
+# Every event on or before the long-stop (a deal file with one after it is refused).
+_EVENTS = st.lists(
+    st.one_of(
+        st.tuples(st.sampled_from(_KINDS), st.integers(0, 9)),
+        st.tuples(st.just("long-stop"), st.integers(9, 12)),
+    ),
+    max_size=7,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_EVENTS, st.integers(-1, 13))
+def test_timetable_reads_follow_their_definitions(events: list[tuple[str, int]], offset: int) -> None:
+    # Same-day events are common (a meeting and its announcement): the first listed is the next one.
+    start = dt.date(2026, 1, 1)
+    body = "".join(f'[[event]]\nkind = "{k}"\ndate = {start + dt.timedelta(days=d)}\n\n' for k, d in events)
+    deal = make_deal(body).model_copy(update={"status": "completed", "expected_close": None})
+    as_of = start + dt.timedelta(days=offset)
+    ahead = [e for e in deal.events if e.date >= as_of]
+    expected_next = min(ahead, key=lambda e: e.date) if ahead else None
+    assert next_event(deal, as_of) is expected_next
+
+    def latest(kind: str) -> dt.date | None:
+        return max((e.date for e in deal.events if e.kind == kind), default=None)
+
+    assert long_stop(deal) == latest("long-stop")
+    assert closed_on(deal) == latest("effective")  # completed, no status_date: the last effective event
+    paid, effective = latest("payment"), latest("effective")
+    expected_close = (paid, "payment event") if paid else (effective, "effective event") if effective else (None, "")
+    assert close_date(deal) == expected_close
+    assert terms_at(deal, as_of) is deal and first_announced(deal) == deal.announced  # no revisions: as filed
