@@ -759,16 +759,16 @@ SCHEMAS: dict[type[Record], type[BaseModel]] = {
 _RECORDS: dict[type[BaseModel], type[Record]] = {model: record for record, model in SCHEMAS.items()}
 
 
-def validate(cls: type[R], data: Any) -> R:
+def validate(cls: type[R], data: Any, *, plain: bool = False) -> R:
     """``data`` checked by the model of ``cls`` and returned as a ``cls`` record.
 
     ``data`` is a mapping as a file holds it (keys by name or by alias); records in it (a
-    ``VoteResult`` in a vote's data, say) are checked again as their fields. Raises pydantic's
-    ``ValidationError``.
+    ``VoteResult`` in a vote's data, say) are checked again as their fields, unless ``plain``
+    says there are none (data just read from a file). Raises pydantic's ``ValidationError``.
     """
     if isinstance(data, cls):
         return data
-    checked = SCHEMAS[cls].model_validate(_plain(data))
+    checked = SCHEMAS[cls].model_validate(data if plain else _plain(data))
     record = to_runtime(checked)
     assert isinstance(record, cls)
     return record
@@ -779,14 +779,17 @@ def to_runtime(value: Any) -> Any:
     if isinstance(value, BaseModel):
         record = object.__new__(_RECORDS[type(value)])
         fields = record.__dict__
-        for name in type(value).model_fields:
-            fields[name] = to_runtime(value.__dict__[name])
+        for name, v in value.__dict__.items():  # a model's __dict__ holds its fields, in order
+            fields[name] = to_runtime(v) if isinstance(v, _NESTED) else v
         return record
     if isinstance(value, tuple):
-        return tuple(to_runtime(v) for v in value)
+        return tuple(to_runtime(v) if isinstance(v, _NESTED) else v for v in value)
     if isinstance(value, dict):
-        return {k: to_runtime(v) for k, v in value.items()}
+        return {k: to_runtime(v) if isinstance(v, _NESTED) else v for k, v in value.items()}
     return value
+
+
+_NESTED = (BaseModel, tuple, dict)
 
 
 def _plain(data: Any) -> Any:
