@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from io import StringIO
+from types import SimpleNamespace
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
 from arb.cli.format import money, money_each, pct, pct_each
+from arb.cli.report_table import report_table
 from arb.rounding import fixed, fixed_each
 from arb.text import safe, safe_each
 
@@ -64,3 +71,54 @@ def test_fixed_each_rounds_ties_away_from_zero_and_never_writes_minus_zero() -> 
     ]  # fmt: skip
     assert fixed_each([0.0125, -0.00049, 1234.5], 1, scale=2, group=False, sign=True) == ["+1.3", "0.0", "+123450.0"]
     assert fixed_each([1234.5, 1234.567], 2, sign=True) == ["+1,234.50", "+1,234.57"]
+
+
+def _fake(deal_id: str, spread_pct: float | None, flags: list[str]) -> Any:
+    annualized = None if spread_pct is None else spread_pct * 3
+    figures = {"spread_pct": spread_pct, "annualized": annualized, "dividends": 0.0, "deal_value": 1234.5}
+    return SimpleNamespace(deal=SimpleNamespace(id=deal_id), figures=figures, flags=flags, net=None)
+
+
+_IDS = st.text(st.sampled_from("ab-9收购中 "), min_size=0, max_size=34)
+_ROWS = st.lists(
+    st.tuples(
+        _IDS,
+        st.one_of(st.none(), st.floats(-2, 2)),
+        st.lists(st.sampled_from(["stale-price", "implausible", "x", ""]), max_size=4),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    rows=_ROWS,
+    wanted=st.permutations(["deal", "div", "value", "spread %", "ann. %", "flags"]),
+    width=st.one_of(st.none(), st.integers(4, 120)),
+)
+def test_the_table_text_is_the_text_of_its_pieces(
+    rows: list[tuple[str, float | None, list[str]]], wanted: list[str], width: int | None
+) -> None:
+    """The plain text, built a column at a time, is what the styled pieces say: with ids too long
+    for their column, blank ids and flags (a blank last cell), wide characters, flags listed under
+    the table and wrapped, and any column last."""
+    table = report_table([_fake(*row) for row in rows], wanted, width)
+    pieces = "".join("".join(text for text, _ in line) + "\n" for line in table.lines())
+    assert table.text() == pieces
+    plain, coloured = StringIO(), StringIO()
+    Console(file=plain, width=width or 80, color_system=None).print(table, crop=False)
+    Console(file=coloured, width=width or 80, force_terminal=True, color_system="standard").print(table, crop=False)
+    assert plain.getvalue() == pieces
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured.getvalue()) == pieces
+
+
+def test_a_long_id_takes_a_line_of_its_own_and_a_flagless_last_column_trails_nothing() -> None:
+    long_id = "a-deal-id-longer-than-the-cap-of-24"
+    results = [_fake(long_id, 0.05, ["stale-price"]), _fake("short", -0.01, [])]
+    table = report_table(results, ["deal", "value", "div", "spread %", "ann. %", "flags"], 60)
+    assert table.widths["deal"] == len("short")  # too narrow for all: the Deal column is capped
+    text = table.text()
+    assert f"\n {long_id}\n" in text and "Flags\n" in text
+    wide = report_table(results, ["deal", "spread %", "ann. %", "flags"], None).text()
+    assert all(line == line.rstrip() for line in wide.splitlines())
+    assert any(line.startswith(" short") and line.endswith("%") for line in wide.splitlines())

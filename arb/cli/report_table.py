@@ -21,8 +21,8 @@ from rich.segment import Segment
 from rich.style import Style
 
 from arb.book import STALE_AFTER_DAYS
-from arb.cli.format import DASH, money, pct
-from arb.text import safe
+from arb.cli.format import DASH, money, money_each, pct, pct_each
+from arb.text import safe, safe_each
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
@@ -123,12 +123,16 @@ def _next(deal: Deal, as_of: dt.date) -> Cell:
 def _target(r: DealResult) -> Cell:
     """The target's price, dim when it is stale: a fallback from the live source, or older than
     the stale-price flag allows (:data:`arb.book.STALE_AFTER_DAYS`)."""
-    text, style = _plain(money(r.figures["target_price"], None))
+    text = money(r.figures["target_price"], None)
+    return text, _target_style(r, text)
+
+
+def _target_style(r: DealResult, text: str) -> str:
     q = r.info.target_quote
+    if text == DASH or (q is not None and q.fallback):
+        return "dim"
     age = None if q is None else q.age_days(r.as_of)
-    if q is not None and (q.fallback or (age is not None and age > STALE_AFTER_DAYS)):
-        style = "dim"
-    return text, style
+    return "dim" if age is not None and age > STALE_AFTER_DAYS else ""
 
 
 def _days(r: DealResult) -> Cell:
@@ -158,6 +162,43 @@ CELLS: dict[str, Callable[[DealResult], Cell]] = {
     "cond.": lambda r: _conditions(r.deal),
     "next": lambda r: _next(r.deal, r.as_of),
     "flags": lambda r: (safe(" ".join(r.flags)), "yellow"),
+}
+
+
+def _column(key: str, results: Sequence[DealResult]) -> list[Cell]:
+    """One column's cells, top to bottom, as :data:`CELLS` makes them; the figures, ids, currencies
+    and flags a column at a time (a thousand deals make some ten thousand cells)."""
+    if key in _FIGURES:
+        figure, form, signed = _FIGURES[key]
+        xs = [r.figures[figure] for r in results]
+        if not signed:
+            return [(text, "dim" if text == DASH else "") for text in form(xs)]
+        return [
+            (text, "dim" if x is None or text == DASH else "green" if x > 0 else "red" if x < 0 else "")
+            for x, text in zip(xs, form(xs), strict=True)
+        ]
+    if key == "deal":
+        return [(text, "") for text in safe_each([r.deal.id for r in results])]
+    if key == "ccy":
+        return [(text, "dim" if text == DASH else "") for text in safe_each([r.currency or DASH for r in results])]
+    if key == "flags":
+        return [(text, "yellow") for text in safe_each([" ".join(r.flags) for r in results])]
+    if key == "target":
+        texts = money_each([r.figures["target_price"] for r in results])
+        return [(text, _target_style(r, text)) for r, text in zip(results, texts, strict=True)]
+    make = CELLS[key]
+    return [make(r) for r in results]
+
+
+#: The figure columns :func:`_column` formats a column at a time: the figure, how a column of it
+#: is written, and whether its sign colours it (else it is plain), as their :data:`CELLS` entries do.
+_FIGURES: dict[str, tuple[str, Callable[[list[float | None]], list[str]], bool]] = {
+    "value": ("deal_value", money_each, False),
+    "div": ("dividends", money_each, False),
+    "spread": ("spread", lambda xs: money_each(xs, sign=True), True),
+    "spread %": ("spread_pct", lambda xs: pct_each(xs, sign=True), True),
+    "ann. %": ("annualized", pct_each, True),
+    "prob.": ("implied_probability", pct_each, False),
 }
 
 
@@ -227,8 +268,6 @@ def _wrap_words(words: list[tuple[str, str]], width: int | None, indent: str) ->
 
 
 Piece = tuple[str, str]
-#: A cell as laid out: its text, style and width in cells.
-Sized = tuple[str, str, int]
 
 
 class ReportTable:
@@ -236,17 +275,27 @@ class ReportTable:
     longer than :data:`DEAL_CAP` when room is short), then the flags of each flagged deal when they
     have no column. Nothing here wraps or folds a cell.
 
-    On a console without colour (a pipe, a file) each line is one segment; on a terminal, one
-    segment per cell, so the styles reach it.
+    ``cells`` and ``sizes`` hold each column's cells, top to bottom, and their widths in cells.
+    On a console without colour (a pipe, a file) the whole table is one segment, its lines built
+    a column at a time (:meth:`text`); on a terminal, one segment per styled cell, so the styles
+    reach it (:meth:`lines`). Both give the same text.
     """
 
-    def __init__(self, layout: Layout, widths: dict[str, int], rows: list[dict[str, Sized]], width: int | None) -> None:
+    def __init__(
+        self,
+        layout: Layout,
+        widths: dict[str, int],
+        cells: dict[str, list[Cell]],
+        sizes: dict[str, list[int]],
+        width: int | None,
+    ) -> None:
         self.layout = layout
         self.widths = widths
-        self.rows = rows
+        self.cells = cells
+        self.sizes = sizes
         self.width = width
 
-    def _pieces(self, cells: Sequence[Sized]) -> list[Piece]:
+    def _pieces(self, cells: Sequence[tuple[str, str, int]]) -> list[Piece]:
         """One line's pieces: each cell with the spaces before it (none after the last)."""
         keys, widths, gap = self.layout.shown, self.widths, self.layout.gap
         pad = INDENT
@@ -264,44 +313,120 @@ class ReportTable:
             pieces.pop()
         return pieces
 
-    def lines(self) -> Iterator[list[Piece]]:
-        """Every line of the table as its pieces (text, style name)."""
+    def _long_ids(self) -> list[bool]:
+        """For each row: whether its id takes a line of its own above its figures."""
+        room = self.widths["deal"]
+        if "deal" not in self.layout.shown:
+            return [False] * len(self.sizes["deal"])
+        return [size > room for size in self.sizes["deal"]]
+
+    def _row(self, i: int, long_id: bool) -> list[tuple[str, str, int]]:
+        """Row ``i``'s cells in the order shown (the deal's blank when its id has a line of its own)."""
+        cells, sizes = self.cells, self.sizes
+        return [("", "", 0) if long_id and k == "deal" else (*cells[k][i], sizes[k][i]) for k in self.layout.shown]
+
+    def _head(self) -> Iterator[list[Piece]]:
         keys = self.layout.shown
         yield self._pieces([(HEADERS[k], "bold", _cells(HEADERS[k])) for k in keys])
         yield [(" " * INDENT + "─" * (_line_width(keys, self.widths, self.layout.gap) - INDENT), "")]
-        room = self.widths["deal"]
-        for row in self.rows:
-            deal_id, _, size = row["deal"]
-            if "deal" in keys and size > room:  # a long id on a line of its own, then its figures
-                yield [(" " * INDENT + deal_id, "")]
-                yield self._pieces([("", "", 0) if k == "deal" else row[k] for k in keys])
-            else:
-                yield self._pieces([row[k] for k in keys])
+
+    def _flagged(self) -> list[tuple[str, str]]:
+        """Each flagged deal's id and flags, when the flags are listed under the table (else none)."""
+        if self.layout.flags_inline:
+            return []
+        pairs = zip(self.cells["deal"], self.cells["flags"], strict=True)
+        return [(deal[0], flags[0]) for deal, flags in pairs if flags[0]]
+
+    def lines(self) -> Iterator[list[Piece]]:
+        """Every line of the table as its pieces (text, style name)."""
+        yield from self._head()
+        for i, long_id in enumerate(self._long_ids()):
+            if long_id:  # a long id on a line of its own, then its figures
+                yield [(" " * INDENT + self.cells["deal"][i][0], "")]
+            yield self._pieces(self._row(i, long_id))
         yield []
-        flagged = [(row["deal"][0], row["flags"][0]) for row in self.rows if row["flags"][0]]
-        if self.layout.flags_inline or not flagged:
+        flagged = self._flagged()
+        if not flagged:
             return
         yield [("Flags", "bold")]
         for deal_id, flags in flagged:
             words = [(deal_id + ":", "bold"), *((f, "yellow") for f in flags.split(" "))]
             yield from _wrap_words(words, self.width, "  ")
 
+    def text(self) -> str:
+        """The table as plain text, every line ending in a line break: the text of :meth:`lines`,
+        built a column at a time (padding each column's cells in one pass) rather than a piece at a time."""
+        keys, widths, gap = self.layout.shown, self.widths, self.layout.gap
+        out = ["".join(text for text, _ in pieces) for pieces in self._head()]
+        long_ids = self._long_ids()
+        last = len(keys) - 1
+        columns: list[list[str]] = []
+        for i, key in enumerate(keys):
+            texts = [text for text, _ in self.cells[key]]
+            sizes = self.sizes[key]
+            if key == "deal" and any(long_ids):
+                texts = ["" if long else text for text, long in zip(texts, long_ids, strict=True)]
+                sizes = [0 if long else size for size, long in zip(sizes, long_ids, strict=True)]
+            w = widths[key]
+            if key not in LEFT:
+                columns.append([" " * (w - size) + text for text, size in zip(texts, sizes, strict=True)])
+            elif i < last:
+                columns.append([text + " " * (w - size) for text, size in zip(texts, sizes, strict=True)])
+            else:
+                columns.append(texts)
+        indent, sep = " " * INDENT, " " * gap
+        ends = columns[-1] if columns else []
+        for i, parts in enumerate(zip(*columns, strict=True)):
+            if long_ids[i]:
+                out.append(indent + self.cells["deal"][i][0])
+            if ends[i].strip():
+                out.append(indent + sep.join(parts))
+            else:  # a blank last cell: the spaces before it go too, as in lines()
+                out.append("".join(text for text, _ in self._pieces(self._row(i, long_ids[i]))))
+        out.append("")
+        flagged = self._flagged()
+        if flagged:
+            out.append("Flags")
+            for deal_id, flags in flagged:
+                line = f"{deal_id}: {flags}"
+                if self.width is None or _cells(line) <= self.width:  # fits: no break is made
+                    out.append(line)
+                else:
+                    words = [(deal_id + ":", ""), *((f, "") for f in flags.split(" "))]
+                    out += ["".join(text for text, _ in pieces) for pieces in _wrap_words(words, self.width, "  ")]
+        return "\n".join(out) + "\n"
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        newline = Segment.line()
         if console.color_system is None:
-            for pieces in self.lines():
-                yield Segment("".join(text for text, _ in pieces))
-                yield newline
+            yield Segment(self.text())
             return
+        # Unstyled pieces side by side are one segment: the same text, a third of the segments.
+        plain: list[str] = []
         for pieces in self.lines():
             for text, style in pieces:
-                yield Segment(text, _style(style))
-            yield newline
+                if style:
+                    if plain:
+                        yield Segment("".join(plain))
+                        plain = []
+                    yield Segment(text, _style(style))
+                else:
+                    plain.append(text)
+            plain.append("\n")
+        if plain:
+            yield Segment("".join(plain))
 
 
 def _cells(text: str) -> int:
     """The cells ``text`` takes on a terminal (two for a wide CJK character)."""
     return len(text) if text.isascii() else cell_len(text)
+
+
+def _sizes(cells: list[Cell]) -> list[int]:
+    """The width in cells of each of ``cells`` (by its length when the whole column is ASCII)."""
+    texts = [text for text, _ in cells]
+    if "".join(texts).isascii():
+        return [len(text) for text in texts]
+    return [len(text) if text.isascii() else cell_len(text) for text in texts]
 
 
 _STYLES: dict[str, Style] = {}
@@ -322,19 +447,14 @@ def report_table(results: Sequence[DealResult], wanted: Sequence[str], width: in
     ``width=None`` means no limit: every wanted column, flags in their column.
     """
     made = dict.fromkeys([*wanted, "deal", "flags"])  # the flags are listed under the table when not in a column
-    rows: list[dict[str, Sized]] = []
-    for r in results:
-        row = {}
-        for k in made:
-            text, style = CELLS[k](r)
-            row[k] = (text, style, len(text) if text.isascii() else cell_len(text))
-        rows.append(row)
-    widths = {k: max(_cells(HEADERS[k]), max((row[k][2] for row in rows), default=0)) for k in made}
-    if not any(row["flags"][0] for row in rows):
+    cells = {k: _column(k, results) for k in made}
+    sizes = {k: _sizes(column) for k, column in cells.items()}
+    widths = {k: max(_cells(HEADERS[k]), max(sizes[k], default=0)) for k in made}
+    if not any(text for text, _ in cells["flags"]):
         wanted = [k for k in wanted if k != "flags"]  # an empty column says nothing
     layout = fit(wanted, widths, width)
     if layout.dropped and widths["deal"] > DEAL_CAP:
-        short = [row["deal"][2] for row in rows if row["deal"][2] <= DEAL_CAP]
+        short = [size for size in sizes["deal"] if size <= DEAL_CAP]
         widths["deal"] = max([_cells(HEADERS["deal"]), *short])
         layout = fit(wanted, widths, width)
-    return ReportTable(layout, widths, rows, width)
+    return ReportTable(layout, widths, cells, sizes, width)
