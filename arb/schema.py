@@ -104,6 +104,10 @@ def _check_security_name(name: str) -> str:
         raise PydanticCustomError("security_name", "{problem}", {"problem": str(exc)}) from None
 
 
+#: Each model's keys, by name and by alias (found once per model).
+_KNOWN_KEYS: dict[type[BaseModel], frozenset[str]] = {}
+
+
 class _Strict(BaseModel):
     """Frozen model that rejects unknown keys with a suggestion of the key meant."""
 
@@ -113,7 +117,13 @@ class _Strict(BaseModel):
     @classmethod
     def _reject_unknown_keys(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            known = {f.alias or name for name, f in cls.model_fields.items()} | set(cls.model_fields)
+            known = _KNOWN_KEYS.get(cls)
+            if known is None:
+                known = _KNOWN_KEYS[cls] = frozenset(
+                    {f.alias or name for name, f in cls.model_fields.items()} | set(cls.model_fields)
+                )
+            if data.keys() <= known:
+                return data
             for key in data:
                 if key not in known:
                     close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
