@@ -183,11 +183,11 @@ class DealCache:
 
     def save(self) -> None:
         """Write each folder's cache that changed (atomically: a reader sees the old file or the new)."""
-        import tempfile
-
         for folder in self._folders.values():
             if not folder.changed:
                 continue
+            import tempfile  # only when there is something to write
+
             entries = folder.entries
             if len(entries) > MAX_ENTRIES:
                 entries = {k: v for k, v in entries.items() if k in folder.seen}

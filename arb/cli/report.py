@@ -185,11 +185,15 @@ def _reference_prices(deals: Sequence[Deal]) -> dict[str, tuple[float, str]]:
     read from it, and here only means no reference.
     """
     from arb.paths import store_path
+
+    path = store_path()
+    if not path.is_file():  # no store yet: nothing to read (and SQLite not loaded for nothing)
+        return {}
     from arb.store import HistoryStore
 
     tickers = [d.target.ticker for d in deals if d.target.ticker]
     try:
-        rows = HistoryStore(store_path(), create=False).latest_prices(tickers)
+        rows = HistoryStore(path, create=False).latest_prices(tickers)
     except ArbError:
         return {}
     return {sym: (float(row["price"]), str(row["currency"])) for sym, row in rows.items()}
