@@ -25,11 +25,11 @@ costs the next run its speed.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import sys
 import time
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,6 +95,17 @@ class _Folder:
         self.changed = False
 
 
+def _folder_name(parent: str) -> str:
+    """The cache file's name for a deal folder: two checksums of its absolute path (64 bits).
+
+    zlib is loaded already; hashlib would load OpenSSL, a few ms of every run. A clash of two
+    folders is harmless: each deal is served only for a file with its own key (device and inode
+    included), so the two folders would only share one cache file and read their files again.
+    """
+    raw = parent.encode("utf-8", "surrogateescape")
+    return f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}"
+
+
 class DealCache:
     """Checked deals by file, kept in ``folder`` between runs (see the module's docstring).
 
@@ -122,7 +133,7 @@ class DealCache:
         parent = os.path.abspath(path.parent)
         folder = self._folders.get(parent)
         if folder is None:
-            name = hashlib.sha256(parent.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+            name = _folder_name(parent)
             folder = self._folders[parent] = _Folder(self.folder / f"{name}.pickle")
             folder.entries = self._read(folder.path)
         self._by_dirname[where] = folder

@@ -12,7 +12,6 @@ record built in a notebook is checked as a file is.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -345,4 +344,6 @@ class Deal(Record):
         )
         terms.get("target", {}).pop("name", None)
         blob = json.dumps(terms, sort_keys=True, separators=(",", ":"))
+        import hashlib  # only here: loading OpenSSL costs a few ms of every run that never hashes
+
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
