@@ -599,6 +599,7 @@ def value_deals(
     leg_keys = ("leg_value", "weighted_value", "delta", "hedge_shares", "delta_below", "delta_above")
     hedges = res.leg_hedge.tolist()
     shorts = short_value.tolist()
+    net_rows = _opt_rows([nets[n] for n in NET_FIGURES]) if any(r is not None for r in rates) else []
     stops, stop_columns = _long_stop_columns(book, res)
     for i, info in enumerate(book.info):
         figures = dict(zip(names, deal_rows[i], strict=True))
@@ -627,8 +628,12 @@ def value_deals(
         hedge = {s: v for s, v in hedge.items() if math.isfinite(v)} if Flag.NOT_YET_ANNOUNCED not in info.flags else {}
         net: dict[str, float | None] | None = None
         if costed:
-            net_blocked = _net_closure(frozenset(info.blocked))
-            net = {n: None if n in net_blocked else _opt(float(nets[n][i])) for n in NET_FIGURES}
-        figures.update(_long_stop_figures(info, i, stops[i], stop_columns, figures["spread_pct"]))
+            net = dict(zip(NET_FIGURES, net_rows[i], strict=True))
+            if info.blocked:
+                for n in _net_closure(frozenset(info.blocked)):
+                    if n in net:
+                        net[n] = None
+        if stops[i] is not None:
+            figures.update(_long_stop_figures(info, i, stops[i], stop_columns, figures["spread_pct"]))
         results.append(DealResult(info.deal, info.currency, as_of, figures, hedge, info, leg_figs, net, rates[i]))
     return Valuation(results, as_of, source.label, fetched, book, res)
