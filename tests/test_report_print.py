@@ -7,10 +7,14 @@ from io import StringIO
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
+from rich.text import Text
 
+from arb.cli import common
+from arb.cli.common import SafeConsole, error, note, warn, warn_each
 from arb.cli.format import money, money_each, pct, pct_each
 from arb.cli.report_table import report_table
 from arb.rounding import fixed, fixed_each
@@ -122,3 +126,42 @@ def test_a_long_id_takes_a_line_of_its_own_and_a_flagless_last_column_trails_not
     wide = report_table(results, ["deal", "spread %", "ann. %", "flags"], None).text()
     assert all(line == line.rstrip() for line in wide.splitlines())
     assert any(line.startswith(" short") and line.endswith("%") for line in wide.splitlines())
+
+
+_MESSAGES = ["synthetic-0002: implausible: spread +68.7%", "bad\x1b[2J id", "trailing spaces  ", "中文 [red]x[/]", ""]
+
+
+def test_warn_each_writes_what_a_warn_for_each_writes(capsys: pytest.CaptureFixture[str]) -> None:
+    for m in _MESSAGES:
+        warn(m)
+    one_by_one = capsys.readouterr().err
+    warn_each(iter(_MESSAGES))
+    assert capsys.readouterr().err == one_by_one
+    assert one_by_one.count("\n") == len(_MESSAGES) and "\x1b" not in one_by_one
+    warn_each([])
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("force_terminal", [True, False])
+def test_on_a_terminal_the_lines_are_what_rich_prints_for_each(
+    monkeypatch: pytest.MonkeyPatch, force_terminal: bool
+) -> None:
+    """The segments written for a batch are those ``err.print(Text(head, style) + Text(body))``
+    gives line by line, in colour; and for ``error`` and ``note`` too."""
+
+    def console(buf: StringIO) -> SafeConsole:
+        return SafeConsole(file=buf, force_terminal=force_terminal, color_system="standard", soft_wrap=True, width=30)
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    got, expected = StringIO(), StringIO()
+    monkeypatch.setattr(common, "err", console(got))
+    warn_each(_MESSAGES)
+    error("no such file\x07")
+    note("3 deals closed")
+    rich = console(expected)
+    for m in _MESSAGES:
+        rich.print(Text("warning: ", style="yellow") + Text(safe(m)))
+    rich.print(Text("error: ", style="red") + Text(safe("no such file\x07")))
+    rich.print(Text("", style="") + Text("3 deals closed"))
+    assert got.getvalue() == expected.getvalue()
+    assert "\x1b[33mwarning: synthetic-0002" in got.getvalue()

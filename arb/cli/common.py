@@ -37,6 +37,7 @@ __all__ = [
     "print_json",
     "print_json_lines",
     "warn",
+    "warn_each",
 ]
 
 
@@ -80,6 +81,11 @@ def _renderable(obj: Any) -> Any:
 _TRAILING = re.compile(r" +\n")
 
 
+def _untrailed(text: str) -> str:
+    """``text`` without the spaces before each line break (the regex only runs when there are some)."""
+    return _TRAILING.sub("\n", text) if " \n" in text else text
+
+
 class SafeConsole(Console):
     """A console for text that came from input: it is printed as text, never obeyed.
 
@@ -106,7 +112,7 @@ class SafeConsole(Console):
         still to be continued keeps its spaces.
         """
         text = super()._render_buffer(buffer)
-        return text if self.is_terminal else _TRAILING.sub("\n", text)
+        return text if self.is_terminal else _untrailed(text)
 
 
 class Uncut:
@@ -130,16 +136,39 @@ out = SafeConsole(soft_wrap=False)
 err = SafeConsole(stderr=True, soft_wrap=True)
 
 
-def _line(head: str, style: str, message: str) -> None:
-    """``head`` (in ``style``) and ``message`` escaped whole, as one line on stderr."""
-    body = safe(message)
+class _Lines:
+    """Lines on stderr as ``err.print(Text(head, style=style) + Text(body))`` prints each: the
+    whole line in ``style``, then a line break; the same segments, without a Text per line."""
+
+    def __init__(self, head: str, style: str, bodies: Sequence[str]) -> None:
+        self.head, self.style, self.bodies = head, style, bodies
+
+    def __rich_console__(self, console: Console, options: Any) -> Any:
+        style = console.get_style(self.style) if self.style else None
+        newline = Segment.line()
+        for body in self.bodies:
+            yield Segment(self.head + body, style)
+            yield newline
+
+
+def _lines(head: str, style: str, messages: Iterable[str]) -> None:
+    """Each of ``messages`` escaped whole, as one line on stderr after ``head`` (in ``style``);
+    all of them in one write."""
+    bodies = [safe(m) for m in messages]
+    if not bodies:
+        return
     if err.color_system is None and not err.is_terminal and not err.record:
-        # Plain text to a file or pipe: the line exactly as rich would write it, without its
+        # Plain text to a file or pipe: the lines exactly as rich would write them, without its
         # per-call cost (about 0.3 ms; a report of 1,000 deals may warn a thousand times).
-        err.file.write(_TRAILING.sub("\n", head + body + "\n"))
+        err.file.write(_untrailed("".join([f"{head}{body}\n" for body in bodies])))
         err.file.flush()
         return
-    err.print(Text(head, style=style) + Text(body))
+    err.print(_Lines(head, style, bodies), end="")
+
+
+def _line(head: str, style: str, message: str) -> None:
+    """``head`` (in ``style``) and ``message`` escaped whole, as one line on stderr."""
+    _lines(head, style, [message])
 
 
 def note(message: str) -> None:
@@ -150,6 +179,12 @@ def note(message: str) -> None:
 def warn(message: str) -> None:
     """One line on stderr (the message is escaped whole: plain text, one line, never markup)."""
     _line("warning: ", "yellow", message)
+
+
+def warn_each(messages: Iterable[str]) -> None:
+    """:func:`warn` for each of ``messages``, in order, written at once (a thousand deals may
+    each have a warning: one write, not a thousand)."""
+    _lines("warning: ", "yellow", messages)
 
 
 def error(message: str) -> None:

@@ -19,6 +19,7 @@ from arb.cli.common import (
     price_source,
     print_json,
     warn,
+    warn_each,
 )
 from arb.errors import ArbError
 from arb.text import safe
@@ -218,9 +219,7 @@ def _warn_implausible(results: list[DealResult]) -> None:
     """One stderr line per implausible figure: the figure is still shown, and the line says why to doubt it."""
     from arb.flags import Flag
 
-    for r in results:
-        for why in r.info.notes_for(Flag.IMPLAUSIBLE):
-            warn(f"{r.id}: implausible: {why}")
+    warn_each(f"{r.id}: implausible: {why}" for r in results for why in r.info.notes_for(Flag.IMPLAUSIBLE))
 
 
 def _looks_up(path: Path) -> bool:
