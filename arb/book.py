@@ -24,7 +24,7 @@ from arb.numbering import leg_label
 from arb.prices.base import Quote
 from arb.symbols import guess_currency, major_currency
 
-__all__ = ["Book", "LegInfo", "compile_book", "flag_figures", "needed_fx", "symbols_for"]
+__all__ = ["Book", "LegInfo", "compile_book", "flag_figures", "needed_fx", "needed_fx_unquoted", "symbols_for"]
 
 #: A quote older than this many calendar days at the as-of date is flagged ``stale-price``.
 STALE_AFTER_DAYS = 5
@@ -183,12 +183,25 @@ def needed_fx(
     With ``guess_missing=False`` a listing without a quote needs no pair: what is left are the
     conversions a valuation actually had to make.
     """
+    return needed_fx_unquoted(deals, quotes, guess_missing=guess_missing)[0]
+
+
+def needed_fx_unquoted(
+    deals: Sequence[Deal], quotes: Mapping[str, Quote], *, guess_missing: bool = True
+) -> tuple[list[tuple[str, str]], bool]:
+    """:func:`needed_fx`, and whether a listing it looked at had no quote.
+
+    When none lacked one, nothing was guessed: the pairs are the same whatever ``guess_missing``.
+    """
     pairs: dict[tuple[str, str], None] = {}
+    unquoted = False
 
     def _unit(sym: str) -> str | None:
+        nonlocal unquoted
         q = quotes.get(sym)
         if q is not None:
             return q.currency
+        unquoted = True
         return _unit_of(sym, quotes, guess_missing) if guess_missing else None
 
     for deal in deals:
@@ -222,7 +235,7 @@ def needed_fx(
             for div in deal.dividend:
                 if div.currency and div.currency != ccy:
                     pairs[(div.currency, ccy)] = None
-    return list(pairs)
+    return list(pairs), unquoted
 
 
 def _leg_currency(leg: Leg, deal: Deal, ccy: str | None, quotes: Mapping[str, Quote]) -> str | None:

@@ -16,7 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from arb.book import Book, DealInfo, LegInfo, compile_book, flag_figures, needed_fx, pricing_window, symbols_for
+from arb.book import (
+    Book,
+    DealInfo,
+    LegInfo,
+    compile_book,
+    flag_figures,
+    needed_fx,
+    needed_fx_unquoted,
+    pricing_window,
+    symbols_for,
+)
 from arb.costs import NET_FIGURES, CostRates, Costs, load_config_costs, net_figures, resolve_rates
 from arb.engine import FIGURES, EngineResult, edge_deltas, metrics, value_book
 from arb.flags import Flag, closure, net_closure
@@ -304,28 +314,40 @@ def fetch_for(
     apply_overrides(result, overrides or {}, securities)
     result.quotes = {s: q.in_major_units() for s, q in result.quotes.items()}
     # A second (and last) round for pairs only the actual quote currencies reveal, or inverses.
+    needed: list[tuple[str, str]] | None = None
     for _ in range(2):
-        more = pairs_to_fetch(needed_fx(deals, result.quotes), result.quotes, asked)
+        needed, unquoted = needed_fx_unquoted(deals, result.quotes)
+        more = pairs_to_fetch(needed, result.quotes, asked)
         if not more:
+            if unquoted:
+                needed = None  # a currency was guessed: the valuation's own pairs are worked out below
             break
+        needed = None  # worked out from quotes this round adds to
         asked |= set(more)
         extra = fetch_as_of(source, more, as_of)
         extra.quotes = {s: q.in_major_units() for s, q in extra.quotes.items()}
         result.merge(extra)
         apply_overrides(result, {k: v for k, v in (overrides or {}).items() if k in more}, securities)
-    result.failures = _fx_failures_that_matter(deals, result)
+    # With nothing guessed, the pairs the last round worked out from the final quotes are those the
+    # valuation needs (needed_fx with guess_missing=False).
+    result.failures = _fx_failures_that_matter(deals, result, needed)
     return result
 
 
-def _fx_failures_that_matter(deals: Sequence[Deal], result: FetchResult) -> dict[str, str]:
+def _fx_failures_that_matter(
+    deals: Sequence[Deal], result: FetchResult, needed: Sequence[tuple[str, str]] | None = None
+) -> dict[str, str]:
     """Drop the FX probes that did not matter; name each conversion that failed once.
 
     FX pairs are asked for speculatively (guessed currencies, then inverses), so a failed pair
     is only news when the valuation needed that conversion and neither direction was priced.
+    ``needed`` is ``needed_fx(deals, result.quotes, guess_missing=False)`` when already known.
     """
     kept = {s: why for s, why in result.failures.items() if not is_fx_pair(s)}
     table = FxTable(result.quotes)
-    for base, quote in needed_fx(deals, result.quotes, guess_missing=False):
+    if needed is None:
+        needed = needed_fx(deals, result.quotes, guess_missing=False)
+    for base, quote in needed:
         if table.rate(base, quote) is None:
             direct, inverse = fx_pair(base, quote), fx_pair(quote, base)
             reasons = [f"{s}: {result.failures[s]}" for s in (direct, inverse) if s in result.failures]

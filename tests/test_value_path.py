@@ -19,14 +19,15 @@ from conftest import make_deal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arb.book import DealInfo, _unit_of, deal_currency, needed_fx, symbols_for
+import arb.pricing
+from arb.book import DealInfo, _unit_of, deal_currency, needed_fx, needed_fx_unquoted, symbols_for
 from arb.flags import DEPENDS, FLAGS, Flag, closure, net_closure
 from arb.fx import FxTable
 from arb.lifecycle import close_date, closed_on, first_announced, long_stop, next_event, terms_at
 from arb.loader import load_deals
 from arb.models import Deal
 from arb.prices.base import MemorySource, Quote
-from arb.pricing import _closure, _net_closure, _opt, _opt_rows, value_deals
+from arb.pricing import _closure, _net_closure, _opt, _opt_rows, fetch_for, value_deals
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.synthetic import AS_OF, synthetic_quotes, write_deal_files
@@ -207,3 +208,42 @@ def test_timetable_reads_follow_their_definitions(events: list[tuple[str, int]],
     expected_close = (paid, "payment event") if paid else (effective, "effective event") if effective else (None, "")
     assert close_date(deal) == expected_close
     assert terms_at(deal, as_of) is deal and first_announced(deal) == deal.announced  # no revisions: as filed
+
+
+def test_fetch_for_names_the_same_failed_conversions_as_worked_out_afresh(
+    synthetic_deals: list[Deal], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # fetch_for reuses its last round's pairs when no listing lacked a quote (nothing was guessed);
+    # told that one always did, it works them out afresh without guessing, as it did before.
+    synth = [d for d in synthetic_deals if d.id.startswith("synthetic")]  # every listing priced
+    quotes = synthetic_quotes(symbols_for(synthetic_deals), seed=5)
+    fx_dropped = {s: q for s, q in quotes.items() if not (s.startswith("USD") and s.endswith("=X"))}
+    listing_dropped = {s: q for i, (s, q) in enumerate(sorted(quotes.items())) if i % 4}
+    # London listings and their pair gone: a guessed GBP->HKD conversion fails, but no valuation needed it.
+    london_gone = {s: q for s, q in quotes.items() if not s.endswith(".L") and s != "GBPHKD=X"}
+    prices = (quotes, fx_dropped, listing_dropped, london_gone)
+    cases = [(deals, have) for deals in (synth, synthetic_deals) for have in prices]
+    reused = [fetch_for(deals, MemorySource(have), as_of=AS_OF).failures for deals, have in cases]
+    with monkeypatch.context() as m:
+        m.setattr(arb.pricing, "needed_fx_unquoted", lambda deals, quotes: (needed_fx(deals, quotes), True))
+        afresh = [fetch_for(deals, MemorySource(have), as_of=AS_OF).failures for deals, have in cases]
+    assert reused == afresh
+    assert any(s.endswith("=X") for s in reused[1])  # a conversion that failed is named
+    for deals, have in cases:
+        pairs, unquoted = needed_fx_unquoted(deals, have)
+        assert pairs == needed_fx(deals, have)
+        if not unquoted:
+            assert pairs == needed_fx(deals, have, guess_missing=False)
+    assert not needed_fx_unquoted(synth, quotes)[1] and not needed_fx_unquoted(synth, fx_dropped)[1]
+    assert needed_fx_unquoted(synth, listing_dropped)[1] and needed_fx_unquoted(synthetic_deals, quotes)[1]
+
+
+def test_a_guessed_conversion_nobody_needed_is_not_named() -> None:
+    # BIG.L has no price, so its GBP is only a guess: GBPHKD=X was asked for and failed, but no
+    # valuation made that conversion, so it is not news (the listing's own failure is).
+    deal = make_deal('[[consideration]]\nkind = "stock"\nratio = 1.0\nticker = "BIG.L"\n')
+    source = MemorySource({"T.HK": 9.0}, {"T.HK": "HKD"})
+    fetched = fetch_for([deal], source, as_of=AS_OF)
+    assert needed_fx([deal], {}) == [("GBP", "HKD")]  # the guess asked for
+    assert "BIG.L" in fetched.failures
+    assert not any(s.endswith("=X") for s in fetched.failures)
