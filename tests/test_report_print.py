@@ -165,3 +165,9 @@ def test_on_a_terminal_the_lines_are_what_rich_prints_for_each(
     rich.print(Text("", style="") + Text("3 deals closed"))
     assert got.getvalue() == expected.getvalue()
     assert "\x1b[33mwarning: synthetic-0002" in got.getvalue()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(" \na-中"), max_size=40))
+def test_untrailed_drops_the_spaces_before_each_line_break_only(text: str) -> None:
+    assert common._untrailed(text) == re.sub(r" +\n", "\n", text)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -17,7 +16,7 @@ from rich.table import Table
 from rich.text import Span, Text
 
 from arb.errors import ArbError
-from arb.text import UNSAFE, json_text, safe, safe_lines
+from arb.text import UNSAFE, json_text, safe, safe_each, safe_lines
 
 if TYPE_CHECKING:  # the library is imported inside the commands, so `arb --help` starts fast
     from arb.loader import LoadResult
@@ -78,12 +77,16 @@ def _renderable(obj: Any) -> Any:
     return obj
 
 
-_TRAILING = re.compile(r" +\n")
-
-
 def _untrailed(text: str) -> str:
-    """``text`` without the spaces before each line break (the regex only runs when there are some)."""
-    return _TRAILING.sub("\n", text) if " \n" in text else text
+    """``text`` without the spaces before each line break; what follows the last break keeps its own.
+
+    Line by line with ``rstrip``: a regex for spaces before a break tries every space of a table.
+    """
+    if " \n" not in text:
+        return text
+    lines = text.split("\n")
+    last = lines.pop()
+    return "\n".join([line.rstrip(" ") for line in lines] + [last])
 
 
 class SafeConsole(Console):
@@ -154,7 +157,7 @@ class _Lines:
 def _lines(head: str, style: str, messages: Iterable[str]) -> None:
     """Each of ``messages`` escaped whole, as one line on stderr after ``head`` (in ``style``);
     all of them in one write."""
-    bodies = [safe(m) for m in messages]
+    bodies = safe_each(messages)
     if not bodies:
         return
     if err.color_system is None and not err.is_terminal and not err.record:
