@@ -161,8 +161,8 @@ def _records(lines: list[str]) -> list[_Record]:
 class _Columns:
     """Where each column's cell is in a row, and how many cells a row may have, from the header.
 
-    A row is read as a dict from the header's names to its cells would read it: a name written
-    twice takes the later cell, and a short row is padded with empty cells.
+    A row reads as a dict of the header's names to the row's cells would: a name written twice
+    takes the later cell, and a short row is padded with empty cells.
     """
 
     def __init__(self, header: list[str]) -> None:
