@@ -131,7 +131,8 @@ try:
     main()
 except SystemExit:
     pass
-sys.stderr.write("\\nPYDANTIC:" + str(any(m.split(".")[0] in ("pydantic", "pydantic_core") for m in sys.modules)) + "\\n")
+loaded = any(m.split(".")[0] in ("pydantic", "pydantic_core") for m in sys.modules)
+sys.stderr.write("\\nPYDANTIC:" + str(loaded) + "\\n")
 """
 
 
