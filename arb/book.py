@@ -250,6 +250,8 @@ def _leg_currency(leg: Leg, deal: Deal, ccy: str | None, quotes: Mapping[str, Qu
 
 def _record_fx(info: DealInfo, conv: FxRate) -> None:
     """Keep the quotes a conversion came from (both legs of a cross) among the deal's prices."""
+    if conv.source is None and not conv.sources:  # a currency into itself: no quote
+        return
     for q in conv.quotes:
         info.prices[q.symbol] = q
 
@@ -373,7 +375,8 @@ def _price_leg(info: DealInfo, i: int, leg: Leg, quotes: Mapping[str, Quote], fx
             )
         else:
             _record_fx(info, li.value_fx)
-    _collar_band(info, li)
+    if leg.collar is not None or leg.ratio_bounds is not None:
+        _collar_band(info, li)
     return li
 
 
@@ -552,6 +555,7 @@ def compile_book(
     nan = math.nan
     as_of_ord = float(as_of.toordinal())
 
+    daily = closes or {}
     for d_idx, deal in enumerate(deals):
         ccy = deal_currency(deal, quotes)
         tq = quotes.get(deal.target.ticker) if deal.target.ticker else None
@@ -586,7 +590,8 @@ def compile_book(
         first_leg = len(leg_deal)
         for i, leg in enumerate(deal.consideration):
             li = _price_leg(info, i, leg, quotes, fx)
-            _price_period(info, li, close, as_of, closes or {})
+            if leg.pricing_period is not None:
+                _price_period(info, li, close, as_of, daily)
             info.legs.append(li)
             leg_deal.append(d_idx)
             leg_kind.append(_FIXED_KINDS.get(leg.kind, STOCK_RATIO if leg.ratio is not None else STOCK_VALUE))
