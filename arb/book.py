@@ -598,7 +598,7 @@ def compile_book(
             low, high = li.band if li.band else (0.0, math.inf)
             if leg.ratio_bounds is not None and li.band is None:
                 low = high = nan  # the band is unknown without the leg's rate: so is its value
-            bounds = leg.ratio_bounds
+            ratio_bounds = leg.ratio_bounds
             leg_rows.append(
                 (
                     leg.weight,
@@ -611,8 +611,8 @@ def compile_book(
                     li.security_price,
                     li.fx.rate if li.fx else nan,
                     (1.0 - li.discount) if li.priced_by in ("listing", "proxy") else 0.0,
-                    bounds[0] if bounds else nan,
-                    bounds[1] if bounds else nan,
+                    ratio_bounds[0] if ratio_bounds else nan,
+                    ratio_bounds[1] if ratio_bounds else nan,
                     li.ref_fixed,
                     li.ref_weight,
                 )
