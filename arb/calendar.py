@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from arb.errors import ArbError
+from arb.lifecycle import close_date, conditions_met, long_stop, next_event
 from arb.models import Deal
 from arb.text import safe
 
@@ -236,8 +237,6 @@ def lifecycle_fields(deal: Deal, as_of: dt.date) -> dict[str, Any]:
     ``conditions_met``/``conditions_total`` (met or waived, of all listed; 0 of 0 when none is
     listed), ``long_stop`` and ``close_date_from`` (where the close date came from).
     """
-    from arb.lifecycle import close_date, conditions_met, long_stop, next_event
-
     event = next_event(deal, as_of)
     met, total = conditions_met(deal)
     stop = long_stop(deal)
@@ -326,7 +325,7 @@ def lifecycle_detail(
     """
     import dataclasses
 
-    from arb.lifecycle import bump_history, known_at, next_event, vote_arithmetic
+    from arb.lifecycle import bump_history, known_at, vote_arithmetic
 
     filed, deal = deal, known_at(deal, as_of)
     upcoming = next_event(deal, as_of)
