@@ -52,24 +52,26 @@ def fixed_each(
     """:func:`fixed` of each of ``xs`` (None for None): the same strings, for a column of figures.
 
     A report of a thousand deals formats some six thousand figures; a call or two and a ``repr``
-    per figure were most of their cost. Here, in one loop:
+    per figure were most of their cost. Here, in one loop, with ``places = digits + scale``:
 
-    - ``r = x * 10**(digits + scale + 1)`` is an integer, to within float error, whenever the
-      shortest decimal of ``x`` has ``digits + scale + 1`` decimals or fewer: the only case where
-      rounding the binary value differs from rounding that decimal (a tie such as ``2.675``, or a
-      short decimal of a large number). So when ``r`` is clearly not near an integer, ``format``
-      of ``x * 10**scale`` is the answer (the scaling's own error is far smaller than the
-      distance to a rounding boundary, which sits at an integer ``r`` too).
-    - Otherwise the shortest decimal decides, as :func:`_fixed_digits` does it; any other value
-      (None, NaN, infinite, huge, not a float, a tie) goes to :func:`fixed`.
+    - ``r = x * 10**(places + 1)`` is an integer, to within float error, whenever the shortest
+      decimal of ``x`` has ``places + 1`` decimals or fewer: the only case where rounding the
+      binary value can differ from rounding that decimal (a tie such as ``2.675``, or a short
+      decimal of a large number). So when ``r`` is clearly not near an integer, ``format`` of
+      ``x * 10**scale`` is the answer (the scaling's own error is far smaller than the distance
+      to a rounding boundary, which sits at an integer ``r`` too).
+    - Near an integer, the shortest decimal is rounded in integers: its digits times a power of
+      ten make ``S * 10**(places + 1)`` exactly, and adding 5 and dropping the last digit rounds
+      it half away from zero.
+    - Any other value (None, NaN, infinite, huge, not a float) goes to :func:`fixed`.
     """
-    places = digits + scale
-    if not 0 <= digits <= 20 or (scale and group):  # not the report's forms: each through fixed()
+    if not 0 <= digits <= 20:  # not a figure's form: each through fixed()
         return [None if x is None else fixed(x, digits, sign=sign, scale=scale, group=group) for x in xs]
-    comma = "," if group else ""
-    spec, digit_spec = f"{comma}.{digits}f", f"{comma}.{places}f"
-    factor, near = 10.0**scale, 10.0 ** (places + 1)
+    places = digits + scale
+    spec = f"{',' if group else ''}.{digits}f"
+    factor, near, unit = 10.0**scale, 10.0 ** (places + 1), 10**digits
     limit = HUGE / 10**scale
+    zero = format(0.0, f".{digits}f")
     out: list[str | None] = []
     append = out.append
     for x in xs:
@@ -79,22 +81,24 @@ def fixed_each(
             f = r % 1.0
             if (f if f < 0.5 else 1.0 - f) > 1e-12 * abs(r):
                 text = format(x * factor, spec) if scale else format(x, spec)
-            elif x == 0.0:  # exact, and never signed
-                text = format(0.0, spec)
+            elif x == 0.0:
+                append(zero)  # never -0.00
+                continue
             else:
                 shortest = repr(x)
-                decimals = len(shortest) - shortest.find(".") - 1
-                if "e" in shortest:
-                    pass
-                elif decimals > places + 1 or (decimals == places + 1 and shortest[-1] != "5"):
-                    text = format(x, digit_spec)
-                elif decimals <= places and (not group or -1000 < x < 1000):
-                    text = shortest + "0" * (places - decimals)
-                if text is not None and scale:  # move the decimal point: exact on the digits
-                    whole, _, frac = text.partition(".")
-                    negative = whole[0] == "-"
-                    whole = (whole.lstrip("-") + frac[:scale]).lstrip("0") or "0"
-                    text = ("-" if negative else "") + whole + ("." + frac[scale:] if digits else "")
+                whole, _, decimals = shortest.partition(".")
+                if "e" not in shortest and len(decimals) <= places + 1:
+                    n = int(whole.lstrip("-") + decimals) * 10 ** (places + 1 - len(decimals))
+                    m = (n + 5) // 10  # the magnitude to ``places`` decimals, half away from zero
+                    if not m:
+                        append(zero)  # never -0.00
+                        continue
+                    q, rem = divmod(m, unit)
+                    text = f"{q:,}" if group else str(q)
+                    if digits:
+                        text += "." + str(rem).zfill(digits)
+                    if whole[0] == "-":
+                        text = "-" + text
         if text is None:
             append(None if x is None else fixed(x, digits, sign=sign, scale=scale, group=group))
         elif text[-1] == "0" and not text.strip("-0.,"):

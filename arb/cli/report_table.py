@@ -127,11 +127,19 @@ def _target(r: DealResult) -> Cell:
     return text, _target_style(r, text)
 
 
-def _target_style(r: DealResult, text: str) -> str:
+def _target_style(r: DealResult, text: str, ages: dict[tuple[object, object], int | None] | None = None) -> str:
+    """Dim for a missing or stale target price (``ages``: a memo of the quote's age by its date
+    and the as-of, for a column of them)."""
     q = r.info.target_quote
     if text == DASH or (q is not None and q.fallback):
         return "dim"
-    age = None if q is None else q.age_days(r.as_of)
+    if q is None:
+        return ""
+    if ages is None:
+        age = q.age_days(r.as_of)
+    else:
+        key = (q.as_of, r.as_of)
+        age = ages[key] if key in ages else ages.setdefault(key, q.age_days(r.as_of))
     return "dim" if age is not None and age > STALE_AFTER_DAYS else ""
 
 
@@ -177,6 +185,7 @@ def _column(key: str, results: Sequence[DealResult]) -> list[Cell]:
             (text, "dim" if x is None or text == DASH else "green" if x > 0 else "red" if x < 0 else "")
             for x, text in zip(xs, form(xs), strict=True)
         ]
+    _ages: dict[tuple[object, object], int | None] = {}  # quotes of one date, valued on one as-of
     if key == "deal":
         return [(text, "") for text in safe_each([r.deal.id for r in results])]
     if key == "ccy":
@@ -185,7 +194,7 @@ def _column(key: str, results: Sequence[DealResult]) -> list[Cell]:
         return [(text, "yellow") for text in safe_each([" ".join(r.flags) for r in results])]
     if key == "target":
         texts = money_each([r.figures["target_price"] for r in results])
-        return [(text, _target_style(r, text)) for r, text in zip(results, texts, strict=True)]
+        return [(text, _target_style(r, text, _ages)) for r, text in zip(results, texts, strict=True)]
     make = CELLS[key]
     return [make(r) for r in results]
 
