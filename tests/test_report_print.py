@@ -171,3 +171,24 @@ def test_on_a_terminal_the_lines_are_what_rich_prints_for_each(
 @given(st.text(st.sampled_from(" \na-中"), max_size=40))
 def test_untrailed_drops_the_spaces_before_each_line_break_only(text: str) -> None:
     assert common._untrailed(text) == re.sub(r" +\n", "\n", text)
+
+
+@pytest.mark.parametrize("day", ["2025-06-20", "2026-01-01"])
+def test_each_column_made_at_once_is_its_cells_made_row_by_row(day: str) -> None:
+    """The columns made a column at a time (figures, ids, currencies, flags, the target's stale
+    dimming) give exactly what each row's :data:`CELLS` entry gives, on the bundled deals."""
+    import datetime as dt
+
+    from arb.cli.report_table import CELLS, HEADERS, _column
+    from arb.loader import load_deals
+    from arb.prices.csvfile import snapshot
+    from arb.pricing import value_deals
+    from arb.resources import seeds_dir
+
+    v = value_deals(load_deals([seeds_dir()]).deals, snapshot(), today=dt.date.fromisoformat(day))
+    results = v.sorted()
+    assert len(results) > 5
+    for key in HEADERS:
+        assert _column(key, results) == [CELLS[key](r) for r in results], key
+    styles = {style for key in HEADERS for _, style in _column(key, results)}
+    assert {"dim", "yellow", ""} <= styles  # missing figures, flags and plain cells were all met

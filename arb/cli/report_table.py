@@ -185,7 +185,6 @@ def _column(key: str, results: Sequence[DealResult]) -> list[Cell]:
             (text, "dim" if x is None or text == DASH else "green" if x > 0 else "red" if x < 0 else "")
             for x, text in zip(xs, form(xs), strict=True)
         ]
-    _ages: dict[tuple[object, object], int | None] = {}  # quotes of one date, valued on one as-of
     if key == "deal":
         return [(text, "") for text in safe_each([r.deal.id for r in results])]
     if key == "ccy":
@@ -194,7 +193,8 @@ def _column(key: str, results: Sequence[DealResult]) -> list[Cell]:
         return [(text, "yellow") for text in safe_each([" ".join(r.flags) for r in results])]
     if key == "target":
         texts = money_each([r.figures["target_price"] for r in results])
-        return [(text, _target_style(r, text, _ages)) for r, text in zip(results, texts, strict=True)]
+        ages: dict[tuple[object, object], int | None] = {}  # the quotes share a few dates and one as-of
+        return [(text, _target_style(r, text, ages)) for r, text in zip(results, texts, strict=True)]
     make = CELLS[key]
     return [make(r) for r in results]
 
