@@ -392,15 +392,20 @@ def period_span(deals: Sequence[Deal]) -> tuple[list[str], dt.date, dt.date] | N
     symbols: set[str] = set()
     days: list[dt.date] = []
     for d in deals:
+        averaged = [leg for leg in d.consideration if leg.pricing_period is not None and leg.ticker]
+        for rev in d.revisions:
+            averaged += [leg for leg in rev.consideration if leg.pricing_period is not None and leg.ticker]
+        if not averaged:
+            continue  # most deals: no close date needed
         close, _ = close_date(d)
-        for legs in (d.consideration, *(rev.consideration for rev in d.revisions)):
-            for leg in legs:
-                period = leg.pricing_period
-                if period is None or not leg.ticker or close is None:
-                    continue
-                symbols.add(leg.ticker)
-                window = pricing_window(close, period.days, period.ends_before_close)
-                days += (window[0], window[-1])
+        if close is None:
+            continue
+        for leg in averaged:
+            period = leg.pricing_period
+            assert period is not None and leg.ticker is not None
+            symbols.add(leg.ticker)
+            window = pricing_window(close, period.days, period.ends_before_close)
+            days += (window[0], window[-1])
     if not symbols:
         return None
     return sorted(symbols), min(days), max(days)
