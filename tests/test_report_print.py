@@ -116,6 +116,42 @@ def test_the_table_text_is_the_text_of_its_pieces(
     assert re.sub(r"\x1b\[[0-9;]*m", "", coloured.getvalue()) == pieces
 
 
+class _PieceByPiece:
+    """The table the way it used to be printed: a segment per piece, then a line break."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def __rich_console__(self, console: Console, options: Any) -> Any:
+        from rich.segment import Segment
+        from rich.style import Style
+
+        for pieces in self.table.lines():
+            for text, style in pieces:
+                yield Segment(text, Style.parse(style) if style else None)
+            yield Segment.line()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=_ROWS,
+    wanted=st.permutations(["deal", "div", "value", "spread %", "ann. %", "flags"]),
+    width=st.integers(4, 90),
+    colour=st.sampled_from([None, "standard", "truecolor"]),
+    crop=st.booleans(),
+)
+def test_the_table_prints_as_it_did_a_piece_at_a_time(
+    rows: list[tuple[str, float | None, list[str]]], wanted: list[str], width: int, colour: Any, crop: bool
+) -> None:
+    """The same bytes as a segment per piece, with colour or without, cut at the width or not."""
+    table = report_table([_fake(*row) for row in rows], wanted, width)
+    got, expected = StringIO(), StringIO()
+    for buf, renderable in ((got, table), (expected, _PieceByPiece(table))):
+        console = Console(file=buf, width=width, force_terminal=colour is not None, color_system=colour)
+        console.print(renderable, crop=crop)
+    assert got.getvalue() == expected.getvalue()
+
+
 def test_a_long_id_takes_a_line_of_its_own_and_a_flagless_last_column_trails_nothing() -> None:
     long_id = "a-deal-id-longer-than-the-cap-of-24"
     results = [_fake(long_id, 0.05, ["stale-price"]), _fake("short", -0.01, [])]
