@@ -369,13 +369,16 @@ def _default_as_of(source: PriceSource, quotes: Iterable[Quote], today: dt.date)
 
 def _flag_later_prices(book: Book, fetched: FetchResult, as_of: dt.date) -> None:
     """Flag ``price-after-as-of`` on each deal that needed a symbol priced only after the as-of."""
-    if not fetched.later:
+    later = fetched.later
+    if not later:
         return
+    fx_later = any(is_fx_pair(s) for s in later)  # else no pair a deal needs can be among them
     for info in book.info:
         needed = set(symbols_for([info.deal]))
-        needed |= {p for b, q in needed_fx([info.deal], fetched.quotes) for p in (fx_pair(b, q), fx_pair(q, b))}
-        for sym in sorted(needed & set(fetched.later)):
-            when = fetched.later[sym].as_of
+        if fx_later:
+            needed |= {p for b, q in needed_fx([info.deal], fetched.quotes) for p in (fx_pair(b, q), fx_pair(q, b))}
+        for sym in sorted(s for s in needed if s in later):
+            when = later[sym].as_of
             day = when.date() if when else "?"
             info.flag(
                 Flag.PRICE_AFTER_AS_OF,

@@ -247,3 +247,23 @@ def test_a_guessed_conversion_nobody_needed_is_not_named() -> None:
     assert needed_fx([deal], {}) == [("GBP", "HKD")]  # the guess asked for
     assert "BIG.L" in fetched.failures
     assert not any(s.endswith("=X") for s in fetched.failures)
+
+
+@pytest.mark.parametrize("with_fx", [True, False])
+def test_prices_only_after_the_as_of_are_named_per_deal(synthetic_deals: list[Deal], with_fx: bool) -> None:
+    # Every synthetic price is dated after this as-of: each deal names the symbols it needed among them
+    # (its listings, and both orientations of each pair it converts through), sorted.
+    synth = [d for d in synthetic_deals if d.id.startswith("synthetic")]
+    quotes = synthetic_quotes(symbols_for(synth), seed=5)
+    if not with_fx:
+        quotes = {s: q for s, q in quotes.items() if not s.endswith("=X")}
+    early = dt.date(2025, 3, 1)
+    v = value_deals(synth, MemorySource(quotes), as_of=early, read_config=False)
+    later = v.fetch.later
+    assert later and any(s.endswith("=X") for s in later) == with_fx
+    for r in v.results:
+        needed = set(symbols_for([r.deal]))
+        for b, q in needed_fx([r.deal], v.fetch.quotes):
+            needed |= {f"{b}{q}=X", f"{q}{b}=X"}
+        named = [n.split(":")[0] for n in r.info.notes_for(Flag.PRICE_AFTER_AS_OF)]
+        assert named == sorted(needed & set(later)), r.id
