@@ -107,6 +107,7 @@ def test_the_table_text_is_the_text_of_its_pieces(
     for their column, blank ids and flags (a blank last cell), wide characters, flags listed under
     the table and wrapped, and any column last."""
     table = report_table([_fake(*row) for row in rows], wanted, width)
+    assert list(table.lines()) == _lines_row_by_row(table)
     pieces = "".join("".join(text for text, _ in line) + "\n" for line in table.lines())
     assert table.text() == pieces
     plain, coloured = StringIO(), StringIO()
@@ -116,8 +117,20 @@ def test_the_table_text_is_the_text_of_its_pieces(
     assert re.sub(r"\x1b\[[0-9;]*m", "", coloured.getvalue()) == pieces
 
 
+def _lines_row_by_row(table: Any) -> list[Any]:
+    """``table.lines()`` with each deal's line laid out on its own by ``_pieces``, as it once was."""
+    rows = []
+    for i, long_id in enumerate(table._long_ids()):
+        if long_id:
+            rows.append([(" " + table.cells["deal"][i][0], "")])
+        rows.append(table._pieces(table._row(i, long_id)))
+    lines = list(table.lines())
+    return lines[:2] + rows + lines[2 + len(rows) :]
+
+
 class _PieceByPiece:
-    """The table the way it used to be printed: a segment per piece, then a line break."""
+    """The table the way it used to be printed: each line laid out on its own, a segment per
+    piece, then a line break."""
 
     def __init__(self, table: Any) -> None:
         self.table = table
@@ -126,7 +139,7 @@ class _PieceByPiece:
         from rich.segment import Segment
         from rich.style import Style
 
-        for pieces in self.table.lines():
+        for pieces in _lines_row_by_row(self.table):
             for text, style in pieces:
                 yield Segment(text, Style.parse(style) if style else None)
             yield Segment.line()

@@ -346,13 +346,38 @@ class ReportTable:
         pairs = zip(self.cells["deal"], self.cells["flags"], strict=True)
         return [(deal[0], flags[0]) for deal, flags in pairs if flags[0]]
 
+    def _rows(self) -> Iterator[list[Piece]]:
+        """The deals' lines as :meth:`_pieces` makes them (a long id first on a line of its own),
+        the spaces before each cell worked out a column at a time."""
+        keys, widths, gap = self.layout.shown, self.widths, self.layout.gap
+        long_ids = self._long_ids()
+        carry = [INDENT] * len(long_ids)  # the spaces owed before the next cell: the gap, and a left cell's room
+        columns: list[tuple[list[str], list[Cell]]] = []
+        for key in keys:
+            cells, sizes, w = self.cells[key], self.sizes[key], widths[key]
+            if key == "deal" and any(long_ids):
+                cells = [("", "") if long else cell for cell, long in zip(cells, long_ids, strict=True)]
+                sizes = [0 if long else size for size, long in zip(sizes, long_ids, strict=True)]
+            if key in LEFT:
+                columns.append(([" " * c for c in carry], cells))
+                carry = [gap + w - size for size in sizes]
+            else:
+                columns.append(([" " * (c + w - size) for c, size in zip(carry, sizes, strict=True)], cells))
+                carry = [gap] * len(sizes)
+        for i, long_id in enumerate(long_ids):
+            if long_id:
+                yield [(" " * INDENT + self.cells["deal"][i][0], "")]
+            pieces: list[Piece] = []
+            for pads, cells in columns:
+                pieces += [(pads[i], ""), cells[i]]
+            while pieces and not pieces[-1][0].strip():  # nothing trails a line, on a terminal too
+                pieces.pop()
+            yield pieces
+
     def lines(self) -> Iterator[list[Piece]]:
         """Every line of the table as its pieces (text, style name)."""
         yield from self._head()
-        for i, long_id in enumerate(self._long_ids()):
-            if long_id:  # a long id on a line of its own, then its figures
-                yield [(" " * INDENT + self.cells["deal"][i][0], "")]
-            yield self._pieces(self._row(i, long_id))
+        yield from self._rows()
         yield []
         flagged = self._flagged()
         if not flagged:
