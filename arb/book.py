@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from arb.engine import CASH, CVR, STOCK_RATIO, STOCK_VALUE, DealTable, DividendTable, EngineResult, LegTable
+from arb.engine import CASH, CVR, STOCK_RATIO, STOCK_VALUE, DealTable, DividendTable, EngineResult, Fields, LegTable
 from arb.flags import FLAGS, Flag
 from arb.fx import FxRate, FxTable
 from arb.lifecycle import close_date, first_announced, long_stop, vote_arithmetic
@@ -118,8 +118,8 @@ class DealInfo:
         return [n for f, n in self.flag_notes if f == name]
 
 
-@dataclass
-class Book:
+@dataclass(init=False, repr=False, eq=False)
+class Book(Fields):
     """Deals compiled for the engine, with the per-deal pricing detail alongside."""
 
     legs: LegTable

@@ -28,7 +28,7 @@ from arb.book import (
     symbols_for,
 )
 from arb.costs import NET_FIGURES, CostRates, Costs, load_config_costs, net_figures, resolve_rates
-from arb.engine import FIGURES, EngineResult, edge_deltas, metrics, value_book
+from arb.engine import FIGURES, EngineResult, Fields, edge_deltas, metrics, value_book
 from arb.flags import Flag, closure, net_closure
 from arb.fx import FxTable, pairs_to_fetch
 from arb.lifecycle import close_date, deal_at, long_stop
@@ -227,8 +227,8 @@ def _net_closure(blocked: frozenset[str]) -> frozenset[str]:
     return frozenset(net_closure(blocked))
 
 
-@dataclass
-class Valuation:
+@dataclass(init=False, repr=False, eq=False)
+class Valuation(Fields):
     """The result of valuing a set of deals at one as-of date with one price source."""
 
     results: list[DealResult]

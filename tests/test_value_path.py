@@ -7,6 +7,7 @@ plain definitions, on edge inputs and on the synthetic deal files of the benchma
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import math
@@ -20,7 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import arb.pricing
-from arb.book import DealInfo, _unit_of, deal_currency, needed_fx, needed_fx_unquoted, symbols_for
+from arb.book import Book, DealInfo, _unit_of, deal_currency, needed_fx, needed_fx_unquoted, symbols_for
+from arb.engine import DealTable, DividendTable, LegTable
 from arb.flags import DEPENDS, FLAGS, Flag, closure, net_closure
 from arb.fx import FxTable
 from arb.lifecycle import close_date, closed_on, first_announced, long_stop, next_event, terms_at
@@ -267,3 +269,38 @@ def test_prices_only_after_the_as_of_are_named_per_deal(synthetic_deals: list[De
             needed |= {f"{b}{q}=X", f"{q}{b}=X"}
         named = [n.split(":")[0] for n in r.info.notes_for(Flag.PRICE_AFTER_AS_OF)]
         assert named == sorted(needed & set(later)), r.id
+
+
+def test_fields_classes_take_their_arguments_as_a_dataclass_does() -> None:
+    # The engine's tables, the book and the valuation are made by Fields, not a compiled __init__.
+    arrays = [np.arange(3, dtype=np.float64) + i for i in range(5)]
+    by_position = DealTable(*arrays)
+    by_name = DealTable(**dict(zip([f.name for f in dataclasses.fields(DealTable)], arrays, strict=True)))
+    for f in dataclasses.fields(DealTable):
+        assert getattr(by_position, f.name) is getattr(by_name, f.name)
+    ints = np.zeros(0, np.int64)
+    legs = LegTable(ints, ints.astype(np.int8), *[np.zeros(0)] * 10)
+    assert legs.ratio_min is None and legs.ref_weight is None  # the defaults
+    with pytest.raises(TypeError, match="missing the argument 'n_legs'"):
+        DealTable(*arrays[:4])
+    with pytest.raises(TypeError, match="takes 5 arguments, 6 given"):
+        DealTable(*arrays, arrays[0])
+    with pytest.raises(TypeError, match="multiple values for 'downside'"):
+        DealTable(*arrays[:2], downside=arrays[1], as_of=arrays[2], close=arrays[3], n_legs=arrays[4])
+    with pytest.raises(TypeError, match="unexpected argument 'closes'"):
+        DealTable(*arrays, closes=arrays[0])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        by_position.close = arrays[0]  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del by_position.close  # type: ignore[misc]
+    moved = by_position.with_(close=[7.0, 8.0, 9.0])
+    assert moved.close.tolist() == [7.0, 8.0, 9.0] and moved.downside is by_position.downside
+    table = DividendTable.empty()
+    assert repr(table) == (
+        "DividendTable(deal=array([], dtype=int64), leg=array([], dtype=int64), "
+        "amount=array([], dtype=float64), ex_date=array([], dtype=float64))"
+    )
+    book = Book(legs, by_position, table, [], AS_OF)
+    assert dataclasses.replace(book, info=[1]).info == [1] and book.info == []
+    book.info = [2]  # a book is not frozen, as before
+    assert book.info == [2]
