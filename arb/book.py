@@ -15,7 +15,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from arb.engine import CASH, CVR, STOCK_RATIO, STOCK_VALUE, DealTable, DividendTable, EngineResult, Fields, LegTable
+from arb.engine import (
+    CASH,
+    CVR,
+    STOCK_RATIO,
+    STOCK_VALUE,
+    DealTable,
+    DividendTable,
+    EngineResult,
+    LegTable,
+)
+from arb.fields import Fields, ValueFields
 from arb.flags import FLAGS, Flag
 from arb.fx import FxRate, FxTable
 from arb.lifecycle import close_date, first_announced, long_stop, vote_arithmetic
@@ -45,8 +55,8 @@ _FLAG_ROWS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
 }
 
 
-@dataclass
-class LegInfo:
+@dataclass(init=False, repr=False, eq=False)
+class LegInfo(ValueFields):
     """How one leg was priced, for ``arb show`` and the JSON detail."""
 
     index: int
@@ -70,9 +80,53 @@ class LegInfo:
     ref_fixed: float = 0.0  # the fixed closes' sum over the period's days
     ref_weight: float = 1.0  # the share of the period's days the current price stands in for
 
+    def __init__(
+        self,
+        index: int,
+        leg: Leg,
+        currency: str | None,
+        priced_by: str,
+        symbol: str | None = None,
+        hedge_symbol: str | None = None,
+        quote: Quote | None = None,
+        proxy_fx: FxRate | None = None,
+        discount: float = 0.0,
+        security_price: float = math.nan,
+        fx: FxRate | None = None,
+        why_estimate: str | None = None,
+        value_fx: FxRate | None = None,
+        band: tuple[float, float] | None = None,
+        capped_ratio: float | None = None,
+        cap_cash: float = math.nan,
+        period: tuple[dt.date, dt.date] | None = None,
+        period_fixed: int = 0,
+        ref_fixed: float = 0.0,
+        ref_weight: float = 1.0,
+    ) -> None:
+        self.index = index
+        self.leg = leg
+        self.currency = currency
+        self.priced_by = priced_by
+        self.symbol = symbol
+        self.hedge_symbol = hedge_symbol
+        self.quote = quote
+        self.proxy_fx = proxy_fx
+        self.discount = discount
+        self.security_price = security_price
+        self.fx = fx
+        self.why_estimate = why_estimate
+        self.value_fx = value_fx
+        self.band = band
+        self.capped_ratio = capped_ratio
+        self.cap_cash = cap_cash
+        self.period = period
+        self.period_fixed = period_fixed
+        self.ref_fixed = ref_fixed
+        self.ref_weight = ref_weight
 
-@dataclass
-class DealInfo:
+
+@dataclass(init=False, repr=False, eq=False)
+class DealInfo(ValueFields):
     """Everything about one deal's pricing that is not a number in the engine's tables."""
 
     deal: Deal
@@ -87,6 +141,31 @@ class DealInfo:
     blocked: set[str] = field(default_factory=set)
     #: Each note with the flag it was raised with, in order (for one stderr line per case).
     flag_notes: list[tuple[str, str]] = field(default_factory=list)
+
+    def __init__(
+        self,
+        deal: Deal,
+        currency: str | None,
+        target_quote: Quote | None,
+        target_fx: FxRate | None,
+        legs: list[LegInfo] | None = None,
+        prices: dict[str, Quote] | None = None,
+        flags: list[str] | None = None,
+        notes: list[str] | None = None,
+        blocked: set[str] | None = None,
+        flag_notes: list[tuple[str, str]] | None = None,
+    ) -> None:
+        # A container left out (or None) starts empty, as the fields' default factories make it.
+        self.deal = deal
+        self.currency = currency
+        self.target_quote = target_quote
+        self.target_fx = target_fx
+        self.legs = [] if legs is None else legs
+        self.prices = {} if prices is None else prices
+        self.flags = [] if flags is None else flags
+        self.notes = [] if notes is None else notes
+        self.blocked = set() if blocked is None else blocked
+        self.flag_notes = [] if flag_notes is None else flag_notes
 
     def flag(self, name: str | Flag, note: str | None = None, *, blocks: str | None = None) -> None:
         """Raise a flag from the table (:data:`arb.flags.FLAGS`) with an optional note.

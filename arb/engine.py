@@ -25,11 +25,13 @@ deals or scenarios in Python.
 
 from __future__ import annotations
 
-from dataclasses import MISSING, FrozenInstanceError, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from arb.fields import FrozenFields
 
 __all__ = [
     "CASH",
@@ -70,58 +72,6 @@ DAYS_PER_YEAR = 365.0
 
 #: Leg kinds in the compiled table.
 CASH, STOCK_RATIO, STOCK_VALUE, CVR = 0, 1, 2, 3
-
-
-class Fields:
-    """A dataclass's ``__init__`` and ``__repr__`` written once for the classes made a few times a run.
-
-    ``@dataclass`` compiles an ``__init__``, ``__repr__`` and ``__eq__`` for each class as the module
-    is imported (a few tenths of a millisecond each, in every fresh process). A class made only a few
-    times a run takes these instead: ``@dataclass(init=False, repr=False, eq=False)`` on a subclass
-    keeps :func:`dataclasses.fields` and :func:`dataclasses.replace`; the arguments are taken as a
-    dataclass's ``__init__`` takes them (positional in field order, then keywords, defaults for the
-    rest). Equality is identity: these classes hold numpy arrays, which compare element-wise.
-    """
-
-    __slots__ = ()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        specs = fields(self)  # type: ignore[arg-type]
-        if len(args) > len(specs):
-            raise TypeError(f"{type(self).__name__}() takes {len(specs)} arguments, {len(args)} given")
-        values = {f.name: v for f, v in zip(specs, args, strict=False)}
-        for name, v in kwargs.items():
-            if name in values:
-                raise TypeError(f"{type(self).__name__}() got multiple values for {name!r}")
-            values[name] = v
-        for f in specs:
-            if f.name in values:
-                value = values.pop(f.name)
-            elif f.default is not MISSING:
-                value = f.default
-            elif f.default_factory is not MISSING:
-                value = f.default_factory()
-            else:
-                raise TypeError(f"{type(self).__name__}() missing the argument {f.name!r}")
-            object.__setattr__(self, f.name, value)
-        if values:
-            raise TypeError(f"{type(self).__name__}() got an unexpected argument {next(iter(values))!r}")
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))  # type: ignore[arg-type]
-        return f"{type(self).__qualname__}({inner})"
-
-
-class FrozenFields(Fields):
-    """:class:`Fields` whose fields cannot be assigned once made (as ``@dataclass(frozen=True)``)."""
-
-    __slots__ = ()
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
 @dataclass(init=False, repr=False, eq=False)

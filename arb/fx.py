@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from arb.fields import FrozenValueFields
 from arb.prices.base import Quote
 from arb.symbols import fx_pair
 
@@ -20,8 +21,8 @@ __all__ = ["CROSS_VIA", "FxRate", "FxTable", "fx_candidates", "pairs_to_fetch"]
 CROSS_VIA = "USD"
 
 
-@dataclass(frozen=True)
-class FxRate:
+@dataclass(init=False, repr=False, eq=False)
+class FxRate(FrozenValueFields):
     """``rate`` units of ``quote`` currency per one unit of ``base``, and the quotes it came from.
 
     ``symbol`` is the pair used (None when ``base == quote``); for a cross rate it names both

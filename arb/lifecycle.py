@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from arb.fields import FrozenValueFields
 from arb.models import CLOSED_STATUSES, Deal, Event, Leg, Vote
 from arb.rounding import fixed
 
@@ -214,8 +215,8 @@ def deal_at(deal: Deal, as_of: dt.date | None) -> Deal:
     return known_at(terms_at(deal, as_of), as_of)
 
 
-@dataclass(frozen=True)
-class Bump:
+@dataclass(init=False, repr=False, eq=False)
+class Bump(FrozenValueFields):
     """One set of terms in the bump history, oldest first; the last is the current terms.
 
     ``value`` is the consideration per target share in ``currency`` when it can be read off the
@@ -274,8 +275,8 @@ def bump_history(deal: Deal) -> list[Bump]:
     return out
 
 
-@dataclass(frozen=True)
-class VoteMath:
+@dataclass(init=False, repr=False, eq=False)
+class VoteMath(FrozenValueFields):
     """The arithmetic of a deal's vote: the threshold, what blocks it, where support stands, the result.
 
     Share counts are whole shares; ``blocking_pct`` is a fraction of the shares in issue;

@@ -28,7 +28,8 @@ from arb.book import (
     symbols_for,
 )
 from arb.costs import NET_FIGURES, CostRates, Costs, load_config_costs, net_figures, resolve_rates
-from arb.engine import FIGURES, EngineResult, Fields, edge_deltas, metrics, value_book
+from arb.engine import FIGURES, EngineResult, edge_deltas, metrics, value_book
+from arb.fields import Fields, ValueFields
 from arb.flags import Flag, closure, net_closure
 from arb.fx import FxTable, pairs_to_fetch
 from arb.lifecycle import close_date, deal_at, long_stop
@@ -44,8 +45,8 @@ if TYPE_CHECKING:
 __all__ = ["DealResult", "Valuation", "fetch_for", "parse_override", "period_span", "store_closes", "value_deals"]
 
 
-@dataclass
-class DealResult:
+@dataclass(init=False, repr=False, eq=False)
+class DealResult(ValueFields):
     """One deal's figures, flags and pricing detail. Money in ``currency`` per target share."""
 
     deal: Deal
@@ -59,6 +60,28 @@ class DealResult:
     net: dict[str, float | None] | None = None
     #: The rates the net figures were worked at, and where each came from.
     cost_rates: CostRates | None = None
+
+    def __init__(
+        self,
+        deal: Deal,
+        currency: str | None,
+        as_of: dt.date,
+        figures: dict[str, float | None],
+        hedge: dict[str, float],
+        info: DealInfo,
+        leg_figures: list[dict[str, float | None]] | None = None,
+        net: dict[str, float | None] | None = None,
+        cost_rates: CostRates | None = None,
+    ) -> None:
+        self.deal = deal
+        self.currency = currency
+        self.as_of = as_of
+        self.figures = figures
+        self.hedge = hedge
+        self.info = info
+        self.leg_figures = [] if leg_figures is None else leg_figures  # left out (or None): none
+        self.net = net
+        self.cost_rates = cost_rates
 
     @property
     def id(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import inspect
 import itertools
 import math
 import sys
@@ -21,15 +22,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import arb.pricing
-from arb.book import Book, DealInfo, _unit_of, deal_currency, needed_fx, needed_fx_unquoted, symbols_for
+from arb.book import Book, DealInfo, LegInfo, _unit_of, deal_currency, needed_fx, needed_fx_unquoted, symbols_for
 from arb.engine import DealTable, DividendTable, LegTable
 from arb.flags import DEPENDS, FLAGS, Flag, closure, net_closure
-from arb.fx import FxTable
-from arb.lifecycle import close_date, closed_on, first_announced, long_stop, next_event, terms_at
+from arb.fx import FxRate, FxTable
+from arb.lifecycle import close_date, closed_on, first_announced, long_stop, next_event, terms_at, vote_arithmetic
 from arb.loader import load_deals
-from arb.models import Deal
+from arb.models import Deal, Vote
 from arb.prices.base import MemorySource, Quote
-from arb.pricing import _closure, _net_closure, _opt, _opt_rows, fetch_for, value_deals
+from arb.pricing import DealResult, _closure, _net_closure, _opt, _opt_rows, fetch_for, value_deals
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.synthetic import AS_OF, synthetic_quotes, write_deal_files
@@ -304,3 +305,52 @@ def test_fields_classes_take_their_arguments_as_a_dataclass_does() -> None:
     assert dataclasses.replace(book, info=[1]).info == [1] and book.info == []
     book.info = [2]  # a book is not frozen, as before
     assert book.info == [2]
+
+
+@pytest.mark.parametrize("cls", [LegInfo, DealInfo, DealResult])
+def test_own_init_takes_the_fields_in_order_with_their_defaults(cls: type) -> None:
+    # These write their __init__ (made once per deal): it must take what @dataclass's would.
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    specs = dataclasses.fields(cls)
+    assert [p.name for p in params] == [f.name for f in specs]
+    for p, f in zip(params, specs, strict=True):
+        if f.default is not dataclasses.MISSING:
+            assert p.default == f.default or (math.isnan(p.default) and math.isnan(f.default)), f.name
+        elif f.default_factory is not dataclasses.MISSING:
+            assert p.default is None, f.name  # None (or left out) makes the empty container
+        else:
+            assert p.default is inspect.Parameter.empty, f.name
+
+
+def test_value_records_compare_hash_and_freeze_as_dataclasses_do() -> None:
+    q = _q("GBPUSD=X", 1.25, "USD")
+    a, b = FxRate("GBP", "USD", 1.25, "GBPUSD=X", False, q), FxRate("GBP", "USD", 1.25, "GBPUSD=X", source=q)
+    assert a == b and hash(a) == hash(b) == hash(("GBP", "USD", 1.25, "GBPUSD=X", False, q, ()))
+    assert a != dataclasses.replace(a, rate=1.26) and len({a, b}) == 1
+    assert repr(FxRate("HKD", "HKD", 1.0, None)) == (
+        "FxRate(base='HKD', quote='HKD', rate=1.0, symbol=None, inverted=False, source=None, sources=())"
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.rate = 2.0  # type: ignore[misc]
+    vote = Vote.model_validate(
+        {
+            "rule": "majority-outstanding",
+            "shares_outstanding": 1000,
+            "result": {"shares_for": 600, "shares_against": 10},
+        }
+    )
+    math_ = vote_arithmetic(vote, 10.0)
+    as_dict = dataclasses.asdict(math_)  # what arb show --json prints
+    assert as_dict["passed"] is True and as_dict["lines"] == math_.lines and as_dict["needed"] == 501
+    assert vote_arithmetic(vote, 10.0) == math_
+    with pytest.raises(TypeError):
+        hash(math_)  # its lines are a list, as before
+    leg = make_deal('[[consideration]]\nkind = "cash"\namount = 5.0\n').consideration[0]
+    one, two = LegInfo(0, leg, "HKD", "cash"), LegInfo(0, leg, "HKD", "cash")
+    assert one == two and one != LegInfo(1, leg, "HKD", "cash")
+    two.security_price = 3.0  # a LegInfo is filled in as the leg is priced
+    assert one != two
+    with pytest.raises(TypeError):
+        hash(one)
+    info = DealInfo(make_deal(""), "HKD", None, None)
+    assert info.legs == [] and info.legs is not DealInfo(info.deal, "HKD", None, None).legs  # one list each
