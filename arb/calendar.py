@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from arb.errors import ArbError
+from arb.fields import FrozenValueFields
 from arb.lifecycle import close_date, conditions_met, long_stop, next_event
 from arb.models import Deal
 from arb.text import safe
@@ -52,8 +53,8 @@ class CalendarError(ArbError):
     """A calendar file that cannot be written."""
 
 
-@dataclass(frozen=True)
-class CalendarEntry:
+@dataclass(init=False, repr=False, eq=False)
+class CalendarEntry(FrozenValueFields):
     """One dated event of one deal. ``confirmed`` is False for an expected (indicative) date."""
 
     deal_id: str
@@ -65,6 +66,30 @@ class CalendarEntry:
     uid: str
     deal_status: str
     source: str | None = None
+
+    def __init__(
+        self,
+        deal_id: str,
+        deal_name: str,
+        kind: str,
+        date: dt.date,
+        confirmed: bool,
+        note: str | None,
+        uid: str,
+        deal_status: str,
+        source: str | None = None,
+    ) -> None:
+        # Frozen: the fields are set past the __setattr__ that refuses them (as a frozen dataclass does).
+        put = object.__setattr__
+        put(self, "deal_id", deal_id)
+        put(self, "deal_name", deal_name)
+        put(self, "kind", kind)
+        put(self, "date", date)
+        put(self, "confirmed", confirmed)
+        put(self, "note", note)
+        put(self, "uid", uid)
+        put(self, "deal_status", deal_status)
+        put(self, "source", source)
 
     @property
     def summary(self) -> str:

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 import arb.pricing
 from arb.book import Book, DealInfo, LegInfo, _unit_of, deal_currency, needed_fx, needed_fx_unquoted, symbols_for
+from arb.calendar import CalendarEntry
 from arb.engine import DealTable, DividendTable, LegTable
 from arb.flags import DEPENDS, FLAGS, Flag, closure, net_closure
 from arb.fx import FxRate, FxTable
@@ -307,7 +308,7 @@ def test_fields_classes_take_their_arguments_as_a_dataclass_does() -> None:
     assert book.info == [2]
 
 
-@pytest.mark.parametrize("cls", [LegInfo, DealInfo, DealResult])
+@pytest.mark.parametrize("cls", [LegInfo, DealInfo, DealResult, CalendarEntry])
 def test_own_init_takes_the_fields_in_order_with_their_defaults(cls: type) -> None:
     # These write their __init__ (made once per deal): it must take what @dataclass's would.
     params = list(inspect.signature(cls.__init__).parameters.values())[1:]
@@ -354,3 +355,8 @@ def test_value_records_compare_hash_and_freeze_as_dataclasses_do() -> None:
         hash(one)
     info = DealInfo(make_deal(""), "HKD", None, None)
     assert info.legs == [] and info.legs is not DealInfo(info.deal, "HKD", None, None).legs  # one list each
+    entry = CalendarEntry("t", "T", "meeting", AS_OF, True, None, "t.meeting.1@arb", "pending")
+    same = CalendarEntry("t", "T", "meeting", AS_OF, True, None, "t.meeting.1@arb", "pending", None)
+    assert entry == same and hash(entry) == hash(same) and entry.source is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        entry.kind = "payment"  # type: ignore[misc]
