@@ -4,7 +4,8 @@ Rich's Table measures, wraps and folds every cell, which splits a long deal id o
 80 columns and costs seconds over a thousand rows. Here each cell is one string whose width is
 known (``cell_len``, so CJK names count two cells a character); each column is as wide as its
 widest cell, and the columns that do not fit the width are left out whole, lowest priority first
-(:data:`DROP_ORDER`), and named in a footnote. The lines are written as segments, one per cell.
+(:data:`DROP_ORDER`), and named in a footnote. The cells are made and padded a column at a
+time; without colour the whole table is one segment, on a terminal one per styled cell.
 
 Column keys are the names the ``columns`` setting uses (:data:`arb.config.COLUMNS`).
 """
