@@ -23,6 +23,7 @@ from rich.style import Style
 
 from arb.book import STALE_AFTER_DAYS
 from arb.cli.format import DASH, money, money_each, pct, pct_each
+from arb.fields import FrozenValueFields
 from arb.text import safe, safe_each
 
 if TYPE_CHECKING:
@@ -212,8 +213,8 @@ _FIGURES: dict[str, tuple[str, Callable[[list[float | None]], list[str]], bool]]
 }
 
 
-@dataclass(frozen=True)
-class Layout:
+@dataclass(init=False, repr=False, eq=False)  # the methods from FrozenValueFields: nothing compiled at import
+class Layout(FrozenValueFields):
     """The columns shown (in order), the spaces between them, whether the flags have a column,
     and the columns left out for want of room (in the order they would have been shown)."""
 
