@@ -24,12 +24,13 @@ import copy
 import datetime as dt
 import inspect
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, ClassVar, Literal, TypeVar
 
 __all__ = ["FrozenRecordError", "Record"]
 
 R = TypeVar("R", bound="Record")
+T = TypeVar("T")
 
 
 class FrozenRecordError(AttributeError):
@@ -75,8 +76,14 @@ class Record:
         return obj
 
     def model_copy(self: R, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> R:
-        """A copy with the fields in ``update`` replaced (not checked, as pydantic's ``model_copy``)."""
-        values = copy.deepcopy(self.__dict__) if deep else dict(self.__dict__)
+        """A copy with the fields in ``update`` replaced (not checked, as pydantic's ``model_copy``).
+
+        Values worked out from the fields and kept (:meth:`_memo`) are not copied.
+        """
+        fields = self.__dict__
+        values = {name: fields[name] for name in self._fields}
+        if deep:
+            values = copy.deepcopy(values)
         if update:
             unknown = [name for name in update if name not in self._fields]
             if unknown:
@@ -129,13 +136,27 @@ class Record:
     def __delattr__(self, name: str) -> None:
         raise FrozenRecordError(f"{type(self).__name__} is frozen: its field {name!r} cannot be deleted")
 
+    def _memo(self, key: str, work: Callable[[], T]) -> T:
+        """``work()``, a value worked out from the fields alone, kept under ``key`` (a name starting with
+        ``_``) after the first call; a pickled record keeps it too. Records are frozen, so it stays true;
+        ``model_copy`` leaves it behind.
+        """
+        kept = self.__dict__.get(key)
+        if kept is None:
+            kept = self.__dict__[key] = work()
+        return kept
+
+    def _values(self) -> tuple[Any, ...]:
+        fields = self.__dict__
+        return tuple(fields[name] for name in self._fields)
+
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self.__dict__ == other.__dict__
+        return self._values() == other._values()
 
     def __hash__(self) -> int:
-        return hash((type(self).__qualname__, *self.__dict__.values()))
+        return hash((type(self).__qualname__, *self._values()))
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={self.__dict__[name]!r}" for name in self._fields)

@@ -164,11 +164,13 @@ def load_deal(path: Path | str) -> Deal:
     from arb.schema import ValidationError, validate  # pydantic: only when a file is read, not from the cache
 
     try:
-        return validate(Deal, data, plain=True)
+        deal = validate(Deal, data, plain=True)
     except ValidationError as exc:
         # Every problem, each with its key: the error carries them all, `arb validate` prints a line each.
         errors = list(dict.fromkeys(_friendly(e) for e in exc.errors()))
         raise DealFileError(path, *errors[0], more=errors[1:]) from None
+    deal.terms_hash()  # worked out once, here, and kept with the deal (in the deal cache too)
+    return deal
 
 
 def read_toml(path: Path, error: Callable[[Path, str, str], ArbError]) -> dict[str, Any]:

@@ -335,8 +335,12 @@ class Deal(Record):
         """A short hash of the terms (legs, securities, dividends, dates, downside).
 
         Changes when the terms change (a price bump, a new close date), not when names or
-        sources are edited, so a history of spreads can mark the change.
+        sources are edited, so a history of spreads can mark the change. Worked out once per
+        record and kept with it (in the deal cache too: :func:`arb.loader.load_deal` works it out).
         """
+        return self._memo("_terms_hash", self._hash_terms)
+
+    def _hash_terms(self) -> str:
         terms = self.model_dump(
             mode="json",
             include={"currency", "downside", "expected_close", "target", "consideration", "securities", "dividend"},

@@ -169,3 +169,17 @@ def test_a_report_served_by_the_deal_cache_never_imports_pydantic(
     warm, imported = _report(folder, env)
     assert not imported
     assert warm == cold and "enn" in warm.lower()
+
+
+def test_the_terms_hash_is_kept_with_the_record_and_left_behind_by_a_copy() -> None:
+    deal = load_deal(SEEDS[0])
+    assert deal.__dict__.get("_terms_hash") == deal._hash_terms()  # worked out when the file was read
+    fresh = validate(Deal, _seed_data(SEEDS[0]), plain=True)
+    assert "_terms_hash" not in fresh.__dict__ and fresh == deal  # a kept hash is not a field: still equal
+    assert fresh.terms_hash() == deal.terms_hash() and fresh == deal
+    kept = pickle.loads(pickle.dumps(deal))
+    assert kept.__dict__["_terms_hash"] == deal.terms_hash() and kept == deal
+    bumped = deal.model_copy(update={"downside": 1.0 if deal.downside != 1.0 else 2.0})
+    assert "_terms_hash" not in bumped.__dict__
+    assert bumped.terms_hash() != deal.terms_hash() and bumped.terms_hash() == bumped._hash_terms()
+    assert "_terms_hash" not in deal.model_dump() and "_terms_hash" not in repr(deal)
