@@ -24,6 +24,7 @@ from rich.style import Style
 from arb.book import STALE_AFTER_DAYS
 from arb.cli.format import DASH, money, money_each, pct, pct_each
 from arb.fields import FrozenValueFields
+from arb.lifecycle import conditions_met, next_event
 from arb.text import safe, safe_each
 
 if TYPE_CHECKING:
@@ -101,8 +102,6 @@ def _plain(text: str) -> Cell:
 
 def _conditions(deal: Deal) -> Cell:
     """``3/4``: conditions met or waived of those listed; red when one failed, green when all are met."""
-    from arb.lifecycle import conditions_met
-
     met, total = conditions_met(deal)
     if not total:
         return DASH, "dim"
@@ -112,8 +111,6 @@ def _conditions(deal: Deal) -> Cell:
 
 def _next(deal: Deal, as_of: dt.date) -> Cell:
     """The next event's kind and date (``~`` before an expected date); a dash when none is left."""
-    from arb.lifecycle import next_event
-
     event = next_event(deal, as_of)
     if event is None:
         return DASH, "dim"
