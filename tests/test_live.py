@@ -356,3 +356,27 @@ def test_refresh_every_runs_the_live_screen(setup: dict[str, Any], monkeypatch: 
     assert len(HistoryStore(setup["home"] / "history.sqlite3").deal_history("alpha")) == 1
     r = CliRunner().invoke(app, ["refresh", "--every", "2m", "--json", "--watchlist", str(setup["watchlist"])])
     assert r.exit_code == 2 and "--every runs live" in r.output
+
+
+def test_the_live_loop_turns_the_cyclic_collector_back_on(setup: dict[str, Any]) -> None:
+    # arb.cli.main turns it off for one-shot commands; a loop that runs for days must collect cycles.
+    import gc
+
+    def load() -> tuple[Any, Any]:
+        wl = load_watchlist(setup["watchlist"])
+        return wl, load_deals(wl.deal_paths())
+
+    session = LiveSession(
+        load,
+        lambda: CsvSource(setup["prices"]),
+        HistoryStore(setup["home"] / "history.sqlite3"),
+        notifier=Sent(),
+        clock=setup["clock"],
+        next_event=None,  # type: ignore[arg-type]
+    )
+    gc.disable()
+    try:
+        run_live(session, interval=300, show=lambda s: None, sleep=setup["clock"].sleep, cycles=1)
+        assert gc.isenabled()
+    finally:
+        gc.enable()

@@ -14,6 +14,7 @@ two cycles in no time with a file price source.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -150,6 +151,7 @@ def run_live(
     After a rate-limited cycle the pause doubles, up to :data:`MAX_BACKOFF`; a cycle that goes
     through sets it back to ``interval``.
     """
+    gc.enable()  # arb.cli.main turns the cyclic collector off for one-shot commands; this one runs on
     pause = interval
     while True:
         result = session.cycle()
