@@ -8,6 +8,7 @@ import signal
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,3 +148,40 @@ def budget(seconds: float = BUDGET_S) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+_PROBE = """
+import json, sys
+sys.argv = ["arb", *ARGS]
+from arb.cli import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+loaded = sorted({name.split(".")[0] for name in sys.modules} & {"pydantic", "pydantic_core"})
+sys.stderr.write("\\nPROBE:" + json.dumps([code, loaded]) + "\\n")
+"""
+
+
+def probe(args: list[str], **env: str) -> tuple[Any, list[str], str]:
+    """Run ``arb ARGS`` in a fresh process (this environment plus ``env``): its exit code, whether it
+    imported pydantic or pydantic_core (the packages, sorted), and its stdout."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE.replace("ARGS", repr(args))],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, **env),
+        timeout=120,
+        check=False,
+    )
+    marker = [line for line in proc.stderr.splitlines() if line.startswith("PROBE:")]
+    assert marker, f"the probe did not finish: {proc.stderr[-1500:]}"
+    code, loaded = json.loads(marker[-1][len("PROBE:") :])
+    return code, loaded, proc.stdout

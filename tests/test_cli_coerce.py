@@ -8,16 +8,13 @@ pydantic, and that arb still works when the typer internals it relies on are not
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
+from conftest import probe
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -135,35 +132,8 @@ def test_without_typers_internals_typer_converts(monkeypatch: pytest.MonkeyPatch
     assert "no history yet" in result.output  # the value was taken; the empty store is the complaint
 
 
-_PROBE = """
-import json, sys
-sys.argv = ["arb", *ARGS]
-from arb.cli import main
-try:
-    main()
-except SystemExit as exc:
-    code = exc.code
-else:
-    code = 0
-loaded = sorted({name.split(".")[0] for name in sys.modules} & {"pydantic", "pydantic_core"})
-sys.stderr.write("\\nPROBE:" + json.dumps([code, loaded]) + "\\n")
-"""
-
-
 def _probe(args: list[str], home: Path) -> tuple[Any, list[str], str]:
-    env = dict(os.environ, ARB_HOME=str(home), ARB_OFFLINE="1", NO_COLOR="1", COLUMNS="100")
-    proc = subprocess.run(
-        [sys.executable, "-c", _PROBE.replace("ARGS", repr(args))],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    marker = [line for line in proc.stderr.splitlines() if line.startswith("PROBE:")]
-    assert marker, f"the probe did not finish: {proc.stderr[-1500:]}"
-    code, loaded = json.loads(marker[-1][len("PROBE:") :])
-    return code, loaded, proc.stdout
+    return probe(args, ARB_HOME=str(home), ARB_OFFLINE="1", NO_COLOR="1", COLUMNS="100")
 
 
 def test_arb_history_does_not_import_pydantic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,14 +8,12 @@ pydantic's own, and check that a report served by the deal cache never imports p
 from __future__ import annotations
 
 import json
-import os
 import pickle
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import probe
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
 
@@ -123,31 +121,10 @@ def test_to_runtime_keeps_nested_records_tuples_and_dicts() -> None:
     assert vote.model_dump(by_alias=True)["holder"][0]["shares"] == 10
 
 
-PROBE = """
-import sys
-sys.argv = ["arb", *sys.argv[1:]]
-from arb.cli import main
-try:
-    main()
-except SystemExit:
-    pass
-loaded = any(m.split(".")[0] in ("pydantic", "pydantic_core") for m in sys.modules)
-sys.stderr.write("\\nPYDANTIC:" + str(loaded) + "\\n")
-"""
-
-
 def _report(folder: Path, env: dict[str, str]) -> tuple[str, bool]:
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE, "report", str(folder), "--offline", "--all"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    marker = [line for line in proc.stderr.splitlines() if line.startswith("PYDANTIC:")]
-    assert proc.returncode == 0 and marker, proc.stderr[-1500:]
-    return proc.stdout, marker[-1] == "PYDANTIC:True"
+    code, loaded, stdout = probe(["report", str(folder), "--offline"], **env)
+    assert code == 0
+    return stdout, bool(loaded)
 
 
 def test_a_report_served_by_the_deal_cache_never_imports_pydantic(
@@ -157,7 +134,7 @@ def test_a_report_served_by_the_deal_cache_never_imports_pydantic(
     folder.mkdir()
     for src in SEEDS:
         (folder / src.name).write_bytes(src.read_bytes())
-    env = dict(os.environ, ARB_HOME=str(tmp_path / "home"), ARB_CACHE_DIR=str(tmp_path / "cache"))
+    env = {"ARB_HOME": str(tmp_path / "home"), "ARB_CACHE_DIR": str(tmp_path / "cache")}
     env.update(ARB_OFFLINE="1", NO_COLOR="1", COLUMNS="120")
     cold, imported = _report(folder, env)
     assert imported  # the files were read and checked
