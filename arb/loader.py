@@ -195,20 +195,45 @@ def read_toml(path: Path, error: Callable[[Path, str, str], ArbError]) -> dict[s
         problem = f"line {line} is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8"
         raise error(path, "", problem) from None
     parser = _toml_parser()
+    doc: dict[str, Any] = {}
+    parser_gave_up = False
     try:
-        return parser.loads(text)
+        doc = parser.loads(text)
     except parser.TOMLDecodeError as exc:
         raise error(path, "", f"TOML syntax error: {exc}") from None
     except RecursionError:
+        parser_gave_up = True
+    if parser_gave_up or _deeper_than(doc, MAX_NESTING):
         problem = "arrays or tables are nested too deeply to read; no arb file needs more than a few levels"
-        raise error(path, "", problem) from None
+        raise error(path, "", problem)
+    return doc
+
+
+#: Tables and arrays nested deeper than this are refused: no arb file needs more than a few levels,
+#: and whether a parser itself gives up (tomllib at a few hundred, tomli's compiled wheel later)
+#: must not decide which files load, nor leave code that walks the document to hit the limit.
+MAX_NESTING = 64
+
+
+def _deeper_than(doc: Any, limit: int) -> bool:
+    """True when tables and arrays nest more than ``limit`` levels deep (a walk without recursion)."""
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        items = value.values() if isinstance(value, dict) else value
+        stack.extend((v, depth + 1) for v in items if isinstance(v, (dict, list)))
+    return False
 
 
 def _toml_parser() -> Any:
     """tomli where installed (its compiled wheels read a deal file about 3x faster), else the standard tomllib.
 
-    Both are the same parser (tomllib is tomli, taken into Python 3.11): the same documents and the
-    same error messages. Imported only when a file is read.
+    tomllib is tomli 2.0, taken into Python 3.11; tomli up to 2.3 reads the same TOML 1.0 with the
+    same error messages (pyproject.toml pins it there: 2.4 reads TOML 1.1, which tomllib, and so
+    the watchlist's editing, would refuse). How deep a document may nest is arb's own limit
+    (:data:`MAX_NESTING`), not the parser's. Imported only when a file is read.
     """
     try:
         import tomli

@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from arb.cli import app
-from arb.loader import load_deal, load_deals
+from arb.errors import DealFileError
+from arb.loader import load_deal, load_deals, read_toml
 
 VALID = Path(__file__).parent / "data" / "deals" / "valid"
 
@@ -50,14 +51,34 @@ def test_deep_nesting_is_one_error_and_the_good_deal_still_prints(folder: Path, 
     assert len(errors) == 1 and "nested too deeply" in errors[0]
 
 
-def test_nesting_the_parser_reads_is_still_one_error_naming_the_key(folder: Path) -> None:
-    # tomli's compiled parser reads 400 nested inline tables (the standard tomllib stops before);
-    # the deal check then refuses the key, in one line, and the good deal still prints.
-    (folder / "nested.toml").write_text("x = " + "{a = " * 400 + "1" + "}" * 400 + "\n", encoding="utf-8")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "{a = " * 400 + "1" + "}" * 400,  # tomli's compiled parser reads it; tomllib gives up
+        "x." * 65 + "y = 1",  # dotted keys nest tables too, with no bracket at all
+        "[" + ".".join(["t"] * 70) + "]\nv = 1",
+    ],
+    ids=["400-inline-tables", "65-dotted-keys", "70-deep-table-header"],
+)
+def test_nesting_deeper_than_arb_allows_is_one_error_whatever_the_parser_reads(folder: Path, text: str) -> None:
+    (folder / "nested.toml").write_text(text + "\n", encoding="utf-8")
     res = CliRunner().invoke(app, ["report", str(folder), "--json"])
     assert res.exit_code == 1 and [r["id"] for r in json.loads(res.stdout)] == ["cash-deal"]
     errors = [line for line in res.stderr.splitlines() if str(folder / "nested.toml") in line]
-    assert len(errors) == 1 and ("nested too deeply" in errors[0] or "x: unknown key" in errors[0])
+    assert len(errors) == 1 and "nested too deeply" in errors[0]
+
+
+def test_toml_1_1_syntax_is_refused_as_the_standard_tomllib_refuses_it(tmp_path: Path) -> None:
+    # tomli 2.4 reads TOML 1.1 (a trailing comma in an inline table, times without seconds, \e);
+    # arb reads TOML 1.0, so a file that loads here also loads, and edits, everywhere.
+    for text in ('x = {b = 1,}', 't = 07:32', 'a = "\\e"'):
+        path = tmp_path / "new.toml"
+        path.write_text(text + "\n", encoding="utf-8")
+        with pytest.raises(DealFileError, match="TOML syntax error"):
+            read_toml(path, DealFileError)
+    deep = tmp_path / "ok.toml"
+    deep.write_text("x." * 63 + "y = 1\n", encoding="utf-8")
+    assert read_toml(deep, DealFileError)  # 64 levels: at the limit, read
 
 
 def test_a_deal_file_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
