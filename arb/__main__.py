@@ -1,5 +1,5 @@
 """``python -m arb``: the same as the ``arb`` command."""
 
-from arb.cli import main
+from arb.cli import run
 
-main()
+run()

@@ -10,7 +10,7 @@ import gc
 import inspect
 import os
 import sys
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
@@ -325,3 +325,42 @@ def main() -> None:
     if head in SHELLS and tail in ("source", "complete"):
         os.environ["_ARB_COMPLETE"] = f"{tail}_{head}"
     app(args=_argv(sys.argv[1:]), prog_name="arb")
+
+
+def run() -> NoReturn:
+    """The ``arb`` console script (and ``python -m arb``): :func:`main`, then a quick exit.
+
+    Once a command has finished and its output is flushed, the process ends without freeing its
+    objects one by one, which after a report over 1,000 deals is 10-20 ms of a fresh process. The
+    exit handlers still run (``atexit``). While another thread is still running, or when the
+    command ends with any exception other than its exit, the process ends the usual way.
+    """
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    _quick_exit(code)
+
+
+def _quick_exit(code: object) -> NoReturn:
+    """End the process with ``code`` as ``sys.exit`` would (see :func:`run`), skipping the teardown."""
+    import atexit
+    import contextlib
+    import threading
+
+    if threading.active_count() > 1:  # a thread still at work: let Python wait for it as usual
+        sys.exit(code)  # type: ignore[arg-type]
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("text") prints the text and exits 1
+        sys.stderr.write(f"{code}\n")
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader that went away (arb report | head)
+            stream.flush()
+    atexit._run_exitfuncs()
+    os._exit(status)

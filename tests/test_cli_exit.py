@@ -1,0 +1,81 @@
+"""arb.cli.run: the console script ends the process quickly once a command is done, with its exit code,
+its output flushed and the exit handlers run; with another thread still at work it ends the usual way."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _python(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, ARB_HOME=str(tmp_path / "home"), ARB_OFFLINE="1", NO_COLOR="1", COLUMNS="120")
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "out"),
+    [
+        (["report", "--offline"], 0, "enn-energy"),
+        (["report", "--bogus"], 2, ""),
+        (["report", "no-such-file.toml"], 1, ""),
+        (["--version"], 0, "arb "),
+    ],
+)
+def test_the_command_line_keeps_its_exit_code_and_output(
+    args: list[str], status: int, out: str, tmp_path: Path
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "arb", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, ARB_HOME=str(tmp_path / "home"), ARB_OFFLINE="1", NO_COLOR="1", COLUMNS="120"),
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == status, proc.stderr[-500:]
+    assert out in proc.stdout
+    if status == 0 and args[0] == "report":
+        assert proc.stdout.rstrip().endswith(")") or "Flags" in proc.stdout  # the table's footnotes came out whole
+        expected = subprocess.run(
+            [sys.executable, "-c", "import sys; sys.argv=['arb', *sys.argv[1:]]\nfrom arb.cli import main\nmain()",
+             *args],
+            capture_output=True, text=True, env=dict(os.environ, ARB_HOME=str(tmp_path / "home"), ARB_OFFLINE="1",
+            NO_COLOR="1", COLUMNS="120"), timeout=120, check=False,
+        )  # fmt: skip
+        assert proc.stdout == expected.stdout and proc.stderr == expected.stderr
+
+
+def test_exit_handlers_run_and_buffered_output_is_written(tmp_path: Path) -> None:
+    mark = tmp_path / "atexit.txt"
+    code = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: open({str(mark)!r}, 'w').write('ran'))\n"
+        "sys.stdout.write('buffered, no newline')\n"
+        "from arb.cli import _quick_exit\n"
+        "_quick_exit(3)\n"
+    )
+    proc = _python(code, tmp_path)
+    assert proc.returncode == 3 and proc.stdout == "buffered, no newline"
+    assert mark.read_text() == "ran"
+    proc = _python("from arb.cli import _quick_exit\n_quick_exit('a message')\n", tmp_path)
+    assert proc.returncode == 1 and proc.stderr == "a message\n"
+    assert _python("from arb.cli import _quick_exit\n_quick_exit(None)\n", tmp_path).returncode == 0
+
+
+def test_with_a_thread_still_at_work_the_process_waits_for_it(tmp_path: Path) -> None:
+    mark = tmp_path / "thread.txt"
+    code = (
+        "import threading, time\n"
+        f"def work():\n    time.sleep(0.3)\n    open({str(mark)!r}, 'w').write('done')\n"
+        "threading.Thread(target=work).start()\n"
+        "from arb.cli import _quick_exit\n"
+        "_quick_exit(0)\n"
+    )
+    proc = _python(code, tmp_path)
+    assert proc.returncode == 0 and mark.read_text() == "done"
