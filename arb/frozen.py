@@ -11,11 +11,13 @@ meaning: ``Cls(**data)`` and ``Cls.model_validate(data)`` check ``data`` (and ra
 pydantic's does; ``model_dump(mode=..., include=..., exclude=..., by_alias=..., exclude_none=...)``
 and ``model_dump_json`` give the same dicts and JSON. Records are frozen (assigning a field raises
 :class:`FrozenRecordError`), compare equal when their class and fields are, and pickle as plain
-objects.
+objects. A field that holds a dict (a deal's ``securities``, a ``Costs`` table) is not frozen by
+Python: change a record only through ``model_copy``, never in place, or a value worked out from
+its fields and kept (:meth:`Record._memo`, the terms hash) no longer matches them.
 
 A record class declares its fields as annotations, in the order of its schema model; the schema
 model adds each field's checks. ``tests/test_frozen.py`` holds the two to the same names,
-defaults and aliases.
+types, defaults and aliases.
 """
 
 from __future__ import annotations

@@ -7,17 +7,23 @@ pydantic's own, and check that a report served by the deal cache never imports p
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import pickle
 import tomllib
+import types
+import typing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import probe
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
 
+import arb.costs
 import arb.dealcache
+import arb.models
 from arb.costs import DEFAULTS, Costs, StampDuty
 from arb.dealcache import DealCache
 from arb.frozen import FrozenRecordError, Record
@@ -46,6 +52,26 @@ def test_each_record_has_its_models_fields_defaults_and_aliases(record: type[Rec
             assert name not in vars(record), f"{record.__name__}.{name} is required, so has no default"
         else:
             assert vars(record)[name] == info.default, f"{record.__name__}.{name}"
+
+
+def _plain_type(t: Any) -> Any:
+    """A field's type without the checks pydantic reads (Annotated metadata), unions as sets, models as records."""
+    origin = typing.get_origin(t)
+    if origin is typing.Annotated:
+        return _plain_type(typing.get_args(t)[0])
+    if origin in (typing.Union, types.UnionType):
+        return ("union", frozenset(_plain_type(a) for a in typing.get_args(t)))
+    if origin is not None:
+        return (origin, tuple(_plain_type(a) for a in typing.get_args(t)))
+    return {model: record for record, model in SCHEMAS.items()}.get(t, t)
+
+
+@pytest.mark.parametrize("record", list(SCHEMAS), ids=lambda c: c.__name__)
+def test_each_records_field_types_are_its_models(record: type[Record]) -> None:
+    names = {**vars(arb.models), **vars(arb.costs), "dt": dt}
+    hints = typing.get_type_hints(record, globalns=names)
+    for name, info in SCHEMAS[record].model_fields.items():
+        assert _plain_type(hints[name]) == _plain_type(info.annotation), f"{record.__name__}.{name}"
 
 
 def test_the_built_in_cost_table_passes_the_checks_a_file_does() -> None:
