@@ -22,11 +22,13 @@ __all__ = [
     "guess_currency",
     "is_fx_pair",
     "is_listing",
+    "is_major_unit",
     "major_currency",
     "minor_unit_problem",
     "normalize_symbol",
     "parse_fx_pair",
     "preview",
+    "price_in_range",
     "price_key",
     "quote_unit",
     "read_price",
@@ -147,6 +149,16 @@ _LISTING_RE = re.compile(r"^[A-Z0-9^][A-Z0-9.\-^=]*$")
 #: overflow, not a market fact (no share trades near a billion in any currency).
 MAX_PER_SHARE = 1e9
 
+
+def price_in_range(value: float) -> bool:
+    """True for a price a quote may hold: above zero and at most :data:`MAX_PER_SHARE` (NaN is not).
+
+    The range :func:`arb.prices.base.bad_price_reason` passes, as one comparison for a reader that
+    checks every row of a price file and asks for the reason only when this says no.
+    """
+    return 0.0 < value <= MAX_PER_SHARE
+
+
 # A ticker once normalised: an optional index caret, letters and digits, then '.', '-', '&' or
 # '=' joining more of them ("0981.HK", "BRK-B", "M&M.NS", "CNYHKD=X", "^HSI"). Full match only.
 _TICKER_RE = re.compile(r"\^?[A-Z0-9]+(?:[.\-&=][A-Z0-9]+)*")
@@ -237,6 +249,15 @@ def major_currency(unit: str) -> tuple[str, float]:
     if unit in MINOR_UNITS:
         return MINOR_UNITS[unit]
     return unit.upper(), 1.0
+
+
+def is_major_unit(unit: str) -> bool:
+    """True when a quote unit is already its ISO currency: :func:`major_currency` gives ``(unit, 1.0)``.
+
+    ``HKD`` is; ``GBp`` (pence) and ``hkd`` (not yet upper-cased) are not. A quick test for a caller
+    that converts many quotes and most of them are in major units already.
+    """
+    return unit not in MINOR_UNITS and unit.upper() == unit
 
 
 def quote_unit(text: str) -> str | None:

@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol, runtime_checkable
 
-from arb.symbols import MAX_PER_SHARE, MINOR_UNITS, major_currency
+from arb.symbols import MAX_PER_SHARE, is_major_unit, major_currency, price_in_range
 
 __all__ = [
     "ChainSource",
@@ -78,12 +78,9 @@ class Quote:
 
     def in_major_units(self) -> Quote:
         """The same quote in the ISO currency: ``123.0 GBp`` -> ``1.23 GBP``."""
-        unit = self.currency
-        if unit not in MINOR_UNITS and unit.upper() == unit:
-            return self  # major_currency would give it back as it is: (unit, 1.0)
-        code, divisor = major_currency(unit)
-        if divisor == 1.0 and code == unit:
+        if is_major_unit(self.currency):
             return self
+        code, divisor = major_currency(self.currency)
         return Quote(
             self.symbol,
             self.price / divisor,
@@ -204,15 +201,15 @@ def bad_price_reason(price: object) -> str | None:
     if isinstance(price, bool) or not isinstance(price, (int, float)):
         return f"not a number: {price!r}"
     value = float(price)
+    if price_in_range(value):
+        return None
     if math.isnan(value):
         return "price is NaN"
     if math.isinf(value):
         return "price is infinite"
     if value <= 0:
         return f"price must be above zero, got {value:g}"
-    if value > MAX_PER_SHARE:
-        return f"price {value:g} is above {MAX_PER_SHARE:g}; no share trades there"
-    return None
+    return f"price {value:g} is above {MAX_PER_SHARE:g}; no share trades there"
 
 
 class MemorySource:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from arb.errors import PriceFileError
 from arb.prices.base import FetchResult, Quote, bad_price_reason
-from arb.symbols import MAX_PER_SHARE, fx_unit_problem, price_key, quote_unit
+from arb.symbols import fx_unit_problem, price_in_range, price_key, quote_unit
 
 __all__ = ["CsvSource", "normalize_price_symbol", "parse_when", "snapshot"]
 
@@ -220,7 +220,7 @@ class _RowReader:
                 else "; write the decimals after a point (40.10), not a comma"
             )
             raise ValueError(f"price {text[:40]!r} of {symbol} is not a number{comma}") from None
-        if not 0.0 < price <= MAX_PER_SHARE:  # the prices bad_price_reason passes (NaN fails this too)
+        if not price_in_range(price):
             raise ValueError(f"{symbol}: {bad_price_reason(price)}")
         text = row[cols.currency].strip()
         try:
