@@ -150,31 +150,46 @@ def budget(seconds: float = BUDGET_S) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+#: What :func:`probe` runs after ``setup`` and the lines setting ARGS and WATCH.
 _PROBE = """
 import json, sys
-sys.argv = ["arb", *ARGS]
-from arb.cli import main
-try:
-    main()
-except SystemExit as exc:
-    code = exc.code
-else:
+if ARGS is None:
     code = 0
-loaded = sorted({name.split(".")[0] for name in sys.modules} & {"pydantic", "pydantic_core"})
+else:
+    sys.argv = ["arb", *ARGS]
+    from arb.cli import main
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+loaded = sorted({name.split(".")[0] for name in sys.modules} & set(WATCH))
 sys.stderr.write("\\nPROBE:" + json.dumps([code, loaded]) + "\\n")
 """
 
+#: The packages :func:`probe` looks for by default: those the warm report path must not import.
+PYDANTIC = ("pydantic", "pydantic_core")
 
-def probe(args: list[str], **env: str) -> tuple[Any, list[str], str]:
-    """Run ``arb ARGS`` in a fresh process (this environment plus ``env``): its exit code, whether it
-    imported pydantic or pydantic_core (the packages, sorted), and its stdout."""
+
+def probe(
+    args: list[str] | None, *, watch: Sequence[str] = PYDANTIC, setup: str = "", **env: str
+) -> tuple[Any, list[str], str]:
+    """Run ``arb ARGS`` in a fresh process (this environment plus ``env``): its exit code, which of
+    the top-level packages in ``watch`` it imported (sorted; pydantic and pydantic_core unless
+    told), and its stdout.
+
+    ``setup`` is Python run first in that process (``import arb``); with ``args`` None only it runs
+    (the exit code is then 0).
+    """
     import json
     import os
     import subprocess
     import sys
 
+    code = f"{setup}\nARGS = {args!r}\nWATCH = {tuple(watch)!r}\n{_PROBE}"
     proc = subprocess.run(
-        [sys.executable, "-c", _PROBE.replace("ARGS", repr(args))],
+        [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         env=dict(os.environ, **env),
@@ -183,5 +198,5 @@ def probe(args: list[str], **env: str) -> tuple[Any, list[str], str]:
     )
     marker = [line for line in proc.stderr.splitlines() if line.startswith("PROBE:")]
     assert marker, f"the probe did not finish: {proc.stderr[-1500:]}"
-    code, loaded = json.loads(marker[-1][len("PROBE:") :])
-    return code, loaded, proc.stdout
+    exit_code, loaded = json.loads(marker[-1][len("PROBE:") :])
+    return exit_code, loaded, proc.stdout
