@@ -117,7 +117,13 @@ class DealCache:
         self.folder = folder
         self._fingerprint: tuple[Any, ...] | None = None
         self._folders: dict[str, _Folder] = {}  # by absolute folder path
-        self._by_dirname: dict[str, _Folder] = {}  # by the folder as the paths looked up name it
+        # The same folders by their names as the looked-up paths give them (relative ones too), to skip
+        # an abspath per file. A relative name stands for one folder only while the working folder
+        # stays put: it does, as a cache lives for one load (arb.cli.common.load makes one per call)
+        # and arb never changes its working folder. A cache kept longer, across a chdir, must key
+        # this by the absolute path instead. (Were it ever wrong, a deal would still be served only
+        # to a file with its own key, device and inode included: a miss, never a wrong deal.)
+        self._by_dirname: dict[str, _Folder] = {}
 
     @property
     def fingerprint(self) -> tuple[Any, ...]:
