@@ -350,15 +350,11 @@ def _quick_exit(code: object) -> NoReturn:
     import contextlib
     import threading
 
-    if threading.active_count() > 1:  # a thread still at work: let Python wait for it as usual
+    if threading.active_count() > 1 or not (code is None or isinstance(code, int)):
+        # a thread still at work (Python waits for it), or an exit with a message (Python prints
+        # it): the usual exit
         sys.exit(code)  # type: ignore[arg-type]
-    if code is None:
-        status = 0
-    elif isinstance(code, int):
-        status = code
-    else:  # sys.exit("text") prints the text and exits 1
-        sys.stderr.write(f"{code}\n")
-        status = 1
+    status = code or 0
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a reader that went away (arb report | head)
             stream.flush()
