@@ -15,7 +15,7 @@ from rich.text import Text
 
 from arb.cli import common
 from arb.cli.common import SafeConsole, error, note, warn, warn_each
-from arb.cli.format import money, money_each, pct, pct_each
+from arb.cli.format import DASH, money, money_each, pct, pct_each
 from arb.cli.report_table import report_table
 from arb.rounding import fixed, fixed_each
 from arb.text import safe, safe_each
@@ -117,15 +117,39 @@ def test_the_table_text_is_the_text_of_its_pieces(
     assert re.sub(r"\x1b\[[0-9;]*m", "", coloured.getvalue()) == pieces
 
 
+def _pieces_of_row(table: Any, cells: list[tuple[str, str, int]]) -> list[tuple[str, str]]:
+    """One line's pieces laid out on its own, as the table once did it: each cell (text, style,
+    size) with the spaces before it, none after the last cell that is not blank."""
+    keys, widths, gap = table.layout.shown, table.widths, table.layout.gap
+    pad, pieces = 1, []
+    for i, (key, (text, style, size)) in enumerate(zip(keys, cells, strict=True)):
+        room = widths[key] - size
+        if key in ("deal", "ccy", "next", "flags"):  # set to the left
+            pieces += [(" " * pad, ""), (text, style)]
+            pad = gap + room if i < len(keys) - 1 else 0
+        else:
+            pieces += [(" " * (pad + room), ""), (text, style)]
+            pad = gap
+    while pieces and not pieces[-1][0].strip():
+        pieces.pop()
+    return pieces
+
+
 def _lines_row_by_row(table: Any) -> list[Any]:
-    """``table.lines()`` with each deal's line laid out on its own by ``_pieces``, as it once was."""
-    rows = []
-    for i, long_id in enumerate(table._long_ids()):
+    """``table.lines()`` with the heading and each deal's line laid out on its own, as it once was."""
+    from arb.cli.report_table import HEADERS, _cells
+
+    keys = table.layout.shown
+    rows = [_pieces_of_row(table, [(HEADERS[k], "bold", _cells(HEADERS[k])) for k in keys])]
+    rows.append([(" " + "─" * (sum(table.widths[k] for k in keys) + table.layout.gap * max(len(keys) - 1, 0)), "")])
+    for i, (deal_id, _) in enumerate(table.cells["deal"]):
+        long_id = "deal" in keys and table.sizes["deal"][i] > table.widths["deal"]
         if long_id:
-            rows.append([(" " + table.cells["deal"][i][0], "")])
-        rows.append(table._pieces(table._row(i, long_id)))
+            rows.append([(" " + deal_id, "")])
+        cells = [("", "", 0) if long_id and k == "deal" else (*table.cells[k][i], table.sizes[k][i]) for k in keys]
+        rows.append(_pieces_of_row(table, cells))
     lines = list(table.lines())
-    return lines[:2] + rows + lines[2 + len(rows) :]
+    return rows + lines[len(rows) :]
 
 
 class _PieceByPiece:
@@ -222,13 +246,74 @@ def test_untrailed_drops_the_spaces_before_each_line_break_only(text: str) -> No
     assert common._untrailed(text) == re.sub(r" +\n", "\n", text)
 
 
+def _signed(text: str, x: float | None) -> tuple[str, str]:
+    return text, "dim" if x is None or text == DASH else "green" if x > 0 else "red" if x < 0 else ""
+
+
+def _plain(text: str) -> tuple[str, str]:
+    return text, "dim" if text == DASH else ""
+
+
+def _target(r: Any) -> tuple[str, str]:
+    from arb.book import STALE_AFTER_DAYS
+
+    text, q = money(r.figures["target_price"], None), r.info.target_quote
+    stale = q is not None and (
+        q.fallback or (q.as_of is not None and (r.as_of - q.as_of.date()).days > STALE_AFTER_DAYS)
+    )
+    return text, "dim" if text == DASH or stale else ""
+
+
+def _next(r: Any) -> tuple[str, str]:
+    from arb.cli.report_table import EVENT_ABBREV
+    from arb.lifecycle import next_event
+
+    event = next_event(r.deal, r.as_of)
+    if event is None:
+        return DASH, "dim"
+    mark = "" if event.confirmed else "~"
+    return f"{safe(EVENT_ABBREV.get(event.kind, event.kind))} {mark}{event.date}", "" if event.confirmed else "dim"
+
+
+def _conditions(r: Any) -> tuple[str, str]:
+    statuses = [c.status for c in r.deal.conditions]
+    met = sum(s in ("met", "waived") for s in statuses)
+    if not statuses:
+        return DASH, "dim"
+    return f"{met}/{len(statuses)}", "red" if "failed" in statuses else "green" if met == len(statuses) else ""
+
+
+#: Each column's cell made from one deal's result, written out cell by cell: the reference the
+#: table's column-at-a-time cells are checked against.
+ROW_CELLS: dict[str, Any] = {
+    "deal": lambda r: (safe(r.deal.id), ""),
+    "ccy": lambda r: _plain(safe(r.currency or DASH)),
+    "target": _target,
+    "value": lambda r: _plain(money(r.figures["deal_value"], None)),
+    "div": lambda r: _plain(money(r.figures["dividends"], None)),
+    "spread": lambda r: _signed(money(r.figures["spread"], None, sign=True), r.figures["spread"]),
+    "spread %": lambda r: _signed(pct(r.figures["spread_pct"], sign=True), r.figures["spread_pct"]),
+    "days": lambda r: _plain(DASH if r.figures["days_to_close"] is None else str(int(r.figures["days_to_close"]))),
+    "ann. %": lambda r: _signed(pct(r.figures["annualized"]), r.figures["annualized"]),
+    "net %": lambda r: _signed(
+        pct((r.net or {}).get("net_spread_pct"), sign=True), (r.net or {}).get("net_spread_pct")
+    ),
+    "net ann. %": lambda r: _signed(pct((r.net or {}).get("net_annualized")), (r.net or {}).get("net_annualized")),
+    "prob.": lambda r: _plain(pct(r.figures["implied_probability"])),
+    "cond.": _conditions,
+    "next": _next,
+    "flags": lambda r: (safe(" ".join(r.flags)), "yellow"),
+}
+
+
 @pytest.mark.parametrize("day", ["2025-06-20", "2026-01-01"])
 def test_each_column_made_at_once_is_its_cells_made_row_by_row(day: str) -> None:
     """The columns made a column at a time (figures, ids, currencies, flags, the target's stale
-    dimming) give exactly what each row's :data:`CELLS` entry gives, on the bundled deals."""
+    dimming, conditions, next events) give exactly what each row's cell written out alone gives,
+    on the bundled deals; and a column of one row is that row's cell."""
     import datetime as dt
 
-    from arb.cli.report_table import CELLS, HEADERS, _column
+    from arb.cli.report_table import CELLS, HEADERS
     from arb.loader import load_deals
     from arb.prices.csvfile import snapshot
     from arb.pricing import value_deals
@@ -237,7 +322,16 @@ def test_each_column_made_at_once_is_its_cells_made_row_by_row(day: str) -> None
     v = value_deals(load_deals([seeds_dir()]).deals, snapshot(), today=dt.date.fromisoformat(day))
     results = v.sorted()
     assert len(results) > 5
+    assert set(CELLS) == set(HEADERS) == set(ROW_CELLS)
     for key in HEADERS:
-        assert _column(key, results) == [CELLS[key](r) for r in results], key
-    styles = {style for key in HEADERS for _, style in _column(key, results)}
-    assert {"dim", "yellow", ""} <= styles  # missing figures, flags and plain cells were all met
+        expected = [ROW_CELLS[key](r) for r in results]
+        assert CELLS[key](results) == expected, key
+        assert [CELLS[key]([r])[0] for r in results] == expected, key
+    styles = {style for key in HEADERS for _, style in CELLS[key](results)}
+    assert {
+        "dim",
+        "yellow",
+        "",
+        "green",
+        "red",
+    } <= styles  # missing figures, flags, plain and signed cells were all met

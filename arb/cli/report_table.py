@@ -12,17 +12,16 @@ Column keys are the names the ``columns`` setting uses (:data:`arb.config.COLUMN
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 
 from arb.book import STALE_AFTER_DAYS
-from arb.cli.format import DASH, money, money_each, pct, pct_each
+from arb.cli.format import DASH, money_each, pct_each
 from arb.fields import FrozenValueFields
 from arb.lifecycle import conditions_met, next_event
 from arb.text import safe, safe_each
@@ -30,13 +29,14 @@ from arb.text import safe, safe_each
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
 
-    from arb.models import Deal
     from arb.pricing import DealResult
 
 __all__ = ["DROP_ORDER", "HEADERS", "KEPT", "Layout", "ReportTable", "fit", "report_table"]
 
 #: A cell: its text (already through ``safe``, one line) and its style ("" for none).
 Cell = tuple[str, str]
+#: How a column's cells are made from the deals' results, top to bottom.
+Column = Callable[[Sequence["DealResult"]], list[Cell]]
 
 #: Each column's key (as the ``columns`` setting names it) and heading, in the default order.
 HEADERS: dict[str, str] = {
@@ -90,123 +90,104 @@ EVENT_ABBREV = {
 }
 
 
-def _signed(text: str, x: float | None) -> Cell:
-    if x is None or text == DASH:
-        return text, "dim"
-    return text, "green" if x > 0 else "red" if x < 0 else ""
+def _plain(texts: list[str]) -> list[Cell]:
+    """Cells with no colour, a dash dim."""
+    return [(text, "dim" if text == DASH else "") for text in texts]
 
 
-def _plain(text: str) -> Cell:
-    return text, "dim" if text == DASH else ""
+def _signed(texts: list[str], xs: Sequence[float | None]) -> list[Cell]:
+    """Cells green above zero and red below, a missing figure dim."""
+    return [
+        (text, "dim" if x is None or text == DASH else "green" if x > 0 else "red" if x < 0 else "")
+        for x, text in zip(xs, texts, strict=True)
+    ]
 
 
-def _conditions(deal: Deal) -> Cell:
+def _figure(name: str, form: Callable[[list[float | None]], list[str]], signed: bool) -> Column:
+    """The column of the figure ``name``, written by ``form``, coloured by its sign or plain."""
+
+    def column(results: Sequence[DealResult]) -> list[Cell]:
+        xs = [r.figures[name] for r in results]
+        return _signed(form(xs), xs) if signed else _plain(form(xs))
+
+    return column
+
+
+def _net(name: str, sign: bool) -> Column:
+    """The column of a net figure (a dash where the deal has no costs)."""
+
+    def column(results: Sequence[DealResult]) -> list[Cell]:
+        xs = [None if r.net is None else r.net.get(name) for r in results]
+        return _signed(pct_each(xs, sign=sign), xs)
+
+    return column
+
+
+def _targets(results: Sequence[DealResult]) -> list[Cell]:
+    """The target's price, dim when it is missing or stale: a fallback from the live source, or
+    older than the stale-price flag allows (:data:`arb.book.STALE_AFTER_DAYS`)."""
+    cells: list[Cell] = []
+    for r, text in zip(results, money_each([r.figures["target_price"] for r in results]), strict=True):
+        q = r.info.target_quote
+        if text == DASH or (q is not None and q.fallback):
+            style = "dim"
+        else:
+            age = None if q is None else q.age_days(r.as_of)
+            style = "dim" if age is not None and age > STALE_AFTER_DAYS else ""
+        cells.append((text, style))
+    return cells
+
+
+def _days(results: Sequence[DealResult]) -> list[Cell]:
+    days = [r.figures["days_to_close"] for r in results]
+    return _plain([DASH if d is None else str(int(d)) for d in days])
+
+
+def _conditions(results: Sequence[DealResult]) -> list[Cell]:
     """``3/4``: conditions met or waived of those listed; red when one failed, green when all are met."""
-    met, total = conditions_met(deal)
-    if not total:
-        return DASH, "dim"
-    failed = any(c.status == "failed" for c in deal.conditions)
-    return f"{met}/{total}", "red" if failed else "green" if met == total else ""
+    cells: list[Cell] = []
+    for r in results:
+        met, total = conditions_met(r.deal)
+        if not total:
+            cells.append((DASH, "dim"))
+            continue
+        failed = any(c.status == "failed" for c in r.deal.conditions)
+        cells.append((f"{met}/{total}", "red" if failed else "green" if met == total else ""))
+    return cells
 
 
-def _next(deal: Deal, as_of: dt.date) -> Cell:
+def _next(results: Sequence[DealResult]) -> list[Cell]:
     """The next event's kind and date (``~`` before an expected date); a dash when none is left."""
-    event = next_event(deal, as_of)
-    if event is None:
-        return DASH, "dim"
-    kind = safe(EVENT_ABBREV.get(event.kind, event.kind))
-    mark = "" if event.confirmed else "~"
-    return f"{kind} {mark}{event.date.isoformat()}", "" if event.confirmed else "dim"
+    cells: list[Cell] = []
+    for r in results:
+        event = next_event(r.deal, r.as_of)
+        if event is None:
+            cells.append((DASH, "dim"))
+        else:
+            kind = safe(EVENT_ABBREV.get(event.kind, event.kind))
+            mark = "" if event.confirmed else "~"
+            cells.append((f"{kind} {mark}{event.date.isoformat()}", "" if event.confirmed else "dim"))
+    return cells
 
 
-def _target(r: DealResult) -> Cell:
-    """The target's price, dim when it is stale: a fallback from the live source, or older than
-    the stale-price flag allows (:data:`arb.book.STALE_AFTER_DAYS`)."""
-    text = money(r.figures["target_price"], None)
-    return text, _target_style(r, text)
-
-
-def _target_style(r: DealResult, text: str, ages: dict[tuple[object, object], int | None] | None = None) -> str:
-    """Dim for a missing or stale target price (``ages``: a memo of the quote's age by its date
-    and the as-of, for a column of them)."""
-    q = r.info.target_quote
-    if text == DASH or (q is not None and q.fallback):
-        return "dim"
-    if q is None:
-        return ""
-    if ages is None:
-        age = q.age_days(r.as_of)
-    else:
-        key = (q.as_of, r.as_of)
-        age = ages[key] if key in ages else ages.setdefault(key, q.age_days(r.as_of))
-    return "dim" if age is not None and age > STALE_AFTER_DAYS else ""
-
-
-def _days(r: DealResult) -> Cell:
-    days = r.figures["days_to_close"]
-    return _plain(DASH if days is None else str(int(days)))
-
-
-def _net(r: DealResult, key: str, sign: bool) -> Cell:
-    n = r.net or {}
-    return _signed(pct(n.get(key), sign=sign), n.get(key))
-
-
-#: How each column's cell is made from a deal's result.
-CELLS: dict[str, Callable[[DealResult], Cell]] = {
-    "deal": lambda r: (safe(r.deal.id), ""),
-    "ccy": lambda r: _plain(safe(r.currency or DASH)),
-    "target": _target,
-    "value": lambda r: _plain(money(r.figures["deal_value"], None)),
-    "div": lambda r: _plain(money(r.figures["dividends"], None)),
-    "spread": lambda r: _signed(money(r.figures["spread"], None, sign=True), r.figures["spread"]),
-    "spread %": lambda r: _signed(pct(r.figures["spread_pct"], sign=True), r.figures["spread_pct"]),
+#: How each column's cells are made from the deals' results, a column at a time (a thousand deals
+#: make some ten thousand cells); one row's cell is its column made of that row alone.
+CELLS: dict[str, Column] = {
+    "deal": lambda results: [(text, "") for text in safe_each([r.deal.id for r in results])],
+    "ccy": lambda results: _plain(safe_each([r.currency or DASH for r in results])),
+    "target": _targets,
+    "value": _figure("deal_value", money_each, False),
+    "div": _figure("dividends", money_each, False),
+    "spread": _figure("spread", lambda xs: money_each(xs, sign=True), True),
+    "spread %": _figure("spread_pct", lambda xs: pct_each(xs, sign=True), True),
     "days": _days,
-    "ann. %": lambda r: _signed(pct(r.figures["annualized"]), r.figures["annualized"]),
-    "net %": lambda r: _net(r, "net_spread_pct", True),
-    "net ann. %": lambda r: _net(r, "net_annualized", False),
-    "prob.": lambda r: _plain(pct(r.figures["implied_probability"])),
-    "cond.": lambda r: _conditions(r.deal),
-    "next": lambda r: _next(r.deal, r.as_of),
-    "flags": lambda r: (safe(" ".join(r.flags)), "yellow"),
-}
-
-
-def _column(key: str, results: Sequence[DealResult]) -> list[Cell]:
-    """One column's cells, top to bottom, as :data:`CELLS` makes them; the figures, ids, currencies
-    and flags a column at a time (a thousand deals make some ten thousand cells)."""
-    if key in _FIGURES:
-        figure, form, signed = _FIGURES[key]
-        xs = [r.figures[figure] for r in results]
-        if not signed:
-            return [(text, "dim" if text == DASH else "") for text in form(xs)]
-        return [
-            (text, "dim" if x is None or text == DASH else "green" if x > 0 else "red" if x < 0 else "")
-            for x, text in zip(xs, form(xs), strict=True)
-        ]
-    if key == "deal":
-        return [(text, "") for text in safe_each([r.deal.id for r in results])]
-    if key == "ccy":
-        return [(text, "dim" if text == DASH else "") for text in safe_each([r.currency or DASH for r in results])]
-    if key == "flags":
-        return [(text, "yellow") for text in safe_each([" ".join(r.flags) for r in results])]
-    if key == "target":
-        texts = money_each([r.figures["target_price"] for r in results])
-        ages: dict[tuple[object, object], int | None] = {}  # the quotes share a few dates and one as-of
-        return [(text, _target_style(r, text, ages)) for r, text in zip(results, texts, strict=True)]
-    make = CELLS[key]
-    return [make(r) for r in results]
-
-
-#: The figure columns :func:`_column` formats a column at a time: the figure, how a column of it
-#: is written, and whether its sign colours it (else it is plain), as their :data:`CELLS` entries do.
-_FIGURES: dict[str, tuple[str, Callable[[list[float | None]], list[str]], bool]] = {
-    "value": ("deal_value", money_each, False),
-    "div": ("dividends", money_each, False),
-    "spread": ("spread", lambda xs: money_each(xs, sign=True), True),
-    "spread %": ("spread_pct", lambda xs: pct_each(xs, sign=True), True),
-    "ann. %": ("annualized", pct_each, True),
-    "prob.": ("implied_probability", pct_each, False),
+    "ann. %": _figure("annualized", pct_each, True),
+    "net %": _net("net_spread_pct", True),
+    "net ann. %": _net("net_annualized", False),
+    "prob.": _figure("implied_probability", pct_each, False),
+    "cond.": _conditions,
+    "next": _next,
+    "flags": lambda results: [(text, "yellow") for text in safe_each([" ".join(r.flags) for r in results])],
 }
 
 
@@ -284,9 +265,8 @@ class ReportTable:
     have no column. Nothing here wraps or folds a cell.
 
     ``cells`` and ``sizes`` hold each column's cells, top to bottom, and their widths in cells.
-    On a console without colour (a pipe, a file) the whole table is one segment, its lines built
-    a column at a time (:meth:`text`); on a terminal, one segment per styled cell, so the styles
-    reach it (:meth:`lines`). Both give the same text.
+    :meth:`lines` lays them out; on a console without colour (a pipe, a file) the whole table is
+    one segment, their text (:meth:`text`), on a terminal one segment per styled cell.
     """
 
     def __init__(
@@ -303,130 +283,81 @@ class ReportTable:
         self.sizes = sizes
         self.width = width
 
-    def _pieces(self, cells: Sequence[tuple[str, str, int]]) -> list[Piece]:
-        """One line's pieces: each cell with the spaces before it (none after the last)."""
-        keys, widths, gap = self.layout.shown, self.widths, self.layout.gap
-        pad = INDENT
-        pieces: list[Piece] = []
-        last = len(keys) - 1
-        for i, (key, (text, style, size)) in enumerate(zip(keys, cells, strict=True)):
-            room = widths[key] - size
-            if key in LEFT:
-                pieces += [(" " * pad, ""), (text, style)]
-                pad = gap + room if i < last else 0
-            else:
-                pieces += [(" " * (pad + room), ""), (text, style)]
-                pad = gap
-        while pieces and not pieces[-1][0].strip():  # nothing trails a line, on a terminal too
-            pieces.pop()
-        return pieces
+    def _grid(self, styled: bool = True) -> Iterator[tuple[Any, ...]]:
+        """The heading's line, the rule and each deal's line: each cell with the spaces before it,
+        worked out a column at a time (a figure set to the right of its column, a left cell's room
+        carried to the next), and nothing after the last cell that is not blank. A deal whose id is
+        wider than its column has the id on a line of its own first, and a blank cell under Deal.
 
-    def _long_ids(self) -> list[bool]:
-        """For each row: whether its id takes a line of its own above its figures."""
-        room = self.widths["deal"]
-        if "deal" not in self.layout.shown:
-            return [False] * len(self.sizes["deal"])
-        return [size > room for size in self.sizes["deal"]]
-
-    def _row(self, i: int, long_id: bool) -> list[tuple[str, str, int]]:
-        """Row ``i``'s cells in the order shown (the deal's blank when its id has a line of its own)."""
-        cells, sizes = self.cells, self.sizes
-        return [("", "", 0) if long_id and k == "deal" else (*cells[k][i], sizes[k][i]) for k in self.layout.shown]
-
-    def _head(self) -> Iterator[list[Piece]]:
-        keys = self.layout.shown
-        yield self._pieces([(HEADERS[k], "bold", _cells(HEADERS[k])) for k in keys])
-        yield [(" " * INDENT + "─" * (_line_width(keys, self.widths, self.layout.gap) - INDENT), "")]
-
-    def _flagged(self) -> list[tuple[str, str]]:
-        """Each flagged deal's id and flags, when the flags are listed under the table (else none)."""
-        if self.layout.flags_inline:
-            return []
-        pairs = zip(self.cells["deal"], self.cells["flags"], strict=True)
-        return [(deal[0], flags[0]) for deal, flags in pairs if flags[0]]
-
-    def _rows(self) -> Iterator[list[Piece]]:
-        """The deals' lines as :meth:`_pieces` makes them (a long id first on a line of its own),
-        the spaces before each cell worked out a column at a time."""
-        keys, widths, gap = self.layout.shown, self.widths, self.layout.gap
-        long_ids = self._long_ids()
-        carry = [INDENT] * len(long_ids)  # the spaces owed before the next cell: the gap, and a left cell's room
-        columns: list[tuple[list[str], list[Cell]]] = []
+        A line is its pieces, the spaces before a cell one and the cell another; without ``styled``,
+        the texts of those pieces."""
+        keys, gap, ids = self.layout.shown, self.layout.gap, self.cells["deal"]
+        deal_width = self.widths["deal"]
+        long_ids = (
+            {i + 1 for i, size in enumerate(self.sizes["deal"]) if size > deal_width} if "deal" in keys else set()
+        )
+        carry = [INDENT] * (len(ids) + 1)  # the spaces owed before the next cell: the gap, and a left cell's room
+        # Before a cell: at most the indent or the gap, a left cell's room, and a figure's room.
+        spaces = [" " * n for n in range(INDENT + gap + 2 * max(self.widths.values(), default=0) + 1)]
+        columns: list[list[Any]] = []
         for key in keys:
-            cells, sizes, w = self.cells[key], self.sizes[key], widths[key]
-            if key == "deal" and any(long_ids):
-                cells = [("", "") if long else cell for cell, long in zip(cells, long_ids, strict=True)]
-                sizes = [0 if long else size for size, long in zip(sizes, long_ids, strict=True)]
+            cells, sizes = [(HEADERS[key], "bold"), *self.cells[key]], [_cells(HEADERS[key]), *self.sizes[key]]
+            for i in long_ids if key == "deal" else ():
+                cells[i], sizes[i] = ("", ""), 0
+            w = self.widths[key]
             if key in LEFT:
-                columns.append(([" " * c for c in carry], cells))
+                pads = [spaces[c] for c in carry]
                 carry = [gap + w - size for size in sizes]
             else:
-                columns.append(([" " * (c + w - size) for c, size in zip(carry, sizes, strict=True)], cells))
+                pads = [spaces[c + w - size] for c, size in zip(carry, sizes, strict=True)]
                 carry = [gap] * len(sizes)
-        for i, long_id in enumerate(long_ids):
-            if long_id:
-                yield [(" " * INDENT + self.cells["deal"][i][0], "")]
-            pieces: list[Piece] = []
-            for pads, cells in columns:
-                pieces += [(pads[i], ""), cells[i]]
-            while pieces and not pieces[-1][0].strip():  # nothing trails a line, on a terminal too
-                pieces.pop()
-            yield pieces
+            if styled:
+                columns += [[(pad, "") for pad in pads], cells]
+            else:
+                columns += [pads, [text for text, _ in cells]]
+        rule = " " * INDENT + "─" * (_line_width(keys, self.widths, gap) - INDENT)
+        for i, line in enumerate(zip(*columns, strict=True)):  # no columns shown: no lines
+            if i in long_ids:
+                long_id = " " * INDENT + ids[i - 1][0]
+                yield ((long_id, ""),) if styled else (long_id,)
+            end = len(line)
+            while end and not (line[end - 1][0] if styled else line[end - 1]).strip():  # nothing trails a line
+                end -= 1
+            yield line[:end]
+            if not i:
+                yield ((rule, ""),) if styled else (rule,)
 
-    def lines(self) -> Iterator[list[Piece]]:
-        """Every line of the table as its pieces (text, style name)."""
-        yield from self._head()
-        yield from self._rows()
+    def _notes(self, styled: bool = True) -> Iterator[list[Piece]]:
+        """A blank line, then each flagged deal's id and flags when they have no column; without
+        ``styled``, a line that needs no break is one piece of the same text."""
         yield []
-        flagged = self._flagged()
-        if not flagged:
+        if self.layout.flags_inline:
+            return
+        flagged = [(deal[0], flags[0]) for deal, flags in zip(self.cells["deal"], self.cells["flags"], strict=True)]
+        if not any(flags for _, flags in flagged):
             return
         yield [("Flags", "bold")]
         for deal_id, flags in flagged:
+            if not flags:
+                continue
+            line = f"{deal_id}: {flags}"
+            fits = self.width is None or _cells(line) <= self.width
+            if fits and not styled:
+                yield [(line, "")]
+                continue
             words = [(deal_id + ":", "bold"), *((f, "yellow") for f in flags.split(" "))]
-            yield from _wrap_words(words, self.width, "  ")
+            yield from _wrap_words(words, None if fits else self.width, "  ")  # a line that fits is not broken
+
+    def lines(self) -> Iterator[list[Piece]]:
+        """Every line of the table as its pieces (text, style name)."""
+        for line in self._grid():
+            yield list(line)
+        yield from self._notes()
 
     def text(self) -> str:
-        """The table as plain text, every line ending in a line break: the text of :meth:`lines`,
-        built a column at a time (padding each column's cells in one pass) rather than a piece at a time."""
-        keys, widths, gap = self.layout.shown, self.widths, self.layout.gap
-        out = ["".join(text for text, _ in pieces) for pieces in self._head()]
-        long_ids = self._long_ids()
-        last = len(keys) - 1
-        columns: list[list[str]] = []
-        for i, key in enumerate(keys):
-            texts = [text for text, _ in self.cells[key]]
-            sizes = self.sizes[key]
-            if key == "deal" and any(long_ids):
-                texts = ["" if long else text for text, long in zip(texts, long_ids, strict=True)]
-                sizes = [0 if long else size for size, long in zip(sizes, long_ids, strict=True)]
-            w = widths[key]
-            if key not in LEFT:
-                columns.append([" " * (w - size) + text for text, size in zip(texts, sizes, strict=True)])
-            elif i < last:
-                columns.append([text + " " * (w - size) for text, size in zip(texts, sizes, strict=True)])
-            else:
-                columns.append(texts)
-        indent, sep = " " * INDENT, " " * gap
-        ends = columns[-1] if columns else []
-        for i, parts in enumerate(zip(*columns, strict=True)):
-            if long_ids[i]:
-                out.append(indent + self.cells["deal"][i][0])
-            if ends[i].strip():
-                out.append(indent + sep.join(parts))
-            else:  # a blank last cell: the spaces before it go too, as in lines()
-                out.append("".join(text for text, _ in self._pieces(self._row(i, long_ids[i]))))
-        out.append("")
-        flagged = self._flagged()
-        if flagged:
-            out.append("Flags")
-            for deal_id, flags in flagged:
-                line = f"{deal_id}: {flags}"
-                if self.width is None or _cells(line) <= self.width:  # fits: no break is made
-                    out.append(line)
-                else:
-                    words = [(deal_id + ":", ""), *((f, "") for f in flags.split(" "))]
-                    out += ["".join(text for text, _ in pieces) for pieces in _wrap_words(words, self.width, "  ")]
+        """The table as plain text: the text of :meth:`lines`, every line ending in a line break."""
+        out = ["".join(texts) for texts in self._grid(styled=False)]
+        out += ["".join([text for text, _ in pieces]) for pieces in self._notes(styled=False)]
         return "\n".join(out) + "\n"
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -480,7 +411,7 @@ def report_table(results: Sequence[DealResult], wanted: Sequence[str], width: in
     ``width=None`` means no limit: every wanted column, flags in their column.
     """
     made = dict.fromkeys([*wanted, "deal", "flags"])  # the flags are listed under the table when not in a column
-    cells = {k: _column(k, results) for k in made}
+    cells = {k: CELLS[k](results) for k in made}
     sizes = {k: _sizes(column) for k, column in cells.items()}
     widths = {k: max(_cells(HEADERS[k]), max(sizes[k], default=0)) for k in made}
     if not any(text for text, _ in cells["flags"]):
