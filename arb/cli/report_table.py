@@ -35,6 +35,8 @@ __all__ = ["DROP_ORDER", "HEADERS", "KEPT", "Layout", "ReportTable", "fit", "rep
 
 #: A cell: its text (already through ``safe``, one line) and its style ("" for none).
 Cell = tuple[str, str]
+#: A piece of a line: its text and its style ("" for none); a cell, or the spaces before it.
+Piece = tuple[str, str]
 #: How a column's cells are made from the deals' results, top to bottom.
 Column = Callable[[Sequence["DealResult"]], list[Cell]]
 
@@ -238,10 +240,10 @@ def _layout(wanted: tuple[str, ...], keys: list[str], gap: int) -> Layout:
     return Layout(tuple(keys), gap, dropped)
 
 
-def _wrap_words(words: list[tuple[str, str]], width: int | None, indent: str) -> list[list[tuple[str, str]]]:
+def _wrap_words(words: list[Piece], width: int | None, indent: str) -> list[list[Piece]]:
     """``words`` (text, style) in lines of at most ``width`` cells, broken only between words;
     a continuation line starts with ``indent``. A word longer than a line has a line of its own."""
-    lines: list[list[tuple[str, str]]] = [[]]
+    lines: list[list[Piece]] = [[]]
     used = 0
     for text, style in words:
         size = _cells(text)
@@ -254,9 +256,6 @@ def _wrap_words(words: list[tuple[str, str]], width: int | None, indent: str) ->
         lines[-1].append((text, style))
         used += size
     return lines
-
-
-Piece = tuple[str, str]
 
 
 class ReportTable:
@@ -292,10 +291,8 @@ class ReportTable:
         A line is its pieces, the spaces before a cell one and the cell another; without ``styled``,
         the texts of those pieces."""
         keys, gap, ids = self.layout.shown, self.layout.gap, self.cells["deal"]
-        deal_width = self.widths["deal"]
-        long_ids = (
-            {i + 1 for i, size in enumerate(self.sizes["deal"]) if size > deal_width} if "deal" in keys else set()
-        )
+        # The lines (the heading's is 0) whose id has a line of its own.
+        long_ids = {i + 1 for i, size in enumerate(self.sizes["deal"]) if size > self.widths["deal"] and "deal" in keys}
         carry = [INDENT] * (len(ids) + 1)  # the spaces owed before the next cell: the gap, and a left cell's room
         # Before a cell: at most the indent or the gap, a left cell's room, and a figure's room.
         spaces = [" " * n for n in range(INDENT + gap + 2 * max(self.widths.values(), default=0) + 1)]
