@@ -173,7 +173,7 @@ class _PieceByPiece:
 @given(
     rows=_ROWS,
     wanted=st.permutations(["deal", "div", "value", "spread %", "ann. %", "flags"]),
-    width=st.integers(4, 90),
+    width=st.integers(4, 170),  # up to a wide terminal
     colour=st.sampled_from([None, "standard", "truecolor"]),
     crop=st.booleans(),
 )

@@ -140,11 +140,6 @@ def _targets(results: Sequence[DealResult]) -> list[Cell]:
     return cells
 
 
-def _days(results: Sequence[DealResult]) -> list[Cell]:
-    days = [r.figures["days_to_close"] for r in results]
-    return _plain([DASH if d is None else str(int(d)) for d in days])
-
-
 def _conditions(results: Sequence[DealResult]) -> list[Cell]:
     """``3/4``: conditions met or waived of those listed; red when one failed, green when all are met."""
     cells: list[Cell] = []
@@ -182,7 +177,7 @@ CELLS: dict[str, Column] = {
     "div": _figure("dividends", money_each, False),
     "spread": _figure("spread", lambda xs: money_each(xs, sign=True), True),
     "spread %": _figure("spread_pct", lambda xs: pct_each(xs, sign=True), True),
-    "days": _days,
+    "days": _figure("days_to_close", lambda xs: [DASH if x is None else str(int(x)) for x in xs], False),
     "ann. %": _figure("annualized", pct_each, True),
     "net %": _net("net_spread_pct", True),
     "net ann. %": _net("net_annualized", False),
