@@ -112,7 +112,8 @@ def test_smoke_run_writes_every_benchmark(tmp_path: Path) -> None:
         assert r["passed"] is None or r["case"] == "not available yet" or r["target"] == "report", r
         assert r["figure"] is not None or r["case"] == "not available yet", r
     # arb report is timed without the deal cache (a first run) and with it, both reported
-    assert sorted(r["extra"].get("cache") for r in doc["results"] if r["benchmark"] == "report") == ["cold", "edited", "warm"]
+    caches = sorted(r["extra"].get("cache") for r in doc["results"] if r["benchmark"] == "report")
+    assert caches == ["cold", "edited", "warm"]
     assert "benchmark" in proc.stdout.splitlines()[0]
 
 
