@@ -315,6 +315,9 @@ def main() -> None:
     # again as the run goes on). The long-running loop (`watch live`, `refresh --every`) turns it
     # back on (arb.cli.live.run_live); the Python API never has it turned off.
     gc.disable()
+    # arb does no linear algebra: numpy's OpenBLAS need not start a thread pool on import (about
+    # 10 ms of every command that values deals). A value the user set is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from typer.completion import completion_init
 
     completion_init()  # typer's completion classes, which answer the shell's _ARB_COMPLETE requests
