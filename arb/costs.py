@@ -437,10 +437,16 @@ def load_config_costs(path: Path | None = None) -> Costs | None:
 
 def parse_costs(table: Mapping[str, Any], path: Path | None) -> Costs:
     """A ``[costs]`` table checked against :class:`Costs`; a bad value is one ConfigError naming the key."""
-    from arb.schema import ValidationError
+    from arb.quickcheck import quick, to_plain
+
+    data = to_plain(dict(table))
+    costs = quick(Costs, data)
+    if costs is not None:
+        return costs
+    from arb.schema import ValidationError, validate
 
     try:
-        return Costs.model_validate(dict(table))
+        return validate(Costs, data, plain=True)
     except ValidationError as exc:
         err = exc.errors()[0]
         ctx = err.get("ctx") or {}

@@ -63,7 +63,7 @@ class Record:
     @classmethod
     def model_validate(cls: type[R], data: Any) -> R:
         """``data`` (a mapping as a deal file holds it, or a record) checked into a record of this class."""
-        from arb.schema import validate
+        from arb.quickcheck import validate
 
         return validate(cls, data)
 

@@ -156,19 +156,31 @@ def _todos_in(data: Any, loc: tuple[int | str, ...], found: list[tuple[str, str]
 def load_deal(path: Path | str) -> Deal:
     """Load and check one deal file. Raises :class:`DealFileError` naming the file and key."""
     path = Path(path)
-    data = read_toml(path, DealFileError)
-    todos = find_todos(data)
-    if todos:  # a file from `arb new` not yet filled in: name what is left, not a type error
-        lines = [(k, f"still a TODO ({text}); write the value in place of the quoted TODO") for k, text in todos]
-        raise DealFileError(path, *lines[0], more=lines[1:])
-    from arb.schema import ValidationError, validate  # pydantic: only when a file is read, not from the cache
+    text = _read_text(path, DealFileError)
+    data = _parse(text, path, DealFileError)
+    # A "TODO:" marker is in the text as written, unless a backslash escape spells it: only then
+    # can the document hold one. The walk for markers, and for nesting, is skipped otherwise.
+    if "TODO" in text or "\\" in text:
+        _check_nesting(data, path, DealFileError)
+        todos = find_todos(data)
+        if todos:  # a file from `arb new` not yet filled in: name what is left, not a type error
+            lines = [(k, f"still a TODO ({what}); write the value in place of the quoted TODO") for k, what in todos]
+            raise DealFileError(path, *lines[0], more=lines[1:])
+    from arb.quickcheck import quick
 
-    try:
-        deal = validate(Deal, data, plain=True)
-    except ValidationError as exc:
-        # Every problem, each with its key: the error carries them all, `arb validate` prints a line each.
-        errors = list(dict.fromkeys(_friendly(e) for e in exc.errors()))
-        raise DealFileError(path, *errors[0], more=errors[1:]) from None
+    # A valid file is checked without pydantic. What it accepts nests no deeper than a deal's own
+    # tables (a handful of levels): a deeper document is always left to the checks below.
+    deal = quick(Deal, data)
+    if deal is None:  # a problem, or input the fast check leaves to pydantic
+        _check_nesting(data, path, DealFileError)
+        from arb.schema import ValidationError, validate
+
+        try:
+            deal = validate(Deal, data, plain=True)
+        except ValidationError as exc:
+            # Every problem, each with its key: the error carries them all, `arb validate` prints a line each.
+            errors = list(dict.fromkeys(_friendly(e) for e in exc.errors()))
+            raise DealFileError(path, *errors[0], more=errors[1:]) from None
     deal.terms_hash()  # worked out once, here, and kept with the deal (in the deal cache too)
     return deal
 
@@ -177,9 +189,16 @@ def read_toml(path: Path, error: Callable[[Path, str, str], ArbError]) -> dict[s
     """The TOML document in ``path``, or ``error(path, "", problem)`` raised with one line saying why.
 
     Only a regular file is read (a FIFO named ``*.toml`` would block for ever), it must be UTF-8
-    (a byte-order mark is accepted), and nesting too deep for the parser is an error for this
-    file, not a crash of the whole run. Shared by deal files and the watchlist.
+    (a byte-order mark is accepted), and nesting too deep for the parser, or deeper than
+    :data:`MAX_NESTING`, is an error for this file, not a crash of the whole run. Shared by deal
+    files, the watchlist and the config file.
     """
+    doc = _parse(_read_text(path, error), path, error)
+    _check_nesting(doc, path, error)
+    return doc
+
+
+def _read_text(path: Path, error: Callable[[Path, str, str], ArbError]) -> str:
     try:
         mode = path.stat().st_mode
         if not stat.S_ISREG(mode):
@@ -189,24 +208,31 @@ def read_toml(path: Path, error: Callable[[Path, str, str], ArbError]) -> dict[s
     except OSError as exc:
         raise error(path, "", f"cannot read the file ({_os_reason(exc)})") from None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         problem = f"line {line} is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8"
         raise error(path, "", problem) from None
+
+
+_TOO_DEEP = "arrays or tables are nested too deeply to read; no arb file needs more than a few levels"
+
+
+def _parse(text: str, path: Path, error: Callable[[Path, str, str], ArbError]) -> dict[str, Any]:
+    """The document, not yet checked for depth (:func:`_check_nesting`)."""
     parser = _toml_parser()
-    doc: dict[str, Any] = {}
-    parser_gave_up = False
     try:
-        doc = parser.loads(text)
+        doc: dict[str, Any] = parser.loads(text)
     except parser.TOMLDecodeError as exc:
         raise error(path, "", f"TOML syntax error: {exc}") from None
     except RecursionError:
-        parser_gave_up = True
-    if parser_gave_up or _deeper_than(doc, MAX_NESTING):
-        problem = "arrays or tables are nested too deeply to read; no arb file needs more than a few levels"
-        raise error(path, "", problem)
+        raise error(path, "", _TOO_DEEP) from None
     return doc
+
+
+def _check_nesting(doc: dict[str, Any], path: Path, error: Callable[[Path, str, str], ArbError]) -> None:
+    if _deeper_than(doc, MAX_NESTING):
+        raise error(path, "", _TOO_DEEP)
 
 
 #: Tables and arrays nested deeper than this are refused: no arb file needs more than a few levels,

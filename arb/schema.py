@@ -42,6 +42,7 @@ from arb.models import (
     Stance,
     VoteRule,
 )
+from arb.quickcheck import to_plain
 from arb.symbols import MAX_PER_SHARE
 
 __all__ = ["SCHEMAS", "ValidationError", "to_runtime", "validate"]
@@ -431,7 +432,7 @@ def validate(cls: type[R], data: Any, *, plain: bool = False) -> R:
     """
     if isinstance(data, cls):
         return data
-    checked = SCHEMAS[cls].model_validate(data if plain else _plain(data))
+    checked = SCHEMAS[cls].model_validate(data if plain else to_plain(data))
     record = to_runtime(checked)
     assert isinstance(record, cls)
     return record
@@ -453,14 +454,3 @@ def to_runtime(value: Any) -> Any:
 
 
 _NESTED = (BaseModel, tuple, dict)
-
-
-def _plain(data: Any) -> Any:
-    """Records in ``data`` as the mappings a file would hold (keyed by alias)."""
-    if isinstance(data, Record):
-        return data.model_dump(by_alias=True)
-    if isinstance(data, dict):
-        return {k: _plain(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return type(data)(_plain(v) for v in data)
-    return data

@@ -150,6 +150,8 @@ def test_arb_history_does_not_import_pydantic(tmp_path: Path, monkeypatch: pytes
     code, loaded, stdout = _probe(["history", "alpha", "--rows", "5", "--since", "2025-01-01"], home)
     assert code == 0 and "alpha" in stdout and "2025-06-03" in stdout
     assert loaded == []
-    # the probe sees pydantic where a command does load it: arb report values deals with arb.models
-    code, loaded, stdout = _probe(["report", "--offline"], home)
-    assert code == 0 and "pydantic" in loaded
+    # the probe sees pydantic where a command does load it: a deal file with a problem is checked by it
+    bad = tmp_path / "bad.toml"
+    bad.write_text('id = "bad"\nname = "Bad"\n[target]\nticker = "BAD"\nratio = 1\n', encoding="utf-8")
+    code, loaded, stdout = _probe(["validate", str(bad)], home)
+    assert code == 1 and "pydantic" in loaded
