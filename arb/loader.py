@@ -181,7 +181,6 @@ def load_deal(path: Path | str) -> Deal:
             # Every problem, each with its key: the error carries them all, `arb validate` prints a line each.
             errors = list(dict.fromkeys(_friendly(e) for e in exc.errors()))
             raise DealFileError(path, *errors[0], more=errors[1:]) from None
-    deal.terms_hash()  # worked out once, here, and kept with the deal (in the deal cache too)
     return deal
 
 
