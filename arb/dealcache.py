@@ -57,8 +57,8 @@ def file_key(st: os.stat_result) -> FileKey:
 def code_fingerprint() -> tuple[Any, ...]:
     """The versions and source files a cached deal was checked by; a cache made by other code is set aside.
 
-    pydantic (which checked the deals) is named by its installed files, not imported: a run served
-    by the cache never imports it.
+    pydantic (which checks what :mod:`arb.quickcheck` leaves to it) is named by its installed files,
+    not imported: a run of valid files never imports it. arb's own checks are among its sources.
     """
     package = Path(__file__).parent
     sources = []

@@ -3,10 +3,11 @@
 Money amounts are per target share. Fractions (``discount``, ``probability``, ``weight``) are
 fractions, never percents. Tickers are stored as Yahoo symbols (see :mod:`arb.symbols`).
 
-These are plain frozen records (:class:`arb.frozen.Record`): a file is checked by the models of
-:mod:`arb.schema` (types, bounds, the fields each kind of leg takes, dates in order) and comes out
-as these. ``Deal(**data)`` and ``Deal.model_validate(data)`` check ``data`` the same way, so a
-record built in a notebook is checked as a file is.
+These are plain frozen records (:class:`arb.frozen.Record`): a file is checked (types, bounds,
+the fields each kind of leg takes, dates in order: :mod:`arb.quickcheck` for a valid file, the
+models of :mod:`arb.schema` for the rest) and comes out as these. ``Deal(**data)`` and
+``Deal.model_validate(data)`` check ``data`` the same way, so a record built in a notebook is
+checked as a file is.
 """
 
 from __future__ import annotations

@@ -1,12 +1,13 @@
-"""The checks a deal file passes: pydantic models of the deal records, used only while reading a file.
+"""The checks a deal file passes: pydantic models of the deal records, which name every problem.
 
 The records a deal is made of at run time are the plain frozen classes of :mod:`arb.models` (and
 :class:`arb.costs.Costs`); each has a model here with the same fields, which adds what a file must
 satisfy: types read strictly as TOML writes them, bounds, the fields each kind of leg takes, dates
 in order, unknown keys refused with the key meant. :func:`validate` checks data with these models
-and returns the plain records, so pydantic is imported only when a file is read (a deal served by
-the deal cache, :mod:`arb.dealcache`, never is). Errors are pydantic's ``ValidationError``, which
-:mod:`arb.loader` turns into one line per problem.
+and returns the plain records. A valid file never gets here: :mod:`arb.quickcheck` checks it the
+same way without pydantic (held to these models by its tests), and hands anything else here, so
+pydantic is imported only for a file with a problem (or input the fast check does not read).
+Errors are pydantic's ``ValidationError``, which :mod:`arb.loader` turns into one line per problem.
 """
 
 from __future__ import annotations
