@@ -361,7 +361,7 @@ def _paid_when_completed(deal: Any) -> None:
     if deal.paid is not None and deal.status != "completed":
         raise Problem(
             "paid",
-            "'paid' is what a completed deal paid, but status is {status!r}; set status = \"completed\" or drop 'paid'",
+            "'paid' is what a completed deal paid, but status is '{status}'; set status = \"completed\" or drop 'paid'",
             key="paid",
             status=deal.status,
         )

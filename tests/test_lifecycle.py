@@ -444,7 +444,7 @@ BAD = [
         "vote",
         "for rule = 'tender'",
     ),
-    ("", "paid = { amount = 80.0 }", "paid", 'set status = "completed"'),
+    ("", "paid = { amount = 80.0 }", "paid", "but status is 'pending'; set status = \"completed\""),
     ("[[revision]]\nsuperseded = 2025-05-01\n", "", "revision #1.consideration", "required"),
     (
         "[[revision]]\nsuperseded = 2025-05-01\nannounced = 2025-06-01\n"

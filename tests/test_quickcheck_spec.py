@@ -52,9 +52,22 @@ def _bounds(info: FieldInfo) -> list[float]:
 
 
 def _pool(bounds: list[float]) -> list[Any]:
-    values: list[Any] = [0, 1, -1, 0.0, -0.0, 0.5, 1.0, 2.0, 250, 251, 10**15, 10**15 + 1, 10**400, 1e9, 1e9 + 1]
+    values: list[Any] = [0, 1, -1, 0.0, -0.0, 0.5, 1.0, 2.0, 250, 251, 10**15, 10**15 + 1, 10**400]
+    values += [1e9, 1e9 + 1]
     values += [math.nan, math.inf, -math.inf, True, False, "1", "", "x", None, dt.date(2025, 1, 1)]
-    values += [dt.datetime(2025, 1, 1), [1.0, 2.0], (1, 2), [2.0, 1.0], [], {}, {"HKD": 0.1}, "cash", "pending", "HKD", "usd"]
+    values += [
+        dt.datetime(2025, 1, 1),
+        [1.0, 2.0],
+        (1, 2),
+        [2.0, 1.0],
+        [],
+        {},
+        {"HKD": 0.1},
+        "cash",
+        "pending",
+        "HKD",
+        "usd",
+    ]
     for b in bounds:
         values += [b, math.nextafter(b, math.inf), math.nextafter(b, -math.inf)]
         if b.is_integer() and abs(b) < 1e16:
