@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -197,21 +198,42 @@ def read_toml(path: Path, error: Callable[[Path, str, str], ArbError]) -> dict[s
     return doc
 
 
+#: Opening with O_NONBLOCK: a FIFO named *.toml opens at once (to be refused by its mode), not blocking.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
 def _read_text(path: Path, error: Callable[[Path, str, str], ArbError]) -> str:
     try:
-        mode = path.stat().st_mode
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        fd = -1  # a folder on some systems, a socket, a missing file: the checks below say which
+    try:
+        mode = os.fstat(fd).st_mode if fd >= 0 else path.stat().st_mode
         if not stat.S_ISREG(mode):
             what = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe, socket or device)"
             raise error(path, "", f"is {what}; only regular .toml files are read")
-        raw = path.read_bytes()
+        if fd < 0:
+            fd = os.open(path, _OPEN_FLAGS)
+        raw = _read_all(fd)
     except OSError as exc:
         raise error(path, "", f"cannot read the file ({_os_reason(exc)})") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         problem = f"line {line} is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8"
         raise error(path, "", problem) from None
+
+
+def _read_all(fd: int) -> bytes:
+    """Every byte of an open file, to its end (however the reads come back)."""
+    chunks = []
+    while chunk := os.read(fd, 1 << 16):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 _TOO_DEEP = "arrays or tables are nested too deeply to read; no arb file needs more than a few levels"
