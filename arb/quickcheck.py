@@ -112,22 +112,20 @@ def _positive_shares(value: Any) -> int:
     return x
 
 
-def _text(value: Any) -> str:
-    if type(value) is not str:
-        raise _UNSURE
-    return value
+def _exactly(kind: type) -> Check:
+    """A value of type ``kind`` itself, no subclass: a datetime is a date (refused by ``Strict()``), a bool an int."""
+
+    def check(value: Any) -> Any:
+        if type(value) is not kind:
+            raise _UNSURE
+        return value
+
+    return check
 
 
-def _day(value: Any) -> dt.date:
-    if type(value) is not dt.date:  # a datetime is a date subclass, refused by Strict()
-        raise _UNSURE
-    return value
-
-
-def _flag(value: Any) -> bool:
-    if type(value) is not bool:
-        raise _UNSURE
-    return value
+_text = _exactly(str)
+_day = _exactly(dt.date)
+_flag = _exactly(bool)
 
 
 def _choice(literal: Any) -> Check:

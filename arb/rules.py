@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from arb.models import MAX_LEGS, MAX_RATIO, WEIGHT_TOLERANCE, voting_pool
@@ -94,21 +94,21 @@ def currency_code(value: str | None) -> str | None:
 
 
 def ticker(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return check_ticker(value)
-    except ValueError as exc:
-        raise Problem("ticker", "{problem}", problem=str(exc)) from None
+    return _checked("ticker", check_ticker, value)
 
 
 def security_name(name: str | None) -> str | None:
-    if name is None:
+    return _checked("security_name", security_key, name)
+
+
+def _checked(kind: str, check: Callable[[str], str], value: str | None) -> str | None:
+    """``check(value)`` (None for None), its ValueError raised as a :class:`Problem` of ``kind``."""
+    if value is None:
         return None
     try:
-        return security_key(name)
+        return check(value)
     except ValueError as exc:
-        raise Problem("security_name", "{problem}", problem=str(exc)) from None
+        raise Problem(kind, "{problem}", problem=str(exc)) from None
 
 
 def security_keys(securities: Any) -> Any:
