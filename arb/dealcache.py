@@ -25,6 +25,8 @@ costs the next run its speed.
 
 from __future__ import annotations
 
+import copyreg
+import datetime as dt
 import os
 import pickle
 import sys
@@ -32,6 +34,8 @@ import time
 import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from arb.frozen import Record
 
 if TYPE_CHECKING:
     from arb.models import Deal
@@ -106,6 +110,38 @@ def _folder_name(parent: str) -> str:
     return f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}"
 
 
+#: What the default pickling of an object with a ``__dict__`` calls to make it (pickle writes NEWOBJ for it).
+_NEWOBJ = copyreg.__newobj__  # type: ignore[attr-defined]
+
+
+class _SharingPickler(pickle.Pickler):
+    """A pickler that writes each text and date a record's fields hold once per cache file.
+
+    A thousand deals repeat their currencies, statuses and dates; pickled as they are, each copy
+    is rebuilt on every run. Here a record is written as the default pickling writes it (its
+    class, then its ``__dict__`` in order: no code of this module is needed to read it back),
+    with each ``str`` or ``date`` field replaced by the first equal one met, which the pickle
+    then refers back to. Texts and dates are immutable, so a deal read back is equal to the one
+    kept, field for field and type for type (``type(v) is str``: a subclass is written as it is).
+    """
+
+    def __init__(self, file: Any, protocol: int) -> None:
+        super().__init__(file, protocol=protocol)
+        self._shared: dict[tuple[type, Any], Any] = {}
+
+    def reducer_override(self, obj: Any) -> Any:
+        if not isinstance(obj, Record):
+            return NotImplemented
+        shared = self._shared
+        state = {}
+        for name, value in obj.__dict__.items():
+            kind = type(value)
+            if kind is str or kind is dt.date:
+                value = shared.setdefault((kind, value), value)
+            state[name] = value
+        return _NEWOBJ, (type(obj),), state
+
+
 class DealCache:
     """Checked deals by file, kept in ``folder`` between runs (see the module's docstring).
 
@@ -131,8 +167,10 @@ class DealCache:
             self._fingerprint = code_fingerprint()
         return self._fingerprint
 
-    def _folder(self, path: Path) -> _Folder:
-        where = os.path.dirname(path)
+    def _folder(self, path: Path, where: str | None = None) -> _Folder:
+        """The cache of ``path``'s folder; ``where`` names that folder as the path gives it (its dirname)."""
+        if where is None:
+            where = os.path.dirname(path)
         folder = self._by_dirname.get(where)
         if folder is not None:
             return folder
@@ -157,8 +195,17 @@ class DealCache:
             return {}
         if not isinstance(entries, dict):
             return {}
+        # Anything not shaped as this code writes it is dropped: checked in one pass over the
+        # values' types, and entry by entry only when that finds something else.
+        if {type(name) for name in entries} <= {str} and {
+            (type(value), len(value), type(value[0]), len(value[0]), type(value[1]))
+            if type(value) is tuple and len(value) == 2 and type(value[0]) is tuple
+            else None
+            for value in entries.values()
+        } <= {(tuple, 2, tuple, 5, Deal)}:
+            return entries
         good: dict[str, tuple[FileKey, Deal]] = {}
-        for name, value in entries.items():  # anything not shaped as this code writes it is dropped
+        for name, value in entries.items():
             if isinstance(name, str) and isinstance(value, tuple) and len(value) == 2:
                 key, deal = value
                 if isinstance(deal, Deal) and isinstance(key, tuple) and len(key) == 5:
@@ -167,18 +214,27 @@ class DealCache:
 
     def lookup(self, path: Path) -> tuple[Deal | None, FileKey | None]:
         """The deal kept for ``path`` if the file is as it was, and the file's key now (None: cannot stat)."""
+        text = os.fspath(path)
         try:
-            key = file_key(path.stat())
+            st = os.stat(text)
         except (OSError, ValueError):
             return None, None
-        folder = self._folder(path)
-        folder.seen.add(path.name)
-        kept = folder.entries.get(path.name)
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        # The folder and the name cut from the path's text at its last separator (a path as pathlib
+        # writes it: no trailing or doubled separator); any other form asks os.path and pathlib.
+        cut = text.rfind(os.sep)
+        if cut > 0 and os.altsep is None:
+            where, name = text[:cut], text[cut + 1 :]
+        else:
+            where, name = os.path.dirname(text), path.name
+        folder = self._folder(path, where)
+        folder.seen.add(name)
+        kept = folder.entries.get(name)
         if kept is None:
             return None, key
         if kept[0] == key:
             return kept[1], key
-        del folder.entries[path.name]  # the file changed: its old deal is never served again
+        del folder.entries[name]  # the file changed: its old deal is never served again
         folder.changed = True
         return None, key
 
@@ -214,7 +270,7 @@ class DealCache:
                 try:
                     with os.fdopen(fd, "wb") as f:
                         pickle.dump(self.fingerprint, f, protocol=pickle.HIGHEST_PROTOCOL)
-                        pickle.dump(entries, f, protocol=pickle.HIGHEST_PROTOCOL)
+                        _SharingPickler(f, protocol=pickle.HIGHEST_PROTOCOL).dump(entries)
                     os.replace(tmp, folder.path)
                 except BaseException:
                     Path(tmp).unlink(missing_ok=True)

@@ -184,3 +184,53 @@ def test_arb_report_sees_an_edit_between_runs(
     assert "Edited " not in first.stdout and "Edited " in second.stdout
     third = CliRunner().invoke(app, args)
     assert third.stdout == second.stdout
+
+
+def _same(a: Any, b: Any) -> None:
+    """``a`` and ``b`` equal all the way down, with the same types and the same order of fields and keys."""
+    assert type(a) is type(b), (a, b)
+    if isinstance(a, arb.dealcache.Record):
+        assert list(vars(a)) == list(vars(b))
+        for name in vars(a):
+            _same(vars(a)[name], vars(b)[name])
+    elif isinstance(a, (tuple, list)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            _same(x, y)
+    elif isinstance(a, dict):
+        assert list(a) == list(b)
+        for key in a:
+            _same(a[key], b[key])
+    else:
+        assert a == b or (a != a and b != b)  # NaN is itself
+
+
+def test_a_cached_deal_is_its_record_exactly_with_texts_and_dates_written_once(
+    folder: Path, tmp_path: Path, settled: None
+) -> None:
+    cold = load_deals([folder], cache=DealCache(tmp_path / "cache"))
+    hashed = cold.deals[0].terms_hash()  # worked out before the cache is saved: kept with the record
+    cache = DealCache(tmp_path / "cache")
+    for path in cold.paths.values():
+        cache.lookup(path)
+    next(iter(cache._folders.values())).changed = True
+    cache.save()
+    (written,) = (tmp_path / "cache").glob("*.pickle")
+    with open(written, "rb") as f:
+        pickle.load(f)
+        entries = pickle.load(f)
+    # Read back with pickle alone: every deal as loaded, field for field, type for type.
+    by_name = {path.name: deal for deal, path in zip(cold.deals, cold.paths.values(), strict=True)}
+    assert sorted(entries) == sorted(by_name)
+    for name, (_, deal) in entries.items():
+        _same(by_name[name], deal)
+    assert vars(entries[cold.paths[cold.deals[0].id].name][1])["_terms_hash"] == hashed
+    # Equal texts and dates of different deals are one object once read back (written once).
+    deals = [deal for _, deal in entries.values()]
+    statuses = {id(d.status) for d in deals}
+    assert len(deals) > len({d.status for d in deals}) == len(statuses)
+    dates = [d.expected_close for d in deals if d.expected_close is not None]
+    assert len({id(x) for x in dates}) == len(set(dates)) < len(dates)
+    # So the deals read back pickle shorter than the deals as their files gave them.
+    as_read = pickle.dumps([by_name[name] for name in entries], protocol=pickle.HIGHEST_PROTOCOL)
+    assert len(pickle.dumps(deals, protocol=pickle.HIGHEST_PROTOCOL)) < len(as_read)
