@@ -182,6 +182,9 @@ def load_deal(path: Path | str) -> Deal:
             # Every problem, each with its key: the error carries them all, `arb validate` prints a line each.
             errors = list(dict.fromkeys(_friendly(e) for e in exc.errors()))
             raise DealFileError(path, *errors[0], more=errors[1:]) from None
+    # Worked out once, here, and kept with the deal (in the deal cache too): a refresh, --json and
+    # arb.value ask for it on every run, a first run's table never (32 us a deal).
+    deal.terms_hash()
     return deal
 
 
@@ -198,34 +201,38 @@ def read_toml(path: Path, error: Callable[[Path, str, str], ArbError]) -> dict[s
     return doc
 
 
-#: Opening with O_NONBLOCK: a FIFO named *.toml opens at once (to be refused by its mode), not blocking.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-
-
 def _read_text(path: Path, error: Callable[[Path, str, str], ArbError]) -> str:
     try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError:
-        fd = -1  # a folder on some systems, a socket, a missing file: the checks below say which
-    try:
-        mode = os.fstat(fd).st_mode if fd >= 0 else path.stat().st_mode
+        # The mode first, from the path: a FIFO, socket or device named *.toml is refused unopened
+        # (opening one may block, or act: a watchdog starts counting when it is opened).
+        mode = path.stat().st_mode
         if not stat.S_ISREG(mode):
             what = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe, socket or device)"
             raise error(path, "", f"is {what}; only regular .toml files are read")
-        if fd < 0:
-            fd = os.open(path, _OPEN_FLAGS)
-        raw = _read_all(fd)
+        fd = os.open(path, _OPEN_FLAGS)
+        try:
+            raw = _read_all(fd)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise error(path, "", f"cannot read the file ({_os_reason(exc)})") from None
-    finally:
-        if fd >= 0:
-            os.close(fd)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         problem = f"line {line} is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8"
         raise error(path, "", problem) from None
+
+
+#: Swapped for a FIFO between the stat and the open, the file still opens at once (O_NONBLOCK)
+#: and reads as empty; O_NOCTTY: never a controlling terminal.
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
 
 
 def _read_all(fd: int) -> bytes:

@@ -336,9 +336,8 @@ class Deal(Record):
         """A short hash of the terms (legs, securities, dividends, dates, downside).
 
         Changes when the terms change (a price bump, a new close date), not when names or
-        sources are edited, so a history of spreads can mark the change. Worked out when first
-        asked for (a refresh, ``--json``, :func:`arb.value`; never for the report's table) and kept
-        with the record, in the deal cache too when it was asked for before the cache was saved.
+        sources are edited, so a history of spreads can mark the change. Worked out once per
+        record and kept with it (in the deal cache too: :func:`arb.loader.load_deal` works it out).
         """
         return self._memo("_terms_hash", self._hash_terms)
 
