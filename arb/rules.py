@@ -132,10 +132,25 @@ def security_keys(securities: Any) -> Any:
 
 
 def upper_keys(table: Any) -> Any:
-    # Currencies, markets and tickers are upper-case everywhere else in arb: "hkd" is HKD.
-    if isinstance(table, dict):
-        return {str(k).strip().upper(): v for k, v in table.items()}
-    return table
+    """A table keyed in upper case, as currencies, markets and tickers are everywhere else: "hkd" is HKD.
+
+    Two keys that are one once upper-cased (``hkd`` and ``HKD``) are a problem, not a silent choice.
+    """
+    if not isinstance(table, dict):
+        return table
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        upper = str(key).strip().upper()
+        if upper in out:
+            raise Problem(
+                "duplicate_key",
+                "{first} and {second} are one key ({upper}; keys are read without case or spaces); keep one",
+                first=preview(next(k for k in table if str(k).strip().upper() == upper)),
+                second=preview(key),
+                upper=preview(upper),
+            )
+        out[upper] = value
+    return out
 
 
 def few_legs(legs: Any) -> Any:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import AS_OF, make_deal, memory, value
+from conftest import AS_OF, deal_toml, make_deal, memory, value
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arb.costs import DEFAULTS, NET_FIGURES, Costs, load_config_costs, market_of, net_figures
-from arb.errors import ConfigError
+from arb.errors import ConfigError, DealFileError
 from arb.flags import FLAGS, NET_DEPENDS, Flag, net_closure
+from arb.loader import load_deal
 from arb.models import Deal
 from arb.pricing import DealResult, value_deals
 
@@ -280,6 +280,7 @@ def test_config_file_costs_and_their_errors(tmp_path: Path, monkeypatch: pytest.
         ("[costs]\nborrow_fee = {HK = -0.01}\n", "costs.borrow_fee.HK"),
         ("[costs]\nstamp_duty = {HK = {buy = 0.001, sel = 0.001}}\n", "costs.stamp_duty.HK.sel"),
         ("[costs]\ncomission_bps = 5.0\n", "costs.comission_bps"),
+        ("[costs]\nlevies = {hk = 0.0001, HK = 0.0002}\n", "costs.levies: 'hk' and 'HK' are one key"),
     ]:
         cfg.write_text(text, encoding="utf-8")
         with pytest.raises(ConfigError) as err:
@@ -293,171 +294,13 @@ def test_a_bad_costs_table_in_a_deal_file_is_refused() -> None:
         Deal.model_validate({"id": "x", "name": "x", "target": {"ticker": "T.HK"}, "costs": {"comission_bps": 1.0}})
 
 
-# Through the CLI: the report's net columns, show's arithmetic, --json and --csv.
-CLI_DEAL = (
-    'id = "costed"\nname = "Costed"\nstatus = "pending"\nexpected_close = 2025-12-31\ncurrency = "HKD"\n'
-    'downside = 8.0\n[target]\nticker = "T.HK"\n' + LEGS + ALL_RATES
-)
-CLI_PRICES = "symbol,price,currency,as_of\nT.HK,14.00,HKD,2025-06-20\nA.HK,20.00,HKD,2025-06-20\n"
-
-
-def _cli(tmp_path: Path, *args: str, deal: str = CLI_DEAL) -> str:
-    from typer.testing import CliRunner
-
-    from arb.cli import app
-
-    (tmp_path / "deals").mkdir(exist_ok=True)
-    (tmp_path / "deals" / "costed.toml").write_text(deal, encoding="utf-8")
-    (tmp_path / "p.csv").write_text(CLI_PRICES, encoding="utf-8")
-    res = CliRunner().invoke(app, [*args, "--prices", str(tmp_path / "p.csv")])
-    assert res.exit_code == 0, res.output
-    return str(res.stdout)
-
-
-def test_cli_report_show_json_csv_carry_the_net_figures(tmp_path: Path) -> None:
-    import csv
-    import io
-    import json
-
-    deals = str(tmp_path / "deals")
-    table = _cli(tmp_path, "report", deals)
-    assert "Net %" in table and "Net ann. %" in table
-    assert "+4.4%" in table  # net spread 0.611166 / 14 = 4.37%
-    show = _cli(tmp_path, "show", str(tmp_path / "deals" / "costed.toml"))
-    assert "Carry costs and net figures" in show
-    assert "4.00% a year × target 14.00 × 194/365" in show
-    assert "HKD 0.39" in show  # carry 0.388834
-    (rec,) = json.loads(_cli(tmp_path, "report", "--json", deals))
-    assert rec["carry_cost"] == pytest.approx(0.388834, abs=1e-6)
-    (row,) = csv.DictReader(io.StringIO(_cli(tmp_path, "report", "--csv", deals)))
-    assert float(row["net_spread"]) == pytest.approx(1 - 0.388834, abs=1e-6)
-
-
-def test_report_has_no_net_columns_without_costs(tmp_path: Path) -> None:
-    table = _cli(tmp_path, "report", str(tmp_path / "deals"), deal=CLI_DEAL.replace(ALL_RATES, ""))
-    assert "Net %" not in table
-
-
-def test_the_enn_notebook_shows_gross_and_net_with_hk_costs() -> None:
-    import nbformat
-
-    nb = nbformat.read(Path(__file__).parent.parent / "notebooks" / "enn_energy.ipynb", as_version=4)
-    text = "".join(
-        o.get("text", "") + str(o.get("data", {}).get("text/plain", ""))
-        for c in nb.cells
-        if c.cell_type == "code"
-        for o in c.outputs
-    )
-    # At HK$65, 194 days: funding 4% x 65 x 194/365 = 1.3819, trading 65 x 0.1585% = 0.1030.
-    assert "carry at the article's prices: HK$1.4849 a share" in text
-    assert "42.7% annualised net against 47.8% gross" in text
-    assert "stamp_duty.HK = {'buy': 0.001, 'sell': 0.001} (built-in default)" in text
-
-
-@settings(max_examples=40, deadline=None)
-@given(
-    target=st.floats(0.5, 200.0),
-    stock=st.one_of(st.none(), st.floats(0.5, 200.0)),
-    cash=st.floats(0.0, 100.0),
-    ratio=st.floats(0.01, 3.0),
-    days_after=st.integers(-30, 900),
-    funding=st.one_of(st.none(), _rate),
-    commission=st.one_of(st.none(), st.floats(0.0, 50.0)),
-    probability=st.one_of(st.none(), st.floats(0.0, 1.0)),
-    market=st.sampled_from(["HK", "SI"]),
-    deferred=st.booleans(),
-)
-def test_every_net_figure_is_right_or_null_with_a_flag(
-    target: float,
-    stock: float | None,
-    cash: float,
-    ratio: float,
-    days_after: int,
-    funding: float | None,
-    commission: float | None,
-    probability: float | None,
-    market: str,
-    deferred: bool,
-) -> None:
-    rates = [f"funding_rate = {funding!r}" if funding is not None else ""]
-    rates += [f"commission_bps = {commission!r}" if commission is not None else ""]
-    rates += [f"probability = {probability!r}" if probability is not None else ""]
-    body = (
-        f'[[consideration]]\nkind = "stock"\nratio = {ratio!r}\nticker = "A.{market}"\n'
-        f'[[consideration]]\nkind = "cvr"\namount = {cash!r}\ncurrency = "HKD"\nprobability = 0.5\n'
-        + ("payment_date = 2026-06-30\n" if deferred else "")
-        + "[costs]\n"
-        + "\n".join(r for r in rates if r)
-        + "\n"
-    )
-    prices = {"T.HK": (target, "HKD")} | ({} if stock is None else {f"A.{market}": (stock, "HKD")})
-    as_of = dt.date(2025, 12, 31) - dt.timedelta(days=days_after)
-    r = value(make_deal(body, extra="downside = 0.1"), prices, as_of=as_of).results[0]
-    assert r.net is not None
-    blocked = net_closure(
-        {f for flag in r.flags for f in (*FLAGS[Flag(flag)].blocks, *FLAGS[Flag(flag)].net_blocks)} | r.info.blocked
-    )
-    for name, x in r.net.items():
-        if x is None:
-            assert name in blocked, (name, r.flags)
-        else:
-            assert math.isfinite(x), name
-    n = r.net
-    parts = [n["funding_cost"], n["borrow_cost"], n["rebate"], n["trading_cost"]]
-    if n["carry_cost"] is not None and None not in parts:
-        assert n["carry_cost"] == pytest.approx(parts[0] + parts[1] - parts[2] + parts[3], rel=1e-9, abs=1e-12)
-    if n["net_spread"] is not None and r.figures["spread"] is not None:
-        assert n["carry_cost"] is not None and n["deferred_discount"] is not None
-        expected = r.figures["spread"] - n["carry_cost"] - n["deferred_discount"]
-        assert n["net_spread"] == pytest.approx(expected, rel=1e-9, abs=1e-9)
-
-
-def test_config_show_lists_the_effective_costs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import json
-
-    from typer.testing import CliRunner
-
-    from arb.cli import app
-
-    monkeypatch.setenv("ARB_HOME", str(tmp_path))
-    (tmp_path / "config.toml").write_text("[costs]\nfunding_rate = {HKD = 0.035}\n", encoding="utf-8")
-    res = CliRunner().invoke(app, ["config", "show", "--json"])
-    assert res.exit_code == 0, res.output
-    rows = {r["key"]: (r["value"], r["origin"]) for r in json.loads(res.stdout)["costs"]}
-    # JSON carries the fractions as numbers; the terminal shows percents
-    assert rows["funding_rate.HKD"] == (0.035, "config")
-    assert rows["funding_rate.USD"] == (0.045, "built-in default")
-    assert rows["stamp_duty.HK"] == ({"buy": 0.001, "sell": 0.001}, "built-in default")
-    assert rows["probability"] == (None, "-")
-    table = CliRunner().invoke(app, ["config", "show"], env={"COLUMNS": "160"}).stdout
-    assert re.search(r"funding_rate\.HKD\s+│?\s*3\.5%", table)
-    assert re.search(r"stamp_duty\.HK\s+│?\s*buy 0\.1%, sell 0\.1%", table)
-    assert re.search(r"levies\.HK\s+│?\s*0\.0085%", table)
-    assert re.search(r"commission_bps\s+│?\s*5 bp", table) and "not set" in table
-    assert "{'buy'" not in table
-    (tmp_path / "config.toml").write_text('[costs]\nlevies = {HK = "0.0085%"}\n', encoding="utf-8")
-    res = CliRunner().invoke(app, ["config", "show"])
-    assert res.exit_code == 1
-    (line,) = res.output.strip().splitlines()
-    assert "config.toml" in line and "costs.levies.HK" in line
-
-
-@pytest.mark.parametrize(
-    ("costs", "says"),
-    [
-        ("commision_bps = 5.0", "costs.commision_bps: unknown key; did you mean 'commission_bps'?"),
-        ('levies = {HK = "0.1%"}', "costs.levies.HK: input should be a valid number"),
-        ("funding_rate = {HKD = 40.0}", "costs.funding_rate"),
-    ],
-)
-def test_a_bad_costs_key_in_a_deal_file_is_one_line_naming_it(tmp_path: Path, costs: str, says: str) -> None:
-    from arb.errors import DealFileError
-    from arb.loader import load_deal
-
-    path = tmp_path / "d.toml"
-    text = 'id = "d"\nname = "d"\n[target]\nticker = "T.HK"\n[costs]\n' + costs + "\n"
-    path.write_text(text, encoding="utf-8")
+def test_two_keys_that_are_one_once_upper_cased_are_refused_not_merged(tmp_path: Path) -> None:
+    # "hkd" is read as HKD: a table with both would keep one rate and drop the other without a word.
+    path = tmp_path / "dup.toml"
+    path.write_text(deal_toml(LEGS + "[costs]\nfunding_rate = { hkd = 0.1, HKD = 0.2 }\n"), encoding="utf-8")
     with pytest.raises(DealFileError) as err:
         load_deal(path)
-    line = str(err.value)
-    assert "\n" not in line and str(path) in line and says in line, line
+    assert err.value.key == "costs.funding_rate" and "'hkd' and 'HKD' are one key" in err.value.problem
+    path.write_text(deal_toml(LEGS + "[costs]\nfunding_rate = { hkd = 0.1, usd = 0.2 }\n"), encoding="utf-8")
+    costs = load_deal(path).costs
+    assert costs is not None and costs.funding_rate == {"HKD": 0.1, "USD": 0.2}

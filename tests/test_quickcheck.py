@@ -492,7 +492,7 @@ COSTS_CASES = [
     ({"funding_rate": 0.04, "rebate": 0.01}, ACCEPT),
     ({"funding_rate": 0, "rebate": {"hkd": 1}}, ACCEPT),  # ints read as floats
     ({"rebate": {" hkd ": 0.01}}, ACCEPT),
-    ({"funding_rate": {"hkd": 0.04, "HKD": 0.05}}, ACCEPT),  # one key after upper-casing: the last wins
+    ({"funding_rate": {"hkd": 0.04, "HKD": 0.05}}, REFUSE),  # one key after upper-casing: refused, not merged
     ({"funding_rate": {}}, ACCEPT),
     ({"funding_rate": {"": 0.04}}, ACCEPT),
     ({"funding_rate": 10.0, "commission_bps": 1000, "probability": 1}, ACCEPT),
