@@ -116,6 +116,8 @@ class Record:
         if mode not in ("python", "json"):
             raise ValueError(f"mode must be 'python' or 'json', not {mode!r}")
         as_json = mode == "json"
+        if include is None and exclude is None:
+            return _dump_record(self, as_json, by_alias, exclude_none)
         out: dict[str, Any] = {}
         for name in self._fields:
             if (include is not None and name not in include) or (exclude is not None and name in exclude):
@@ -167,9 +169,28 @@ class Record:
         return f"{type(self).__name__}({fields})"
 
 
+#: Values a dump gives as they are (in either mode).
+_PLAIN = frozenset({str, float, int, bool, type(None)})
+
+
+def _dump_record(record: Record, as_json: bool, by_alias: bool, exclude_none: bool) -> dict[str, Any]:
+    fields = record.__dict__
+    aliases = record._aliases if by_alias else {}
+    out: dict[str, Any] = {}
+    for name in record._fields:
+        value = fields[name]
+        if value is None and exclude_none:
+            continue
+        key = aliases.get(name, name) if aliases else name
+        out[key] = value if type(value) in _PLAIN else _dump(value, as_json, by_alias, exclude_none)
+    return out
+
+
 def _dump(value: Any, as_json: bool, by_alias: bool, exclude_none: bool) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Record):
-        return value.model_dump(mode="json" if as_json else "python", by_alias=by_alias, exclude_none=exclude_none)
+        return _dump_record(value, as_json, by_alias, exclude_none)
     if isinstance(value, tuple):
         items = [_dump(v, as_json, by_alias, exclude_none) for v in value]
         return items if as_json else tuple(items)
