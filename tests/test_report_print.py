@@ -323,11 +323,17 @@ def test_each_column_made_at_once_is_its_cells_made_row_by_row(day: str) -> None
     results = v.sorted()
     assert len(results) > 5
     assert set(CELLS) == set(HEADERS) == set(ROW_CELLS)
+
+    def column(key: str, rows: list[Any]) -> list[tuple[str, str]]:
+        texts_of, styles_of = CELLS[key]
+        texts = texts_of(rows)
+        return list(zip(texts, styles_of(rows, texts), strict=True))
+
     for key in HEADERS:
         expected = [ROW_CELLS[key](r) for r in results]
-        assert CELLS[key](results) == expected, key
-        assert [CELLS[key]([r])[0] for r in results] == expected, key
-    styles = {style for key in HEADERS for _, style in CELLS[key](results)}
+        assert column(key, results) == expected, key
+        assert [column(key, [r])[0] for r in results] == expected, key
+    styles = {style for key in HEADERS for _, style in column(key, results)}
     assert {
         "dim",
         "yellow",
@@ -335,3 +341,27 @@ def test_each_column_made_at_once_is_its_cells_made_row_by_row(day: str) -> None
         "green",
         "red",
     } <= styles  # missing figures, flags, plain and signed cells were all met
+
+
+def test_the_plain_text_works_out_no_style_and_the_cells_ask_once() -> None:
+    """Without colour (a file, a pipe) the table is its texts: no column's styles are worked out;
+    the styled lines ask each column's styles once, and give the same text."""
+    results = [_fake("a-deal", 0.05, ["stale-price"]), _fake("b", None, [])]
+    table = report_table(results, ["deal", "value", "spread %", "ann. %", "flags"], 80)
+    asked: list[str] = []
+    styles = table._styles
+    assert styles is not None
+
+    def spy(key: str) -> list[str]:
+        asked.append(key)
+        return styles(key)
+
+    table._styles = spy
+    text = table.text()
+    plain = StringIO()
+    Console(file=plain, width=80, color_system=None).print(table, crop=False)
+    assert asked == [] and plain.getvalue() == text
+    assert "".join("".join(t for t, _ in line) + "\n" for line in table.lines()) == text
+    assert sorted(asked) == sorted(table.texts) and table.cells["spread %"][0] == ("+5.0%", "green")
+    list(table.lines())
+    assert len(asked) == len(table.texts)  # kept once worked out

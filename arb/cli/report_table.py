@@ -37,8 +37,10 @@ __all__ = ["DROP_ORDER", "HEADERS", "KEPT", "Layout", "ReportTable", "fit", "rep
 Cell = tuple[str, str]
 #: A piece of a line: its text and its style ("" for none); a cell, or the spaces before it.
 Piece = tuple[str, str]
-#: How a column's cells are made from the deals' results, top to bottom.
-Column = Callable[[Sequence["DealResult"]], list[Cell]]
+#: How a column's texts are made from the deals' results, top to bottom (each through ``safe``, one line)...
+Texts = Callable[[Sequence["DealResult"]], list[str]]
+#: ...and their styles, from the results and those texts ("" for none).
+Styles = Callable[[Sequence["DealResult"], list[str]], list[str]]
 
 #: Each column's key (as the ``columns`` setting names it) and heading, in the default order.
 HEADERS: dict[str, str] = {
@@ -92,87 +94,114 @@ EVENT_ABBREV = {
 }
 
 
-def _plain(texts: list[str]) -> list[Cell]:
-    """Cells with no colour, a dash dim."""
-    return [(text, "dim" if text == DASH else "") for text in texts]
+def _unstyled(results: Sequence[DealResult], texts: list[str]) -> list[str]:
+    return [""] * len(texts)
 
 
-def _signed(texts: list[str], xs: Sequence[float | None]) -> list[Cell]:
-    """Cells green above zero and red below, a missing figure dim."""
-    return [
-        (text, "dim" if x is None or text == DASH else "green" if x > 0 else "red" if x < 0 else "")
-        for x, text in zip(xs, texts, strict=True)
-    ]
+def _dim_dash(results: Sequence[DealResult], texts: list[str]) -> list[str]:
+    """No colour, a dash dim."""
+    return ["dim" if text == DASH else "" for text in texts]
 
 
-def _figure(name: str, form: Callable[[list[float | None]], list[str]], signed: bool) -> Column:
+def _by_sign(values: Callable[[Sequence[DealResult]], list[float | None]]) -> Styles:
+    """Green above zero and red below, a missing figure dim (``values`` reads the figures shown)."""
+
+    def styles(results: Sequence[DealResult], texts: list[str]) -> list[str]:
+        return [
+            "dim" if x is None or text == DASH else "green" if x > 0 else "red" if x < 0 else ""
+            for x, text in zip(values(results), texts, strict=True)
+        ]
+
+    return styles
+
+
+def _figures(name: str) -> Callable[[Sequence[DealResult]], list[float | None]]:
+    return lambda results: [r.figures[name] for r in results]
+
+
+def _nets(name: str) -> Callable[[Sequence[DealResult]], list[float | None]]:
+    return lambda results: [None if r.net is None else r.net.get(name) for r in results]
+
+
+def _figure(name: str, form: Callable[[list[float | None]], list[str]], signed: bool) -> tuple[Texts, Styles]:
     """The column of the figure ``name``, written by ``form``, coloured by its sign or plain."""
-
-    def column(results: Sequence[DealResult]) -> list[Cell]:
-        xs = [r.figures[name] for r in results]
-        return _signed(form(xs), xs) if signed else _plain(form(xs))
-
-    return column
+    values = _figures(name)
+    return (lambda results: form(values(results))), (_by_sign(values) if signed else _dim_dash)
 
 
-def _net(name: str, sign: bool) -> Column:
+def _net(name: str, sign: bool) -> tuple[Texts, Styles]:
     """The column of a net figure (a dash where the deal has no costs)."""
-
-    def column(results: Sequence[DealResult]) -> list[Cell]:
-        xs = [None if r.net is None else r.net.get(name) for r in results]
-        return _signed(pct_each(xs, sign=sign), xs)
-
-    return column
+    values = _nets(name)
+    return (lambda results: pct_each(values(results), sign=sign)), _by_sign(values)
 
 
-def _targets(results: Sequence[DealResult]) -> list[Cell]:
-    """The target's price, dim when it is missing or stale: a fallback from the live source, or
+def _target_styles(results: Sequence[DealResult], texts: list[str]) -> list[str]:
+    """The target's price dim when it is missing or stale: a fallback from the live source, or
     older than the stale-price flag allows (:data:`arb.book.STALE_AFTER_DAYS`)."""
-    cells: list[Cell] = []
-    for r, text in zip(results, money_each([r.figures["target_price"] for r in results]), strict=True):
+    styles: list[str] = []
+    for r, text in zip(results, texts, strict=True):
         q = r.info.target_quote
         if text == DASH or (q is not None and q.fallback):
             style = "dim"
         else:
             age = None if q is None else q.age_days(r.as_of)
             style = "dim" if age is not None and age > STALE_AFTER_DAYS else ""
-        cells.append((text, style))
-    return cells
+        styles.append(style)
+    return styles
 
 
-def _conditions(results: Sequence[DealResult]) -> list[Cell]:
-    """``3/4``: conditions met or waived of those listed; red when one failed, green when all are met."""
-    cells: list[Cell] = []
+def _conditions(results: Sequence[DealResult]) -> list[str]:
+    """``3/4``: conditions met or waived of those listed."""
+    texts: list[str] = []
+    for r in results:
+        met, total = conditions_met(r.deal)
+        texts.append(f"{met}/{total}" if total else DASH)
+    return texts
+
+
+def _condition_styles(results: Sequence[DealResult], texts: list[str]) -> list[str]:
+    """Red when a condition failed, green when all are met, a dash dim."""
+    styles: list[str] = []
     for r in results:
         met, total = conditions_met(r.deal)
         if not total:
-            cells.append((DASH, "dim"))
+            styles.append("dim")
             continue
         failed = any(c.status == "failed" for c in r.deal.conditions)
-        cells.append((f"{met}/{total}", "red" if failed else "green" if met == total else ""))
-    return cells
+        styles.append("red" if failed else "green" if met == total else "")
+    return styles
 
 
-def _next(results: Sequence[DealResult]) -> list[Cell]:
+def _next(results: Sequence[DealResult]) -> list[str]:
     """The next event's kind and date (``~`` before an expected date); a dash when none is left."""
-    cells: list[Cell] = []
+    texts: list[str] = []
     for r in results:
         event = next_event(r.deal, r.as_of)
         if event is None:
-            cells.append((DASH, "dim"))
+            texts.append(DASH)
         else:
             kind = safe(EVENT_ABBREV.get(event.kind, event.kind))
             mark = "" if event.confirmed else "~"
-            cells.append((f"{kind} {mark}{event.date.isoformat()}", "" if event.confirmed else "dim"))
-    return cells
+            texts.append(f"{kind} {mark}{event.date.isoformat()}")
+    return texts
 
 
-#: How each column's cells are made from the deals' results, a column at a time (a thousand deals
-#: make some ten thousand cells); one row's cell is its column made of that row alone.
-CELLS: dict[str, Column] = {
-    "deal": lambda results: [(text, "") for text in safe_each([r.deal.id for r in results])],
-    "ccy": lambda results: _plain(safe_each([r.currency or DASH for r in results])),
-    "target": _targets,
+def _next_styles(results: Sequence[DealResult], texts: list[str]) -> list[str]:
+    """An expected date (not yet confirmed) dim, and the dash when none is left."""
+    styles: list[str] = []
+    for r in results:
+        event = next_event(r.deal, r.as_of)
+        styles.append("dim" if event is None or not event.confirmed else "")
+    return styles
+
+
+#: How each column's texts are made from the deals' results, a column at a time (a thousand deals
+#: make some ten thousand cells), and their styles, worked out only for a terminal with colour;
+#: one row's cell is its column made of that row alone.
+CELLS: dict[str, tuple[Texts, Styles]] = {
+    "deal": (lambda results: safe_each([r.deal.id for r in results]), _unstyled),
+    "ccy": (lambda results: safe_each([r.currency or DASH for r in results]), _dim_dash),
+    "target": (lambda results: money_each(_figures("target_price")(results)), _target_styles),
     "value": _figure("deal_value", money_each, False),
     "div": _figure("dividends", money_each, False),
     "spread": _figure("spread", lambda xs: money_each(xs, sign=True), True),
@@ -182,9 +211,12 @@ CELLS: dict[str, Column] = {
     "net %": _net("net_spread_pct", True),
     "net ann. %": _net("net_annualized", False),
     "prob.": _figure("implied_probability", pct_each, False),
-    "cond.": _conditions,
-    "next": _next,
-    "flags": lambda results: [(text, "yellow") for text in safe_each([" ".join(r.flags) for r in results])],
+    "cond.": (_conditions, _condition_styles),
+    "next": (_next, _next_styles),
+    "flags": (
+        lambda results: safe_each([" ".join(r.flags) for r in results]),
+        lambda results, texts: ["yellow"] * len(texts),
+    ),
 }
 
 
@@ -258,24 +290,40 @@ class ReportTable:
     longer than :data:`DEAL_CAP` when room is short), then the flags of each flagged deal when they
     have no column. Nothing here wraps or folds a cell.
 
-    ``cells`` and ``sizes`` hold each column's cells, top to bottom, and their widths in cells.
+    ``texts`` and ``sizes`` hold each column's texts, top to bottom, and their widths in cells;
+    ``styles`` gives a column's styles, asked for only when the cells are (:attr:`cells`).
     :meth:`lines` lays them out; on a console without colour (a pipe, a file) the whole table is
-    one segment, their text (:meth:`text`), on a terminal one segment per styled cell.
+    one segment, their text (:meth:`text`, which needs no style), on a terminal one segment per
+    styled cell.
     """
 
     def __init__(
         self,
         layout: Layout,
         widths: dict[str, int],
-        cells: dict[str, list[Cell]],
+        texts: dict[str, list[str]],
         sizes: dict[str, list[int]],
         width: int | None,
+        styles: Callable[[str], list[str]] | None = None,
     ) -> None:
         self.layout = layout
         self.widths = widths
-        self.cells = cells
+        self.texts = texts
         self.sizes = sizes
         self.width = width
+        self._styles = styles
+        self._cells: dict[str, list[Cell]] | None = None
+
+    @property
+    def cells(self) -> dict[str, list[Cell]]:
+        """Each column's cells, top to bottom: its texts with their styles (worked out when first asked for)."""
+        if self._cells is None:
+            styles = self._styles
+            self._cells = {
+                key: list(zip(texts, styles(key) if styles else [""] * len(texts), strict=True))
+                for key, texts in self.texts.items()
+            }
+        return self._cells
 
     def _grid(self, styled: bool = True) -> Iterator[tuple[Any, ...]]:
         """The heading's line, the rule and each deal's line: each cell with the spaces before it,
@@ -285,17 +333,21 @@ class ReportTable:
 
         A line is its pieces, the spaces before a cell one and the cell another; without ``styled``,
         the texts of those pieces."""
-        keys, gap, ids = self.layout.shown, self.layout.gap, self.cells["deal"]
+        keys, gap, ids = self.layout.shown, self.layout.gap, self.texts["deal"]
         # The lines (the heading's is 0) whose id has a line of its own.
         long_ids = {i + 1 for i, size in enumerate(self.sizes["deal"]) if size > self.widths["deal"] and "deal" in keys}
         carry = [INDENT] * (len(ids) + 1)  # the spaces owed before the next cell: the gap, and a left cell's room
         # Before a cell: at most the indent or the gap, a left cell's room, and a figure's room.
         spaces = [" " * n for n in range(INDENT + gap + 2 * max(self.widths.values(), default=0) + 1)]
         columns: list[list[Any]] = []
+        blank: Any = ("", "") if styled else ""
         for key in keys:
-            cells, sizes = [(HEADERS[key], "bold"), *self.cells[key]], [_cells(HEADERS[key]), *self.sizes[key]]
+            sizes = [_cells(HEADERS[key]), *self.sizes[key]]
+            cells: list[Any] = (
+                [(HEADERS[key], "bold"), *self.cells[key]] if styled else [HEADERS[key], *self.texts[key]]
+            )
             for i in long_ids if key == "deal" else ():
-                cells[i], sizes[i] = ("", ""), 0
+                cells[i], sizes[i] = blank, 0
             w = self.widths[key]
             if key in LEFT:
                 pads = [spaces[c] for c in carry]
@@ -306,11 +358,11 @@ class ReportTable:
             if styled:
                 columns += [[(pad, "") for pad in pads], cells]
             else:
-                columns += [pads, [text for text, _ in cells]]
+                columns += [pads, cells]
         rule = " " * INDENT + "─" * (_line_width(keys, self.widths, gap) - INDENT)
         for i, line in enumerate(zip(*columns, strict=True)):  # no columns shown: no lines
             if i in long_ids:
-                long_id = " " * INDENT + ids[i - 1][0]
+                long_id = " " * INDENT + ids[i - 1]
                 yield ((long_id, ""),) if styled else (long_id,)
             end = len(line)
             while end and not (line[end - 1][0] if styled else line[end - 1]).strip():  # nothing trails a line
@@ -325,7 +377,7 @@ class ReportTable:
         yield []
         if self.layout.flags_inline:
             return
-        flagged = [(deal[0], flags[0]) for deal, flags in zip(self.cells["deal"], self.cells["flags"], strict=True)]
+        flagged = list(zip(self.texts["deal"], self.texts["flags"], strict=True))
         if not any(flags for _, flags in flagged):
             return
         yield [("Flags", "bold")]
@@ -377,9 +429,8 @@ def _cells(text: str) -> int:
     return len(text) if text.isascii() else cell_len(text)
 
 
-def _sizes(cells: list[Cell]) -> list[int]:
-    """The width in cells of each of ``cells`` (by its length when the whole column is ASCII)."""
-    texts = [text for text, _ in cells]
+def _sizes(texts: list[str]) -> list[int]:
+    """The width in cells of each of ``texts`` (by its length when the whole column is ASCII)."""
     if "".join(texts).isascii():
         return [len(text) for text in texts]
     return [len(text) if text.isascii() else cell_len(text) for text in texts]
@@ -403,14 +454,14 @@ def report_table(results: Sequence[DealResult], wanted: Sequence[str], width: in
     ``width=None`` means no limit: every wanted column, flags in their column.
     """
     made = dict.fromkeys([*wanted, "deal", "flags"])  # the flags are listed under the table when not in a column
-    cells = {k: CELLS[k](results) for k in made}
-    sizes = {k: _sizes(column) for k, column in cells.items()}
+    texts = {k: CELLS[k][0](results) for k in made}
+    sizes = {k: _sizes(column) for k, column in texts.items()}
     widths = {k: max(_cells(HEADERS[k]), max(sizes[k], default=0)) for k in made}
-    if not any(text for text, _ in cells["flags"]):
+    if not any(texts["flags"]):
         wanted = [k for k in wanted if k != "flags"]  # an empty column says nothing
     layout = fit(wanted, widths, width)
     if layout.dropped and widths["deal"] > DEAL_CAP:
         short = [size for size in sizes["deal"] if size <= DEAL_CAP]
         widths["deal"] = max([_cells(HEADERS["deal"]), *short])
         layout = fit(wanted, widths, width)
-    return ReportTable(layout, widths, cells, sizes, width)
+    return ReportTable(layout, widths, texts, sizes, width, lambda key: CELLS[key][1](results, texts[key]))
