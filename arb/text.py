@@ -71,16 +71,23 @@ def safe(text: object) -> str:
     the CLI prints with markup off.
     """
     s = text if isinstance(text, str) else str(text)
-    return UNSAFE.sub(_escape, s) if UNSAFE.search(s) else s
+    return s if _clean(s) else UNSAFE.sub(_escape, s)
 
 
 def safe_each(texts: Iterable[str]) -> list[str]:
     """:func:`safe` of each of ``texts``: one search over them all when, as usual, none needs it
     (a column of a thousand ids is one search, not a thousand)."""
     parts = list(texts)
-    if not UNSAFE.search("".join(parts)):  # a character of the class is in the whole iff in a part
+    whole = "".join(parts)  # a character of the class is in the whole iff in a part
+    if _clean(whole):
         return parts
     return [safe(t) for t in parts]
+
+
+def _clean(text: str) -> bool:
+    """True when ``text`` holds no character of :data:`UNSAFE`. For ASCII text (the usual case) that is
+    ``isprintable`` (no C0 control, no DEL), a scan some five times quicker than the regex's."""
+    return text.isprintable() if text.isascii() else not UNSAFE.search(text)
 
 
 def safe_lines(text: str) -> str:

@@ -151,3 +151,24 @@ def test_library_errors_and_warnings_carry_no_control_character(tmp_path: Path) 
         assert arb.load(folder, skip_bad=True) == []
     assert caught and all(not UNSAFE.search(str(w.message)) for w in caught)
     assert not UNSAFE.search(str(PriceFileError(folder / "p.csv", 3, "price '\x9b2J' is not a number")))
+
+
+def test_the_quick_ascii_test_agrees_with_the_class() -> None:
+    """For ASCII text, holding nothing to escape is being printable: every ASCII character, each alone."""
+    from arb.text import _clean
+
+    for code in range(128):
+        ch = chr(code)
+        assert _clean(ch) == (UNSAFE.search(ch) is None), repr(ch)
+        assert _clean(f"ok {ch} ok") == (UNSAFE.search(ch) is None), repr(ch)
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT)
+def test_clean_is_no_match_of_the_class(text: str) -> None:
+    from arb.text import _clean
+
+    assert _clean(text) == (UNSAFE.search(text) is None)
+    assert _clean(text.encode("ascii", "replace").decode()) == (
+        UNSAFE.search(text.encode("ascii", "replace").decode()) is None
+    )
