@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from arb.fields import FrozenValueFields
+
 __all__ = [
     "DEPENDS",
     "FLAGS",
@@ -73,8 +75,8 @@ class Flag(StrEnum):
     NO_NET_ANNUALIZED = "no-net-annualized"
 
 
-@dataclass(frozen=True)
-class FlagSpec:
+@dataclass(init=False, repr=False, eq=False)  # frozen, equal and hashed by its fields: FrozenValueFields
+class FlagSpec(FrozenValueFields):
     """One row of the table: what the flag means and the figures it may block (none: a warning)."""
 
     flag: Flag

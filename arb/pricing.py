@@ -37,7 +37,7 @@ from arb.models import Deal
 from arb.prices.base import FetchResult, PriceSource, Quote, fetch_as_of
 from arb.prices.deadline import shares_one_deadline
 from arb.prices.overrides import Override, apply_overrides, fetch_aliases, parse_override, stamp_overrides
-from arb.symbols import fx_pair, is_fx_pair
+from arb.symbols import fx_pair, is_fx_pair, is_major_unit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -245,6 +245,13 @@ def _closure(blocked: frozenset[str]) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=256)
+def _nulled(blocked: frozenset[str]) -> tuple[str, ...]:
+    """The figures of :data:`~arb.engine.FIGURES` that one set of blocked figures leaves null (its closure)."""
+    closed = _closure(blocked)
+    return tuple(n for n in FIGURES if n in closed)
+
+
+@functools.lru_cache(maxsize=256)
 def _net_closure(blocked: frozenset[str]) -> frozenset[str]:
     """:func:`arb.flags.net_closure` of one set of blocked figures."""
     return frozenset(net_closure(blocked))
@@ -335,7 +342,7 @@ def fetch_for(
     result.merge(fetch_as_of(source, [*symbols, *guessed], as_of))
     fetch_aliases(source, result, symbols, securities, as_of)  # a price row "bigco" prices ticker BIGCO
     apply_overrides(result, overrides or {}, securities)
-    result.quotes = {s: q.in_major_units() for s, q in result.quotes.items()}
+    result.quotes = _in_major_units(result.quotes)
     # A second (and last) round for pairs only the actual quote currencies reveal, or inverses.
     needed: list[tuple[str, str]] | None = None
     for _ in range(2):
@@ -348,13 +355,27 @@ def fetch_for(
         needed = None  # worked out from quotes this round adds to
         asked |= set(more)
         extra = fetch_as_of(source, more, as_of)
-        extra.quotes = {s: q.in_major_units() for s, q in extra.quotes.items()}
+        extra.quotes = _in_major_units(extra.quotes)
         result.merge(extra)
         apply_overrides(result, {k: v for k, v in (overrides or {}).items() if k in more}, securities)
     # With nothing guessed, the pairs the last round worked out from the final quotes are those the
     # valuation needs (needed_fx with guess_missing=False).
     result.failures = _fx_failures_that_matter(deals, result, needed)
     return result
+
+
+def _in_major_units(quotes: Mapping[str, Quote]) -> dict[str, Quote]:
+    """Each quote in major units (:meth:`Quote.in_major_units`), whether each unit is a major one
+    asked once (a thousand quotes share a few currencies); a quote already in one is kept as it is."""
+    major: dict[str, bool] = {}
+    out: dict[str, Quote] = {}
+    for sym, q in quotes.items():
+        unit = q.currency
+        known = major.get(unit)
+        if known is None:
+            known = major[unit] = is_major_unit(unit)
+        out[sym] = q if known else q.in_major_units()
+    return out
 
 
 def _fx_failures_that_matter(
@@ -657,9 +678,8 @@ def value_deals(
     for i, info in enumerate(book.info):
         figures = dict(zip(names, deal_rows[i], strict=True))
         if info.blocked:
-            for n in _closure(frozenset(info.blocked)):
-                if n in figures:
-                    figures[n] = None
+            for n in _nulled(frozenset(info.blocked)):
+                figures[n] = None
         hedge: dict[str, float] = {}
         leg_figs: list[dict[str, float | None]] = []
         costed = rates[i] is not None
@@ -667,18 +687,22 @@ def value_deals(
         for li in info.legs:
             # on a collar bound: delta_below and delta_above, the delta on each side of the kink (else None)
             lf = dict(zip(leg_keys, leg_rows[k], strict=True))
-            if not li.hedge_symbol:
+            symbol = li.hedge_symbol
+            if not symbol:
                 lf["hedge_shares"] = None
+            elif li.priced_by in ("listing", "proxy"):
+                h = hedges[k]
+                hedge[symbol] = hedge.get(symbol, 0.0) + h if math.isfinite(h) else math.nan
             if costed:  # the value shorted per target share, for the cost arithmetic
                 lf["short_value"] = _opt(shorts[k])
             leg_figs.append(lf)
-            if li.hedge_symbol and li.priced_by in ("listing", "proxy"):
-                h = hedges[k]
-                hedge[li.hedge_symbol] = hedge.get(li.hedge_symbol, 0.0) + h if math.isfinite(h) else math.nan
             k += 1
         # No position before the terms were announced, so nothing to hedge (the shares would tell
         # the terms: a look-ahead like the figures not-yet-announced blocks).
-        hedge = {s: v for s, v in hedge.items() if math.isfinite(v)} if Flag.NOT_YET_ANNOUNCED not in info.flags else {}
+        if hedge:
+            hedge = (
+                {s: v for s, v in hedge.items() if math.isfinite(v)} if Flag.NOT_YET_ANNOUNCED not in info.flags else {}
+            )
         net: dict[str, float | None] | None = None
         if costed:
             net = dict(zip(NET_FIGURES, net_rows[i], strict=True))

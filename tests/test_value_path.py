@@ -360,3 +360,29 @@ def test_value_records_compare_hash_and_freeze_as_dataclasses_do() -> None:
     assert entry == same and hash(entry) == hash(same) and entry.source is None
     with pytest.raises(dataclasses.FrozenInstanceError):
         entry.kind = "payment"  # type: ignore[misc]
+
+
+def test_the_figures_nulled_are_the_closure_of_the_blocked_in_figure_order() -> None:
+    from arb.engine import FIGURES
+    from arb.pricing import _nulled
+
+    for blocked in ({"target_price"}, {"deal_value", "dividends"}, {"implied_probability"}, {"net_spread"}, set()):
+        closed = _closure(frozenset(blocked))
+        assert _nulled(frozenset(blocked)) == tuple(n for n in FIGURES if n in closed)
+    assert "spread" in _nulled(frozenset({"deal_value"}))
+
+
+def test_quotes_in_major_units_each_as_the_quote_gives_it() -> None:
+    from arb.pricing import _in_major_units
+
+    quotes = {
+        "VOD.L": Quote("VOD.L", 490.0, "GBp", None, "file"),
+        "AAPL": Quote("AAPL", 200.0, "USD", None, "file"),
+        "BARC.L": Quote("BARC.L", 150.0, "GBp", None, "file"),
+        "X.JO": Quote("X.JO", 1000.0, "ZAc", None, "file"),
+    }
+    got = _in_major_units(quotes)
+    assert list(got) == list(quotes)
+    for sym, q in quotes.items():
+        assert got[sym] == q.in_major_units()
+    assert got["AAPL"] is quotes["AAPL"] and got["VOD.L"].currency == "GBP" and got["VOD.L"].price == 4.9
