@@ -17,6 +17,8 @@ __all__ = ["HUGE", "fixed", "fixed_each"]
 
 #: At or beyond this magnitude a number is written in scientific notation: 300 digits fit no table.
 HUGE = 1e15
+#: Below this, ``x * 10**k`` near an integer ``n`` is the decimal ``n / 10**k`` when that comes back as ``x``.
+_EXACT = 2.0**50
 
 
 def fixed(x: float, digits: int, *, sign: bool = False, scale: int = 0, group: bool = True) -> str | None:
@@ -62,7 +64,10 @@ def fixed_each(
       to a rounding boundary, which sits at an integer ``r`` too).
     - Near an integer, the shortest decimal is rounded in integers: its digits times a power of
       ten make ``S * 10**(places + 1)`` exactly, and adding 5 and dropping the last digit rounds
-      it half away from zero.
+      it half away from zero. Those digits are ``n = round(r)`` when ``n / 10**(places + 1)``
+      comes back as ``x`` and ``|r| < 2**50`` (there two decimals of ``places + 1`` places are
+      further apart than the doubles, so no other one comes back as ``x``: it is the shortest
+      decimal, scaled); else they are read off ``repr(x)``.
     - Any other value (None, NaN, infinite, huge, not a float) goes to :func:`fixed`.
     """
     if not 0 <= digits <= 20:  # not a figure's form: each through fixed()
@@ -72,6 +77,7 @@ def fixed_each(
     factor, near, unit = 10.0**scale, 10.0 ** (places + 1), 10**digits
     limit = HUGE / 10**scale
     zero = format(0.0, f".{digits}f")
+    exact = places + 1 <= 22  # 10**(places + 1) is a double exactly
     out: list[str | None] = []
     append = out.append
     for x in xs:
@@ -85,11 +91,15 @@ def fixed_each(
                 append(zero)  # never -0.00
                 continue
             else:
-                shortest = repr(x)
-                whole, _, decimals = shortest.partition(".")
-                if "e" not in shortest and len(decimals) <= places + 1:
-                    n = int(whole.lstrip("-") + decimals) * 10 ** (places + 1 - len(decimals))
-                    m = (n + 5) // 10  # the magnitude to ``places`` decimals, half away from zero
+                n = round(r)
+                if not (exact and -_EXACT < r < _EXACT and n / near == x):
+                    shortest = repr(x)
+                    whole, _, decimals = shortest.partition(".")
+                    n = 0
+                    if "e" not in shortest and len(decimals) <= places + 1:
+                        n = int(whole + decimals) * 10 ** (places + 1 - len(decimals))
+                if n:
+                    m = (abs(n) + 5) // 10  # the magnitude to ``places`` decimals, half away from zero
                     if not m:
                         append(zero)  # never -0.00
                         continue
@@ -97,7 +107,7 @@ def fixed_each(
                     text = f"{q:,}" if group else str(q)
                     if digits:
                         text += "." + str(rem).zfill(digits)
-                    if whole[0] == "-":
+                    if n < 0:
                         text = "-" + text
         if text is None:
             append(None if x is None else fixed(x, digits, sign=sign, scale=scale, group=group))

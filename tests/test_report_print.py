@@ -77,6 +77,24 @@ def test_fixed_each_rounds_ties_away_from_zero_and_never_writes_minus_zero() -> 
     assert fixed_each([1234.5, 1234.567], 2, sign=True) == ["+1,234.50", "+1,234.57"]
 
 
+@settings(max_examples=1500, deadline=None)
+@given(
+    n=st.one_of(st.integers(-(10**9), 10**9), st.integers(-(2**53), 2**53)),
+    places=st.integers(0, 7),
+    digits=st.integers(0, 4),
+    scale=st.sampled_from([0, 2]),
+    sign=st.booleans(),
+)
+def test_short_decimals_round_from_their_own_digits(n: int, places: int, digits: int, scale: int, sign: bool) -> None:
+    """A figure whose shortest decimal has few places (a price file's 18.802, a tie such as 2.675,
+    a large number near 2**50 times a power of ten) is read from its digits, as fixed() reads it."""
+    x = float(f"{n / 10**places:.{places}f}")
+    assert fixed_each([x, -x], digits, sign=sign, scale=scale) == [
+        fixed(x, digits, sign=sign, scale=scale),
+        fixed(-x, digits, sign=sign, scale=scale),
+    ]
+
+
 def _fake(deal_id: str, spread_pct: float | None, flags: list[str]) -> Any:
     annualized = None if spread_pct is None else spread_pct * 3
     figures = {"spread_pct": spread_pct, "annualized": annualized, "dividends": 0.0, "deal_value": 1234.5}
