@@ -332,7 +332,7 @@ class ReportTable:
         wider than its column has the id on a line of its own first, and a blank cell under Deal.
 
         A line is its pieces, the spaces before a cell one and the cell another; without ``styled``,
-        the texts of those pieces."""
+        the texts of those pieces (one text, them joined, for a line that ends in a cell's text)."""
         keys, gap, ids = self.layout.shown, self.layout.gap, self.texts["deal"]
         # The lines (the heading's is 0) whose id has a line of its own.
         long_ids = {i + 1 for i, size in enumerate(self.sizes["deal"]) if size > self.widths["deal"] and "deal" in keys}
@@ -364,6 +364,13 @@ class ReportTable:
             if i in long_ids:
                 long_id = " " * INDENT + ids[i - 1]
                 yield ((long_id, ""),) if styled else (long_id,)
+            if not styled:
+                whole = "".join(line)
+                if not whole[-1:].isspace():  # it ends in a cell's text: no blank piece has any text after it
+                    yield (whole,)
+                    if not i:
+                        yield (rule,)
+                    continue
             end = len(line)
             while end and not (line[end - 1][0] if styled else line[end - 1]).strip():  # nothing trails a line
                 end -= 1
