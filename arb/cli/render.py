@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -35,10 +36,9 @@ def price_header(v: Valuation) -> str:
     used: dict[str, Quote] = {}
     for r in v.results:
         used.update(r.info.prices)
-    kinds: dict[str, int] = {}
-    for q in used.values():
-        kinds[q.kind] = kinds.get(q.kind, 0) + 1
-    dates = sorted(q.as_of.date() for q in used.values() if q.as_of is not None)
+    kinds = Counter([q.kind for q in used.values()])
+    # The distinct times first: a price file dates a thousand quotes with a few of them.
+    dates = sorted({when.date() for when in {q.as_of for q in used.values()} if when is not None})
     span = ""
     if dates:
         span = f", dated {dates[0]}" if dates[0] == dates[-1] else f", dated {dates[0]} to {dates[-1]}"

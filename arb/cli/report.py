@@ -219,7 +219,8 @@ def _warn_implausible(results: list[DealResult]) -> None:
     """One stderr line per implausible figure: the figure is still shown, and the line says why to doubt it."""
     from arb.flags import Flag
 
-    warn_each(f"{r.id}: implausible: {why}" for r in results for why in r.info.notes_for(Flag.IMPLAUSIBLE))
+    flag = str(Flag.IMPLAUSIBLE)  # the notes of one flag, as DealInfo.notes_for gives them, without a list per deal
+    warn_each(f"{r.deal.id}: implausible: {why}" for r in results for f, why in r.info.flag_notes if f == flag)
 
 
 def _looks_up(path: Path) -> bool:

@@ -408,7 +408,10 @@ class ReportTable:
     def text(self) -> str:
         """The table as plain text: the text of :meth:`lines`, every line ending in a line break."""
         out = ["".join(texts) for texts in self._grid(styled=False)]
-        out += ["".join([text for text, _ in pieces]) for pieces in self._notes(styled=False)]
+        out += [
+            pieces[0][0] if len(pieces) == 1 else "".join([text for text, _ in pieces])  # one piece: a line that fits
+            for pieces in self._notes(styled=False)
+        ]
         return "\n".join(out) + "\n"
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
