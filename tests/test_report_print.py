@@ -383,3 +383,28 @@ def test_the_plain_text_works_out_no_style_and_the_cells_ask_once() -> None:
     assert sorted(asked) == sorted(table.texts) and table.cells["spread %"][0] == ("+5.0%", "green")
     list(table.lines())
     assert len(asked) == len(table.texts)  # kept once worked out
+
+
+def test_the_implausible_warnings_are_each_deals_implausible_notes_in_order(capsys: pytest.CaptureFixture[str]) -> None:
+    from arb.book import DealInfo
+    from arb.cli.report import _warn_implausible
+    from arb.flags import Flag
+
+    infos = [DealInfo(SimpleNamespace(id=f"d{i}"), "HKD", None, None) for i in range(3)]  # type: ignore[arg-type]
+    infos[0].flag(Flag.IMPLAUSIBLE, "first")
+    infos[0].flag(Flag.STALE_PRICE, "not this one")
+    infos[0].flag(Flag.IMPLAUSIBLE, "second")
+    infos[2].flag(Flag.SYNTHETIC_PRICE, "nor this")
+    infos[2].flag(Flag.IMPLAUSIBLE, "third")
+    results = [SimpleNamespace(deal=info.deal, id=info.deal.id, info=info) for info in infos]
+    _warn_implausible(results)  # type: ignore[arg-type]
+    expected = [f"warning: {r.id}: implausible: {n}" for r in results for n in r.info.notes_for(Flag.IMPLAUSIBLE)]
+    assert (
+        capsys.readouterr().err.splitlines()
+        == expected
+        == [
+            "warning: d0: implausible: first",
+            "warning: d0: implausible: second",
+            "warning: d2: implausible: third",
+        ]
+    )
