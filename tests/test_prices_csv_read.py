@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from arb.models import Deal
 from arb.prices.base import FetchResult, Quote, bad_price_reason, fetch_as_of
@@ -303,3 +305,16 @@ def test_a_price_only_after_the_as_of_is_set_aside_with_its_date(tmp_path: Path)
         "BBB": "no price on or before the as-of 2025-06-18 (one dated 2025-06-19)",
     }
     assert list(fetch_as_of(src, ["BBB", "AAA"], None).quotes) == ["BBB", "AAA"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.sampled_from("ab1.,# \t\u00e9\u3000-"), max_size=12), max_size=12))
+def test_a_file_without_quotes_cuts_its_records_as_the_line_by_line_reader(lines: list[str]) -> None:
+    """A file with no quote anywhere is cut in one pass; a quoted line added at its end sends the
+    whole file through the reader's line-by-line loop, which must cut the other lines the same."""
+    from arb.prices.csvfile import _records
+
+    quick = _records(lines)
+    slow = _records([*lines, '"quoted",1,USD'])
+    assert slow[-1] == (len(lines) + 1, ["quoted", "1", "USD"], None)
+    assert quick == slow[:-1]

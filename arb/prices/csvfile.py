@@ -124,8 +124,15 @@ def _scan(lines: list[str], first: int) -> tuple[int, str | None]:
 def _records(lines: list[str]) -> list[_Record]:
     """The records of the file, skipping blank lines and ``#`` comments between records."""
     out: list[_Record] = []
+    whole = "\n".join(lines)
     # Bytes that were not UTF-8 are looked for line by line only when the file holds any.
-    undecoded = _UNDECODED.search("\n".join(lines)) is not None
+    undecoded = not whole.isascii() and _UNDECODED.search(whole) is not None
+    if not undecoded and '"' not in whole and "\r" not in whole and max(map(len, lines), default=0) <= MAX_CELL:
+        # No quote anywhere (the usual price file): every line that is not blank or a comment is
+        # one record, cut at the commas, as the loop below would cut each.
+        return [
+            (i + 1, line.split(","), None) for i, line in enumerate(lines) if (lead := line.lstrip()) and lead[0] != "#"
+        ]
     i, n = 0, len(lines)
     while i < n:
         line = lines[i]
