@@ -235,8 +235,13 @@ def _unit_of(sym: str, quotes: Mapping[str, Quote], guess_missing: bool = True) 
         return q.currency
     if not guess_missing:
         return None
+    return _guessed_unit(sym)
+
+
+def _guessed_unit(sym: str) -> str | None:
+    """The unit a quote of ``sym`` in the currency its exchange suffix implies has once in major
+    units (pence are pounds); None when the suffix says nothing (:func:`_unit_of` without a quote)."""
     guess = guess_currency(sym)
-    # The unit a quote in the guessed currency has once in major units (pence are pounds).
     return None if guess is None else major_currency(guess)[0]
 
 
@@ -281,21 +286,24 @@ def needed_fx_unquoted(
         if q is not None:
             return q.currency
         unquoted = True
-        return _unit_of(sym, quotes, guess_missing) if guess_missing else None
+        return _guessed_unit(sym) if guess_missing else None
 
+    get = quotes.get
     for deal in deals:
         # A pair is needed when both currencies are known and differ; each is added in order.
         ccy = deal_currency(deal, quotes)
         ticker = deal.target.ticker
         if ticker:
-            unit = _unit(ticker)
+            q = get(ticker)  # _unit(ticker), the quote looked up here: most listings have one
+            unit = q.currency if q is not None else _unit(ticker)
             if ccy is None:
                 ccy = unit
             elif unit and ccy and unit != ccy:
                 pairs[(unit, ccy)] = None
         for leg in deal.consideration:
             if leg.ticker:
-                unit = _unit(leg.ticker)
+                q = get(leg.ticker)
+                unit = q.currency if q is not None else _unit(leg.ticker)
                 if unit and ccy and unit != ccy:
                     pairs[(unit, ccy)] = None
             elif leg.security:
