@@ -139,7 +139,7 @@ def _value(
         )
         # The as-of is known only now (a dated source sets it): a deal announced after it had no
         # terms on that day, so the default report leaves it out, as it does closed deals.
-        later = {r.id for r in valuation.results if Flag.NOT_YET_ANNOUNCED in r.flags}
+        later = {r.deal.id for r in valuation.results if Flag.NOT_YET_ANNOUNCED in r.info.flags}
         if later and not include_closed:
             deals = [d for d in deals if d.id not in later]
             plural = "s" if len(later) != 1 else ""
@@ -340,8 +340,11 @@ def report(
     else:
         from arb.cli.render import render_report
 
-        by_id = {r.id: r for r in ranked}
-        order = ranked if default_order else [by_id[rec["id"]] for rec in records]
+        if default_order:
+            order = ranked
+        else:
+            by_id = {r.id: r for r in ranked}
+            order = [by_id[rec["id"]] for rec in records]
         # crop=False: a table too wide for even its kept columns runs past the width, never cut
         out.print(render_report(v, width=out.width, order=order, columns=shown), crop=False)
     raise typer.Exit(_exit_code(v, bad))
