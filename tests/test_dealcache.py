@@ -234,3 +234,37 @@ def test_a_cached_deal_is_its_record_exactly_with_texts_and_dates_written_once(
     # So the deals read back pickle shorter than the deals as their files gave them.
     as_read = pickle.dumps([by_name[name] for name in entries], protocol=pickle.HIGHEST_PROTOCOL)
     assert len(pickle.dumps(deals, protocol=pickle.HIGHEST_PROTOCOL)) < len(as_read)
+
+
+def test_equal_leaf_records_are_written_once_and_a_float_keeps_its_sign(tmp_path: Path) -> None:
+    """A source or an acquirer equal in two deals is one object once read back; records that
+    differ only in a float's sign (-0.0 and 0.0 are equal numbers), or in a value's type, stay two."""
+    import datetime as dt
+    import io
+
+    from arb.models import Acquirer, Dividend, Source
+
+    (deal,) = load_deals([DEALS / "cash.toml"]).deals
+    source = Source._trusted(title="A press release", date=dt.date(2025, 1, 2))
+    day = dt.date(2025, 3, 4)
+    plus, minus = (Dividend._trusted(ticker="X", amount=a, currency="USD", ex_date=day) for a in (0.0, -0.0))
+    deals = [
+        deal.model_copy(
+            update={
+                "id": f"d{i}",
+                "source": (Source._trusted(title="A press release", date=dt.date(2025, 1, 2)),),
+                "acquirer": Acquirer._trusted(ticker="BIG", name="Big" if i < 2 else None),
+                "dividend": (plus if i else minus,),
+            }
+        )
+        for i in range(3)
+    ]
+    buf = io.BytesIO()
+    arb.dealcache._SharingPickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(deals)
+    back = pickle.loads(buf.getvalue())
+    for a, b in zip(deals, back, strict=True):
+        _same(a, b)
+    assert back[0].source[0] is back[1].source[0] is back[2].source[0] and back[0].source[0] == source
+    assert back[0].acquirer is back[1].acquirer is not back[2].acquirer
+    assert back[1].dividend[0] is back[2].dividend[0] is not back[0].dividend[0]
+    assert str(back[0].dividend[0].amount) == "-0.0" and str(back[1].dividend[0].amount) == "0.0"
