@@ -318,3 +318,45 @@ def test_a_file_without_quotes_cuts_its_records_as_the_line_by_line_reader(lines
     slow = _records([*lines, '"quoted",1,USD'])
     assert slow[-1] == (len(lines) + 1, ["quoted", "1", "USD"], None)
     assert quick == slow[:-1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(["AAA", "BBB", "CCC"]), st.sampled_from(["", "2025-06-18", "2025-06-19"])),
+        max_size=9,
+    )
+)
+def test_repeated_symbols_clash_as_each_row_read_against_all_before_it(
+    rows: list[tuple[str, str]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The same symbol twice on a date, or dated and undated rows of one symbol, are refused with
+    the line they clash with, whichever rows came first: as a reader keeping every row's line would."""
+    path = tmp_path_factory.mktemp("clash") / "prices.csv"
+    path.write_text("symbol,price,currency,as_of\n" + "".join(f"{s},1.5,USD,{d}\n" for s, d in rows))
+    src = CsvSource(path, today=dt.date(2025, 6, 20))
+    expected: list[tuple[int, str]] = []
+    kept: dict[tuple[str, str], int] = {}
+    first: dict[str, str] = {}
+    for line, (sym, day) in enumerate(rows, start=2):
+        if (sym, day) in kept:
+            on, per = (f" for {day}", " and date") if day else ("", "")
+            expected.append(
+                (line, f"{sym} is already priced on line {kept[(sym, day)]}{on}; keep one row per symbol{per}")
+            )
+            continue
+        if sym in first and (first[sym] == "") != (day == ""):
+            expected.append(
+                (
+                    line,
+                    f"{sym} is already priced on line {kept[(sym, first[sym])]}; a symbol's rows must all have an "
+                    "as_of date (one row per date) or be a single undated row",
+                )
+            )
+            continue
+        first.setdefault(sym, day)
+        kept[(sym, day)] = line
+    assert [(e.line, e.problem) for e in src.errors] == expected
+    assert sorted(
+        (q.symbol, "" if q.as_of is None else str(q.as_of.date())) for qs in src._history.values() for q in qs
+    ) == sorted(kept)

@@ -315,7 +315,10 @@ class CsvSource:
             )
         reader = _RowReader(_Columns(header), self.kind, self.path, self.today)
         history = self._history
+        # The line of each (symbol, date) read, for the clashes; a symbol's first row is kept apart
+        # (most symbols have one row) and joins them when the symbol has a second.
         seen: dict[tuple[str, dt.date | None], int] = {}
+        first_line: dict[str, int] = {}
         for line, row, problem in records[1:]:
             if row is None:
                 self.errors.append(PriceFileError(self.path, line, problem or "unreadable row"))
@@ -325,16 +328,19 @@ class CsvSource:
             except ValueError as exc:
                 self.errors.append(PriceFileError(self.path, line, str(exc)))
                 continue
-            rows = history.get(quote.symbol)
+            symbol = quote.symbol
+            rows = history.get(symbol)
             if rows is None:  # the symbol's first row: nothing to clash with
-                history[quote.symbol] = [quote]
-            else:
-                problem = self._clash(quote.symbol, day, rows[0], seen)
-                if problem:
-                    self.errors.append(PriceFileError(self.path, line, problem))
-                    continue
-                rows.append(quote)
-            seen[(quote.symbol, day)] = line
+                history[symbol] = [quote]
+                first_line[symbol] = line
+                continue
+            seen.setdefault((symbol, _day(rows[0])), first_line[symbol])
+            problem = self._clash(symbol, day, rows[0], seen)
+            if problem:
+                self.errors.append(PriceFileError(self.path, line, problem))
+                continue
+            rows.append(quote)
+            seen[(symbol, day)] = line
         for quotes in history.values():
             if len(quotes) > 1:
                 quotes.sort(key=_order)
