@@ -279,3 +279,16 @@ def test_daily_closes_is_the_last_price_of_each_day(tmp_path: Path, writes: list
         got = store.daily_closes(["A"], _day(23), _day(29)).get("A", {})
     assert {d: q.price for d, q in got.items()} == {d: p for d, (_, p) in expected.items() if _day(23) <= d <= _day(29)}
     path.unlink()
+
+
+def test_without_a_store_the_report_reads_no_closes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import arb.pricing
+    from arb.cli.report import _period_closes
+
+    monkeypatch.setenv("ARB_HOME", str(tmp_path / "home"))
+    asked: list[object] = []
+    monkeypatch.setattr(arb.pricing, "store_closes", lambda deals, store: asked.append(store) or {})
+    deal = make_deal(PERIOD, currency="USD", target="T")
+    assert _period_closes([deal]) == {} and asked == []
+    _fill(store_path())
+    assert _period_closes([deal]) == {} and asked == [store_path()]  # a store: asked for the closes

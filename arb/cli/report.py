@@ -208,8 +208,11 @@ def _period_closes(deals: Sequence[Deal]) -> dict[str, dict[dt.date, Quote]]:
     from arb.paths import store_path
     from arb.pricing import store_closes
 
+    path = store_path()
+    if not path.exists():  # no store yet: no closes (store_closes would look over every deal first)
+        return {}
     try:
-        return store_closes(deals, store_path())
+        return store_closes(deals, path)
     except ArbError as exc:
         warn(f"pricing periods: the history store's closes were not read ({exc})")
         return {}
