@@ -196,6 +196,8 @@ def _long_stop_columns(book: Book, res: EngineResult) -> tuple[list[dt.date | No
     on or before the as-of date leaves no days (NaN), as does a deal without one.
     """
     stops = [long_stop(info.deal) for info in book.info]
+    if not any(s is not None for s in stops):  # no long-stop event: no figure to work out
+        return stops, {}
     days = np.array([math.nan if s is None else float((s - book.as_of).days) for s in stops])
     days[days <= 0] = math.nan
     with np.errstate(invalid="ignore"):
@@ -559,6 +561,8 @@ def _net_figures(
             info.flag(Flag.COSTS_DEFAULT, "built-in cost rates used: " + ", ".join(r.defaulted))
         if math.isnan(r.probability):
             info.flag(Flag.NO_PROBABILITY, "no probability in [costs]: no net expected return")
+    if not any(r is not None for r in rates):  # no deal has costs set: no net figure to work out
+        return {}, rates, np.zeros(len(legs))
     with np.errstate(invalid="ignore"):
         # The value shorted per target share: the hedge's shares at the security's price in the deal currency.
         short_value = np.where(legs.hedge_mult > 0, legs.weight * res.leg_delta * legs.price * legs.fx, 0.0)

@@ -386,3 +386,23 @@ def test_quotes_in_major_units_each_as_the_quote_gives_it() -> None:
     for sym, q in quotes.items():
         assert got[sym] == q.in_major_units()
     assert got["AAPL"] is quotes["AAPL"] and got["VOD.L"].currency == "GBP" and got["VOD.L"].price == 4.9
+
+
+_STOCK_LEG = '[[consideration]]\nkind = "stock"\nticker = "A.HK"\nratio = 0.5\n'
+
+
+def test_net_figures_only_for_the_deals_with_costs_each_as_valued_alone() -> None:
+    """Net figures (and each leg's value shorted) come for a deal with costs set; a book where no
+    deal has them has none, and the costed deal's figures are those it gets valued alone."""
+    from conftest import make_deal, memory
+
+    prices = memory({"T.HK": (14.0, "HKD"), "A.HK": (30.0, "HKD")})
+    plain = make_deal(_STOCK_LEG, id="plain")
+    costed = make_deal(_STOCK_LEG + "[costs]\nfunding_rate = {HKD = 0.05}\n", id="costed")
+    none = value_deals([plain], prices, as_of=AS_OF, read_config=False).results
+    both = value_deals([plain, costed], prices, as_of=AS_OF, read_config=False).results
+    alone = value_deals([costed], prices, as_of=AS_OF, read_config=False).results[0]
+    assert none[0].net is None and "short_value" not in none[0].leg_figures[0]
+    assert both[0].net is None and both[0].figures == none[0].figures
+    assert both[1].net is not None and both[1].net == alone.net and "short_value" in both[1].leg_figures[0]
+    assert both[1].leg_figures == alone.leg_figures
