@@ -25,8 +25,6 @@ costs the next run its speed.
 
 from __future__ import annotations
 
-import copyreg
-import datetime as dt
 import os
 import pickle
 import sys
@@ -34,8 +32,6 @@ import time
 import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from arb.frozen import Record
 
 if TYPE_CHECKING:
     from arb.models import Deal
@@ -108,64 +104,6 @@ def _folder_name(parent: str) -> str:
     """
     raw = parent.encode("utf-8", "surrogateescape")
     return f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}"
-
-
-#: What the default pickling of an object with a ``__dict__`` calls to make it (pickle writes NEWOBJ for it).
-_NEWOBJ = copyreg.__newobj__  # type: ignore[attr-defined]
-
-
-class _SharingPickler(pickle.Pickler):
-    """A pickler that writes each text and date a record's fields hold, and each leaf record, once
-    per cache file.
-
-    A thousand deals repeat their currencies, statuses and dates, and often a source or an
-    acquirer; pickled as they are, each copy is rebuilt on every run. Here a record is written as
-    the default pickling writes it (its class, then its ``__dict__`` in order: no code of this
-    module is needed to read it back), with each ``str`` or ``date`` field, and each leaf record
-    (one whose fields are all texts, dates, numbers, booleans or None) in a field or a tuple of
-    them, replaced by the first equal one met, which the pickle then refers back to. They are
-    immutable, so a deal read back is equal to the one kept, field for field and type for type
-    (values are matched with their type; a float by its ``repr``, so ``-0.0`` is not ``0.0``).
-    """
-
-    def __init__(self, file: Any, protocol: int) -> None:
-        super().__init__(file, protocol=protocol)
-        self._shared: dict[tuple[Any, ...], Any] = {}
-
-    def reducer_override(self, obj: Any) -> Any:
-        if not isinstance(obj, Record):
-            return NotImplemented
-        shared = self._shared
-        state = {}
-        for name, value in obj.__dict__.items():
-            kind = type(value)
-            if kind is str or kind is dt.date:
-                value = shared.setdefault((kind, value), value)
-            elif kind is tuple and value and isinstance(value[0], Record):
-                value = tuple([self._leaf(x) for x in value])
-            elif isinstance(value, Record):
-                value = self._leaf(value)
-            state[name] = value
-        return _NEWOBJ, (type(obj),), state
-
-    def _leaf(self, value: Any) -> Any:
-        """``value``, or the first equal leaf record met (``value`` itself when it is not a leaf record)."""
-        if not isinstance(value, Record):
-            return value
-        key: list[Any] = [type(value)]
-        for name, field in value.__dict__.items():
-            kind = type(field)
-            if kind is float:
-                key.append((name, kind, repr(field)))
-            elif kind in _PLAIN:
-                key.append((name, kind, field))
-            else:  # a nested record, a tuple, a dict: not a leaf
-                return value
-        return self._shared.setdefault(tuple(key), value)
-
-
-#: The field values a leaf record holds (and floats, matched by their ``repr``).
-_PLAIN = frozenset({str, int, bool, dt.date, type(None)})
 
 
 class DealCache:
@@ -296,7 +234,7 @@ class DealCache:
                 try:
                     with os.fdopen(fd, "wb") as f:
                         pickle.dump(self.fingerprint, f, protocol=pickle.HIGHEST_PROTOCOL)
-                        _SharingPickler(f, protocol=pickle.HIGHEST_PROTOCOL).dump(entries)
+                        pickle.dump(entries, f, protocol=pickle.HIGHEST_PROTOCOL)
                     os.replace(tmp, folder.path)
                 except BaseException:
                     Path(tmp).unlink(missing_ok=True)
