@@ -161,7 +161,8 @@ def load_deal(path: Path | str) -> Deal:
     data = _parse(text, path, DealFileError)
     # A "TODO:" marker is in the text as written, unless a backslash escape spells it: only then
     # can the document hold one. The walk for markers, and for nesting, is skipped otherwise.
-    if "TODO" in text or "\\" in text:
+    walked = "TODO" in text or "\\" in text
+    if walked:
         _check_nesting(data, path, DealFileError)
         todos = find_todos(data)
         if todos:  # a file from `arb new` not yet filled in: name what is left, not a type error
@@ -173,7 +174,8 @@ def load_deal(path: Path | str) -> Deal:
     # tables (a handful of levels): a deeper document is always left to the checks below.
     deal = quick(Deal, data)
     if deal is None:  # a problem, or input the fast check leaves to pydantic
-        _check_nesting(data, path, DealFileError)
+        if not walked:
+            _check_nesting(data, path, DealFileError)
         from arb.schema import ValidationError, validate
 
         try:
@@ -183,7 +185,7 @@ def load_deal(path: Path | str) -> Deal:
             errors = list(dict.fromkeys(_friendly(e) for e in exc.errors()))
             raise DealFileError(path, *errors[0], more=errors[1:]) from None
     # Worked out once, here, and kept with the deal (in the deal cache too): a refresh, --json and
-    # arb.value ask for it on every run, a first run's table never (32 us a deal).
+    # arb.value ask for it on every run.
     deal.terms_hash()
     return deal
 

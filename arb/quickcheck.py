@@ -252,10 +252,9 @@ _FRESH = object()  # in a spec's template: a default made afresh for each record
 class _Spec:
     """A record class's fields: by key (name and alias), and a template of the defaults in field order."""
 
-    __slots__ = ("by_key", "cls", "dual", "factories", "fields", "required", "rule", "template")
+    __slots__ = ("by_key", "dual", "factories", "fields", "required", "rule", "template")
 
     def __init__(self, cls: type[Record], fields: list[FieldSpec], rule: Callable[[Any], None] | None = None) -> None:
-        self.cls = cls
         for f in fields:
             f.alias = cls._aliases.get(f.name, f.name)
         self.fields = tuple(fields)
