@@ -33,14 +33,16 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
-
-from arb.engine import DAYS_PER_YEAR
 from arb.errors import ConfigError
 from arb.frozen import Record
+
+if TYPE_CHECKING:  # numpy is imported where the figures are worked out: reading a deal file needs none
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
 
 __all__ = [
     "DEFAULTS",
@@ -55,8 +57,6 @@ __all__ = [
     "parse_costs",
     "resolve_rates",
 ]
-
-FloatArray = npt.NDArray[np.float64]
 
 #: The net figures, in the order of the JSON and CSV outputs (after the gross ones).
 NET_FIGURES = (
@@ -297,6 +297,10 @@ def net_figures(
     carry_cost``; each deferred payment at face on its own date), which without one is exactly
     ``(1 + net_spread_pct) ^ (365 / days) - 1``.
     """
+    import numpy as np
+
+    from arb.engine import DAYS_PER_YEAR
+
     n = target_price.shape[-1]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         years = np.where(days > 0, days, np.where(days == 0, 0.0, np.nan)) / DAYS_PER_YEAR
@@ -369,6 +373,10 @@ def _irr(
     Bisection on ``log(1 + r)`` from -99% to 999,900% a year; NaN where the value does not change
     sign across that range (no rate in it).
     """
+    import numpy as np
+
+    from arb.engine import DAYS_PER_YEAR
+
     n = paid.shape[-1]
     flow_days = np.where(leg_flow != 0.0, leg_days, 0.0)
 

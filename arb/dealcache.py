@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from arb.models import Deal
 
-__all__ = ["SETTLE_SECONDS", "DealCache", "code_fingerprint", "file_key"]
+__all__ = ["SETTLE_SECONDS", "DealCache", "code_fingerprint", "file_key", "wait_for_saves"]
 
 #: The format of a cache file; a file of another format is set aside (2: plain records, arb.frozen).
 FORMAT = 2
@@ -124,6 +124,7 @@ class DealCache:
         # this by the absolute path instead. (Were it ever wrong, a deal would still be served only
         # to a file with its own key, device and inode included: a miss, never a wrong deal.)
         self._by_dirname: dict[str, _Folder] = {}
+        self._kept: list[tuple[Path, FileKey, Deal]] = []  # kept since the last save, checked when saving
 
     @property
     def fingerprint(self) -> tuple[Any, ...]:
@@ -203,31 +204,57 @@ class DealCache:
         return None, key
 
     def keep(self, path: Path, key: FileKey | None, deal: Deal) -> None:
-        """Keep ``deal``, read from ``path`` whose key before reading was ``key``, if the file has settled."""
-        if key is None:
-            return
-        try:
-            after = file_key(path.stat())
-        except (OSError, ValueError):
-            return
-        settled = time.time_ns() - max(key[3], key[4]) > SETTLE_SECONDS * 1e9
-        folder = self._folder(path)
-        if after == key and settled:
-            folder.entries[path.name] = (key, deal)
-            folder.changed = True
-        elif folder.entries.pop(path.name, None) is not None:
-            folder.changed = True
+        """Keep ``deal``, read from ``path`` whose key before reading was ``key``, if the file has settled.
 
-    def save(self) -> None:
-        """Write each folder's cache that changed (atomically: a reader sees the old file or the new)."""
-        for folder in self._folders.values():
-            if not folder.changed:
+        Checked when saving: the file must then still have ``key`` (unchanged since it was looked
+        up, so not while it was read) and have been changed more than :data:`SETTLE_SECONDS` before.
+        """
+        if key is not None:
+            self._kept.append((path, key, deal))
+
+    def _settle(self) -> None:
+        """Put the deals kept since the last save into their folders' entries (see :meth:`keep`)."""
+        now = time.time_ns()
+        for path, key, deal in self._kept:
+            try:
+                after = file_key(path.stat())
+            except (OSError, ValueError):
                 continue
+            settled = now - max(key[3], key[4]) > SETTLE_SECONDS * 1e9
+            folder = self._folder(path)
+            if after == key and settled:
+                folder.entries[path.name] = (key, deal)
+                folder.changed = True
+            elif folder.entries.pop(path.name, None) is not None:
+                folder.changed = True
+        self._kept = []
+
+    def save(self, background: bool = False) -> None:
+        """Write each folder's cache that changed (atomically: a reader sees the old file or the new).
+
+        ``background=True`` (the command line's choice) writes them from a forked child where
+        :func:`arb.helperload.may_fork` allows, while this process goes on; :func:`wait_for_saves`
+        waits for it, and runs at exit.
+        """
+        self._settle()
+        folders = [folder for folder in self._folders.values() if folder.changed]
+        if not folders:
+            return
+        if background and _fork_saver(self, folders):
+            for folder in folders:
+                folder.changed = False
+            return
+        self._write(folders)
+
+    def _write(self, folders: list[_Folder]) -> None:
+        for folder in folders:
             import tempfile  # only when there is something to write
 
             entries = folder.entries
             if len(entries) > MAX_ENTRIES:
                 entries = {k: v for k, v in entries.items() if k in folder.seen}
+            for _, deal in entries.values():
+                deal.terms_hash()  # kept with the record: worked out once, not on every later run
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".deals-", suffix=".tmp")
@@ -242,3 +269,50 @@ class DealCache:
             except OSError:  # a read-only or full disk: the next run reads the files again
                 continue
             folder.changed = False
+
+
+#: Children writing a cache (DealCache.save(background=True)) not yet waited for.
+_savers: list[int] = []
+#: How long the end of a command waits for a cache to be written before leaving it to finish alone.
+SAVE_WAIT_SECONDS = 30.0
+
+
+def _fork_saver(cache: DealCache, folders: list[_Folder]) -> bool:
+    """Write ``folders`` from a forked child; False (nothing started) where forking is not safe."""
+    from arb.helperload import may_fork
+
+    if not may_fork():
+        return False
+    cache.fingerprint  # noqa: B018 - worked out here, so the child does not import what it reads
+    try:
+        pid = os.fork()
+    except OSError:
+        return False
+    if pid == 0:  # pragma: no cover - the child: tested by its effect (tests/test_helperload.py)
+        try:
+            cache._write(folders)
+        finally:
+            os._exit(0)  # never the parent's exit handlers, nor a flush of its buffered output
+    if not _savers:
+        import atexit
+
+        atexit.register(wait_for_saves)
+    _savers.append(pid)
+    return True
+
+
+def wait_for_saves(timeout: float = SAVE_WAIT_SECONDS) -> None:
+    """Wait for the caches being written in the background (each at most ``timeout`` seconds in all)."""
+    deadline = time.monotonic() + timeout
+    while _savers:
+        pid = _savers[0]
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # reaped already
+            done = pid
+        if done:
+            _savers.pop(0)
+        elif time.monotonic() > deadline:  # a stalled disk: the write goes on without this process
+            _savers.clear()
+        else:
+            time.sleep(0.002)

@@ -18,7 +18,16 @@ from arb.symbols import preview
 if TYPE_CHECKING:
     from arb.dealcache import DealCache
 
-__all__ = ["LoadResult", "deal_files", "find_todos", "load_deal", "load_deals", "read_toml"]
+__all__ = [
+    "LoadResult",
+    "PendingLoad",
+    "deal_files",
+    "find_todos",
+    "load_deal",
+    "load_deals",
+    "read_toml",
+    "start_loading",
+]
 
 
 @dataclass
@@ -184,9 +193,6 @@ def load_deal(path: Path | str) -> Deal:
             # Every problem, each with its key: the error carries them all, `arb validate` prints a line each.
             errors = list(dict.fromkeys(_friendly(e) for e in exc.errors()))
             raise DealFileError(path, *errors[0], more=errors[1:]) from None
-    # Worked out once, here, and kept with the deal (in the deal cache too): a refresh, --json and
-    # arb.value ask for it on every run.
-    deal.terms_hash()
     return deal
 
 
@@ -352,28 +358,107 @@ def load_deals(paths: Iterable[Path | str], cache: DealCache | None = None) -> L
     With ``cache`` (:class:`arb.dealcache.DealCache`, as the command line passes), a file unchanged
     since a deal was last read from it gives that deal without being parsed and checked again.
     """
-    result = LoadResult()
-    for path in deal_files(paths):
-        kept, key = cache.lookup(path) if cache is not None else (None, None)
-        if key is None and not _lexists(path):  # a key means the file could be looked up: it is there
-            result.errors.append(DealFileError(path, "", "no such file or folder"))
-            continue
-        try:
-            deal = kept if kept is not None else load_deal(path)
-        except DealFileError as exc:
-            result.errors.append(exc)
-            continue
-        if cache is not None and kept is None:
-            cache.keep(path, key, deal)
-        if deal.id in result.paths:
-            result.errors.append(
-                DuplicateDealError(
-                    path, "id", f"{deal.id!r} is already used by {result.paths[deal.id]}; ids must be unique"
+    return start_loading(paths, cache).finish()
+
+
+def start_loading(paths: Iterable[Path | str], cache: DealCache | None = None, *, helper: bool = False) -> PendingLoad:
+    """Begin :func:`load_deals`: the files are listed and looked up in ``cache`` now; ``finish()`` loads.
+
+    With ``helper=True`` (the command line's choice, never the API's), when many files are to be
+    read and this process may fork, a forked helper starts reading them at once, from the first,
+    while this process goes on (importing what it will price them with); ``finish()`` reads from
+    the last until the two meet (:mod:`arb.helperload`). The result is the same either way.
+    """
+    files = deal_files(paths)
+    looked = [cache.lookup(path) if cache is not None else (None, None) for path in files]
+    # The files to read: each one not served by the cache that could be looked up (a key).
+    todo = [i for i, (kept, key) in enumerate(looked) if kept is None and key is not None]
+    pending = PendingLoad(files, looked, todo, cache)
+    pending.helper_allowed = helper
+    if helper:
+        from arb.helperload import start_helper
+
+        pending.helper = start_helper([files[i] for i in todo], load_deal, prepare=_prepare)
+    return pending
+
+
+def _prepare() -> None:
+    """Import what reading a deal file needs, once, before a helper forks (so neither imports it)."""
+    import arb.quickcheck  # noqa: F401
+
+    _toml_parser()
+
+
+class PendingLoad:
+    """Deal files listed and looked up, not yet loaded: :meth:`finish` loads them (once)."""
+
+    def __init__(
+        self,
+        files: list[Path],
+        looked: list[tuple[Deal | None, tuple[int, int, int, int, int] | None]],
+        todo: list[int],
+        cache: DealCache | None,
+    ) -> None:
+        self.files = files
+        self.looked = looked
+        self.todo = todo
+        self.cache = cache
+        self.helper: Any = None  # arb.helperload.Helper, when one was started
+        self.helper_allowed = False  # and the deal cache written by a forked child (DealCache.save)
+        self._result: LoadResult | None = None
+
+    def finish(self) -> LoadResult:
+        if self._result is None:
+            self._result = self._finish()
+        return self._result
+
+    def _finish(self) -> LoadResult:
+        loaded: dict[int, Deal | DealFileError] = {}
+        if self.helper is not None:
+            # This process reads from the last file, the helper from the first; what the helper
+            # read comes back once it stops. A file it did not send back is read here.
+            for pos, deal in self.helper.run(_load_or_error, _is_deal).items():
+                loaded[self.todo[pos]] = deal
+        for i in self.todo:
+            if i not in loaded:
+                loaded[i] = _load_or_error(self.files[i])
+        result = LoadResult()
+        cache = self.cache
+        for i, path in enumerate(self.files):
+            kept, key = self.looked[i]
+            if kept is not None:
+                deal = kept
+            else:
+                if key is None and not _lexists(path):  # a key means the file could be looked up: it is there
+                    result.errors.append(DealFileError(path, "", "no such file or folder"))
+                    continue
+                got = loaded[i] if i in loaded else _load_or_error(path)
+                if isinstance(got, DealFileError):
+                    result.errors.append(got)
+                    continue
+                deal = got
+                if cache is not None:
+                    cache.keep(path, key, deal)
+            if deal.id in result.paths:
+                result.errors.append(
+                    DuplicateDealError(
+                        path, "id", f"{deal.id!r} is already used by {result.paths[deal.id]}; ids must be unique"
+                    )
                 )
-            )
-            continue
-        result.paths[deal.id] = path
-        result.deals.append(deal)
-    if cache is not None:
-        cache.save()
-    return result
+                continue
+            result.paths[deal.id] = path
+            result.deals.append(deal)
+        if cache is not None:
+            cache.save(background=self.helper_allowed)
+        return result
+
+
+def _is_deal(value: object) -> bool:
+    return isinstance(value, Deal)
+
+
+def _load_or_error(path: Path) -> Deal | DealFileError:
+    try:
+        return load_deal(path)
+    except DealFileError as exc:
+        return exc

@@ -308,8 +308,15 @@ def _argv(args: list[str]) -> list[str]:
     return out
 
 
+#: Set by :func:`main`: this process runs one command of the console script, so it may fork
+#: helpers (arb.helperload); a command invoked in process (tests, an embedding program) never does.
+ONE_SHOT = False
+
+
 def main() -> None:
     """Console-script entry point."""
+    global ONE_SHOT
+    ONE_SHOT = True
     # A command is one short process, and reference counting frees what it makes: the cyclic
     # collector only costs time here (30-50 ms of a report over 1,000 deals, scanning the deals
     # again as the run goes on). The long-running loop (`watch live`, `refresh --every`) turns it

@@ -234,20 +234,35 @@ def load(paths: Sequence[Path] | None) -> LoadResult:
 
     Deals come from the cache of checked deals where their files have not changed (arb.dealcache).
     """
+    return start_load(paths)()
+
+
+def start_load(paths: Sequence[Path] | None) -> Callable[[], LoadResult]:
+    """:func:`load` in two steps: files are listed and looked up now, and a helper process may
+    start reading them (:mod:`arb.helperload`); call the result for the deals, once the command
+    has done what needs none (its imports), which the helper's reading overlaps.
+    """
     from arb.dealcache import DealCache
-    from arb.loader import load_deals
+    from arb.loader import start_loading
     from arb.paths import cache_dir
     from arb.resources import seeds_dir
 
     if not paths:  # the config's `deals` folders, else the seeds
         paths = _config().deal_paths
     # Files unchanged since the last run give their checked deals from the cache (arb.dealcache).
-    result = load_deals(list(paths) if paths else [seeds_dir()], cache=DealCache(cache_dir() / "deals"))
-    _refuse_empty_folders(paths or [], result)
-    for e in result.errors:
-        for line in e.lines():  # one line per problem, each naming the file and the key
-            error(line)
-    return result
+    pending = start_loading(
+        list(paths) if paths else [seeds_dir()], cache=DealCache(cache_dir() / "deals"), helper=True
+    )
+
+    def finish() -> LoadResult:
+        result = pending.finish()
+        _refuse_empty_folders(paths or [], result)
+        for e in result.errors:
+            for line in e.lines():  # one line per problem, each naming the file and the key
+                error(line)
+        return result
+
+    return finish
 
 
 def _refuse_empty_folders(paths: Sequence[Path], result: LoadResult) -> None:

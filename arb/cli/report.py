@@ -18,6 +18,7 @@ from arb.cli.common import (
     parse_date,
     price_source,
     print_json,
+    start_load,
     warn,
     warn_each,
 )
@@ -104,16 +105,20 @@ def _value(
     ``include_closed=False`` leaves out closed deals (completed, lapsed, terminated, withdrawn),
     with one note on stderr saying how many and how to see them.
     """
-    from arb.flags import Flag
     from arb.prices.overrides import parse_override
-    from arb.pricing import value_deals
 
     day = parse_date(as_of, "--as-of")
     try:
         overrides = dict(parse_override(p) for p in price or [])
     except ArbError as exc:
         raise typer.BadParameter(safe(str(exc)), param_hint="--price") from None
-    loaded = load(paths)
+    # The deal files are looked up, and a helper process may start reading them, before the
+    # imports below (numpy and the pricing code): on two cores the two overlap.
+    finish_loading = start_load(paths)
+    from arb.flags import Flag
+    from arb.pricing import value_deals
+
+    loaded = finish_loading()
     deals = loaded.deals
     _warn_unused_overrides(overrides, deals)
     if not include_closed:

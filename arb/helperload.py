@@ -1,0 +1,223 @@
+"""A forked helper that reads deal files while the command line goes on, on a second core.
+
+A first run over a large folder (no deal cache yet) spends most of its time reading, parsing and
+checking files, one after another, and the rest importing numpy and the pricing code, which needs
+no file. :func:`start_helper` forks a helper that starts on the files at once, from the first;
+:meth:`Helper.run`, called when the deals are needed, reads from the last file until the two meet,
+then takes what the helper read (pickled through a pipe, as the deal cache keeps deals).
+
+Who reads which file is settled by one byte per file in memory the two processes share: each marks
+a file before reading it and stops at the first the other has marked. Both may mark the same file
+at the same moment; then both read it, and this process keeps its own. Anything the helper did not
+send back, however it ended (a crash, a signal, a result that does not unpickle), is read here: the
+helper can make a run faster, never different. A file the helper could not load is read here
+again, so its errors are this process's own.
+
+A helper is started only where it is safe and pays: in the console script's own process
+(``arb.cli.main``; never in a program or notebook that calls arb), on a platform with ``fork``,
+with no other thread running (a fork copies one thread; a lock another one held would never be
+released), more than one CPU this process may use, and at least :data:`MIN_FILES` files to read.
+``ARB_HELPER=0`` turns helpers off. The same rules let :meth:`arb.dealcache.DealCache.save` write
+the deal cache from a forked child while the command goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import pickle
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["MIN_FILES", "Helper", "may_fork", "start_helper"]
+
+#: Fewer files than this are read here: a fork and a pipe cost more than they save (about 0.15 ms a file).
+MIN_FILES = 64
+#: Results are pickled and sent in chunks of this many files.
+CHUNK = 32
+#: The pipe's size asked for (Linux's default limit for one pipe is 1 MiB).
+PIPE_BYTES = 1 << 20
+#: Seconds to wait for the helper's deals once this process has met it; past it, the rest are read here.
+WAIT_SECONDS = 60.0
+
+_FREE, _HELPER, _MAIN = 0, 1, 2
+
+
+def may_fork() -> bool:
+    """Whether this process may fork a helper (see the module's docstring)."""
+    cli = sys.modules.get("arb.cli")
+    if not getattr(cli, "ONE_SHOT", False) or not hasattr(os, "fork"):
+        return False  # only the console script's own process: never a program that calls arb
+    if os.environ.get("ARB_HELPER", "").strip() == "0":
+        return False
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return False
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - no affinity call (macOS)
+        cpus = os.cpu_count() or 1
+    return cpus > 1
+
+
+def start_helper(
+    files: Sequence[Path], load: Callable[[Path], Any], prepare: Callable[[], object] | None = None
+) -> Helper | None:
+    """A helper applying ``load`` to ``files`` from the first, or None (too few files, or no safe fork).
+
+    ``prepare`` runs first, when a helper is to start: what it imports, both processes then have.
+    A file ``load`` raises for is not sent back (the main process reads it again and reports it).
+    """
+    if len(files) < MIN_FILES or not may_fork():
+        return None
+    import mmap
+
+    if prepare is not None:
+        prepare()
+    marks = mmap.mmap(-1, len(files))  # shared with the child: an anonymous MAP_SHARED mapping
+    read_end, write_end = os.pipe()
+    _widen(write_end)
+    try:
+        pid = os.fork()
+    except OSError:  # no memory or process slots for a child: read them all here
+        os.close(read_end)
+        os.close(write_end)
+        marks.close()
+        return None
+    if pid == 0:  # pragma: no cover - the child: measured by its effect (tests/test_helperload.py)
+        _child(files, load, marks, read_end, write_end)
+    os.close(write_end)
+    return Helper(files, marks, read_end, pid)
+
+
+def _widen(fd: int) -> None:
+    """Let the pipe hold all the helper sends (about 0.7 kB a deal), so it never waits on a full pipe."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):  # not Linux, or above the system's limit: the default
+        pass
+
+
+def _child(
+    files: Sequence[Path], load: Callable[[Path], Any], marks: Any, read_end: int, write_end: int
+) -> None:  # pragma: no cover - runs in the forked child only
+    """The helper's whole life: read files from the first until one is marked, send the results, exit.
+
+    Results go in pickled chunks as they come (each pickled beside the reading, on this core), written
+    without waiting while the pipe has room; what it cannot take yet is written at the end.
+    """
+    try:
+        os.close(read_end)
+        os.set_blocking(write_end, False)
+        waiting = bytearray()
+        chunk: list[tuple[int, Any]] = []
+        for pos, path in enumerate(files):
+            if marks[pos] != _FREE:
+                break
+            marks[pos] = _HELPER
+            with contextlib.suppress(Exception):  # a file that fails is read again, and reported, by the main process
+                chunk.append((pos, load(path)))
+            if len(chunk) >= CHUNK:
+                waiting += pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
+                chunk = []
+                with contextlib.suppress(BlockingIOError):  # the pipe is full: it goes at the end
+                    del waiting[: os.write(write_end, waiting)]
+        if chunk:
+            waiting += pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
+        os.set_blocking(write_end, True)
+        view = memoryview(waiting)
+        while view:
+            view = view[os.write(write_end, view) :]
+    except BaseException:  # whatever ends it, the main process reads what is missing
+        pass
+    finally:
+        os._exit(0)  # never the parent's exit handlers, nor a flush of its buffered output
+
+
+class Helper:
+    """The main process's side of a running helper (see the module's docstring)."""
+
+    def __init__(self, files: Sequence[Path], marks: Any, read_end: int, pid: int) -> None:
+        self.files = files
+        self.marks = marks
+        self.read_end = read_end
+        self.pid = pid
+
+    def run(self, load: Callable[[Path], Any], accept: Callable[[Any], bool]) -> dict[int, Any]:
+        """Read files with ``load`` from the last until the helper's; every file read, by position.
+
+        Positions the helper read and sent back carry its results (those ``accept`` takes: a
+        result is checked for its type before it is used); any other position in the result was
+        read here. A position missing from the result was not read by either (the helper
+        marked it and did not send it back): the caller reads it.
+        """
+        got: dict[int, Any] = {}
+        theirs: dict[int, Any] | None = None
+        try:
+            for pos in range(len(self.files) - 1, -1, -1):
+                if self.marks[pos] != _FREE:
+                    break
+                self.marks[pos] = _MAIN
+                got[pos] = load(self.files[pos])
+            theirs = self._collect(accept)
+        finally:
+            self._end(finished=theirs is not None)
+        for pos, deal in (theirs or {}).items():
+            got.setdefault(pos, deal)
+        return got
+
+    def _collect(self, accept: Callable[[Any], bool]) -> dict[int, Any] | None:
+        """The helper's deals by position ({} if what it sent cannot be read); None: not done in time."""
+        import select
+        import time
+
+        chunks = []
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.read_end], [], [], left)[0]:
+                return None
+            chunk = os.read(self.read_end, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        theirs: dict[int, Any] = {}
+        sent = io.BytesIO(b"".join(chunks))
+        n = len(self.files)
+        while True:
+            try:
+                part = pickle.load(sent)  # each chunk is a pickle of its own (its own memo)
+            except EOFError:  # the end of what was sent
+                break
+            except Exception:  # cut short or damaged: the files from here on are read here
+                break
+            if not isinstance(part, list):
+                break
+            for item in part:
+                if (
+                    type(item) is tuple
+                    and len(item) == 2
+                    and type(item[0]) is int
+                    and 0 <= item[0] < n
+                    and accept(item[1])
+                ):
+                    theirs[item[0]] = item[1]
+        return theirs
+
+    def _end(self, finished: bool) -> None:
+        """Close the pipe and reap the child: it is exiting if it ``finished`` (closed its end), else it is stopped."""
+        import signal
+
+        os.close(self.read_end)
+        try:
+            if not finished:
+                os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (ChildProcessError, ProcessLookupError):  # pragma: no cover - gone already
+            pass
+        self.marks.close()
