@@ -14,7 +14,7 @@ helper can make a run faster, never different. A file the helper could not load 
 again, so its errors are this process's own.
 
 A helper is started only where it is safe and pays: in the console script's own process
-(``arb.cli.main``; never in a program or notebook that calls arb), on a platform with ``fork``,
+(``arb.cli.main``; never in a program or notebook that calls arb), on Linux,
 with no other thread running (a fork copies one thread; a lock another one held would never be
 released), more than one CPU this process may use, and at least :data:`MIN_FILES` files to read.
 ``ARB_HELPER=0`` turns helpers off. The same rules let :meth:`arb.dealcache.DealCache.save` write
@@ -49,8 +49,10 @@ _FREE, _HELPER, _MAIN = 0, 1, 2
 def may_fork() -> bool:
     """Whether this process may fork a helper (see the module's docstring)."""
     cli = sys.modules.get("arb.cli")
-    if not getattr(cli, "ONE_SHOT", False) or not hasattr(os, "fork"):
-        return False  # only the console script's own process: never a program that calls arb
+    if not getattr(cli, "ONE_SHOT", False) or not sys.platform.startswith("linux"):
+        # Only the console script's own process, never a program that calls arb; and only on Linux
+        # (macOS's system libraries are not safe in a forked child that does not exec).
+        return False
     if os.environ.get("ARB_HELPER", "").strip() == "0":
         return False
     threading = sys.modules.get("threading")
@@ -147,6 +149,9 @@ class Helper:
         self.marks = marks
         self.read_end = read_end
         self.pid = pid
+        #: After :meth:`run`: how many files were read here, and how many the helper sent back.
+        self.read_here = 0
+        self.sent_back = 0
 
     def run(self, load: Callable[[Path], Any], accept: Callable[[Any], bool]) -> dict[int, Any]:
         """Read files with ``load`` from the last until the helper's; every file read, by position.
@@ -167,6 +172,8 @@ class Helper:
             theirs = self._collect(accept)
         finally:
             self._end(finished=theirs is not None)
+        self.read_here = len(got)
+        self.sent_back = len(theirs or {})
         for pos, deal in (theirs or {}).items():
             got.setdefault(pos, deal)
         return got

@@ -371,8 +371,8 @@ def start_loading(paths: Iterable[Path | str], cache: DealCache | None = None, *
     """
     files = deal_files(paths)
     looked = [cache.lookup(path) if cache is not None else (None, None) for path in files]
-    # The files to read: each one not served by the cache that could be looked up (a key).
-    todo = [i for i, (kept, key) in enumerate(looked) if kept is None and key is not None]
+    # The files to read: each one not served by the cache that could be looked up (a key), or all without one.
+    todo = [i for i, (kept, key) in enumerate(looked) if kept is None and (key is not None or cache is None)]
     pending = PendingLoad(files, looked, todo, cache)
     pending.helper_allowed = helper
     if helper:

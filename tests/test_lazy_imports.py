@@ -40,3 +40,13 @@ def test_the_probe_sees_a_heavy_import(tmp_path: Path) -> None:
     assert _probe(None, tmp_path, "import matplotlib")[1] == ["matplotlib"]
     code, loaded, _ = _probe(["--help"], tmp_path, "import matplotlib")
     assert (code, loaded) == (0, ["matplotlib"])
+
+
+def test_reading_deal_files_imports_no_numpy(tmp_path: Path) -> None:
+    # A helper process that reads deal files (arb.helperload) starts at once only if reading them
+    # needs no numpy: numpy is imported by what prices them.
+    setup = "import arb.loader, arb.resources\narb.loader.load_deals([arb.resources.seeds_dir()])"
+    code, loaded, _ = probe(None, watch=("numpy",), setup=setup, ARB_HOME=str(tmp_path))
+    assert (code, loaded) == (0, [])
+    code, loaded, _ = probe(None, watch=("numpy",), setup=setup + "\nimport arb.pricing", ARB_HOME=str(tmp_path))
+    assert (code, loaded) == (0, ["numpy"])  # the probe sees it

@@ -1,0 +1,220 @@
+"""arb.helperload: a forked helper reads deal files beside the command; the result never changes.
+
+The helper runs only in the console script's own process (``arb.cli.ONE_SHOT``); these tests set
+that flag where they want one, and compare every result with the same load done without it. The
+deal files are the benchmarks' synthetic ones (made-up deals, labelled synthetic).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import arb.cli
+import arb.dealcache
+import arb.helperload
+import arb.loader
+from arb.dealcache import DealCache, wait_for_saves
+from arb.helperload import MIN_FILES, may_fork, start_helper
+from arb.loader import LoadResult, load_deals, start_loading
+from benchmarks.synthetic import AS_OF, write_deal_files
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2,
+    reason="helpers run on Linux with two CPUs or more",
+)
+
+N = MIN_FILES + 16
+
+
+@pytest.fixture
+def one_shot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process as the console script's own: helpers allowed."""
+    monkeypatch.setattr(arb.cli, "ONE_SHOT", True)
+    monkeypatch.delenv("ARB_HELPER", raising=False)
+    assert may_fork()
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """N synthetic deal files, one with a problem, one with the id of another, one empty."""
+    out = tmp_path / "deals"
+    write_deal_files(out, N)
+    (out / "synthetic-0010.toml").write_text("id = 'x'\nname = 'Synthetic bad'\n[target]\nticker = 12\n")
+    twin = (out / "synthetic-0003.toml").read_text(encoding="utf-8")
+    (out / "synthetic-9999.toml").write_text(twin, encoding="utf-8")
+    (out / "synthetic-0020.toml").write_text("", encoding="utf-8")
+    return out
+
+
+def _plain(result: LoadResult) -> tuple[Any, ...]:
+    return (
+        [pickle.dumps(d) for d in result.deals],
+        [line for e in result.errors for line in e.lines()],
+        dict(result.paths),
+    )
+
+
+def _alone(paths: list[Path]) -> LoadResult:
+    return start_loading(paths).finish()
+
+
+def test_a_helper_reads_part_of_the_files_and_the_result_is_the_same(folder: Path, one_shot: None) -> None:
+    expected = _alone([folder])
+    assert len(expected.deals) == N - 2 and len(expected.errors) == 3  # the bad, the empty, the twin
+    pending = start_loading([folder], helper=True)
+    helper = pending.helper
+    assert helper is not None
+    deadline = time.monotonic() + 10
+    while helper.marks[0] == 0 and time.monotonic() < deadline:  # the helper has begun (a busy machine)
+        time.sleep(0.001)
+    got = pending.finish()
+    assert _plain(got) == _plain(expected)
+    assert helper.sent_back > 0 and helper.read_here > 0  # both read some
+    assert helper.sent_back + helper.read_here >= N + 1 - 2  # the two bad files are read here again
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left behind
+
+
+def _in_child_only(parent: int, act: Any) -> Any:
+    real = arb.loader.load_deal
+
+    def load(path: Any) -> Any:
+        if os.getpid() != parent:
+            return act(path, real)
+        return real(path)
+
+    return load
+
+
+def test_a_helper_that_dies_costs_nothing_but_speed(
+    folder: Path, one_shot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _alone([folder])
+    seen: list[Path] = []
+
+    def die(path: Path, real: Any) -> Any:
+        seen.append(path)
+        if len(seen) == 5:
+            os._exit(3)  # killed mid-way: what it read is never sent
+        return real(path)
+
+    monkeypatch.setattr(arb.loader, "load_deal", _in_child_only(os.getpid(), die))
+    pending = start_loading([folder], helper=True)
+    assert pending.helper is not None
+    assert _plain(pending.finish()) == _plain(expected)
+    assert pending.helper.sent_back == 0
+
+
+def test_what_a_helper_sends_is_checked_before_it_is_used(
+    folder: Path, one_shot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _alone([folder])
+    monkeypatch.setattr(arb.loader, "load_deal", _in_child_only(os.getpid(), lambda path, real: "not a deal"))
+    pending = start_loading([folder], helper=True)
+    assert pending.helper is not None
+    assert _plain(pending.finish()) == _plain(expected)
+    assert pending.helper.sent_back == 0  # every file it read is read again here
+
+
+def test_a_helper_that_hangs_is_stopped(folder: Path, one_shot: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = _alone([folder])
+
+    def hang(path: Path, real: Any) -> Any:
+        time.sleep(60)
+        return real(path)
+
+    monkeypatch.setattr(arb.loader, "load_deal", _in_child_only(os.getpid(), hang))
+    monkeypatch.setattr(arb.helperload, "WAIT_SECONDS", 0.2)
+    pending = start_loading([folder], helper=True)
+    assert pending.helper is not None
+    assert _plain(pending.finish()) == _plain(expected)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # stopped and reaped
+
+
+def test_when_no_helper_starts(folder: Path, monkeypatch: pytest.MonkeyPatch, one_shot: None) -> None:
+    files = sorted(folder.glob("*.toml"))
+    # too few files to pay for a fork
+    assert start_helper(files[: MIN_FILES - 1], arb.loader.load_deal) is None
+    # turned off
+    monkeypatch.setenv("ARB_HELPER", "0")
+    assert not may_fork() and start_loading([folder], helper=True).helper is None
+    monkeypatch.delenv("ARB_HELPER")
+    # another thread running: a fork copies only this one
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not may_fork()
+    finally:
+        stop.set()
+        thread.join()
+    assert may_fork()
+    # not the console script's process (a program or notebook calling arb)
+    monkeypatch.setattr(arb.cli, "ONE_SHOT", False)
+    assert not may_fork() and start_loading([folder], helper=True).helper is None
+
+
+def test_the_cache_written_by_a_child_is_the_one_written_here(
+    folder: Path, tmp_path: Path, one_shot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(arb.dealcache, "SETTLE_SECONDS", 0.0)
+    load_deals([folder], cache=DealCache(tmp_path / "here"))  # not one_shot's path: written in process
+    in_child = DealCache(tmp_path / "child")
+    result = start_loading([folder], cache=in_child, helper=True).finish()
+    wait_for_saves()
+    assert arb.dealcache._savers == []
+
+    def entries(where: Path) -> dict[str, Any]:
+        (written,) = where.glob("*.pickle")
+        with open(written, "rb") as f:
+            pickle.load(f)
+            return dict(pickle.load(f))
+
+    here, child = entries(tmp_path / "here"), entries(tmp_path / "child")
+    assert sorted(here) == sorted(child) and len(child) == len(result.deals) + 1  # the twin's file too
+    for name, (key, deal) in child.items():
+        assert key == here[name][0] and deal == here[name][1]
+        assert deal.__dict__["_terms_hash"] == deal._hash_terms()  # kept with the record
+    assert not list((tmp_path / "child").glob(".deals-*"))  # no temporary file left
+
+
+def test_the_command_gives_the_same_report_with_and_without_helpers(tmp_path: Path) -> None:
+    """End to end, fresh processes: a first run, the same with helpers off, and a later run."""
+    from arb.book import symbols_for
+    from benchmarks.bench_report import write_prices
+
+    folder = tmp_path / "deals"
+    write_deal_files(folder, N)
+    written = time.time()
+    write_prices(tmp_path / "prices.csv", symbols_for(load_deals([folder]).deals))
+    args = [sys.executable, "-m", "arb", "report", str(folder), "--prices", str(tmp_path / "prices.csv")]
+    args += ["--as-of", AS_OF.isoformat()]
+
+    def run(cache: str, **env: str) -> subprocess.CompletedProcess[str]:
+        full = dict(os.environ, ARB_HOME=str(tmp_path / "home"), ARB_CACHE_DIR=str(tmp_path / cache), **env)
+        full.update(NO_COLOR="1", COLUMNS="120", ARB_OFFLINE="1")
+        return subprocess.run(args, capture_output=True, text=True, env=full, timeout=120, check=False)
+
+    # The cache keeps only files that have settled: wait that long, as the benchmark does.
+    time.sleep(max(0.0, written + arb.dealcache.SETTLE_SECONDS + 0.2 - time.time()))
+    plain = run("cache-plain", ARB_HELPER="0")
+    helped = run("cache-helped")
+    assert plain.returncode in (0, 1) and "synthetic-0042" in plain.stdout
+    assert (helped.returncode, helped.stdout, helped.stderr) == (plain.returncode, plain.stdout, plain.stderr)
+    # The cache was written, whole, by a child the command waited for before it ended.
+    (kept,) = (tmp_path / "cache-helped" / "deals").glob("*.pickle")
+    with open(kept, "rb") as f:
+        pickle.load(f)
+        assert len(pickle.load(f)) == N
+    later = run("cache-helped")
+    assert (later.returncode, later.stdout, later.stderr) == (plain.returncode, plain.stdout, plain.stderr)
