@@ -240,7 +240,8 @@ class DealCache:
         folders = [folder for folder in self._folders.values() if folder.changed]
         if not folders:
             return
-        if background and _fork_saver(self, folders):
+        # Pickling a few deals costs less than a fork: only a cache of some size is written by a child.
+        if background and sum(len(f.entries) for f in folders) >= BACKGROUND_ENTRIES and _fork_saver(self, folders):
             for folder in folders:
                 folder.changed = False
             return
@@ -273,6 +274,8 @@ class DealCache:
 
 #: Children writing a cache (DealCache.save(background=True)) not yet waited for.
 _savers: list[int] = []
+#: A cache of fewer deals than this is written in process, even where a child could write it.
+BACKGROUND_ENTRIES = 64
 #: How long the end of a command waits for a cache to be written before leaving it to finish alone.
 SAVE_WAIT_SECONDS = 30.0
 
@@ -283,6 +286,7 @@ def _fork_saver(cache: DealCache, folders: list[_Folder]) -> bool:
 
     if not may_fork():
         return False
+    _reap()  # those done already (a long-running command saves more than once)
     cache.fingerprint  # noqa: B018 - worked out here, so the child does not import what it reads
     try:
         pid = os.fork()
@@ -301,18 +305,25 @@ def _fork_saver(cache: DealCache, folders: list[_Folder]) -> bool:
     return True
 
 
-def wait_for_saves(timeout: float = SAVE_WAIT_SECONDS) -> None:
-    """Wait for the caches being written in the background (each at most ``timeout`` seconds in all)."""
-    deadline = time.monotonic() + timeout
-    while _savers:
-        pid = _savers[0]
+def _reap() -> None:
+    """Forget the children that have finished writing (and reap them)."""
+    for pid in list(_savers):
         try:
             done, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:  # reaped already
+        except ChildProcessError:
             done = pid
         if done:
-            _savers.pop(0)
-        elif time.monotonic() > deadline:  # a stalled disk: the write goes on without this process
-            _savers.clear()
-        else:
-            time.sleep(0.002)
+            _savers.remove(pid)
+
+
+def wait_for_saves(timeout: float = SAVE_WAIT_SECONDS) -> None:
+    """Wait for the caches being written in the background, at most ``timeout`` seconds in all.
+
+    Past it (a stalled disk), the writes go on without this process, which stops waiting for them.
+    """
+    deadline = time.monotonic() + timeout
+    _reap()
+    while _savers and time.monotonic() < deadline:
+        time.sleep(0.002)
+        _reap()
+    _savers.clear()

@@ -218,3 +218,22 @@ def test_the_command_gives_the_same_report_with_and_without_helpers(tmp_path: Pa
         assert len(pickle.load(f)) == N
     later = run("cache-helped")
     assert (later.returncode, later.stdout, later.stderr) == (plain.returncode, plain.stdout, plain.stderr)
+
+
+def test_a_small_cache_is_written_here_and_finished_children_are_reaped(
+    folder: Path, tmp_path: Path, one_shot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(arb.dealcache, "SETTLE_SECONDS", 0.0)
+    few = sorted(folder.glob("*.toml"))[:5]
+    small = DealCache(tmp_path / "small")
+    start_loading(few, cache=small, helper=True).finish()
+    assert arb.dealcache._savers == [] and len(list((tmp_path / "small").glob("*.pickle"))) == 1  # no fork
+    # A long-running command saves more than once: a child that has finished is forgotten.
+    start_loading([folder], cache=DealCache(tmp_path / "first"), helper=True).finish()
+    (first,) = arb.dealcache._savers
+    os.waitpid(first, 0)
+    start_loading([folder], cache=DealCache(tmp_path / "second"), helper=True).finish()
+    assert len(arb.dealcache._savers) == 1 and first not in arb.dealcache._savers
+    wait_for_saves()
+    assert arb.dealcache._savers == []
+    assert all(len(list((tmp_path / n).glob("*.pickle"))) == 1 for n in ("first", "second"))
