@@ -8,9 +8,11 @@ at 120 columns, as a cron job or a pager would see it.
 Four rows. The target judges two: a first run (cold: every file read, parsed and checked by
 :mod:`arb.quickcheck`, the deal cache written; each cold run gets a cache folder of its own that
 does not exist yet), and a run with the deal cache of a previous one (warm: ``arb.dealcache``, no
-file parsed), which is every run but the first after files change. The cold row also gives the
-floor no code of arb's removes: reading and parsing the 1,000 files (in process, the fastest of
-three, in units of ``arb --help``). Two rows are for information: a warm run with one file edited
+file parsed), which is every run but the first after files change. On a first run a forked helper
+reads files on the second core while the command imports numpy and the pricing code, and a child
+writes the cache (:mod:`arb.helperload`); ``arb --help`` uses one core. The cold row also gives
+the floor no code of arb's removes on one core: reading and parsing the 1,000 files (in process,
+the fastest of three, in units of ``arb --help``). Two rows are for information: a warm run with one file edited
 just before it (that file parsed and checked), and a warm run beside one file that has a problem
 (pydantic is imported to name it). The warm runs share one cache, filled before timing.
 """
