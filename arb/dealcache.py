@@ -25,6 +25,7 @@ costs the next run its speed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import sys
@@ -125,6 +126,7 @@ class DealCache:
         # to a file with its own key, device and inode included: a miss, never a wrong deal.)
         self._by_dirname: dict[str, _Folder] = {}
         self._kept: list[tuple[Path, FileKey, Deal]] = []  # kept since the last save, checked when saving
+        self._since: int | None = None  # time.time_ns() of the first look-up since the last save
 
     @property
     def fingerprint(self) -> tuple[Any, ...]:
@@ -179,6 +181,8 @@ class DealCache:
 
     def lookup(self, path: Path) -> tuple[Deal | None, FileKey | None]:
         """The deal kept for ``path`` if the file is as it was, and the file's key now (None: cannot stat)."""
+        if self._since is None:  # before any file is read: whether one has settled is judged at this time
+            self._since = time.time_ns()
         text = os.fspath(path)
         try:
             st = os.stat(text)
@@ -207,20 +211,22 @@ class DealCache:
         """Keep ``deal``, read from ``path`` whose key before reading was ``key``, if the file has settled.
 
         Checked when saving: the file must then still have ``key`` (unchanged since it was looked
-        up, so not while it was read) and have been changed more than :data:`SETTLE_SECONDS` before.
+        up, so not while it was read), and its last change must be more than :data:`SETTLE_SECONDS`
+        before the first look-up since the last save (so before it was read, by this process or a
+        helper).
         """
         if key is not None:
             self._kept.append((path, key, deal))
 
     def _settle(self) -> None:
         """Put the deals kept since the last save into their folders' entries (see :meth:`keep`)."""
-        now = time.time_ns()
+        read_from = self._since if self._since is not None else time.time_ns()
         for path, key, deal in self._kept:
             try:
                 after = file_key(path.stat())
             except (OSError, ValueError):
                 continue
-            settled = now - max(key[3], key[4]) > SETTLE_SECONDS * 1e9
+            settled = read_from - max(key[3], key[4]) > SETTLE_SECONDS * 1e9
             folder = self._folder(path)
             if after == key and settled:
                 folder.entries[path.name] = (key, deal)
@@ -228,6 +234,7 @@ class DealCache:
             elif folder.entries.pop(path.name, None) is not None:
                 folder.changed = True
         self._kept = []
+        self._since = None
 
     def save(self, background: bool = False) -> None:
         """Write each folder's cache that changed (atomically: a reader sees the old file or the new).
@@ -255,7 +262,8 @@ class DealCache:
             if len(entries) > MAX_ENTRIES:
                 entries = {k: v for k, v in entries.items() if k in folder.seen}
             for _, deal in entries.values():
-                deal.terms_hash()  # kept with the record: worked out once, not on every later run
+                with contextlib.suppress(Exception):  # a record that cannot hash is hashed (and fails) where used
+                    deal.terms_hash()  # kept with the record: worked out once, not on every later run
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".deals-", suffix=".tmp")
@@ -274,6 +282,7 @@ class DealCache:
 
 #: Children writing a cache (DealCache.save(background=True)) not yet waited for.
 _savers: list[int] = []
+_waits_at_exit = False  # wait_for_saves is registered with atexit (once)
 #: A cache of fewer deals than this is written in process, even where a child could write it.
 BACKGROUND_ENTRIES = 64
 #: How long the end of a command waits for a cache to be written before leaving it to finish alone.
@@ -288,19 +297,19 @@ def _fork_saver(cache: DealCache, folders: list[_Folder]) -> bool:
         return False
     _reap()  # those done already (a long-running command saves more than once)
     cache.fingerprint  # noqa: B018 - worked out here, so the child does not import what it reads
-    try:
-        pid = os.fork()
-    except OSError:
+    from arb.helperload import fork, in_child
+
+    pid = fork()
+    if pid is None:
         return False
     if pid == 0:  # pragma: no cover - the child: tested by its effect (tests/test_helperload.py)
-        try:
-            cache._write(folders)
-        finally:
-            os._exit(0)  # never the parent's exit handlers, nor a flush of its buffered output
-    if not _savers:
+        in_child(lambda: cache._write(folders))
+    global _waits_at_exit
+    if not _waits_at_exit:
         import atexit
 
         atexit.register(wait_for_saves)
+        _waits_at_exit = True
     _savers.append(pid)
     return True
 

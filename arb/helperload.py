@@ -14,11 +14,12 @@ helper can make a run faster, never different. A file the helper could not load 
 again, so its errors are this process's own.
 
 A helper is started only where it is safe and pays: in the console script's own process
-(``arb.cli.main``; never in a program or notebook that calls arb), on Linux,
-with no other thread running (a fork copies one thread; a lock another one held would never be
-released), more than one CPU this process may use, and at least :data:`MIN_FILES` files to read.
-``ARB_HELPER=0`` turns helpers off. The same rules let :meth:`arb.dealcache.DealCache.save` write
-the deal cache from a forked child while the command goes on.
+(``arb.cli.main``; never in a program or notebook that calls arb), on Linux, with no other thread
+running (a fork copies one thread; a lock another one held would never be released), more than one
+CPU this process may use, and at least :data:`MIN_FILES` files to read. ``ARB_HELPER=0`` (or
+``false``, ``no``, ``off``) turns helpers off. The same rules let
+:meth:`arb.dealcache.DealCache.save` write the deal cache from a forked child while the command
+goes on.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ import pickle
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-__all__ = ["MIN_FILES", "Helper", "may_fork", "start_helper"]
+__all__ = ["MIN_FILES", "Helper", "fork", "in_child", "may_fork", "start_helper"]
 
 #: Fewer files than this are read here: a fork and a pipe cost more than they save (about 0.15 ms a file).
 MIN_FILES = 64
@@ -53,7 +54,7 @@ def may_fork() -> bool:
         # Only the console script's own process, never a program that calls arb; and only on Linux
         # (macOS's system libraries are not safe in a forked child that does not exec).
         return False
-    if os.environ.get("ARB_HELPER", "").strip() == "0":
+    if os.environ.get("ARB_HELPER", "").strip().lower() in ("0", "false", "no", "off"):
         return False
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
@@ -82,17 +83,66 @@ def start_helper(
     marks = mmap.mmap(-1, len(files))  # shared with the child: an anonymous MAP_SHARED mapping
     read_end, write_end = os.pipe()
     _widen(write_end)
-    try:
-        pid = os.fork()
-    except OSError:  # no memory or process slots for a child: read them all here
+    pid = fork()
+    if pid is None:  # no memory or process slots for a child: read them all here
         os.close(read_end)
         os.close(write_end)
         marks.close()
         return None
     if pid == 0:  # pragma: no cover - the child: measured by its effect (tests/test_helperload.py)
-        _child(files, load, marks, read_end, write_end)
+        in_child(lambda: _child(files, load, marks, read_end, write_end))
     os.close(write_end)
     return Helper(files, marks, read_end, pid)
+
+
+_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+_child_mask: Any = None  # in a forked child: the signal mask to restore once it runs its own code
+
+
+def fork() -> int | None:
+    """``os.fork()`` for a child that runs :func:`in_child`; None when the system cannot fork now.
+
+    Interrupts are held back across the fork, so that one arriving at that moment never finds the
+    child still running the parent's code (its exit handlers, its buffered output); the parent gets
+    them as soon as the fork returns, the child once :func:`in_child` has begun.
+    """
+    import signal
+
+    global _child_mask
+    held = {getattr(signal, name) for name in _SIGNALS if hasattr(signal, name)}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        pid = os.fork()
+    except OSError:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        return None
+    if pid == 0:  # pragma: no cover - the child
+        _child_mask = before
+    else:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+    return pid
+
+
+def in_child(body: Callable[[], object]) -> NoReturn:  # pragma: no cover - runs in a forked child only
+    """Run ``body`` as a forked child's whole life, then end it at once, whatever happened.
+
+    The child reads and writes nothing of the terminal's: its standard streams are /dev/null (so a
+    shell waiting for the command's output never waits for a child). It never runs the parent's
+    exit handlers nor flushes its buffered output (``os._exit``).
+    """
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.close(null)
+        import signal
+
+        signal.pthread_sigmask(signal.SIG_SETMASK, _child_mask if _child_mask is not None else set())
+        body()
+    except BaseException:  # whatever ends it (an interrupt included), the parent does without it
+        pass
+    finally:
+        os._exit(0)
 
 
 def _widen(fd: int) -> None:
@@ -108,37 +158,32 @@ def _widen(fd: int) -> None:
 def _child(
     files: Sequence[Path], load: Callable[[Path], Any], marks: Any, read_end: int, write_end: int
 ) -> None:  # pragma: no cover - runs in the forked child only
-    """The helper's whole life: read files from the first until one is marked, send the results, exit.
+    """The helper's whole life (in :func:`in_child`): read files from the first until one is marked, send the results.
 
     Results go in pickled chunks as they come (each pickled beside the reading, on this core), written
     without waiting while the pipe has room; what it cannot take yet is written at the end.
     """
-    try:
-        os.close(read_end)
-        os.set_blocking(write_end, False)
-        waiting = bytearray()
-        chunk: list[tuple[int, Any]] = []
-        for pos, path in enumerate(files):
-            if marks[pos] != _FREE:
-                break
-            marks[pos] = _HELPER
-            with contextlib.suppress(Exception):  # a file that fails is read again, and reported, by the main process
-                chunk.append((pos, load(path)))
-            if len(chunk) >= CHUNK:
-                waiting += pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
-                chunk = []
-                with contextlib.suppress(BlockingIOError):  # the pipe is full: it goes at the end
-                    del waiting[: os.write(write_end, waiting)]
-        if chunk:
+    os.close(read_end)
+    os.set_blocking(write_end, False)
+    waiting = bytearray()
+    chunk: list[tuple[int, Any]] = []
+    for pos, path in enumerate(files):
+        if marks[pos] != _FREE:
+            break
+        marks[pos] = _HELPER
+        with contextlib.suppress(Exception):  # a file that fails is read again, and reported, by the main process
+            chunk.append((pos, load(path)))
+        if len(chunk) >= CHUNK:
             waiting += pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
-        os.set_blocking(write_end, True)
-        view = memoryview(waiting)
-        while view:
-            view = view[os.write(write_end, view) :]
-    except BaseException:  # whatever ends it, the main process reads what is missing
-        pass
-    finally:
-        os._exit(0)  # never the parent's exit handlers, nor a flush of its buffered output
+            chunk = []
+            with contextlib.suppress(BlockingIOError):  # the pipe is full: it goes at the end
+                del waiting[: os.write(write_end, waiting)]
+    if chunk:
+        waiting += pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
+    os.set_blocking(write_end, True)
+    view = memoryview(waiting)
+    while view:
+        view = view[os.write(write_end, view) :]
 
 
 class Helper:
@@ -149,9 +194,11 @@ class Helper:
         self.marks = marks
         self.read_end = read_end
         self.pid = pid
-        #: After :meth:`run`: how many files were read here, and how many the helper sent back.
+        #: After :meth:`run`: how many files were read here, how many the helper sent back, and
+        #: how many results it sent were refused (not what ``accept`` takes).
         self.read_here = 0
         self.sent_back = 0
+        self.refused = 0
 
     def run(self, load: Callable[[Path], Any], accept: Callable[[Any], bool]) -> dict[int, Any]:
         """Read files with ``load`` from the last until the helper's; every file read, by position.
@@ -185,9 +232,11 @@ class Helper:
 
         chunks = []
         deadline = time.monotonic() + WAIT_SECONDS
+        poll = select.poll()  # not select(): any descriptor number
+        poll.register(self.read_end, select.POLLIN)
         while True:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.read_end], [], [], left)[0]:
+            if left <= 0 or not poll.poll(left * 1000):
                 return None
             chunk = os.read(self.read_end, 1 << 20)
             if not chunk:
@@ -214,6 +263,8 @@ class Helper:
                     and accept(item[1])
                 ):
                     theirs[item[0]] = item[1]
+                else:
+                    self.refused += 1
         return theirs
 
     def _end(self, finished: bool) -> None:

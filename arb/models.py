@@ -337,7 +337,7 @@ class Deal(Record):
 
         Changes when the terms change (a price bump, a new close date), not when names or
         sources are edited, so a history of spreads can mark the change. Worked out once per
-        record and kept with it (in the deal cache too: :func:`arb.loader.load_deal` works it out).
+        record and kept with it (in the deal cache too, which works it out for every deal it writes).
         """
         return self._memo("_terms_hash", self._hash_terms)
 

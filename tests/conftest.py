@@ -44,6 +44,11 @@ def _hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
         monkeypatch.delenv(var, raising=False)
     # libcurl's sockets escape pytest-socket: make any live Yahoo path use requests, which it blocks.
     monkeypatch.setenv("ARB_HTTP_CLIENT", "requests")
+    # A test that calls arb.cli.main() makes this process the console script's (helpers may fork):
+    # put it back after each test (tests/test_helperload.py sets it where it wants helpers).
+    import arb.cli
+
+    monkeypatch.setattr(arb.cli, "ONE_SHOT", False)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ def test_main_turns_the_cyclic_collector_off_for_the_command(monkeypatch: pytest
     try:
         arb.cli.main()
         assert seen == [False]
+        assert arb.cli.ONE_SHOT  # and the process is the console script's: helpers may fork (conftest resets it)
     finally:
         gc.enable()
 

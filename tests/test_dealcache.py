@@ -224,3 +224,27 @@ def test_a_cached_deal_is_its_record_exactly(folder: Path, tmp_path: Path, settl
     for name, (_, deal) in entries.items():
         _same(by_name[name], deal)
     assert vars(entries[cold.paths[cold.deals[0].id].name][1])["_terms_hash"] == hashed
+
+
+def test_settled_is_judged_at_the_look_up_not_at_the_save(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file changed 0.1 s before it was looked up (and read) is too fresh to keep, however long
+    # the load takes before the cache is saved (a helper may read it long before the save).
+    monkeypatch.setattr(arb.dealcache, "SETTLE_SECONDS", 0.3)
+    path = folder / "fresh.toml"
+    path.write_bytes(next(folder.glob("*.toml")).read_bytes().replace(b'id = "', b'id = "fresh-', 1))
+    time.sleep(0.1)
+    cache = DealCache(tmp_path / "cache")
+    kept, key = cache.lookup(path)
+    deal = arb.loader.load_deal(path)
+    time.sleep(0.4)  # settled by now, but not when it was read
+    cache.keep(path, key, deal)
+    cache.save()
+    assert DealCache(tmp_path / "cache").lookup(path)[0] is None
+    # The same file looked up once it has settled is kept.
+    cache = DealCache(tmp_path / "cache")
+    kept, key = cache.lookup(path)
+    cache.keep(path, key, deal)
+    cache.save()
+    assert DealCache(tmp_path / "cache").lookup(path)[0] == deal

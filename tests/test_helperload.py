@@ -55,6 +55,17 @@ def folder(tmp_path: Path) -> Path:
     return out
 
 
+def _begun(pending: Any) -> Any:
+    """The helper of ``pending``, once it has taken its first file (on a busy machine it may start late)."""
+    helper = pending.helper
+    assert helper is not None
+    deadline = time.monotonic() + 10
+    while helper.marks[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert helper.marks[0] != 0
+    return helper
+
+
 def _plain(result: LoadResult) -> tuple[Any, ...]:
     return (
         [pickle.dumps(d) for d in result.deals],
@@ -71,17 +82,13 @@ def test_a_helper_reads_part_of_the_files_and_the_result_is_the_same(folder: Pat
     expected = _alone([folder])
     assert len(expected.deals) == N - 2 and len(expected.errors) == 3  # the bad, the empty, the twin
     pending = start_loading([folder], helper=True)
-    helper = pending.helper
-    assert helper is not None
-    deadline = time.monotonic() + 10
-    while helper.marks[0] == 0 and time.monotonic() < deadline:  # the helper has begun (a busy machine)
-        time.sleep(0.001)
+    helper = _begun(pending)
     got = pending.finish()
     assert _plain(got) == _plain(expected)
     assert helper.sent_back > 0 and helper.read_here > 0  # both read some
     assert helper.sent_back + helper.read_here >= N + 1 - 2  # the two bad files are read here again
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # no child left behind
+        os.waitpid(helper.pid, os.WNOHANG)  # reaped: no child left behind
 
 
 def _in_child_only(parent: int, act: Any) -> Any:
@@ -109,9 +116,9 @@ def test_a_helper_that_dies_costs_nothing_but_speed(
 
     monkeypatch.setattr(arb.loader, "load_deal", _in_child_only(os.getpid(), die))
     pending = start_loading([folder], helper=True)
-    assert pending.helper is not None
+    helper = _begun(pending)
     assert _plain(pending.finish()) == _plain(expected)
-    assert pending.helper.sent_back == 0
+    assert helper.sent_back == 0
 
 
 def test_what_a_helper_sends_is_checked_before_it_is_used(
@@ -120,9 +127,10 @@ def test_what_a_helper_sends_is_checked_before_it_is_used(
     expected = _alone([folder])
     monkeypatch.setattr(arb.loader, "load_deal", _in_child_only(os.getpid(), lambda path, real: "not a deal"))
     pending = start_loading([folder], helper=True)
-    assert pending.helper is not None
+    helper = _begun(pending)
+    time.sleep(0.05)  # time to read a chunk or more (each comes back as a string)
     assert _plain(pending.finish()) == _plain(expected)
-    assert pending.helper.sent_back == 0  # every file it read is read again here
+    assert helper.sent_back == 0 and helper.refused > 0  # every file it read is read again here
 
 
 def test_a_helper_that_hangs_is_stopped(folder: Path, one_shot: None, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,10 +143,10 @@ def test_a_helper_that_hangs_is_stopped(folder: Path, one_shot: None, monkeypatc
     monkeypatch.setattr(arb.loader, "load_deal", _in_child_only(os.getpid(), hang))
     monkeypatch.setattr(arb.helperload, "WAIT_SECONDS", 0.2)
     pending = start_loading([folder], helper=True)
-    assert pending.helper is not None
+    helper = _begun(pending)
     assert _plain(pending.finish()) == _plain(expected)
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # stopped and reaped
+        os.waitpid(helper.pid, os.WNOHANG)  # stopped and reaped
 
 
 def test_when_no_helper_starts(folder: Path, monkeypatch: pytest.MonkeyPatch, one_shot: None) -> None:
@@ -171,6 +179,7 @@ def test_the_cache_written_by_a_child_is_the_one_written_here(
     load_deals([folder], cache=DealCache(tmp_path / "here"))  # not one_shot's path: written in process
     in_child = DealCache(tmp_path / "child")
     result = start_loading([folder], cache=in_child, helper=True).finish()
+    assert len(arb.dealcache._savers) == 1  # written by a child
     wait_for_saves()
     assert arb.dealcache._savers == []
 
@@ -197,20 +206,41 @@ def test_the_command_gives_the_same_report_with_and_without_helpers(tmp_path: Pa
     write_deal_files(folder, N)
     written = time.time()
     write_prices(tmp_path / "prices.csv", symbols_for(load_deals([folder]).deals))
-    args = [sys.executable, "-m", "arb", "report", str(folder), "--prices", str(tmp_path / "prices.csv")]
+    # The command as `python -m arb` runs it, noting in a file whether a helper and a saver ran.
+    trace = tmp_path / "trace.txt"
+    script = (
+        "import os, sys, arb.helperload as h, arb.dealcache as d\n"
+        "def note(text):\n"
+        "    with open(os.environ['TRACE'], 'a') as f: f.write(text + '\\n')\n"
+        "run, fork_saver = h.Helper.run, d._fork_saver\n"
+        "def traced_run(self, *a):\n"
+        "    got = run(self, *a); note(f'helper {self.read_here} {self.sent_back}'); return got\n"
+        "def traced_saver(*a):\n"
+        "    done = fork_saver(*a); note(f'saver {done}'); return done\n"
+        "h.Helper.run, d._fork_saver = traced_run, traced_saver\n"
+        "from arb.cli import run as arb_run\n"
+        "sys.argv = ['arb', *sys.argv[1:]]\n"
+        "arb_run()\n"
+    )
+    args = [sys.executable, "-c", script, "report", str(folder), "--prices", str(tmp_path / "prices.csv")]
     args += ["--as-of", AS_OF.isoformat()]
 
     def run(cache: str, **env: str) -> subprocess.CompletedProcess[str]:
         full = dict(os.environ, ARB_HOME=str(tmp_path / "home"), ARB_CACHE_DIR=str(tmp_path / cache), **env)
-        full.update(NO_COLOR="1", COLUMNS="120", ARB_OFFLINE="1")
+        full.update(NO_COLOR="1", COLUMNS="120", ARB_OFFLINE="1", TRACE=str(trace))
         return subprocess.run(args, capture_output=True, text=True, env=full, timeout=120, check=False)
 
     # The cache keeps only files that have settled: wait that long, as the benchmark does.
     time.sleep(max(0.0, written + arb.dealcache.SETTLE_SECONDS + 0.2 - time.time()))
     plain = run("cache-plain", ARB_HELPER="0")
+    assert trace.read_text() == "saver False\n"  # turned off: no helper, and the cache written in process
+    trace.unlink()
     helped = run("cache-helped")
     assert plain.returncode in (0, 1) and "synthetic-0042" in plain.stdout
     assert (helped.returncode, helped.stdout, helped.stderr) == (plain.returncode, plain.stdout, plain.stderr)
+    helper, saver = trace.read_text().split("\n")[:2]
+    read_here, sent_back = map(int, helper.split()[1:])
+    assert sent_back > 0 and read_here + sent_back >= N and saver == "saver True"
     # The cache was written, whole, by a child the command waited for before it ended.
     (kept,) = (tmp_path / "cache-helped" / "deals").glob("*.pickle")
     with open(kept, "rb") as f:
@@ -218,22 +248,3 @@ def test_the_command_gives_the_same_report_with_and_without_helpers(tmp_path: Pa
         assert len(pickle.load(f)) == N
     later = run("cache-helped")
     assert (later.returncode, later.stdout, later.stderr) == (plain.returncode, plain.stdout, plain.stderr)
-
-
-def test_a_small_cache_is_written_here_and_finished_children_are_reaped(
-    folder: Path, tmp_path: Path, one_shot: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(arb.dealcache, "SETTLE_SECONDS", 0.0)
-    few = sorted(folder.glob("*.toml"))[:5]
-    small = DealCache(tmp_path / "small")
-    start_loading(few, cache=small, helper=True).finish()
-    assert arb.dealcache._savers == [] and len(list((tmp_path / "small").glob("*.pickle"))) == 1  # no fork
-    # A long-running command saves more than once: a child that has finished is forgotten.
-    start_loading([folder], cache=DealCache(tmp_path / "first"), helper=True).finish()
-    (first,) = arb.dealcache._savers
-    os.waitpid(first, 0)
-    start_loading([folder], cache=DealCache(tmp_path / "second"), helper=True).finish()
-    assert len(arb.dealcache._savers) == 1 and first not in arb.dealcache._savers
-    wait_for_saves()
-    assert arb.dealcache._savers == []
-    assert all(len(list((tmp_path / n).glob("*.pickle"))) == 1 for n in ("first", "second"))
