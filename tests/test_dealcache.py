@@ -236,7 +236,7 @@ def test_settled_is_judged_at_the_look_up_not_at_the_save(
     path.write_bytes(next(folder.glob("*.toml")).read_bytes().replace(b'id = "', b'id = "fresh-', 1))
     time.sleep(0.1)
     cache = DealCache(tmp_path / "cache")
-    kept, key = cache.lookup(path)
+    _, key = cache.lookup(path)
     deal = arb.loader.load_deal(path)
     time.sleep(0.4)  # settled by now, but not when it was read
     cache.keep(path, key, deal)
@@ -244,7 +244,7 @@ def test_settled_is_judged_at_the_look_up_not_at_the_save(
     assert DealCache(tmp_path / "cache").lookup(path)[0] is None
     # The same file looked up once it has settled is kept.
     cache = DealCache(tmp_path / "cache")
-    kept, key = cache.lookup(path)
+    _, key = cache.lookup(path)
     cache.keep(path, key, deal)
     cache.save()
     assert DealCache(tmp_path / "cache").lookup(path)[0] == deal
