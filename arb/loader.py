@@ -373,8 +373,7 @@ def start_loading(paths: Iterable[Path | str], cache: DealCache | None = None, *
     looked = [cache.lookup(path) if cache is not None else (None, None) for path in files]
     # The files to read: each one not served by the cache that could be looked up (a key), or all without one.
     todo = [i for i, (kept, key) in enumerate(looked) if kept is None and (key is not None or cache is None)]
-    pending = PendingLoad(files, looked, todo, cache)
-    pending.helper_allowed = helper
+    pending = PendingLoad(files, looked, todo, cache, forks=helper)
     if helper:
         from arb.helperload import start_helper
 
@@ -398,13 +397,14 @@ class PendingLoad:
         looked: list[tuple[Deal | None, tuple[int, int, int, int, int] | None]],
         todo: list[int],
         cache: DealCache | None,
+        forks: bool = False,
     ) -> None:
         self.files = files
         self.looked = looked
         self.todo = todo
         self.cache = cache
         self.helper: Any = None  # arb.helperload.Helper, when one was started
-        self.helper_allowed = False  # and the deal cache written by a forked child (DealCache.save)
+        self.forks = forks  # a helper may read files, and a forked child write the cache (DealCache.save)
         self._result: LoadResult | None = None
 
     def finish(self) -> LoadResult:
@@ -449,7 +449,7 @@ class PendingLoad:
             result.paths[deal.id] = path
             result.deals.append(deal)
         if cache is not None:
-            cache.save(background=self.helper_allowed)
+            cache.save(background=self.forks)
         return result
 
 
