@@ -18,7 +18,7 @@ def test_main_turns_the_cyclic_collector_off_for_the_command(monkeypatch: pytest
     def fake_app(args: list[str], prog_name: str) -> None:
         seen.append(gc.isenabled())
 
-    monkeypatch.setattr(arb.cli, "app", fake_app)
+    monkeypatch.setattr(arb.cli, "_app_for", lambda args: fake_app)
     monkeypatch.setattr(sys, "argv", ["arb", "report"])
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)  # main sets it: put back after the test
     assert gc.isenabled()
@@ -31,7 +31,7 @@ def test_main_turns_the_cyclic_collector_off_for_the_command(monkeypatch: pytest
 
 
 def test_main_keeps_numpys_blas_to_one_thread_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(arb.cli, "app", lambda args, prog_name: None)
+    monkeypatch.setattr(arb.cli, "_app_for", lambda args: lambda args, prog_name: None)
     monkeypatch.setattr(sys, "argv", ["arb", "report"])
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     try:
