@@ -7,6 +7,7 @@ pydantic's own, and check that a report served by the deal cache never imports p
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import pickle
@@ -133,7 +134,11 @@ def test_records_hash_compare_and_pickle_as_their_fields() -> None:
     assert a == Target(ticker="0001.HK", name="A") and hash(a) == hash(Target(ticker="0001.HK", name="A"))
     assert a != Target(ticker="0001.HK", name="B") and a != "Target"
     deals = [load_deal(p) for p in SEEDS]
-    assert pickle.loads(pickle.dumps(deals, protocol=pickle.HIGHEST_PROTOCOL)) == deals
+    back = pickle.loads(pickle.dumps(deals, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == deals and copy.deepcopy(deals) == deals and copy.copy(deals[0]) == deals[0]
+    assert pickle.loads(pickle.dumps(deals[0], protocol=2)) == deals[0]  # the oldest protocol a cache could hold
+    with pytest.raises(FrozenRecordError):  # unpickled, still frozen
+        back[0].name = "changed"  # type: ignore[misc]
     with pytest.raises(TypeError):  # a deal holds a dict (securities): unhashable, as pydantic's was
         hash(deals[0])
 
