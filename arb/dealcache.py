@@ -126,6 +126,8 @@ class DealCache:
         # to a file with its own key, device and inode included: a miss, never a wrong deal.)
         self._by_dirname: dict[str, _Folder] = {}
         self._kept: list[tuple[Path, FileKey, Deal]] = []  # kept since the last save, checked when saving
+        # Entries put in since the last write whose files are still to be looked at again (_check).
+        self._unchecked: list[tuple[_Folder, str, Path, FileKey]] = []
         self._since: int | None = None  # time.time_ns() of the first look-up since the last save
 
     @property
@@ -210,31 +212,46 @@ class DealCache:
     def keep(self, path: Path, key: FileKey | None, deal: Deal) -> None:
         """Keep ``deal``, read from ``path`` whose key before reading was ``key``, if the file has settled.
 
-        Checked when saving: the file must then still have ``key`` (unchanged since it was looked
-        up, so not while it was read), and its last change must be more than :data:`SETTLE_SECONDS`
-        before the first look-up since the last save (so before it was read, by this process or a
-        helper).
+        Checked when saving: the file's last change must be more than :data:`SETTLE_SECONDS` before
+        the first look-up since the last save (so before it was read, by this process or a helper);
+        and when the cache is written (by the child that writes it, where one does), the file must
+        still have ``key`` (unchanged since it was looked up, so not while it was read).
         """
         if key is not None:
             self._kept.append((path, key, deal))
 
     def _settle(self) -> None:
-        """Put the deals kept since the last save into their folders' entries (see :meth:`keep`)."""
+        """Put the deals kept since the last save into their folders' entries (see :meth:`keep`).
+
+        Files that had settled are looked at again (``stat``) only when the cache is written
+        (:meth:`_check`): from the child that writes it, where one does, not on this process's way.
+        Until then an entry may stand for a file that has moved since; a look-up never serves it, as
+        it compares the file's key now.
+        """
         read_from = self._since if self._since is not None else time.time_ns()
         for path, key, deal in self._kept:
-            try:
-                after = file_key(path.stat())
-            except (OSError, ValueError):
-                continue
             settled = read_from - max(key[3], key[4]) > SETTLE_SECONDS * 1e9
             folder = self._folder(path)
-            if after == key and settled:
+            if settled:
                 folder.entries[path.name] = (key, deal)
                 folder.changed = True
+                self._unchecked.append((folder, path.name, path, key))
             elif folder.entries.pop(path.name, None) is not None:
                 folder.changed = True
         self._kept = []
         self._since = None
+
+    def _check(self) -> None:
+        """Drop each entry put in since the last write whose file no longer has the key it was read with."""
+        for folder, name, path, key in self._unchecked:
+            try:
+                after: FileKey | None = file_key(path.stat())
+            except (OSError, ValueError):
+                after = None
+            kept = folder.entries.get(name)
+            if after != key and kept is not None and kept[0] == key:
+                del folder.entries[name]
+        self._unchecked = []
 
     def save(self, background: bool = False) -> None:
         """Write each folder's cache that changed (atomically: a reader sees the old file or the new).
@@ -255,6 +272,7 @@ class DealCache:
         self._write(folders)
 
     def _write(self, folders: list[_Folder]) -> None:
+        self._check()
         for folder in folders:
             import tempfile  # only when there is something to write
 

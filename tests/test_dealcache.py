@@ -248,3 +248,27 @@ def test_settled_is_judged_at_the_look_up_not_at_the_save(
     cache.keep(path, key, deal)
     cache.save()
     assert DealCache(tmp_path / "cache").lookup(path)[0] == deal
+
+
+def test_a_file_changed_while_it_was_read_is_not_written_to_the_cache(
+    folder: Path, tmp_path: Path, settled: None
+) -> None:
+    # Looked up, read, then changed before the cache is written: its deal is not written. The file
+    # is looked at again when the cache is written (from the child that writes it, where one does).
+    path = next(folder.glob("*.toml"))
+    other = sorted(folder.glob("*.toml"))[-1]
+    cache = DealCache(tmp_path / "cache")
+    (_, key), (_, other_key) = cache.lookup(path), cache.lookup(other)
+    deal, other_deal = arb.loader.load_deal(path), arb.loader.load_deal(other)
+    cache.keep(path, key, deal)
+    cache.keep(other, other_key, other_deal)
+    cache._settle()  # as save() does first; the files are not looked at again yet
+    assert cache._folder(path).entries[path.name] == (key, deal)
+    _tick()
+    path.write_bytes(path.read_bytes() + b"# changed while it was read\n")
+    assert cache.lookup(path)[0] is None  # never served meanwhile: a look-up compares the key now
+    cache.keep(path, key, deal)  # as if read again with its old key: still refused at the write
+    cache.save()
+    written = DealCache(tmp_path / "cache")._folder(path).entries  # as the cache file holds them
+    assert path.name not in written  # not merely never served (a look-up would miss it): not written
+    assert written[other.name] == (other_key, other_deal)  # the unchanged file is kept
