@@ -4,7 +4,8 @@ A first run over a large folder (no deal cache yet) spends most of its time read
 checking files, one after another, and the rest importing numpy and the pricing code, which needs
 no file. :func:`start_helper` forks a helper that starts on the files at once, from the first;
 :meth:`Helper.run`, called when the deals are needed, reads from the last file until the two meet,
-then takes what the helper read (pickled through a pipe, as the deal cache keeps deals).
+taking in what the helper has read as it goes (pickled in chunks through a pipe, as the deal cache
+keeps deals), then the rest once the helper is done.
 
 Who reads which file is settled by one byte per file in memory the two processes share: each marks
 a file before reading it and stops at the first the other has marked. Both may mark the same file
@@ -25,7 +26,6 @@ goes on.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import pickle
 import sys
@@ -37,8 +37,10 @@ __all__ = ["MIN_FILES", "Helper", "fork", "in_child", "may_fork", "start_helper"
 
 #: Fewer files than this are read here: a fork and a pipe cost more than they save (about 0.15 ms a file).
 MIN_FILES = 64
-#: Results are pickled and sent in chunks of this many files.
+#: Results are pickled and sent in chunks of this many files, each after its size (8 bytes, little-endian).
 CHUNK = 32
+#: While it reads, the main process takes in the helper's chunks that have come after every this many files.
+TAKE_EVERY = 8
 #: The pipe's size asked for (Linux's default limit for one pipe is 1 MiB).
 PIPE_BYTES = 1 << 20
 #: Seconds to wait for the helper's deals once this process has met it; past it, the rest are read here.
@@ -174,16 +176,22 @@ def _child(
         with contextlib.suppress(Exception):  # a file that fails is read again, and reported, by the main process
             chunk.append((pos, load(path)))
         if len(chunk) >= CHUNK:
-            waiting += pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
+            waiting += _frame(chunk)
             chunk = []
             with contextlib.suppress(BlockingIOError):  # the pipe is full: it goes at the end
                 del waiting[: os.write(write_end, waiting)]
     if chunk:
-        waiting += pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
+        waiting += _frame(chunk)
     os.set_blocking(write_end, True)
     view = memoryview(waiting)
     while view:
         view = view[os.write(write_end, view) :]
+
+
+def _frame(chunk: list[tuple[int, Any]]) -> bytes:
+    """One chunk as it is sent: its pickle's size, then the pickle."""
+    data = pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
+    return len(data).to_bytes(8, "little") + data
 
 
 class Helper:
@@ -199,6 +207,10 @@ class Helper:
         self.read_here = 0
         self.sent_back = 0
         self.refused = 0
+        self._received = bytearray()  # what came through the pipe and is not yet taken in
+        self._theirs: dict[int, Any] = {}  # the helper's results taken in so far, by position
+        self._damaged = False  # a chunk that does not unpickle: nothing from it on is taken
+        os.set_blocking(read_end, False)
 
     def run(self, load: Callable[[Path], Any], accept: Callable[[Any], bool]) -> dict[int, Any]:
         """Read files with ``load`` from the last until the helper's; every file read, by position.
@@ -209,50 +221,50 @@ class Helper:
         marked it and did not send it back): the caller reads it.
         """
         got: dict[int, Any] = {}
-        theirs: dict[int, Any] | None = None
+        finished = False
         try:
             for pos in range(len(self.files) - 1, -1, -1):
                 if self.marks[pos] != _FREE:
                     break
                 self.marks[pos] = _MAIN
                 got[pos] = load(self.files[pos])
-            theirs = self._collect(accept)
+                if len(got) % TAKE_EVERY == 0:  # the chunks that have come: taken in between files
+                    self._drain()
+                    self._take(accept)
+            finished = self._collect(accept)
         finally:
-            self._end(finished=theirs is not None)
+            self._end(finished=finished)
         self.read_here = len(got)
-        self.sent_back = len(theirs or {})
-        for pos, deal in (theirs or {}).items():
+        self.sent_back = len(self._theirs)
+        for pos, deal in self._theirs.items():
             got.setdefault(pos, deal)
         return got
 
-    def _collect(self, accept: Callable[[Any], bool]) -> dict[int, Any] | None:
-        """The helper's deals by position ({} if what it sent cannot be read); None: not done in time."""
-        import select
-        import time
-
-        chunks = []
-        deadline = time.monotonic() + WAIT_SECONDS
-        poll = select.poll()  # not select(): any descriptor number
-        poll.register(self.read_end, select.POLLIN)
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0 or not poll.poll(left * 1000):
-                return None
-            chunk = os.read(self.read_end, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        theirs: dict[int, Any] = {}
-        sent = io.BytesIO(b"".join(chunks))
-        n = len(self.files)
+    def _drain(self) -> bool:
+        """Read what the pipe holds now, without waiting; True once the helper has closed its end."""
         while True:
             try:
-                part = pickle.load(sent)  # each chunk is a pickle of its own (its own memo)
-            except EOFError:  # the end of what was sent
+                data = os.read(self.read_end, 1 << 20)
+            except BlockingIOError:
+                return False
+            if not data:
+                return True
+            self._received += data
+
+    def _take(self, accept: Callable[[Any], bool]) -> None:
+        """Take in each whole chunk received; a chunk cut short waits for the rest of it."""
+        received, at, n = self._received, 0, len(self.files)
+        while not self._damaged and len(received) - at >= 8:
+            size = int.from_bytes(received[at : at + 8], "little")
+            if len(received) - at - 8 < size:
                 break
-            except Exception:  # cut short or damaged: the files from here on are read here
-                break
+            try:
+                part = pickle.loads(received[at + 8 : at + 8 + size])  # each chunk has its own memo
+            except Exception:  # damaged: the files from here on are read here
+                part = None
+            at += 8 + size
             if not isinstance(part, list):
+                self._damaged = True
                 break
             for item in part:
                 if (
@@ -262,10 +274,26 @@ class Helper:
                     and 0 <= item[0] < n
                     and accept(item[1])
                 ):
-                    theirs[item[0]] = item[1]
+                    self._theirs[item[0]] = item[1]
                 else:
                     self.refused += 1
-        return theirs
+        del received[:at]
+
+    def _collect(self, accept: Callable[[Any], bool]) -> bool:
+        """Take in the helper's chunks until it closes its end (True), or :data:`WAIT_SECONDS` pass (False)."""
+        import select
+        import time
+
+        deadline = time.monotonic() + WAIT_SECONDS
+        poll = select.poll()  # not select(): any descriptor number
+        poll.register(self.read_end, select.POLLIN)
+        while not self._drain():
+            self._take(accept)
+            left = deadline - time.monotonic()
+            if left <= 0 or not poll.poll(left * 1000):
+                return False
+        self._take(accept)
+        return True
 
     def _end(self, finished: bool) -> None:
         """Close the pipe and reap the child: it is exiting if it ``finished`` (closed its end), else it is stopped."""

@@ -248,3 +248,71 @@ def test_the_command_gives_the_same_report_with_and_without_helpers(tmp_path: Pa
         assert len(pickle.load(f)) == N
     later = run("cache-helped")
     assert (later.returncode, later.stdout, later.stderr) == (plain.returncode, plain.stdout, plain.stderr)
+
+
+def _sleeper() -> int:
+    """A child process to stand for a helper (``Helper`` reaps it at the end)."""
+    return subprocess.Popen([sys.executable, "-c", "pass"]).pid
+
+
+def test_chunks_are_taken_whole_and_nothing_after_a_damaged_one() -> None:
+    import mmap
+
+    from arb.helperload import _HELPER, Helper, _frame
+
+    files = [Path(f"file-{i}") for i in range(10)]
+    marks = mmap.mmap(-1, len(files))
+    for pos in range(6):
+        marks[pos] = _HELPER  # the helper took the first six
+    read_end, write_end = os.pipe()
+    helper = Helper(files, marks, read_end, _sleeper())
+    first = _frame([(0, "deal-0"), (1, "deal-1")])
+    os.write(write_end, first[:11])  # cut short: waits for the rest
+    helper._drain()
+    helper._take(lambda x: True)
+    assert helper._theirs == {}
+    os.write(write_end, first[11:])
+    os.write(
+        write_end, _frame([(2, "refused"), (99, "deal-99"), ("3", "deal-3")])
+    )  # refused, out of range, not a position
+    os.write(write_end, (5).to_bytes(8, "little") + b"junk!")  # damaged: nothing from here on
+    os.write(write_end, _frame([(4, "deal-4"), (5, "deal-5")]))
+    os.close(write_end)
+    got = helper.run(lambda path: f"here-{path.name}", lambda x: x.startswith("deal-"))
+    assert got == {0: "deal-0", 1: "deal-1", **{pos: f"here-file-{pos}" for pos in range(6, 10)}}
+    assert (helper.read_here, helper.sent_back, helper.refused) == (4, 2, 3)  # 2..5: the caller reads them
+
+
+def test_the_helpers_deals_are_taken_in_while_files_are_read_here(
+    folder: Path, one_shot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arb.helperload import CHUNK, TAKE_EVERY
+
+    expected = _alone([folder])
+    parent = os.getpid()
+    real = arb.loader.load_deal
+    taken: list[int] = []
+
+    calls: list[Any] = []
+
+    def load(path: Any) -> Any:
+        if os.getpid() != parent:  # the helper: slow once its first chunk is sent
+            calls.append(path)
+            if len(calls) > CHUNK:
+                time.sleep(0.002)
+            return real(path)
+        helper = pending.helper
+        if helper.marks.closed:  # after the run: a file the helper could not load, read again here
+            return real(path)
+        deadline = time.monotonic() + 10
+        # Its first chunk is sent: it has begun a file past it (two files fail to load: not in a chunk).
+        while helper.marks[CHUNK + 4] == 0 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        taken.append(len(helper._theirs))
+        return real(path)
+
+    monkeypatch.setattr(arb.loader, "load_deal", load)
+    pending = start_loading([folder], helper=True)
+    assert _plain(pending.finish()) == _plain(expected)
+    assert len(taken) > TAKE_EVERY and taken[0] == 0
+    assert taken[TAKE_EVERY] >= CHUNK  # taken in after this process's first files, before the two met
