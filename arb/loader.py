@@ -332,17 +332,53 @@ def deal_files(paths: Iterable[Path | str]) -> list[Path]:
         p = Path(p)
         if _is_dir(p):
             try:
-                found = (f for f in p.rglob("*.toml") if not f.name.startswith((".", "_")))
-                out.extend(sorted(found, key=_parts))  # Path's own ordering, without its slow __lt__
+                found = _toml_under(os.fspath(p))
             except OSError:
                 out.append(p)
+                continue
+            # Path's own ordering (by parts), without its slow __lt__; one Path made per file
+            out.extend(map(Path, sorted(found, key=_parts)))
         else:
             out.append(p)
     return list(dict.fromkeys(out)) if len(out) > 1 else out
 
 
-def _parts(path: Path) -> tuple[str, ...]:
-    return path.parts
+#: Errors of a directory entry's type that mean "not a folder to go into", as pathlib's glob takes them.
+_GONE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
+
+
+def _toml_under(folder: str) -> list[str]:
+    """The paths of the ``*.toml`` entries in ``folder`` and the folders below it, hidden and
+    underscored names left out, as ``Path(folder).rglob("*.toml")`` finds them (Python 3.11):
+    linked folders are not gone into, a folder that may not be listed is skipped, and any other
+    error in listing one is raised. A third of rglob's time: no Path for what is left out.
+    """
+    suffix_of = str.lower if os.name == "nt" else str  # pathlib matches names without case on Windows only
+    found: list[str] = []
+    folders = [folder]
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as listing:
+                entries = list(listing)
+        except PermissionError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if suffix_of(name).endswith(".toml") and not name.startswith((".", "_")):
+                found.append(entry.path)
+            try:
+                into = entry.is_dir() and not entry.is_symlink()
+            except OSError as exc:
+                if exc.errno not in _GONE:
+                    raise
+                into = False
+            if into:
+                folders.append(entry.path)
+    return found
+
+
+def _parts(path: str) -> list[str]:
+    return path.split(os.sep) if os.altsep is None else path.replace(os.altsep, os.sep).split(os.sep)
 
 
 def _lexists(path: Path) -> bool:
