@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console, Group
@@ -22,11 +22,14 @@ if TYPE_CHECKING:  # the library is imported inside the commands, so `arb --help
     from arb.loader import LoadResult
     from arb.prices.base import PriceSource
 
+T = TypeVar("T")
+
 __all__ = [
     "SafeConsole",
     "err",
     "error",
     "fail",
+    "hold",
     "load",
     "note",
     "out",
@@ -154,11 +157,18 @@ class _Lines:
             yield newline
 
 
+#: While :func:`hold` runs its work: the stderr lines it printed, kept back (head, style, bodies).
+_held: list[tuple[str, str, list[str]]] | None = None
+
+
 def _lines(head: str, style: str, messages: Iterable[str]) -> None:
     """Each of ``messages`` escaped whole, as one line on stderr after ``head`` (in ``style``);
     all of them in one write."""
     bodies = safe_each(messages)
     if not bodies:
+        return
+    if _held is not None:
+        _held.append((head, style, bodies))
         return
     if err.color_system is None and not err.is_terminal and not err.record:
         # Plain text to a file or pipe: the lines exactly as rich would write them, without its
@@ -212,6 +222,34 @@ def print_csv(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow([safe(c) for c in header])
     writer.writerows([safe(c) for c in row] for row in rows)
+
+
+def hold(work: Callable[[], T]) -> Callable[[], T]:
+    """Do ``work`` now, its error, warning and note lines held back; the call returned prints them
+    and gives what the work gave, or raises what it raised.
+
+    So a command can do work early (while a helper reads deal files, :func:`start_load`) and still
+    print what it says in the order it always has.
+    """
+    global _held
+    outer, _held = _held, []
+    failure: Exception | None = None
+    result: Any = None
+    try:
+        result = work()
+    except Exception as exc:  # typer.Exit and BadParameter too: raised when the result is asked for
+        failure = exc
+    finally:
+        kept, _held = _held, outer
+
+    def release() -> T:
+        for head, style, bodies in kept:
+            _lines(head, style, bodies)
+        if failure is not None:
+            raise failure
+        return result
+
+    return release
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

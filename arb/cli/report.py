@@ -12,6 +12,7 @@ from arb.cli.common import (
     OfflineOpt,
     TimeoutOpt,
     error,
+    hold,
     load,
     note,
     out,
@@ -112,9 +113,11 @@ def _value(
         overrides = dict(parse_override(p) for p in price or [])
     except ArbError as exc:
         raise typer.BadParameter(safe(str(exc)), param_hint="--price") from None
-    # The deal files are looked up, and a helper process may start reading them, before the
-    # imports below (numpy and the pricing code): on two cores the two overlap.
+    # The deal files are looked up, and a helper process may start reading them, before the price
+    # file is read and the imports below (numpy and the pricing code): on two cores they overlap.
+    # What reading the prices says is printed where it always was, after the deal files' errors.
     finish_loading = start_load(paths)
+    priced = hold(lambda: price_source(prices, offline=offline, timeout=timeout))
     from arb.flags import Flag
     from arb.pricing import value_deals
 
@@ -136,7 +139,7 @@ def _value(
             when = f"the as-of {on}" if day else f"today ({on})"
             named = ", ".join(closed[:5]) + (f" and {len(closed) - 5} more" if len(closed) > 5 else "")
             note(f"{len(closed)} deal{plural} closed by {when} not shown ({named}); --all shows them")
-    source, bad_prices = price_source(prices, offline=offline, timeout=timeout)
+    source, bad_prices = priced()
     closes = _period_closes(deals)
     try:
         valuation = value_deals(
