@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-__all__ = ["MIN_FILES", "Helper", "fork", "in_child", "may_fork", "start_helper"]
+__all__ = ["MIN_FILES", "Helper", "fork", "in_child", "may_fork", "reap", "start_helper"]
 
 #: Fewer files than this are read here: a fork and a pipe cost more than they save (about 0.15 ms a file).
 MIN_FILES = 64
@@ -111,6 +111,7 @@ def fork() -> int | None:
     import signal
 
     global _child_mask
+    reap()
     held = {getattr(signal, name) for name in _SIGNALS if hasattr(signal, name)}
     before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
@@ -186,6 +187,7 @@ def _child(
     view = memoryview(waiting)
     while view:
         view = view[os.write(write_end, view) :]
+    os.close(write_end)  # the end of what it sends, now: its exit frees its memory before closing its files
 
 
 def _frame(chunk: list[tuple[int, Any]]) -> bytes:
@@ -296,14 +298,40 @@ class Helper:
         return True
 
     def _end(self, finished: bool) -> None:
-        """Close the pipe and reap the child: it is exiting if it ``finished`` (closed its end), else it is stopped."""
+        """Close the pipe and reap the child: it is exiting if it ``finished`` (closed its end), else it is stopped.
+
+        A child that finished may still be freeing its memory (a millisecond or two): it is left
+        to :func:`reap`, not waited for here.
+        """
         import signal
 
         os.close(self.read_end)
+        self.marks.close()
         try:
-            if not finished:
-                os.kill(self.pid, signal.SIGKILL)
+            if finished:
+                if os.waitpid(self.pid, os.WNOHANG)[0] == 0:
+                    _exiting.append(self.pid)
+                return
+            os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
         except (ChildProcessError, ProcessLookupError):  # pragma: no cover - gone already
             pass
-        self.marks.close()
+
+
+#: Helpers that had sent everything and were still exiting when their run ended: :func:`reap` waits for them.
+_exiting: list[int] = []
+
+
+def reap(wait: bool = False) -> None:
+    """Reap the helpers that have exited since their runs ended; ``wait``: wait for each first.
+
+    Called before each fork (a long-running command starts helpers again and again); at the end
+    of a one-shot command, what is left is reaped with the process.
+    """
+    for pid in list(_exiting):
+        try:
+            done = os.waitpid(pid, 0 if wait else os.WNOHANG)[0]
+        except ChildProcessError:  # pragma: no cover - reaped elsewhere
+            done = pid
+        if done:
+            _exiting.remove(pid)

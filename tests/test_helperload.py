@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +37,13 @@ N = MIN_FILES + 16
 
 
 @pytest.fixture
-def one_shot(monkeypatch: pytest.MonkeyPatch) -> None:
-    """This process as the console script's own: helpers allowed."""
+def one_shot(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process as the console script's own: helpers allowed (and reaped after the test)."""
     monkeypatch.setattr(arb.cli, "ONE_SHOT", True)
     monkeypatch.delenv("ARB_HELPER", raising=False)
     assert may_fork()
+    yield
+    arb.helperload.reap(wait=True)
 
 
 @pytest.fixture
@@ -87,6 +90,8 @@ def test_a_helper_reads_part_of_the_files_and_the_result_is_the_same(folder: Pat
     assert _plain(got) == _plain(expected)
     assert helper.sent_back > 0 and helper.read_here > 0  # both read some
     assert helper.sent_back + helper.read_here >= N + 1 - 2  # the two bad files are read here again
+    arb.helperload.reap(wait=True)  # a helper that finished is reaped later, not waited for by the run
+    assert arb.helperload._exiting == []
     with pytest.raises(ChildProcessError):
         os.waitpid(helper.pid, os.WNOHANG)  # reaped: no child left behind
 
