@@ -106,13 +106,15 @@ def _value(
     ``include_closed=False`` leaves out closed deals (completed, lapsed, terminated, withdrawn),
     with one note on stderr saying how many and how to see them.
     """
-    from arb.prices.overrides import parse_override
-
     day = parse_date(as_of, "--as-of")
-    try:
-        overrides = dict(parse_override(p) for p in price or [])
-    except ArbError as exc:
-        raise typer.BadParameter(safe(str(exc)), param_hint="--price") from None
+    overrides: dict[str, Any] = {}
+    if price:  # the price code is imported only with one (else after the helper starts, to read prices)
+        from arb.prices.overrides import parse_override
+
+        try:
+            overrides = dict(parse_override(p) for p in price)
+        except ArbError as exc:
+            raise typer.BadParameter(safe(str(exc)), param_hint="--price") from None
     # The deal files are looked up, and a helper process may start reading them, before the price
     # file is read and the imports below (numpy and the pricing code): on two cores they overlap.
     # What reading the prices says is printed where it always was, after the deal files' errors.
@@ -168,6 +170,8 @@ def _value(
 
 def _warn_unused_overrides(overrides: dict[str, Any], deals: Sequence[Deal]) -> None:
     """A ``--price`` for a symbol no deal is priced from changes nothing: a typo would pass for a what-if."""
+    if not overrides:
+        return
     from arb.prices.overrides import unused_overrides
 
     for problem in unused_overrides(overrides, deals):
