@@ -31,6 +31,7 @@ import pickle
 import sys
 import time
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -181,6 +182,25 @@ class DealCache:
                     good[name] = (key, deal)
         return good
 
+    def begin(self) -> None:
+        """Mark the start of reading files without looking them up (see :meth:`holds_any`): a file
+        kept from this reading must have settled by now."""
+        if self._since is None:
+            self._since = time.time_ns()
+
+    def holds_any(self, paths: Sequence[Path]) -> bool:
+        """Whether any folder of ``paths`` has deals kept here; if none has (a first run there),
+        looking the files up finds nothing, and the caller may :meth:`begin` and :meth:`keep`
+        with the keys its reading gives (the ``stat`` just before each file is read)."""
+        folders: set[str] = set()
+        for path in paths:
+            where = os.path.dirname(path)
+            if where not in folders:
+                folders.add(where)
+                if self._folder(path, where).entries:
+                    return True
+        return False
+
     def lookup(self, path: Path) -> tuple[Deal | None, FileKey | None]:
         """The deal kept for ``path`` if the file is as it was, and the file's key now (None: cannot stat)."""
         if self._since is None:  # before any file is read: whether one has settled is judged at this time
@@ -232,6 +252,7 @@ class DealCache:
         for path, key, deal in self._kept:
             settled = read_from - max(key[3], key[4]) > SETTLE_SECONDS * 1e9
             folder = self._folder(path)
+            folder.seen.add(path.name)  # kept without a look-up (holds_any): seen in this run all the same
             if settled:
                 folder.entries[path.name] = (key, deal)
                 folder.changed = True

@@ -165,8 +165,16 @@ def _todos_in(data: Any, loc: tuple[int | str, ...], found: list[tuple[str, str]
 
 def load_deal(path: Path | str) -> Deal:
     """Load and check one deal file. Raises :class:`DealFileError` naming the file and key."""
-    path = Path(path)
-    text = _read_text(path, DealFileError)
+    return _read_deal(Path(path))[0]
+
+
+#: What changes whenever a file does (arb.dealcache.file_key): device, inode, size, modification and change times.
+FileKey = tuple[int, int, int, int, int]
+
+
+def _read_deal(path: Path) -> tuple[Deal, FileKey]:
+    """:func:`load_deal`, and the file's key as it was just before it was read (its ``stat``)."""
+    text, st = _read_file(path, DealFileError)
     data = _parse(text, path, DealFileError)
     # A "TODO:" marker is in the text as written, unless a backslash escape spells it: only then
     # can the document hold one. The walk for markers, and for nesting, is skipped otherwise.
@@ -193,7 +201,7 @@ def load_deal(path: Path | str) -> Deal:
             # Every problem, each with its key: the error carries them all, `arb validate` prints a line each.
             errors = list(dict.fromkeys(_friendly(e) for e in exc.errors()))
             raise DealFileError(path, *errors[0], more=errors[1:]) from None
-    return deal
+    return deal, (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def read_toml(path: Path, error: Callable[[Path, str, str], ArbError]) -> dict[str, Any]:
@@ -210,10 +218,16 @@ def read_toml(path: Path, error: Callable[[Path, str, str], ArbError]) -> dict[s
 
 
 def _read_text(path: Path, error: Callable[[Path, str, str], ArbError]) -> str:
+    return _read_file(path, error)[0]
+
+
+def _read_file(path: Path, error: Callable[[Path, str, str], ArbError]) -> tuple[str, os.stat_result]:
+    """The file's text, and its ``stat`` taken just before it was opened."""
     try:
         # The mode first, from the path: a FIFO, socket or device named *.toml is refused unopened
         # (opening one may block, or act: a watchdog starts counting when it is opened).
-        mode = path.stat().st_mode
+        st = path.stat()
+        mode = st.st_mode
         if not stat.S_ISREG(mode):
             what = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe, socket or device)"
             raise error(path, "", f"is {what}; only regular .toml files are read")
@@ -225,7 +239,7 @@ def _read_text(path: Path, error: Callable[[Path, str, str], ArbError]) -> str:
     except OSError as exc:
         raise error(path, "", f"cannot read the file ({_os_reason(exc)})") from None
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), st
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         problem = f"line {line} is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8"
@@ -404,16 +418,27 @@ def start_loading(paths: Iterable[Path | str], cache: DealCache | None = None, *
     read and this process may fork, a forked helper starts reading them at once, from the first,
     while this process goes on (importing what it will price them with); ``finish()`` reads from
     the last until the two meet (:mod:`arb.helperload`). The result is the same either way.
+
+    Where ``cache`` holds nothing for any of the files' folders (a first run there), none is looked
+    up: every file is read, and each one's key is the ``stat`` its reading starts with.
     """
     files = deal_files(paths)
-    looked = [cache.lookup(path) if cache is not None else (None, None) for path in files]
-    # The files to read: each one not served by the cache that could be looked up (a key), or all without one.
-    todo = [i for i, (kept, key) in enumerate(looked) if kept is None and (key is not None or cache is None)]
-    pending = PendingLoad(files, looked, todo, cache, forks=helper)
+    keyed = cache is not None and not cache.holds_any(files)
+    if keyed:
+        assert cache is not None
+        cache.begin()  # before any file is read: whether one has settled is judged at this time
+        looked: list[tuple[Deal | None, FileKey | None]] = [(None, None)] * len(files)
+        todo = list(range(len(files)))
+    else:
+        looked = [cache.lookup(path) if cache is not None else (None, None) for path in files]
+        # The files to read: each one not served by the cache that could be looked up (a key), or all without one.
+        todo = [i for i, (kept, key) in enumerate(looked) if kept is None and (key is not None or cache is None)]
+    pending = PendingLoad(files, looked, todo, cache, forks=helper, keyed=keyed)
     if helper:
         from arb.helperload import start_helper
 
-        pending.helper = start_helper([files[i] for i in todo], load_deal, prepare=_prepare)
+        load = _read_deal if keyed else load_deal
+        pending.helper = start_helper([files[i] for i in todo], load, prepare=_prepare)
     return pending
 
 
@@ -430,10 +455,11 @@ class PendingLoad:
     def __init__(
         self,
         files: list[Path],
-        looked: list[tuple[Deal | None, tuple[int, int, int, int, int] | None]],
+        looked: list[tuple[Deal | None, FileKey | None]],
         todo: list[int],
         cache: DealCache | None,
         forks: bool = False,
+        keyed: bool = False,
     ) -> None:
         self.files = files
         self.looked = looked
@@ -441,6 +467,7 @@ class PendingLoad:
         self.cache = cache
         self.helper: Any = None  # arb.helperload.Helper, when one was started
         self.forks = forks  # a helper may read files, and a forked child write the cache (DealCache.save)
+        self.keyed = keyed  # not looked up: each file's key comes from its reading
         self._result: LoadResult | None = None
 
     def finish(self) -> LoadResult:
@@ -448,16 +475,28 @@ class PendingLoad:
             self._result = self._finish()
         return self._result
 
-    def _finish(self) -> LoadResult:
-        loaded: dict[int, Deal | DealFileError] = {}
+    def _read(self) -> dict[int, tuple[Deal | DealFileError, FileKey | None]]:
+        """Each file to read, read (by the helper or here): what came of it, and its key."""
+        if self.keyed:
+            load: Callable[[Path], Any] = _read_keyed_or_error
+            accept: Callable[[Any], bool] = _is_keyed_deal
+        else:
+            load, accept = _load_or_error, _is_deal
+        got: dict[int, Any] = {}
         if self.helper is not None:
             # This process reads from the last file, the helper from the first; what the helper
-            # read comes back once it stops. A file it did not send back is read here.
-            for pos, deal in self.helper.run(_load_or_error, _is_deal).items():
-                loaded[self.todo[pos]] = deal
+            # read comes back as it goes. A file it did not send back is read here.
+            for pos, item in self.helper.run(load, accept).items():
+                got[self.todo[pos]] = item
         for i in self.todo:
-            if i not in loaded:
-                loaded[i] = _load_or_error(self.files[i])
+            if i not in got:
+                got[i] = load(self.files[i])
+        if self.keyed:
+            return got
+        return {i: (item, self.looked[i][1]) for i, item in got.items()}
+
+    def _finish(self) -> LoadResult:
+        read = self._read()
         result = LoadResult()
         cache = self.cache
         for i, path in enumerate(self.files):
@@ -465,15 +504,15 @@ class PendingLoad:
             if kept is not None:
                 deal = kept
             else:
-                if key is None and not _lexists(path):  # a key means the file could be looked up: it is there
-                    result.errors.append(DealFileError(path, "", "no such file or folder"))
-                    continue
-                got = loaded[i] if i in loaded else _load_or_error(path)
+                got, key = read[i] if i in read else (_load_or_error(path), key)
                 if isinstance(got, DealFileError):
+                    # a file gone since it was listed (or that could not be looked up, and is not there)
+                    if key is None and not _lexists(path):
+                        got = DealFileError(path, "", "no such file or folder")
                     result.errors.append(got)
                     continue
                 deal = got
-                if cache is not None:
+                if cache is not None and key is not None:
                     cache.keep(path, key, deal)
             if deal.id in result.paths:
                 result.errors.append(
@@ -491,6 +530,25 @@ class PendingLoad:
 
 def _is_deal(value: object) -> bool:
     return isinstance(value, Deal)
+
+
+def _is_keyed_deal(value: object) -> bool:
+    """A deal and its file's key, as :func:`_read_deal` gives them (a helper's result, checked before use)."""
+    return (
+        type(value) is tuple
+        and len(value) == 2
+        and isinstance(value[0], Deal)
+        and type(value[1]) is tuple
+        and len(value[1]) == 5
+        and all(type(n) is int for n in value[1])
+    )
+
+
+def _read_keyed_or_error(path: Path) -> tuple[Deal | DealFileError, FileKey | None]:
+    try:
+        return _read_deal(path)
+    except DealFileError as exc:
+        return exc, None
 
 
 def _load_or_error(path: Path) -> Deal | DealFileError:

@@ -48,13 +48,13 @@ def folder(tmp_path: Path) -> Path:
 def _no_reading(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Make reading a deal file record the path (and still read it)."""
     read: list[Path] = []
-    real = arb.loader.load_deal
+    real = arb.loader._read_deal  # load_deal's own reading, and a first run's (keyed by its stat)
 
     def spy(path: Any) -> Any:
         read.append(Path(path))
         return real(path)
 
-    monkeypatch.setattr(arb.loader, "load_deal", spy)
+    monkeypatch.setattr(arb.loader, "_read_deal", spy)
     return read
 
 
@@ -272,3 +272,52 @@ def test_a_file_changed_while_it_was_read_is_not_written_to_the_cache(
     written = DealCache(tmp_path / "cache")._folder(path).entries  # as the cache file holds them
     assert path.name not in written  # not merely never served (a look-up would miss it): not written
     assert written[other.name] == (other_key, other_deal)  # the unchanged file is kept
+
+
+def test_a_first_run_reads_each_file_once_and_keeps_its_key(
+    folder: Path, tmp_path: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing kept for the folder yet: no file is looked up; each one's key is the stat its reading begins with.
+    cache = DealCache(tmp_path / "cache")
+    assert not cache.holds_any(sorted(folder.glob("*.toml")))
+    looked: list[Path] = []
+    real_lookup = DealCache.lookup
+    monkeypatch.setattr(DealCache, "lookup", lambda self, path: looked.append(path) or real_lookup(self, path))
+    cold = arb.loader.start_loading([folder], cache=cache)
+    assert cold.keyed and looked == []
+    result = cold.finish()
+    assert result.ok and looked == []
+    kept = DealCache(tmp_path / "cache")
+    assert kept.holds_any([folder / "x.toml"])
+    for deal in result.deals:
+        path = result.paths[deal.id]
+        assert kept._folder(path).entries[path.name] == (arb.dealcache.file_key(path.stat()), deal)
+    # A later run looks each file up, and reads none.
+    read = _no_reading(monkeypatch)
+    warm = arb.loader.start_loading([folder], cache=DealCache(tmp_path / "cache"))
+    assert not warm.keyed and len(looked) == len(result.deals)
+    assert warm.finish().deals == result.deals and read == []
+
+
+def test_a_first_run_reports_a_file_gone_since_it_was_listed(folder: Path, tmp_path: Path, settled: None) -> None:
+    pending = arb.loader.start_loading([folder], cache=DealCache(tmp_path / "cache"))
+    gone = pending.files[0]
+    gone.unlink()
+    result = pending.finish()
+    assert [(e.path, e.lines()) for e in result.errors] == [(gone, [f"{gone}: no such file or folder"])]
+
+
+def test_a_first_run_judges_settled_at_its_start(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As with a look-up: a file changed 0.1 s before the run began is too fresh to keep, however
+    # long the run takes before the cache is saved.
+    monkeypatch.setattr(arb.dealcache, "SETTLE_SECONDS", 0.3)
+    time.sleep(0.35)  # the folder's other files have settled
+    fresh = folder / "fresh.toml"
+    fresh.write_bytes(next(folder.glob("*.toml")).read_bytes().replace(b'id = "', b'id = "fresh-', 1))
+    time.sleep(0.1)
+    pending = arb.loader.start_loading([folder], cache=DealCache(tmp_path / "cache"))
+    assert pending.keyed
+    time.sleep(0.4)  # settled by the save, not when the run began
+    pending.finish()
+    entries = DealCache(tmp_path / "cache")._folder(fresh).entries
+    assert fresh.name not in entries and len(entries) == len(list(folder.glob("*.toml"))) - 1

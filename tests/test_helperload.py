@@ -321,3 +321,33 @@ def test_the_helpers_deals_are_taken_in_while_files_are_read_here(
     assert _plain(pending.finish()) == _plain(expected)
     assert len(taken) > TAKE_EVERY and taken[0] == 0
     assert taken[TAKE_EVERY] >= CHUNK  # taken in after this process's first files, before the two met
+
+
+def test_a_first_runs_helper_sends_each_key_with_its_deal_and_both_are_checked(
+    folder: Path, tmp_path: Path, one_shot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With a deal cache that holds nothing yet, no file is looked up: each reader sends the key
+    # its reading began with. A key that is not one is refused, and that file is read here.
+    monkeypatch.setattr(arb.dealcache, "SETTLE_SECONDS", 0.0)
+    expected = _alone([folder])
+    parent = os.getpid()
+    real = arb.loader._read_deal
+
+    def odd_keys(path: Any) -> Any:
+        deal, key = real(path)
+        if os.getpid() != parent and path.name.endswith(("1.toml", "3.toml")):
+            return deal, ("not", "a", "key", 0, 0)
+        return deal, key
+
+    monkeypatch.setattr(arb.loader, "_read_deal", odd_keys)
+    pending = start_loading([folder], cache=DealCache(tmp_path / "cache"), helper=True)
+    assert pending.keyed
+    helper = _begun(pending)
+    assert _plain(pending.finish()) == _plain(expected)
+    assert helper.sent_back > 0 and helper.refused > 0
+    wait_for_saves()
+    kept = DealCache(tmp_path / "cache")
+    for deal in expected.deals:
+        path = expected.paths[deal.id]
+        if path.name != "synthetic-9999.toml":  # the twin: kept, though its id clashes (the loader reports it)
+            assert kept.lookup(path)[0] == deal
