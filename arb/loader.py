@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from arb.dealcache import FileKey, file_key
 from arb.errors import ArbError, DealFileError, DuplicateDealError
 from arb.models import Deal
 from arb.numbering import key_path
@@ -168,10 +169,6 @@ def load_deal(path: Path | str) -> Deal:
     return _read_deal(Path(path))[0]
 
 
-#: What changes whenever a file does (arb.dealcache.file_key): device, inode, size, modification and change times.
-FileKey = tuple[int, int, int, int, int]
-
-
 def _read_deal(path: Path) -> tuple[Deal, FileKey]:
     """:func:`load_deal`, and the file's key as it was just before it was read (its ``stat``)."""
     text, st = _read_file(path, DealFileError)
@@ -201,7 +198,7 @@ def _read_deal(path: Path) -> tuple[Deal, FileKey]:
             # Every problem, each with its key: the error carries them all, `arb validate` prints a line each.
             errors = list(dict.fromkeys(_friendly(e) for e in exc.errors()))
             raise DealFileError(path, *errors[0], more=errors[1:]) from None
-    return deal, (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return deal, file_key(st)
 
 
 def read_toml(path: Path, error: Callable[[Path, str, str], ArbError]) -> dict[str, Any]:
@@ -423,11 +420,12 @@ def start_loading(paths: Iterable[Path | str], cache: DealCache | None = None, *
     up: every file is read, and each one's key is the ``stat`` its reading starts with.
     """
     files = deal_files(paths)
-    keyed = cache is not None and not cache.holds_any(files)
-    if keyed:
-        assert cache is not None
+    keyed = False
+    looked: list[tuple[Deal | None, FileKey | None]]
+    if cache is not None and not cache.holds_any(files):
+        keyed = True
         cache.begin()  # before any file is read: whether one has settled is judged at this time
-        looked: list[tuple[Deal | None, FileKey | None]] = [(None, None)] * len(files)
+        looked = [(None, None)] * len(files)
         todo = list(range(len(files)))
     else:
         looked = [cache.lookup(path) if cache is not None else (None, None) for path in files]
