@@ -233,7 +233,7 @@ def _read_file(path: Path, error: Callable[[Path, str, str], ArbError]) -> tuple
             raw = _read_all(fd)
         finally:
             os.close(fd)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
         raise error(path, "", f"cannot read the file ({_os_reason(exc)})") from None
     try:
         return raw.decode("utf-8-sig"), st
@@ -318,7 +318,9 @@ def _toml_parser() -> Any:
         return tomllib
 
 
-def _os_reason(exc: OSError) -> str:
+def _os_reason(exc: OSError | ValueError) -> str:
+    if isinstance(exc, ValueError):
+        return str(exc)
     if exc.errno == errno.ENAMETOOLONG:
         return "the path is longer than the system allows"
     return exc.strerror or str(exc)
@@ -354,8 +356,11 @@ def deal_files(paths: Iterable[Path | str]) -> list[Path]:
     return list(dict.fromkeys(out)) if len(out) > 1 else out
 
 
-#: Errors of a directory entry's type that mean "not a folder to go into", as pathlib's glob takes them.
-_GONE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
+#: Errors from a directory entry's type that mean "not a folder to go into": those pathlib's glob
+#: ignores, and a link into a folder this user may not look in (rglob then stopped the whole walk).
+_GONE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP, errno.EACCES, errno.EPERM)
+#: The same on Windows: drive not ready, invalid name, a link to itself.
+_GONE_ON_WINDOWS = (21, 123, 1921)
 
 
 def _toml_under(folder: str) -> list[str]:
@@ -380,7 +385,7 @@ def _toml_under(folder: str) -> list[str]:
             try:
                 into = entry.is_dir() and not entry.is_symlink()
             except OSError as exc:
-                if exc.errno not in _GONE:
+                if exc.errno not in _GONE and getattr(exc, "winerror", None) not in _GONE_ON_WINDOWS:
                     raise
                 into = False
             if into:

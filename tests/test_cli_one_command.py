@@ -11,7 +11,6 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-import arb.cli
 from arb.cli import _app_for, app
 
 
@@ -84,4 +83,3 @@ def test_the_console_script_runs_a_command_and_names_a_wrong_one(tmp_path: Path)
     typo = run("reprot")
     assert typo.returncode == 2
     assert "No such command 'reprot'" in typo.stderr
-    assert arb.cli.ONE_SHOT is False  # the subprocesses set their own; this process is untouched

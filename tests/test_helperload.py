@@ -96,8 +96,9 @@ def test_a_helper_reads_part_of_the_files_and_the_result_is_the_same(folder: Pat
         os.waitpid(helper.pid, os.WNOHANG)  # reaped: no child left behind
 
 
-def _in_child_only(parent: int, act: Any) -> Any:
-    real = arb.loader.load_deal
+def _in_child_only(parent: int, act: Any, name: str = "load_deal") -> Any:
+    """``arb.loader.<name>`` doing ``act`` in a helper only (``_read_deal`` for a first run with a cache)."""
+    real = getattr(arb.loader, name)
 
     def load(path: Any) -> Any:
         if os.getpid() != parent:
@@ -107,8 +108,25 @@ def _in_child_only(parent: int, act: Any) -> Any:
     return load
 
 
+#: Without a deal cache the helper reads with load_deal; on a first run with one (nothing kept yet),
+#: with _read_deal, each deal sent with its file's key.
+MODES = ["no-cache", "first-run"]
+
+
+def _start(mode: str, folder: Path, tmp_path: Path) -> Any:
+    cache = DealCache(tmp_path / "cache") if mode == "first-run" else None
+    pending = start_loading([folder], cache=cache, helper=True)
+    assert pending.keyed == (mode == "first-run")
+    return pending
+
+
+def _reader(mode: str) -> str:
+    return "_read_deal" if mode == "first-run" else "load_deal"
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_a_helper_that_dies_costs_nothing_but_speed(
-    folder: Path, one_shot: None, monkeypatch: pytest.MonkeyPatch
+    folder: Path, tmp_path: Path, one_shot: None, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
     expected = _alone([folder])
     seen: list[Path] = []
@@ -119,39 +137,69 @@ def test_a_helper_that_dies_costs_nothing_but_speed(
             os._exit(3)  # killed mid-way: what it read is never sent
         return real(path)
 
-    monkeypatch.setattr(arb.loader, "load_deal", _in_child_only(os.getpid(), die))
-    pending = start_loading([folder], helper=True)
+    monkeypatch.setattr(arb.loader, _reader(mode), _in_child_only(os.getpid(), die, _reader(mode)))
+    pending = _start(mode, folder, tmp_path)
     helper = _begun(pending)
     assert _plain(pending.finish()) == _plain(expected)
     assert helper.sent_back == 0
 
 
+@pytest.mark.parametrize("mode", MODES)
 def test_what_a_helper_sends_is_checked_before_it_is_used(
-    folder: Path, one_shot: None, monkeypatch: pytest.MonkeyPatch
+    folder: Path, tmp_path: Path, one_shot: None, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
     expected = _alone([folder])
-    monkeypatch.setattr(arb.loader, "load_deal", _in_child_only(os.getpid(), lambda path, real: "not a deal"))
-    pending = start_loading([folder], helper=True)
+    odd = _in_child_only(os.getpid(), lambda path, real: "not a deal", _reader(mode))
+    monkeypatch.setattr(arb.loader, _reader(mode), odd)
+    pending = _start(mode, folder, tmp_path)
     helper = _begun(pending)
     time.sleep(0.05)  # time to read a chunk or more (each comes back as a string)
     assert _plain(pending.finish()) == _plain(expected)
     assert helper.sent_back == 0 and helper.refused > 0  # every file it read is read again here
 
 
-def test_a_helper_that_hangs_is_stopped(folder: Path, one_shot: None, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_a_helper_that_hangs_is_stopped(
+    folder: Path, tmp_path: Path, one_shot: None, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
     expected = _alone([folder])
 
     def hang(path: Path, real: Any) -> Any:
         time.sleep(60)
         return real(path)
 
-    monkeypatch.setattr(arb.loader, "load_deal", _in_child_only(os.getpid(), hang))
+    monkeypatch.setattr(arb.loader, _reader(mode), _in_child_only(os.getpid(), hang, _reader(mode)))
     monkeypatch.setattr(arb.helperload, "WAIT_SECONDS", 0.2)
-    pending = start_loading([folder], helper=True)
+    pending = _start(mode, folder, tmp_path)
     helper = _begun(pending)
     assert _plain(pending.finish()) == _plain(expected)
     with pytest.raises(ChildProcessError):
         os.waitpid(helper.pid, os.WNOHANG)  # stopped and reaped
+
+
+def test_what_a_helper_sent_before_it_hung_is_used(
+    folder: Path, one_shot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arb.helperload import CHUNK
+
+    expected = _alone([folder])
+    seen: list[Path] = []
+
+    def hang_later(path: Path, real: Any) -> Any:
+        seen.append(path)
+        if len(seen) > CHUNK + 8:  # its first chunk sent (two files of the first 34 fail to load)
+            time.sleep(60)
+        return real(path)
+
+    monkeypatch.setattr(arb.loader, "load_deal", _in_child_only(os.getpid(), hang_later))
+    monkeypatch.setattr(arb.helperload, "WAIT_SECONDS", 0.5)
+    pending = start_loading([folder], helper=True)
+    helper = _begun(pending)
+    deadline = time.monotonic() + 10
+    while helper.marks[CHUNK + 8] == 0 and time.monotonic() < deadline:  # it has begun the file it hangs in
+        time.sleep(0.001)
+    assert _plain(pending.finish()) == _plain(expected)
+    assert helper.sent_back == CHUNK  # the chunk it sent is used; the files it marked after it are read here
 
 
 def test_when_no_helper_starts(folder: Path, monkeypatch: pytest.MonkeyPatch, one_shot: None) -> None:
@@ -255,7 +303,7 @@ def test_the_command_gives_the_same_report_with_and_without_helpers(tmp_path: Pa
     assert (later.returncode, later.stdout, later.stderr) == (plain.returncode, plain.stdout, plain.stderr)
 
 
-def _sleeper() -> int:
+def _child_process() -> int:
     """A child process to stand for a helper (``Helper`` reaps it at the end)."""
     return subprocess.Popen([sys.executable, "-c", "pass"]).pid
 
@@ -270,7 +318,7 @@ def test_chunks_are_taken_whole_and_nothing_after_a_damaged_one() -> None:
     for pos in range(6):
         marks[pos] = _HELPER  # the helper took the first six
     read_end, write_end = os.pipe()
-    helper = Helper(files, marks, read_end, _sleeper())
+    helper = Helper(files, marks, read_end, _child_process())
     first = _frame([(0, "deal-0"), (1, "deal-1")])
     os.write(write_end, first[:11])  # cut short: waits for the rest
     helper._drain()

@@ -132,6 +132,58 @@ def test_deal_files_finds_what_rglob_finds_in_the_same_order(tmp_path: Path, mon
         locked.chmod(0o755)
 
 
+def test_deal_files_skips_a_link_it_may_not_follow_and_keeps_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A link into a folder this user may not look in is not gone into; the folder's own files stay.
+
+    (rglob stopped the whole walk there; as root the case cannot be made with file modes, so the
+    link's type check is made to fail as it does for another user.)"""
+    import errno
+    import os
+
+    for rel in ("a.toml", "sub/b.toml", "zsub/c.toml"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("")
+    (tmp_path / "link").symlink_to(tmp_path / "sub", target_is_directory=True)
+    real_scandir = os.scandir
+
+    class Entry:
+        def __init__(self, entry: os.DirEntry[str]) -> None:
+            self.entry, self.name, self.path = entry, entry.name, entry.path
+
+        def is_dir(self) -> bool:
+            if self.name == "link":
+                raise PermissionError(errno.EACCES, "Permission denied", self.path)
+            return self.entry.is_dir()
+
+        def is_symlink(self) -> bool:
+            return self.entry.is_symlink()
+
+    class Listing:
+        def __init__(self, folder: str) -> None:
+            self.inner = real_scandir(folder)
+
+        def __enter__(self) -> list[Entry]:
+            return [Entry(e) for e in self.inner.__enter__()]
+
+        def __exit__(self, *exc: object) -> None:
+            self.inner.__exit__(*exc)
+
+    monkeypatch.setattr(os, "scandir", Listing)
+    found = [p.relative_to(tmp_path).as_posix() for p in deal_files([tmp_path])]
+    assert found == ["a.toml", "sub/b.toml", "zsub/c.toml"]
+
+
+def test_a_name_with_a_nul_is_no_such_file_not_a_crash(tmp_path: Path) -> None:
+    from arb.dealcache import DealCache
+
+    for cache in (None, DealCache(tmp_path / "cache")):
+        result = load_deals([tmp_path / "x\0y.toml"], cache)
+        lines = [line for e in result.errors for line in e.lines()]
+        assert lines == [f"{tmp_path}/x\\x00y.toml: no such file or folder"]
+
+
 # ------------------------------------------------------------------------------------------------
 # Bad input: one message naming the file, the key path and the problem
 # ------------------------------------------------------------------------------------------------
