@@ -31,7 +31,7 @@ import pickle
 import sys
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -281,16 +281,22 @@ class DealCache:
         :func:`arb.helperload.may_fork` allows, while this process goes on; :func:`wait_for_saves`
         waits for it, and runs at exit.
         """
-        self._settle()
-        folders = [folder for folder in self._folders.values() if folder.changed]
-        if not folders:
-            return
-        # Pickling a few deals costs less than a fork: only a cache of some size is written by a child.
-        if background and sum(len(f.entries) for f in folders) >= BACKGROUND_ENTRIES and _fork_saver(self, folders):
-            for folder in folders:
+        # Pickling a few deals costs less than a fork: only a cache of some size is written by a child,
+        # which settles the deals kept (see keep) as well: this process has no more to do for it.
+        changed = sum(len(f.entries) for f in self._folders.values() if f.changed)
+        if background and len(self._kept) + changed >= BACKGROUND_ENTRIES and _fork_saver(self._settle_and_write):
+            self._kept = []
+            self._since = None
+            for folder in self._folders.values():
                 folder.changed = False
             return
-        self._write(folders)
+        self._settle_and_write()
+
+    def _settle_and_write(self) -> None:
+        self._settle()
+        folders = [folder for folder in self._folders.values() if folder.changed]
+        if folders:
+            self._write(folders)
 
     def _write(self, folders: list[_Folder]) -> None:
         self._check()
@@ -328,8 +334,8 @@ BACKGROUND_ENTRIES = 64
 SAVE_WAIT_SECONDS = 30.0
 
 
-def _fork_saver(cache: DealCache, folders: list[_Folder]) -> bool:
-    """Write ``folders`` from a forked child; False (nothing started) where forking is not safe."""
+def _fork_saver(write: Callable[[], None]) -> bool:
+    """``write()`` in a forked child; False (nothing started) where forking is not safe."""
     from arb.helperload import may_fork
 
     if not may_fork():
@@ -343,7 +349,7 @@ def _fork_saver(cache: DealCache, folders: list[_Folder]) -> bool:
     if pid is None:
         return False
     if pid == 0:  # pragma: no cover - the child: tested by its effect (tests/test_helperload.py)
-        in_child(lambda: cache._write(folders))
+        in_child(write)
     global _waits_at_exit
     if not _waits_at_exit:
         import atexit
