@@ -73,15 +73,14 @@ def start_helper(
 ) -> Helper | None:
     """A helper applying ``load`` to ``files`` from the first, or None (too few files, or no safe fork).
 
-    ``prepare`` runs first, when a helper is to start: what it imports, both processes then have.
+    ``prepare`` runs first in the helper (the imports reading needs, made there while this process
+    goes on; this process makes them when it reads its first file).
     A file ``load`` raises for is not sent back (the main process reads it again and reports it).
     """
     if len(files) < MIN_FILES or not may_fork():
         return None
     import mmap
 
-    if prepare is not None:
-        prepare()
     marks = mmap.mmap(-1, len(files))  # shared with the child: an anonymous MAP_SHARED mapping
     read_end, write_end = os.pipe()
     _widen(write_end)
@@ -92,7 +91,7 @@ def start_helper(
         marks.close()
         return None
     if pid == 0:  # pragma: no cover - the child: measured by its effect (tests/test_helperload.py)
-        in_child(lambda: _child(files, load, marks, read_end, write_end))
+        in_child(lambda: _child(files, load, marks, read_end, write_end, prepare))
     os.close(write_end)
     return Helper(files, marks, read_end, pid)
 
@@ -159,7 +158,12 @@ def _widen(fd: int) -> None:
 
 
 def _child(
-    files: Sequence[Path], load: Callable[[Path], Any], marks: Any, read_end: int, write_end: int
+    files: Sequence[Path],
+    load: Callable[[Path], Any],
+    marks: Any,
+    read_end: int,
+    write_end: int,
+    prepare: Callable[[], object] | None = None,
 ) -> None:  # pragma: no cover - runs in the forked child only
     """The helper's whole life (in :func:`in_child`): read files from the first until one is marked, send the results.
 
@@ -168,6 +172,8 @@ def _child(
     """
     os.close(read_end)
     os.set_blocking(write_end, False)
+    if prepare is not None:
+        prepare()
     waiting = bytearray()
     chunk: list[tuple[int, Any]] = []
     for pos, path in enumerate(files):

@@ -446,7 +446,7 @@ def start_loading(paths: Iterable[Path | str], cache: DealCache | None = None, *
 
 
 def _prepare() -> None:
-    """Import what reading a deal file needs, once, before a helper forks (so neither imports it)."""
+    """Import what reading a deal file needs: a helper's first step (this process imports it on its first file)."""
     import arb.quickcheck  # noqa: F401
 
     _toml_parser()
