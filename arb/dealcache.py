@@ -249,15 +249,20 @@ class DealCache:
         it compares the file's key now.
         """
         read_from = self._since if self._since is not None else time.time_ns()
+        fresh_after = read_from - SETTLE_SECONDS * 1e9
+        unchecked = self._unchecked
+        where, folder = None, None  # the last folder, for the next path in it (a folder's files come together)
         for path, key, deal in self._kept:
-            settled = read_from - max(key[3], key[4]) > SETTLE_SECONDS * 1e9
-            folder = self._folder(path)
-            folder.seen.add(path.name)  # kept without a look-up (holds_any): seen in this run all the same
-            if settled:
-                folder.entries[path.name] = (key, deal)
+            here = os.path.dirname(path)
+            if here != where or folder is None:
+                where, folder = here, self._folder(path, here)
+            name = path.name
+            folder.seen.add(name)  # kept without a look-up (holds_any): seen in this run all the same
+            if max(key[3], key[4]) < fresh_after:  # settled
+                folder.entries[name] = (key, deal)
                 folder.changed = True
-                self._unchecked.append((folder, path.name, path, key))
-            elif folder.entries.pop(path.name, None) is not None:
+                unchecked.append((folder, name, path, key))
+            elif folder.entries.pop(name, None) is not None:
                 folder.changed = True
         self._kept = []
         self._since = None
@@ -281,22 +286,20 @@ class DealCache:
         :func:`arb.helperload.may_fork` allows, while this process goes on; :func:`wait_for_saves`
         waits for it, and runs at exit.
         """
-        # Pickling a few deals costs less than a fork: only a cache of some size is written by a child,
-        # which settles the deals kept (see keep) as well: this process has no more to do for it.
-        changed = sum(len(f.entries) for f in self._folders.values() if f.changed)
-        if background and len(self._kept) + changed >= BACKGROUND_ENTRIES and _fork_saver(self._settle_and_write):
-            self._kept = []
-            self._since = None
-            for folder in self._folders.values():
-                folder.changed = False
-            return
-        self._settle_and_write()
-
-    def _settle_and_write(self) -> None:
         self._settle()
         folders = [folder for folder in self._folders.values() if folder.changed]
-        if folders:
-            self._write(folders)
+        if not folders:
+            return
+        # Pickling a few deals costs less than a fork: only a cache of some size is written by a child.
+        if (
+            background
+            and sum(len(f.entries) for f in folders) >= BACKGROUND_ENTRIES
+            and _fork_saver(lambda: self._write(folders))
+        ):
+            for folder in folders:
+                folder.changed = False
+            return
+        self._write(folders)
 
     def _write(self, folders: list[_Folder]) -> None:
         self._check()

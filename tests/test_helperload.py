@@ -399,3 +399,24 @@ def test_a_first_runs_helper_sends_each_key_with_its_deal_and_both_are_checked(
         path = expected.paths[deal.id]
         if path.name != "synthetic-9999.toml":  # the twin: kept, though its id clashes (the loader reports it)
             assert kept.lookup(path)[0] == deal
+
+
+def test_a_cache_written_by_a_child_keeps_no_file_too_fresh_at_the_start(
+    folder: Path, tmp_path: Path, one_shot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The child that writes the cache judges "settled" by the run's start, as a save in process does.
+    monkeypatch.setattr(arb.dealcache, "SETTLE_SECONDS", 0.3)
+    time.sleep(0.35)  # the folder's files have settled
+    fresh = folder / "synthetic-0000-fresh.toml"
+    fresh.write_text((folder / "synthetic-0001.toml").read_text().replace('id = "', 'id = "fresh-', 1))
+    time.sleep(0.1)
+    pending = start_loading([folder], cache=DealCache(tmp_path / "cache"), helper=True)
+    assert pending.keyed
+    time.sleep(0.4)  # settled by the save, not when the run began
+    result = pending.finish()
+    assert fresh in result.paths.values()  # loaded, and not kept
+    assert len(arb.dealcache._savers) == 1  # written by a child
+    wait_for_saves()
+    entries = DealCache(tmp_path / "cache")._folder(fresh).entries
+    assert fresh.name not in entries
+    assert len(entries) == len(result.deals)  # every other file that loaded, the twin's included, is kept
