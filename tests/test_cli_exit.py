@@ -79,3 +79,26 @@ def test_with_a_thread_still_at_work_the_process_waits_for_it(tmp_path: Path) ->
     )
     proc = _python(code, tmp_path)
     assert proc.returncode == 0 and mark.read_text() == "done"
+
+
+def test_what_the_command_made_is_not_freed_before_the_process_ends(tmp_path: Path) -> None:
+    # The command's frames (held by its exit's traceback) keep what it made until os._exit: an
+    # object freed on the way out would print from __del__, and the flush before the exit shows it.
+    code = (
+        "import arb.cli\n"
+        "class Made:\n"
+        "    def __del__(self):\n"
+        "        print('freed')\n"
+        "def command():\n"
+        "    made = Made()\n"
+        "    print('made')\n"
+        "    raise SystemExit(4)\n"
+        "arb.cli.main = command\n"
+        "arb.cli.run()\n"
+    )
+    proc = _python(code, tmp_path)
+    assert proc.returncode == 4, proc.stderr
+    assert proc.stdout == "made\n"
+    # a command that returns: its frame is gone already, and the exit code is 0
+    proc = _python("import arb.cli\narb.cli.main = lambda: print('done')\narb.cli.run()\n", tmp_path)
+    assert proc.returncode == 0 and proc.stdout == "done\n"
