@@ -1,5 +1,5 @@
 """``python -m arb``: the same as the ``arb`` command."""
 
-from arb.cli import run
+from arb.start import run
 
 run()
