@@ -1,5 +1,5 @@
 """``python -m arb``: the same as the ``arb`` command."""
 
-from arb.start import run
+from arb.cli import run
 
 run()

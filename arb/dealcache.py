@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from arb.models import Deal
 
-__all__ = ["SETTLE_SECONDS", "DealCache", "code_fingerprint", "file_key", "track_saver", "wait_for_saves"]
+__all__ = ["SETTLE_SECONDS", "DealCache", "code_fingerprint", "file_key", "wait_for_saves"]
 
 #: The format of a cache file; a file of another format is set aside (2: plain records, arb.frozen).
 FORMAT = 2
@@ -182,17 +182,11 @@ class DealCache:
                     good[name] = (key, deal)
         return good
 
-    def begin(self, at: int | None = None) -> None:
+    def begin(self) -> None:
         """Mark the start of reading files without looking them up (see :meth:`holds_any`): a file
-        kept from this reading must have settled by now. ``at``: that start (``time.time_ns()``),
-        when it was another cache's (:attr:`started`) in another process."""
+        kept from this reading must have settled by now."""
         if self._since is None:
-            self._since = time.time_ns() if at is None else at
-
-    @property
-    def started(self) -> int | None:
-        """When the files kept from now on began to be read (``time.time_ns()``), if that has begun."""
-        return self._since
+            self._since = time.time_ns()
 
     def holds_any(self, paths: Sequence[Path]) -> bool:
         """Whether any folder of ``paths`` has deals kept here; if none has (a first run there),
@@ -349,6 +343,7 @@ def _fork_saver(write: Callable[[], None]) -> bool:
 
     if not may_fork():
         return False
+    _reap()  # those done already (a long-running command saves more than once)
     # The code's fingerprint (about 4 ms on a first run, which read no cache file) is worked out
     # by the child, as it writes.
     from arb.helperload import fork, in_child
@@ -358,20 +353,14 @@ def _fork_saver(write: Callable[[], None]) -> bool:
         return False
     if pid == 0:  # pragma: no cover - the child: tested by its effect (tests/test_helperload.py)
         in_child(write)
-    track_saver(pid)
-    return True
-
-
-def track_saver(pid: int) -> None:
-    """Wait for child ``pid``, which is writing a cache, at the end of the command (:func:`wait_for_saves`)."""
     global _waits_at_exit
-    _reap()  # those done already (a long-running command saves more than once)
     if not _waits_at_exit:
         import atexit
 
         atexit.register(wait_for_saves)
         _waits_at_exit = True
     _savers.append(pid)
+    return True
 
 
 def _reap() -> None:

@@ -14,14 +14,6 @@ send back, however it ended (a crash, a signal, a result that does not unpickle)
 helper can make a run faster, never different. A file the helper could not load is read here
 again, so its errors are this process's own.
 
-The console script forks its helper at its very start (:func:`start_early`, from :mod:`arb.start`),
-for a command that reads deal files: while the process is small, so that it copies few pages as it
-goes on, and so that the helper's imports overlap its own. The helper waits for its files; a run
-with none for it (all from the deal cache, or few) stops it. Where it cannot take them, a helper
-is forked when the files are known. Done reading, a helper waits once more: on a first run it is
-handed the deals this process read, and writes the deal cache (:meth:`Helper.hand_over`), so no
-other child is forked for that; otherwise it is let go (:meth:`Helper.release`).
-
 A helper is started only where it is safe and pays: in the console script's own process
 (``arb.cli.main``; never in a program or notebook that calls arb), on Linux, with no other thread
 running (a fork copies one thread; a lock another one held would never be released), more than one
@@ -41,7 +33,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-__all__ = ["MIN_FILES", "Helper", "dismiss", "fork", "in_child", "may_fork", "reap", "start_early", "start_helper"]
+__all__ = ["MIN_FILES", "Helper", "fork", "in_child", "may_fork", "reap", "start_helper"]
 
 #: Fewer files than this are read here: a fork and a pipe cost more than they save (about 0.15 ms a file).
 MIN_FILES = 64
@@ -60,14 +52,10 @@ _FREE, _HELPER, _MAIN = 0, 1, 2
 def may_fork() -> bool:
     """Whether this process may fork a helper (see the module's docstring)."""
     cli = sys.modules.get("arb.cli")
-    # Only the console script's own process, never a program that calls arb.
-    return bool(getattr(cli, "ONE_SHOT", False)) and _fork_safe()
-
-
-def _fork_safe() -> bool:
-    """:func:`may_fork` but for whose process this is (:func:`start_early`'s caller is the console script)."""
-    if not sys.platform.startswith("linux"):
-        return False  # macOS's system libraries are not safe in a forked child that does not exec
+    if not getattr(cli, "ONE_SHOT", False) or not sys.platform.startswith("linux"):
+        # Only the console script's own process, never a program that calls arb; and only on Linux
+        # (macOS's system libraries are not safe in a forked child that does not exec).
+        return False
     if os.environ.get("ARB_HELPER", "").strip().lower() in ("0", "false", "no", "off"):
         return False
     threading = sys.modules.get("threading")
@@ -80,140 +68,32 @@ def _fork_safe() -> bool:
     return cpus > 1
 
 
-#: The most files a helper forked early (:func:`start_early`) can take: one byte each of the
-#: memory it shares with this process, reserved before the files are known (a page of it is only
-#: allocated once touched). More files than this are left to a helper forked when they are known.
-EARLY_CAPACITY = 1 << 20
-
-
-class _Early:
-    """A helper forked early (:func:`start_early`), waiting for its files."""
-
-    def __init__(self, pid: int, control: int, results: int, marks: Any) -> None:
-        self.pid = pid
-        self.control = control  # this process writes what the helper is to do here
-        self.results = results  # and reads its results here
-        self.marks = marks
-
-
-_early: _Early | None = None
-
-
-def start_early(prepare: Callable[[], object] | None = None) -> None:
-    """Fork a helper now, at the start of the console script, to wait for the files it is to read.
-
-    Called by the console script (:mod:`arb.start`) before it imports the command line, for a
-    command that reads deal files. Forked while this process is still small, the helper costs it
-    far fewer pages copied on its first write as it goes on (each is 3-15 us on a virtual
-    machine; a helper forked once the files are known cost a first run about 3,000 of them), and
-    the helper makes its imports (``prepare``) while this process makes its own.
-    :func:`start_helper` gives it the files; a command that has none for it (every deal from the
-    cache, or only a few files) stops it (:func:`dismiss`), and so does the end of the process.
-    """
-    global _early
-    if _early is not None or not _fork_safe():
-        return
-    import mmap
-
-    marks = mmap.mmap(-1, EARLY_CAPACITY)
-    control_read, control_write = os.pipe()
-    results_read, results_write = os.pipe()
-    _widen(results_write)
-    pid = fork()
-    if pid is None:
-        for fd in (control_read, control_write, results_read, results_write):
-            os.close(fd)
-        marks.close()
-        return
-    if pid == 0:  # pragma: no cover - the child: tested by its effect (tests/test_helperload.py)
-        os.close(control_write)
-        os.close(results_read)
-        in_child(lambda: _serve(control_read, results_write, marks, prepare, None))
-    os.close(control_read)
-    os.close(results_write)
-    _early = _Early(pid, control_write, results_read, marks)
-    import atexit
-
-    atexit.register(dismiss)
-
-
-def dismiss() -> None:
-    """Stop the helper forked early (:func:`start_early`), if it is still waiting for files."""
-    global _early
-    early, _early = _early, None
-    if early is None:
-        return
-    import signal
-
-    os.close(early.control)
-    os.close(early.results)
-    early.marks.close()
-    try:
-        os.kill(early.pid, signal.SIGKILL)  # it may be in the middle of its imports: no need to let it finish
-        os.waitpid(early.pid, 0)
-    except (ChildProcessError, ProcessLookupError):  # pragma: no cover - gone already
-        pass
-
-
 def start_helper(
     files: Sequence[Path], load: Callable[[Path], Any], prepare: Callable[[], object] | None = None
 ) -> Helper | None:
     """A helper applying ``load`` to ``files`` from the first, or None (too few files, or no safe fork).
 
-    The helper forked early (:func:`start_early`) takes them where there is one and ``load`` can
-    be named to it (a function of a module's top level: it is sent pickled, by name); else a
-    helper is forked now, which first runs ``prepare`` (the imports reading needs, made there
-    while this process goes on; this process makes them when it reads its first file).
+    ``prepare`` runs first in the helper (the imports reading needs, made there while this process
+    goes on; this process makes them when it reads its first file).
     A file ``load`` raises for is not sent back (the main process reads it again and reports it).
-    Once done reading, the helper waits for :meth:`Helper.hand_over` or :meth:`Helper.release`.
     """
-    global _early
     if len(files) < MIN_FILES or not may_fork():
-        dismiss()
         return None
-    early = _early
-    if early is not None and len(files) <= EARLY_CAPACITY:
-        try:
-            job = _message(([os.fspath(path) for path in files], load))
-        except Exception:  # a load that cannot be named (a closure, a function replaced by another)
-            job = None
-        if job is not None:
-            _early = None
-            try:
-                _write_all(early.control, job)
-            except OSError:  # it has ended (killed from outside): read them here, with a helper forked now
-                os.close(early.control)
-                os.close(early.results)
-                early.marks.close()
-                _wait_for(early.pid)
-            else:
-                return Helper(files, early.marks, early.results, early.pid, early.control)
-    dismiss()
     import mmap
 
     marks = mmap.mmap(-1, len(files))  # shared with the child: an anonymous MAP_SHARED mapping
-    control_read, control_write = os.pipe()
     read_end, write_end = os.pipe()
     _widen(write_end)
     pid = fork()
     if pid is None:  # no memory or process slots for a child: read them all here
-        for fd in (control_read, control_write, read_end, write_end):
-            os.close(fd)
+        os.close(read_end)
+        os.close(write_end)
         marks.close()
         return None
     if pid == 0:  # pragma: no cover - the child: measured by its effect (tests/test_helperload.py)
-        os.close(control_write)
-        os.close(read_end)
-        in_child(lambda: _serve(control_read, write_end, marks, prepare, (files, load)))
-    os.close(control_read)
+        in_child(lambda: _child(files, load, marks, read_end, write_end, prepare))
     os.close(write_end)
-    return Helper(files, marks, read_end, pid, control_write)
-
-
-def _wait_for(pid: int) -> None:
-    """Reap child ``pid`` (which has ended, or is ending)."""
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
+    return Helper(files, marks, read_end, pid)
 
 
 _SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
@@ -277,48 +157,24 @@ def _widen(fd: int) -> None:
         pass
 
 
-def _serve(
-    control: int,
-    results: int,
+def _child(
+    files: Sequence[Path],
+    load: Callable[[Path], Any],
     marks: Any,
-    prepare: Callable[[], object] | None,
-    job: tuple[Sequence[Path | str], Callable[[Path], Any]] | None,
+    read_end: int,
+    write_end: int,
+    prepare: Callable[[], object] | None = None,
 ) -> None:  # pragma: no cover - runs in the forked child only
-    """A helper's whole life (in :func:`in_child`): its imports, then its files (``job``, or the
-    first message on ``control``), then the one thing it may be asked to finish with.
-
-    Nothing on ``control`` (its end closed) ends it at any step.
-    """
-    import gc
-
-    gc.disable()  # a short life: reference counting frees what it makes (as in arb.cli.main)
-    if prepare is not None:
-        prepare()
-    if job is None:
-        job = _receive(control)
-        if job is None:
-            return
-    named, load = job
-    files = [Path(name) if isinstance(name, str) else name for name in named]  # the early helper's come as text
-    got = _read_files(files, load, marks, results)
-    message = _receive(control)
-    if message is not None:
-        finish, payload = message
-        finish(files, got, payload)
-
-
-def _read_files(
-    files: Sequence[Path], load: Callable[[Path], Any], marks: Any, write_end: int
-) -> dict[int, Any]:  # pragma: no cover - runs in the forked child only
-    """Read files from the first until one is marked, send the results; what was sent, by position.
+    """The helper's whole life (in :func:`in_child`): read files from the first until one is marked, send the results.
 
     Results go in pickled chunks as they come (each pickled beside the reading, on this core), written
-    without waiting while the pipe has room; what it cannot take yet is written at the end. The pipe
-    is closed once everything is in it: the end of what the helper sends.
+    without waiting while the pipe has room; what it cannot take yet is written at the end.
     """
+    os.close(read_end)
     os.set_blocking(write_end, False)
+    if prepare is not None:
+        prepare()
     waiting = bytearray()
-    sent: dict[int, Any] = {}
     chunk: list[tuple[int, Any]] = []
     for pos, path in enumerate(files):
         if marks[pos] != _FREE:
@@ -328,71 +184,32 @@ def _read_files(
             chunk.append((pos, load(path)))
         if len(chunk) >= CHUNK:
             waiting += _frame(chunk)
-            sent.update(chunk)
             chunk = []
             with contextlib.suppress(BlockingIOError):  # the pipe is full: it goes at the end
                 del waiting[: os.write(write_end, waiting)]
     if chunk:
         waiting += _frame(chunk)
-        sent.update(chunk)
     os.set_blocking(write_end, True)
-    _write_all(write_end, waiting)
-    os.close(write_end)
-    return sent
-
-
-def _write_all(fd: int, data: bytes | bytearray) -> None:
-    """Write all of ``data`` to the blocking ``fd``."""
-    view = memoryview(data)
+    view = memoryview(waiting)
     while view:
-        view = view[os.write(fd, view) :]
-
-
-def _message(obj: Any) -> bytes:
-    """``obj`` as one message on a helper's control pipe: its pickle's size, then the pickle."""
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    return len(data).to_bytes(8, "little") + data
-
-
-def _receive(fd: int) -> Any:
-    """The next message on ``fd`` (:func:`_message`), or None once the pipe is closed."""
-    head = _read_exactly(fd, 8)
-    if head is None:
-        return None
-    body = _read_exactly(fd, int.from_bytes(head, "little"))
-    return None if body is None else pickle.loads(body)
-
-
-def _read_exactly(fd: int, size: int) -> bytes | None:
-    """``size`` bytes from the blocking ``fd``, or None if it closes first."""
-    parts = []
-    while size:
-        part = os.read(fd, min(size, 1 << 20))
-        if not part:
-            return None
-        parts.append(part)
-        size -= len(part)
-    return b"".join(parts)
+        view = view[os.write(write_end, view) :]
+    os.close(write_end)  # the end of what it sends, now: its exit frees its memory before closing its files
 
 
 def _frame(chunk: list[tuple[int, Any]]) -> bytes:
     """One chunk as it is sent: its pickle's size, then the pickle."""
-    return _message(chunk)
+    data = pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
+    return len(data).to_bytes(8, "little") + data
 
 
 class Helper:
     """The main process's side of a running helper (see the module's docstring)."""
 
-    def __init__(self, files: Sequence[Path], marks: Any, read_end: int, pid: int, control: int | None = None) -> None:
+    def __init__(self, files: Sequence[Path], marks: Any, read_end: int, pid: int) -> None:
         self.files = files
         self.marks = marks
         self.read_end = read_end
         self.pid = pid
-        #: Where this process tells the helper, once it is done reading, what to finish with
-        #: (:meth:`hand_over`), or closes to let it end (:meth:`release`); None: it ends by itself.
-        self.control = control
-        #: After :meth:`run`: the positions whose result is the one the helper sent (it holds them too).
-        self.used: set[int] = set()
         #: After :meth:`run`: how many files were read here, how many the helper sent back, and
         #: how many results it sent were refused (not what ``accept`` takes).
         self.read_here = 0
@@ -428,41 +245,8 @@ class Helper:
         self.read_here = len(got)
         self.sent_back = len(self._theirs)
         for pos, deal in self._theirs.items():
-            if pos not in got:
-                got[pos] = deal
-                self.used.add(pos)
+            got.setdefault(pos, deal)
         return got
-
-    def hand_over(self, finish: Callable[[Sequence[Path], dict[int, Any], Any], object], payload: Any) -> int | None:
-        """Ask the helper, done reading, to run ``finish(files, what it sent by position, payload)``
-        and end; its pid, for the caller to wait for, or None if nothing was asked (it is not
-        waiting: it ended, was stopped, or ends by itself; or ``finish`` and ``payload`` do not
-        pickle: ``finish`` is sent by name, as a function of a module's top level).
-        """
-        control, self.control = self.control, None
-        if control is None:
-            return None
-        try:
-            _write_all(control, _message((finish, payload)))
-        except Exception:  # it has ended (a closed pipe), or what to send does not pickle
-            os.close(control)
-            self._exited()
-            return None
-        os.close(control)
-        return self.pid
-
-    def release(self) -> None:
-        """Let the helper end, if it is waiting to be asked for more (:meth:`hand_over`)."""
-        control, self.control = self.control, None
-        if control is not None:
-            os.close(control)
-            self._exited()
-
-    def _exited(self) -> None:
-        """Reap the helper, which has ended or is ending; if it has not yet, :func:`reap` does later."""
-        with contextlib.suppress(ChildProcessError):
-            if os.waitpid(self.pid, os.WNOHANG)[0] == 0:
-                _exiting.append(self.pid)
 
     def _drain(self) -> bool:
         """Read what the pipe holds now, without waiting; True once the helper has closed its end."""
@@ -520,8 +304,7 @@ class Helper:
         return True
 
     def _end(self, finished: bool) -> None:
-        """Close the pipe; a helper that ``finished`` (closed its end) is left waiting for
-        :meth:`hand_over` or :meth:`release` (one without a control pipe is exiting), else it is stopped.
+        """Close the pipe and reap the child: it is exiting if it ``finished`` (closed its end), else it is stopped.
 
         A child that finished may still be freeing its memory (a millisecond or two): it is left
         to :func:`reap`, not waited for here.
@@ -530,14 +313,11 @@ class Helper:
 
         os.close(self.read_end)
         self.marks.close()
-        if finished:
-            if self.control is None:
-                self._exited()
-            return
-        if self.control is not None:
-            os.close(self.control)
-            self.control = None
         try:
+            if finished:
+                if os.waitpid(self.pid, os.WNOHANG)[0] == 0:
+                    _exiting.append(self.pid)
+                return
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
         except (ChildProcessError, ProcessLookupError):  # pragma: no cover - gone already

@@ -499,17 +499,9 @@ class PendingLoad:
         return {i: (item, self.looked[i][1]) for i, item in got.items()}
 
     def _finish(self) -> LoadResult:
-        try:
-            return self._finish_reading()
-        finally:
-            if self.helper is not None:
-                self.helper.release()  # not asked to write the cache: it ends
-
-    def _finish_reading(self) -> LoadResult:
         read = self._read()
         result = LoadResult()
         cache = self.cache
-        to_keep: list[tuple[int, Path, FileKey, Deal]] = []  # what the cache is to keep, in file order
         for i, path in enumerate(self.files):
             kept, key = self.looked[i]
             if kept is not None:
@@ -524,7 +516,7 @@ class PendingLoad:
                     continue
                 deal = got
                 if cache is not None and key is not None:
-                    to_keep.append((i, path, key, deal))
+                    cache.keep(path, key, deal)
             if deal.id in result.paths:
                 result.errors.append(
                     DuplicateDealError(
@@ -534,53 +526,9 @@ class PendingLoad:
                 continue
             result.paths[deal.id] = path
             result.deals.append(deal)
-        if cache is not None and not self._hand_over(cache, to_keep):
-            for _, path, key, deal in to_keep:
-                cache.keep(path, key, deal)
+        if cache is not None:
             cache.save(background=self.forks)
         return result
-
-    def _hand_over(self, cache: DealCache, to_keep: list[tuple[int, Path, FileKey, Deal]]) -> bool:
-        """On a first run (keyed), have the helper, done reading, write the cache: True if it does.
-
-        It holds the deals it sent; it is sent those read here, with their keys, and writes what
-        :meth:`DealCache.save` would (:func:`_write_cache`). This process then neither settles
-        them nor forks a child to write them, whose pages it would copy as it goes on.
-        """
-        helper = self.helper
-        if not (self.keyed and self.forks and helper is not None and helper.control is not None):
-            return False
-        position = {i: pos for pos, i in enumerate(self.todo)}
-        items: list[tuple[int, tuple[Deal, FileKey] | None]] = []
-        for i, _, key, deal in to_keep:
-            pos = position[i]
-            items.append((pos, None) if pos in helper.used else (pos, (deal, key)))
-        pid = helper.hand_over(_write_cache, (cache.folder, cache.started, items))
-        if pid is None:
-            return False
-        from arb.dealcache import track_saver
-
-        track_saver(pid)  # waited for at the end of the command, as a child writing the cache is
-        return True
-
-
-def _write_cache(files: Sequence[Path], sent: dict[int, Any], payload: Any) -> None:  # pragma: no cover - in a helper
-    """In a helper done reading a first run's files (:meth:`PendingLoad._hand_over`): write the
-    deal cache as :meth:`DealCache.save` would have in the main process.
-
-    ``sent``: what this helper sent, by position. ``payload``: the cache's folder, when reading
-    began (:attr:`DealCache.started`), and what to keep, in file order: each a position, and the
-    deal and key read by the main process, or None for the one this helper sent.
-    """
-    from arb.dealcache import DealCache
-
-    folder, started, items = payload
-    cache = DealCache(folder)
-    cache.begin(started)
-    for pos, theirs in items:
-        deal, key = sent[pos] if theirs is None else theirs
-        cache.keep(files[pos], key, deal)
-    cache.save()
 
 
 def _is_deal(value: object) -> bool:

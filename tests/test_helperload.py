@@ -259,24 +259,19 @@ def test_the_command_gives_the_same_report_with_and_without_helpers(tmp_path: Pa
     write_deal_files(folder, N)
     written = time.time()
     write_prices(tmp_path / "prices.csv", symbols_for(load_deals([folder]).deals))
-    # The command as `python -m arb` runs it, noting in a file which helpers ran and who wrote the cache.
+    # The command as `python -m arb` runs it, noting in a file whether a helper and a saver ran.
     trace = tmp_path / "trace.txt"
     script = (
         "import os, sys, arb.helperload as h, arb.dealcache as d\n"
         "def note(text):\n"
         "    with open(os.environ['TRACE'], 'a') as f: f.write(text + '\\n')\n"
-        "early, run, hand_over, fork_saver = h.start_early, h.Helper.run, h.Helper.hand_over, d._fork_saver\n"
-        "def traced_early(*a):\n"
-        "    early(*a); note(f'early {h._early.pid if h._early else None}')\n"
+        "run, fork_saver = h.Helper.run, d._fork_saver\n"
         "def traced_run(self, *a):\n"
-        "    got = run(self, *a); note(f'helper {self.read_here} {self.sent_back} {self.pid}'); return got\n"
-        "def traced_hand_over(self, *a):\n"
-        "    pid = hand_over(self, *a); note(f'handed over {pid}'); return pid\n"
+        "    got = run(self, *a); note(f'helper {self.read_here} {self.sent_back}'); return got\n"
         "def traced_saver(*a):\n"
         "    done = fork_saver(*a); note(f'saver {done}'); return done\n"
-        "h.start_early, h.Helper.run, h.Helper.hand_over = traced_early, traced_run, traced_hand_over\n"
-        "d._fork_saver = traced_saver\n"
-        "from arb.start import run as arb_run\n"
+        "h.Helper.run, d._fork_saver = traced_run, traced_saver\n"
+        "from arb.cli import run as arb_run\n"
         "sys.argv = ['arb', *sys.argv[1:]]\n"
         "arb_run()\n"
     )
@@ -291,27 +286,21 @@ def test_the_command_gives_the_same_report_with_and_without_helpers(tmp_path: Pa
     # The cache keeps only files that have settled: wait that long, as the benchmark does.
     time.sleep(max(0.0, written + arb.dealcache.SETTLE_SECONDS + 0.2 - time.time()))
     plain = run("cache-plain", ARB_HELPER="0")
-    # turned off: no helper, and the cache written in process
-    assert trace.read_text() == "early None\nsaver False\n"
+    assert trace.read_text() == "saver False\n"  # turned off: no helper, and the cache written in process
     trace.unlink()
     helped = run("cache-helped")
     assert plain.returncode in (0, 1) and "synthetic-0042" in plain.stdout
     assert (helped.returncode, helped.stdout, helped.stderr) == (plain.returncode, plain.stdout, plain.stderr)
-    early, helper, handed = trace.read_text().splitlines()
-    # The helper forked at the start read files, and then wrote the cache: no child was forked for it.
-    pid = early.split()[1]
-    read_here, sent_back = map(int, helper.split()[1:3])
-    assert helper.split()[3] == pid and handed == f"handed over {pid}"
-    assert sent_back > 0 and read_here + sent_back >= N
-    # The cache was written, whole, by the helper, which the command waited for before it ended.
+    helper, saver = trace.read_text().split("\n")[:2]
+    read_here, sent_back = map(int, helper.split()[1:])
+    assert sent_back > 0 and read_here + sent_back >= N and saver == "saver True"
+    # The cache was written, whole, by a child the command waited for before it ended.
     (kept,) = (tmp_path / "cache-helped" / "deals").glob("*.pickle")
     with open(kept, "rb") as f:
         pickle.load(f)
         assert len(pickle.load(f)) == N
-    trace.unlink()
     later = run("cache-helped")
     assert (later.returncode, later.stdout, later.stderr) == (plain.returncode, plain.stdout, plain.stderr)
-    assert trace.read_text().splitlines()[1:] == []  # every deal from the cache: the early helper was stopped
 
 
 def _child_process() -> int:
@@ -431,181 +420,3 @@ def test_a_cache_written_by_a_child_keeps_no_file_too_fresh_at_the_start(
     entries = DealCache(tmp_path / "cache")._folder(fresh).entries
     assert fresh.name not in entries
     assert len(entries) == len(result.deals)  # every other file that loaded, the twin's included, is kept
-
-
-# ------------------------------------------------------------------------------------------------
-# The helper forked early (arb.start): it waits for its files, then may write a first run's cache
-# ------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def early(one_shot: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
-    """A helper forked early, as the console script forks one (its pid); stopped after the test if still waiting.
-
-    Files kept by the cache need not have settled (the helper has this process's settings as they
-    were when it was forked).
-    """
-    from arb.start import _prepare
-
-    monkeypatch.setattr(arb.dealcache, "SETTLE_SECONDS", 0.0)
-    arb.helperload.start_early(_prepare)
-    assert arb.helperload._early is not None
-    yield arb.helperload._early.pid
-    arb.helperload.dismiss()
-    wait_for_saves()
-
-
-def _gone(pid: int) -> bool:
-    """Whether child ``pid`` has ended and been reaped."""
-    arb.helperload.reap(wait=True)
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
-
-
-def _entries(where: Path) -> dict[str, Any]:
-    (written,) = where.glob("*.pickle")
-    with open(written, "rb") as f:
-        pickle.load(f)
-        return dict(pickle.load(f))
-
-
-def test_a_helper_forked_early_reads_and_writes_the_first_runs_cache(
-    folder: Path, tmp_path: Path, early: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    expected = _alone([folder])
-    load_deals([folder], cache=DealCache(tmp_path / "here"))  # written in process
-
-    def no_fork(*args: Any) -> bool:
-        raise AssertionError("no child is forked to write the cache")
-
-    monkeypatch.setattr(arb.dealcache, "_fork_saver", no_fork)
-    pending = start_loading([folder], cache=DealCache(tmp_path / "early"), helper=True)
-    assert pending.keyed and arb.helperload._early is None
-    helper = _begun(pending)
-    assert helper.pid == early  # the helper forked early took the files
-    assert _plain(pending.finish()) == _plain(expected)
-    assert helper.sent_back > 0
-    assert arb.dealcache._savers == [early]  # it writes the cache; the end of the command waits for it
-    wait_for_saves()
-    here, there = _entries(tmp_path / "here"), _entries(tmp_path / "early")
-    assert list(there) == list(here) and len(there) == len(expected.deals) + 1  # the twin's file too
-    for name, (key, deal) in there.items():
-        assert key == here[name][0] and deal == here[name][1]
-        assert deal.__dict__["_terms_hash"] == deal._hash_terms()
-    assert _gone(early)
-
-
-def test_a_helper_forked_early_is_stopped_when_it_has_no_files(
-    folder: Path, tmp_path: Path, early: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Every deal from the cache: nothing for it to read.
-    load_deals([folder], cache=DealCache(tmp_path / "cache"))
-    pending = start_loading([folder], cache=DealCache(tmp_path / "cache"), helper=True)
-    assert pending.helper is None and arb.helperload._early is None
-    assert _gone(early)
-    pending.finish()
-    # Too few files to read, and a command that reads none (the end of the process stops it too).
-    from arb.start import _prepare
-
-    for stop in (lambda: start_helper(sorted(folder.glob("*.toml"))[:3], arb.loader.load_deal), arb.helperload.dismiss):
-        arb.helperload.start_early(_prepare)
-        assert arb.helperload._early is not None
-        pid = arb.helperload._early.pid
-        assert stop() is None and arb.helperload._early is None
-        assert _gone(pid)
-
-
-def test_a_load_that_cannot_be_named_to_the_early_helper_gets_a_helper_forked_then(
-    folder: Path, early: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    expected = _alone([folder])
-    real = arb.loader.load_deal
-    monkeypatch.setattr(arb.loader, "load_deal", lambda path: real(path))  # a closure: not sent by name
-    pending = start_loading([folder], helper=True)
-    helper = _begun(pending)
-    assert helper.pid != early and _gone(early)
-    assert _plain(pending.finish()) == _plain(expected)
-
-
-def test_an_early_helper_that_has_ended_is_replaced(folder: Path, early: int) -> None:
-    import signal
-
-    expected = _alone([folder])
-    os.kill(early, signal.SIGKILL)  # killed from outside before it got its files
-    time.sleep(0.05)
-    pending = start_loading([folder], helper=True)
-    helper = _begun(pending)
-    assert helper.pid != early and _gone(early)
-    assert _plain(pending.finish()) == _plain(expected)
-
-
-_PARENT = os.getpid()
-_REAL_READ = arb.loader._read_deal
-
-
-def _read_five_then_die(path: Path) -> Any:
-    """``_read_deal``, but a helper dies at its sixth file (a function of the module's top level: sent by name)."""
-    if os.getpid() != _PARENT:
-        _read_five_then_die.calls += 1  # type: ignore[attr-defined]
-        if _read_five_then_die.calls > 5:  # type: ignore[attr-defined]
-            os._exit(3)
-    return _REAL_READ(path)
-
-
-_read_five_then_die.calls = 0  # type: ignore[attr-defined]
-
-
-def test_an_early_helper_that_dies_while_reading_costs_nothing_but_speed(
-    folder: Path, tmp_path: Path, early: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    expected = _alone([folder])
-    monkeypatch.setattr(arb.loader, "_read_deal", _read_five_then_die)
-    pending = start_loading([folder], cache=DealCache(tmp_path / "cache"), helper=True)
-    helper = _begun(pending)
-    assert helper.pid == early
-    assert _plain(pending.finish()) == _plain(expected)
-    assert helper.sent_back == 0  # it died before its first chunk: every file was read here
-    wait_for_saves()  # the cache is written all the same (not by the dead helper)
-    assert len(_entries(tmp_path / "cache")) == len(expected.deals) + 1
-
-
-def test_a_helper_that_ends_before_it_is_handed_the_cache_leaves_it_to_the_command(
-    folder: Path, tmp_path: Path, one_shot: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import signal
-
-    monkeypatch.setattr(arb.dealcache, "SETTLE_SECONDS", 0.0)
-    expected = _alone([folder])
-    hand_over = arb.helperload.Helper.hand_over
-    forked: list[bool] = []
-    fork_saver = arb.dealcache._fork_saver
-
-    def killed_first(self: Any, *args: Any) -> Any:
-        os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
-        got = hand_over(self, *args)
-        assert got is None
-        return got
-
-    def saver(*args: Any) -> bool:
-        forked.append(True)
-        return fork_saver(*args)
-
-    monkeypatch.setattr(arb.helperload.Helper, "hand_over", killed_first)
-    monkeypatch.setattr(arb.dealcache, "_fork_saver", saver)
-    pending = start_loading([folder], cache=DealCache(tmp_path / "cache"), helper=True)
-    _begun(pending)
-    assert _plain(pending.finish()) == _plain(expected)
-    assert forked == [True]  # written by a child forked for it, as before
-    wait_for_saves()
-    assert len(_entries(tmp_path / "cache")) == len(expected.deals) + 1
-
-
-def test_the_commands_given_an_early_helper_are_commands() -> None:
-    from arb.start import READS_DEALS
-
-    commands = {c.name for c in arb.cli.app.registered_commands}
-    assert commands >= READS_DEALS
