@@ -102,3 +102,25 @@ def test_what_the_command_made_is_not_freed_before_the_process_ends(tmp_path: Pa
     # a command that returns: its frame is gone already, and the exit code is 0
     proc = _python("import arb.cli\narb.cli.main = lambda: print('done')\narb.cli.run()\n", tmp_path)
     assert proc.returncode == 0 and proc.stdout == "done\n"
+
+
+def test_a_store_the_command_wrote_is_closed_at_its_end(tmp_path: Path) -> None:
+    # `watch live` keeps its writable store in its frame; the process ends without freeing it, so
+    # an exit handler closes it: the last writable connection to close checkpoints the WAL into the
+    # store's file (a copy of that file alone then holds every refresh), and no -wal is left.
+    env = dict(os.environ, ARB_HOME=str(tmp_path / "home"), ARB_OFFLINE="1", NO_COLOR="1", COLUMNS="120")
+    env["ARB_CACHE_DIR"] = str(tmp_path / "cache")
+    proc = subprocess.run(
+        [sys.executable, "-m", "arb", "watch", "live", "--cycles", "1", "--offline", "--store-stale"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-500:]
+    (store,) = (tmp_path / "home").glob("*.sqlite3")
+    wal = store.with_name(store.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    import sqlite3
+
+    copy = tmp_path / "copy.sqlite3"
+    copy.write_bytes(store.read_bytes())  # the file alone, as a backup of it would be
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM refreshes").fetchone()[0] == 1

@@ -34,6 +34,7 @@ import shutil
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
@@ -260,6 +261,36 @@ class HistoryRows:
         return out
 
 
+#: Stores with a connection open: closed at the end of the process, whatever still holds them.
+_open_stores: weakref.WeakSet[HistoryStore] = weakref.WeakSet()
+
+
+def _closed_at_exit(store: HistoryStore) -> None:
+    """Have ``store`` closed by the process's exit handlers (:func:`_close_open_stores`).
+
+    The ``arb`` command ends its process without freeing what it made (:func:`arb.cli.run`), so
+    a store its frames still hold is never freed, and ``__del__`` would not close it; the last
+    writable connection to close is what checkpoints the WAL into the store's file.
+    """
+    global _closes_at_exit
+    _open_stores.add(store)
+    if not _closes_at_exit:
+        import atexit
+
+        atexit.register(_close_open_stores)
+        _closes_at_exit = True
+
+
+_closes_at_exit = False
+
+
+def _close_open_stores() -> None:
+    """Close every store still open (an exit handler)."""
+    for store in list(_open_stores):
+        with suppress(Exception):  # a connection made in another thread cannot be closed from this one
+            store.close()
+
+
 class HistoryStore:
     """A history store at ``path`` (see the module docstring for the schema and its rules).
 
@@ -419,6 +450,7 @@ class HistoryStore:
             conn.close()
             raise
         self._conns[key] = conn
+        _closed_at_exit(self)
         return conn
 
     def _forget(self, key: tuple[bool, int], conn: sqlite3.Connection) -> None:
