@@ -324,3 +324,54 @@ def test_history_rows_columns_agree_with_their_dicts(store: HistoryStore) -> Non
     assert since.column("as_of") == ["2025-06-03", "2025-06-03"] and since.dicts() == dicts[1:]
     again = store_db.HistoryRows.from_dicts("alpha", dicts)
     assert again.dicts() == dicts and again.column("terms_changed") == rows.column("terms_changed")
+
+
+def _file_alone_refreshes(path: Path, tmp: Path) -> int:
+    """The refreshes a copy of the store's file alone holds (as a backup of that file would)."""
+    copy = tmp / "copy.sqlite3"
+    copy.write_bytes(path.read_bytes())
+    with sqlite3.connect(copy) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM refreshes").fetchone()[0])
+
+
+def _wal_bytes(path: Path) -> int:
+    wal = path.with_name(path.name + "-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def test_closing_a_store_puts_its_wal_in_the_file_whatever_was_opened_first(
+    store: HistoryStore, tmp_path: Path
+) -> None:
+    store.record_refresh(valued(DAY1), backfill=True)
+    store.close()
+    # A read first, then a write: the reader was opened before the writer (as a refresh does with a
+    # deal whose pricing period reads the store's closes), and used to close after it.
+    assert store.latest_prices()
+    store.record_refresh(valued(DAY2), backfill=True)
+    assert _wal_bytes(store.path) > 0
+    store.close()
+    assert _wal_bytes(store.path) == 0
+    assert _file_alone_refreshes(store.path, tmp_path) == 2
+    # Another store on the same file still open for reading, in this process: the write is in the file all the same.
+    reader = HistoryStore(store.path, create=False)
+    assert reader.latest_prices()
+    store.record_refresh(valued(DAY1), backfill=False)
+    n = store.counts()["refreshes"]
+    assert n == 3 and _wal_bytes(store.path) > 0
+    store.close()
+    assert _wal_bytes(store.path) == 0
+    assert _file_alone_refreshes(store.path, tmp_path) == n
+    reader.close()
+
+
+def test_a_connection_another_thread_made_does_not_keep_the_others_open(store: HistoryStore) -> None:
+    import threading
+
+    store.record_refresh(valued(DAY1), backfill=True)  # this thread's writable connection
+    thread = threading.Thread(target=store.latest_prices)  # a reader made in another thread
+    thread.start()
+    thread.join()
+    assert len(store._conns) == 2
+    store.close()
+    assert store._conns == {}
+    assert _wal_bytes(store.path) == 0  # this thread's writer was checkpointed and closed

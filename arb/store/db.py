@@ -269,8 +269,8 @@ def _closed_at_exit(store: HistoryStore) -> None:
     """Have ``store`` closed by the process's exit handlers (:func:`_close_open_stores`).
 
     The ``arb`` command ends its process without freeing what it made (:func:`arb.cli.run`), so
-    a store its frames still hold is never freed, and ``__del__`` would not close it; the last
-    writable connection to close is what checkpoints the WAL into the store's file.
+    a store its frames still hold is never freed, and ``__del__`` would not close it; closing
+    it is what puts its WAL into the store's file (:meth:`HistoryStore.close`).
     """
     global _closes_at_exit
     _open_stores.add(store)
@@ -465,10 +465,23 @@ class HistoryStore:
         conn.close()
 
     def close(self) -> None:
-        """Close the store's open connections (the last writable one to close checkpoints the WAL)."""
-        while self._conns:
-            _, conn = self._conns.popitem()
-            conn.close()
+        """Close the store's open connections: the read-only ones first, then each writable one
+        after a checkpoint that does not wait.
+
+        The checkpoint copies what the WAL holds into the store's file, so a copy of the file alone
+        holds every refresh. Closing the last connection would do it too, but only if no reader
+        here or in another process is still open; one that cannot be made now (another process is
+        reading) is left to SQLite, as before. A connection that cannot be closed (one made in
+        another thread) does not keep the others open.
+        """
+        conns, self._conns = self._conns, {}
+        for (readonly, _), conn in sorted(conns.items(), key=lambda item: not item[0][0]):
+            with suppress(sqlite3.Error):
+                if not readonly and not conn.in_transaction:
+                    conn.execute("PRAGMA busy_timeout = 0")  # never wait for another process's reader
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            with suppress(sqlite3.Error):  # ProgrammingError (another thread's) is one
+                conn.close()
 
     def __enter__(self) -> HistoryStore:
         return self
