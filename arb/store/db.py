@@ -26,6 +26,7 @@ Times are ISO 8601 text: ``started``/``finished`` in UTC, price times as the sou
 
 from __future__ import annotations
 
+import atexit
 import bisect
 import datetime as dt
 import json
@@ -261,33 +262,17 @@ class HistoryRows:
         return out
 
 
-#: Stores with a connection open: closed at the end of the process, whatever still holds them.
+#: Stores with a connection open, closed by an exit handler whatever still holds them: the ``arb``
+#: command ends its process without freeing what it made (:func:`arb.cli.run`), so ``__del__``
+#: would not close them, and closing a store is what puts its WAL into its file (:meth:`HistoryStore.close`).
 _open_stores: weakref.WeakSet[HistoryStore] = weakref.WeakSet()
 
 
-def _closed_at_exit(store: HistoryStore) -> None:
-    """Have ``store`` closed by the process's exit handlers (:func:`_close_open_stores`).
-
-    The ``arb`` command ends its process without freeing what it made (:func:`arb.cli.run`), so
-    a store its frames still hold is never freed, and ``__del__`` would not close it; closing
-    it is what puts its WAL into the store's file (:meth:`HistoryStore.close`).
-    """
-    global _closes_at_exit
-    _open_stores.add(store)
-    if not _closes_at_exit:
-        import atexit
-
-        atexit.register(_close_open_stores)
-        _closes_at_exit = True
-
-
-_closes_at_exit = False
-
-
+@atexit.register
 def _close_open_stores() -> None:
     """Close every store still open (an exit handler)."""
     for store in list(_open_stores):
-        with suppress(Exception):  # a connection made in another thread cannot be closed from this one
+        with suppress(Exception):  # an exit handler raises nothing
             store.close()
 
 
@@ -450,7 +435,7 @@ class HistoryStore:
             conn.close()
             raise
         self._conns[key] = conn
-        _closed_at_exit(self)
+        _open_stores.add(self)
         return conn
 
     def _forget(self, key: tuple[bool, int], conn: sqlite3.Connection) -> None:
