@@ -267,10 +267,11 @@ _TOO_DEEP = "arrays or tables are nested too deeply to read; no arb file needs m
 
 def _parse(text: str, path: Path, error: Callable[[Path, str, str], ArbError]) -> dict[str, Any]:
     """The document, not yet checked for depth (:func:`_check_nesting`)."""
-    parser = _toml_parser()
+    from arb import tomlread  # tomli's document and messages, read faster where that is safe
+
     try:
-        doc: dict[str, Any] = parser.loads(text)
-    except parser.TOMLDecodeError as exc:
+        doc: dict[str, Any] = tomlread.loads(text)
+    except tomlread.TOMLDecodeError as exc:
         raise error(path, "", f"TOML syntax error: {exc}") from None
     except RecursionError:
         raise error(path, "", _TOO_DEEP) from None
@@ -298,24 +299,6 @@ def _deeper_than(doc: Any, limit: int) -> bool:
         items = value.values() if isinstance(value, dict) else value
         stack.extend((v, depth + 1) for v in items if isinstance(v, (dict, list)))
     return False
-
-
-def _toml_parser() -> Any:
-    """tomli where installed (its compiled wheels read a deal file about 3x faster), else the standard tomllib.
-
-    tomllib is tomli 2.0, taken into Python 3.11; tomli up to 2.3 reads the same TOML 1.0 with the
-    same error messages (pyproject.toml pins it there: 2.4 reads TOML 1.1, which tomllib, and so
-    the watchlist's editing, would refuse). How deep a document may nest is arb's own limit
-    (:data:`MAX_NESTING`), not the parser's. Imported only when a file is read.
-    """
-    try:
-        import tomli
-
-        return tomli
-    except ImportError:  # pragma: no cover - tomli is a dependency; a bare install still reads files
-        import tomllib
-
-        return tomllib
 
 
 def _os_reason(exc: OSError | ValueError) -> str:
@@ -448,8 +431,9 @@ def start_loading(paths: Iterable[Path | str], cache: DealCache | None = None, *
 def _prepare() -> None:
     """Import what reading a deal file needs: a helper's first step (this process imports it on its first file)."""
     import arb.quickcheck  # noqa: F401
+    from arb import tomlread
 
-    _toml_parser()
+    tomlread.warm()
 
 
 class PendingLoad:
