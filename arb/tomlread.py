@@ -6,10 +6,13 @@ rtoml (Rust) reads a deal file in about a quarter of tomli's time, but it reads 
 accepts more than 1.0, and it gives an offset date-time a tzinfo of its own. So :func:`loads`
 takes rtoml's document only for a text on which the two cannot differ:
 
-- no backslash (1.1's ``\\e`` and ``\\xHH`` escapes) and no byte-order mark;
+- no backslash (1.1's ``\\e`` and ``\\xHH`` escapes), no byte-order mark, and no carriage return (rtoml
+  keeps a CRLF inside a multi-line string, tomli makes it LF);
 - outside strings and comments, no time of day (1.1's optional seconds, and rtoml's tzinfo);
 - every inline table on one line, with no comma just before its closing brace (1.1's newlines and
   trailing commas in inline tables);
+- no ``[table]`` header for a table that an earlier header made implicitly (``[a.b]``, then ``[a]``:
+  rtoml puts the table where its header is, tomli where it began);
 - and rtoml reads it without an error.
 
 Anything else, a text with a syntax error included, is read by tomli, as before (so its message
@@ -93,7 +96,7 @@ def same_in_both(text: str) -> bool:
 
     Conservative: a text this says no to is read by tomli, only more slowly.
     """
-    if "\\" in text or "\ufeff" in text:
+    if "\\" in text or "\ufeff" in text or "\r" in text:
         return False
     bare = _STRINGS.sub("0", text) if ('"' in text or "'" in text or "#" in text) else text
     if ":" in bare and _TIME.search(bare):

@@ -109,6 +109,7 @@ DIFFERING = {
     "offset date-time": "at = 2026-01-13T10:30:00+08:00\n",
     "UTC date-time": "at = 2026-01-13T10:30:00Z\n",
     "byte-order mark": "\ufeffid = 'x'\n",
+    "CRLF in a multi-line string": 'note = """\r\nfirst\r\nsecond"""\r\n',  # found by a review's fuzzing
     "table after its sub-table": "[vote.result]\nfor = 1\n[target]\nticker = 'A'\n[vote]\ndate = 2026-01-13\n",
     "quoted and bare name of one table": '["vote".result]\nfor = 1\n[target]\n[vote]\n',
     "table after its array of sub-tables": "[[revision.consideration]]\n[target]\n[revision]\n",
@@ -186,9 +187,11 @@ def test_a_deal_file_in_toml_1_1_gets_tomlis_message(tmp_path: Path) -> None:
 
 # Documents built from the pieces that tell TOML 1.0 and 1.1 (and the two parsers) apart: names
 # quoted and bare, dotted headers in any order, inline tables on one line or more, trailing
-# commas, times with and without seconds, strings holding what looks like structure.
+# commas, times with and without seconds, strings holding what looks like structure, CRLF.
 _KEYS = st.sampled_from(["a", "b", "vote", '"a"', "'b'", '"a.b"', " a ", "01", '"{"', "'1:2'"])
-_STRING = st.sampled_from(['"x"', '"10:30"', "'{a = 1, }'", '"""\n[a]\n"""', "'''x''''", '"#"', '""'])
+_STRING = st.sampled_from(
+    ['"x"', '"10:30"', "'{a = 1, }'", '"""\n[a]\n"""', "'''x''''", '"#"', '""', "'''\r\nx\r\n'''"]
+)
 _SCALAR = st.sampled_from(
     ["1", "-0.0", "1e3", "inf", "true", "0xff", "2026-01-13", "10:30:00", "10:30", "2026-01-13T10:30:00Z", "1e400"]
 )
@@ -223,7 +226,8 @@ def _documents(draw: Any) -> str:
             lines.append(f"[[{path}]]")
         else:
             lines.append(f"{path} = {draw(_values())}" + draw(st.sampled_from(["", " # c {"])))
-    return "\n".join(lines) + "\n"
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    return newline.join(lines) + newline
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
