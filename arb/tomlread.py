@@ -6,8 +6,8 @@ rtoml (Rust) reads a deal file in about a quarter of tomli's time, but it reads 
 accepts more than 1.0, and it gives an offset date-time a tzinfo of its own. So :func:`loads`
 takes rtoml's document only for a text on which the two cannot differ:
 
-- no backslash (1.1's ``\\e`` and ``\\xHH`` escapes), no byte-order mark, and no carriage return (rtoml
-  keeps a CRLF inside a multi-line string, tomli makes it LF);
+- no backslash (1.1's ``\\e`` and ``\\xHH`` escapes) and no byte-order mark; no carriage return
+  beside a multi-line string (rtoml keeps a CRLF inside one, tomli makes it LF);
 - outside strings and comments, no time of day (1.1's optional seconds, and rtoml's tzinfo);
 - every inline table on one line, with no comma just before its closing brace (1.1's newlines and
   trailing commas in inline tables);
@@ -27,10 +27,11 @@ from typing import Any
 
 __all__ = ["TOMLDecodeError", "loads", "reference", "same_in_both", "warm"]
 
-# Strings and comments, in a text that rtoml read as valid TOML and that has no backslash: a basic
-# string holds no quote and no newline, a literal one no apostrophe, a multi-line one no three quotes
-# in a row (but may end with one or two more), a comment runs to the end of its line. Scanning left
-# to right, a quote or a hash outside them always starts one of them.
+# Strings and comments, in a text with no backslash. In valid TOML a basic string holds no quote and
+# no newline, a literal one no apostrophe, a multi-line one no three quotes in a row (but may end
+# with one or two more), a comment runs to the end of its line; scanning left to right, a quote or
+# a hash outside them always starts one of them. In a text that is not valid TOML the scan may go
+# wrong, but rtoml then refuses the text and tomli reads it.
 _STRINGS = re.compile(r'"""[\s\S]*?"""(?:"{1,2})?|\'\'\'[\s\S]*?\'\'\'(?:\'{1,2})?|"[^"\n]*"|\'[^\'\n]*\'|#[^\n]*')
 # A time of day (with or without seconds): a digit, a colon, a digit.
 _TIME = re.compile(r"\d:\d")
@@ -44,6 +45,8 @@ _DEPTH = 16
 # A table's header, or an array of tables' (group 1 is its second bracket), at the start of a line;
 # its key (group 2) may quote brackets. No backslash is left to escape a quote.
 _HEADER = re.compile(r"""^[ \t]*\[(\[)?((?:[^\[\]\n"']|"[^"\n]*"|'[^'\n]*')*)\]""", re.MULTILINE)
+# A header whose key has a dot outside quotes.
+_DOTTED_HEADER = re.compile(r"""^[ \t]*\[\[?(?:[^\[\]\n"'.]|"[^"\n]*"|'[^'\n]*')*\.""", re.MULTILINE)
 # One part of a dotted key: quoted (group 1, quotes and all), else bare (group 2). A quoted part and
 # a bare one of the same name are the same key.
 _KEY_PART = re.compile(r"""("[^"\n]*"|'[^'\n]*')|([A-Za-z0-9_-]+)""")
@@ -96,7 +99,7 @@ def same_in_both(text: str) -> bool:
 
     Conservative: a text this says no to is read by tomli, only more slowly.
     """
-    if "\\" in text or "\ufeff" in text or "\r" in text:
+    if "\\" in text or "\ufeff" in text or ("\r" in text and ('"""' in text or "'''" in text)):
         return False
     bare = _STRINGS.sub("0", text) if ('"' in text or "'" in text or "#" in text) else text
     if ":" in bare and _TIME.search(bare):
@@ -124,6 +127,8 @@ def _headers_in_order(text: str) -> bool:
     line inside a multi-line string or array that looks like a header is taken for one: only ever
     more cautious.
     """
+    if not _DOTTED_HEADER.search(text):  # no header makes a table implicitly
+        return True
     implied: set[tuple[str, ...]] = set()
     for m in _HEADER.finditer(text):
         path = tuple(q[1:-1] if q else bare for q, bare in _KEY_PART.findall(m.group(2)))
@@ -134,9 +139,10 @@ def _headers_in_order(text: str) -> bool:
 
 
 def loads(text: str) -> dict[str, Any]:
-    """The document in ``text``, exactly as :func:`reference` reads it; raises its ``TOMLDecodeError``.
+    """The document in ``text``, exactly as :func:`reference` reads it; raises what it raises.
 
-    May also raise ``RecursionError`` (a document nested past what the reference parser can follow).
+    That is its ``TOMLDecodeError``, a ``RecursionError`` (a document nested past what it can
+    follow) or a ``ValueError`` (an integer of more digits than Python converts, over 4,300).
     """
     fast = _fast()
     if fast and same_in_both(text):
