@@ -423,3 +423,25 @@ def test_doc_example_validates(tmp_path: Path, index: int) -> None:
     path.write_text(block, encoding="utf-8")
     deal = load_deal(path)  # raises DealFileError naming the key if the doc is wrong
     assert deal.id
+
+
+def test_terms_hash_keeps_its_definition(tmp_path: Path) -> None:
+    """A history store compares hashes worked out by different versions of arb: the hash is, and stays,
+    the first 16 hex digits of SHA-256 over the terms as sorted, compact JSON (ASCII-escaped)."""
+    import hashlib
+    import json
+
+    from benchmarks.synthetic import write_deal_files
+
+    deals = load_deals([REPO / "seeds", *write_deal_files(tmp_path, 200)]).deals
+    assert len(deals) >= 208
+    fields = {"currency", "downside", "expected_close", "target", "consideration", "securities", "dividend"}
+    for deal in deals:
+        terms = deal.model_dump(mode="json", include=fields, exclude_none=True)
+        terms["target"].pop("name", None)
+        blob = json.dumps(terms, sort_keys=True, separators=(",", ":")).encode()
+        assert deal.terms_hash() == hashlib.sha256(blob).hexdigest()[:16], deal.id
+    # worked out by arb before the JSON encoder was made once and SHA-256 taken from CPython's own code
+    pinned = {"enn-energy": "8161bce2f8d2a111", "norfolk-southern": "c3ee7ce201f17bc2", "spectris": "c272c89e05cdf08a"}
+    for name, value in pinned.items():
+        assert load_deal(REPO / "seeds" / f"{name}.toml").terms_hash() == value
