@@ -59,8 +59,9 @@ def file_key(st: os.stat_result) -> FileKey:
 def code_fingerprint() -> tuple[Any, ...]:
     """The versions and source files a cached deal was checked by; a cache made by other code is set aside.
 
-    pydantic (which checks what :mod:`arb.quickcheck` leaves to it) is named by its installed files,
-    not imported: a run of valid files never imports it. arb's own checks are among its sources.
+    pydantic (which checks what :mod:`arb.quickcheck` leaves to it) and the TOML parsers
+    (:mod:`arb.tomlread`) are named by their installed files, not imported: a run of valid files
+    never imports pydantic, a later run no parser. arb's own checks are among its sources.
     """
     package = Path(__file__).parent
     sources = []
@@ -69,7 +70,8 @@ def code_fingerprint() -> tuple[Any, ...]:
             if entry.name.endswith(".py") and entry.is_file():
                 st = entry.stat()
                 sources.append((entry.name, st.st_size, st.st_mtime_ns))
-    return (FORMAT, sys.version, _installed("pydantic"), _installed("pydantic_core"), str(package), sorted(sources))
+    checkers = (_installed("pydantic"), _installed("pydantic_core"), _installed("tomli"), _installed("rtoml"))
+    return (FORMAT, sys.version, *checkers, str(package), sorted(sources))
 
 
 def _installed(name: str) -> tuple[str, int, int] | None:

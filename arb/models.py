@@ -293,14 +293,14 @@ class Revision(Record):
 #: The fields a deal's terms hash covers (the target's name is left out of it too).
 _TERMS = frozenset({"currency", "downside", "expected_close", "target", "consideration", "securities", "dividend"})
 _TERMS_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
-_sha256: Any = None
+_sha256_new: Any = None
 
 
 def _sha256_hex(data: bytes) -> str:
     """SHA-256 of ``data`` in hex, by CPython's own code where it has it: hashlib loads OpenSSL, about
     6 ms of a process that hashes (the deal cache's child, a refresh)."""
-    global _sha256
-    if _sha256 is None:
+    global _sha256_new
+    if _sha256_new is None:
         try:
             from _sha256 import sha256  # Python 3.11
         except ImportError:  # pragma: no cover - Python 3.12 and later, or another interpreter
@@ -308,8 +308,8 @@ def _sha256_hex(data: bytes) -> str:
                 from _sha2 import sha256
             except ImportError:
                 from hashlib import sha256
-        _sha256 = sha256
-    return str(_sha256(data).hexdigest())
+        _sha256_new = sha256
+    return str(_sha256_new(data).hexdigest())
 
 
 class Deal(Record):

@@ -1,6 +1,6 @@
 """Deal files' TOML: tomli's document and messages, read about four times faster where that is safe.
 
-tomli (pinned below 2.4: TOML 1.0, the same as the standard tomllib) is the reference: the
+tomli (pinned below 2.4: TOML 1.0, as the standard tomllib of Python 3.11-3.14) is the reference: the
 document it gives, and the message it gives for a text it refuses, are what arb reads and says.
 rtoml (Rust) reads a deal file in about a quarter of tomli's time, but it reads TOML 1.1, which
 accepts more than 1.0, and it gives an offset date-time a tzinfo of its own. So :func:`loads`
@@ -57,8 +57,8 @@ def reference() -> Any:
     standard tomllib.
 
     tomllib is tomli 2.0, in Python since 3.11; tomli up to 2.3 reads the same TOML 1.0 with the same
-    messages (pyproject.toml pins it there: 2.4 reads TOML 1.1, which tomllib, and so the watchlist's
-    editing, would refuse). How deep a document may nest is arb's own limit
+    messages (pyproject.toml pins it there: 2.4 reads TOML 1.1, which tomllib up to Python 3.14, and
+    so the watchlist's editing, would refuse). How deep a document may nest is arb's own limit
     (:data:`arb.loader.MAX_NESTING`), not a parser's.
     """
     try:
@@ -74,6 +74,9 @@ def reference() -> Any:
 TOMLDecodeError: type[ValueError] = reference().TOMLDecodeError
 
 
+_rtoml: Any = None  # rtoml's extension once imported; False without rtoml
+
+
 def _fast() -> Any:
     global _rtoml
     if _rtoml is None:
@@ -84,9 +87,6 @@ def _fast() -> Any:
             module = False
         _rtoml = module
     return _rtoml
-
-
-_rtoml: Any = None
 
 
 def warm() -> None:
@@ -151,4 +151,7 @@ def loads(text: str) -> dict[str, Any]:
             return doc
         except Exception:  # refused, or too deep, for rtoml: tomli decides, and words the error
             pass
+        except BaseException as exc:  # a panic in rtoml's Rust (pyo3 raises it as a BaseException): the same
+            if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                raise
     return reference().loads(text)

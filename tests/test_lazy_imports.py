@@ -42,6 +42,17 @@ def test_the_probe_sees_a_heavy_import(tmp_path: Path) -> None:
     assert (code, loaded) == (0, ["matplotlib"])
 
 
+def test_start_up_and_help_load_no_toml_parser_nor_openssl(tmp_path: Path) -> None:
+    # A deal file's parsers (arb.tomlread) load when a file is read, hashlib's OpenSSL never on
+    # these paths (the terms hash uses CPython's own SHA-256).
+    watch = ("tomli", "rtoml", "_hashlib")
+    for args in (["--help"], ["report", "--help"]):
+        code, loaded, _ = probe(args, watch=watch, ARB_HOME=str(tmp_path), NO_COLOR="1")
+        assert (code, loaded) == (0, []), args
+    code, loaded, _ = probe(None, watch=watch, setup="import arb.tomlread; arb.tomlread.warm()", ARB_HOME=str(tmp_path))
+    assert (code, sorted(loaded)) == (0, ["rtoml", "tomli"])  # the probe sees them
+
+
 def test_reading_deal_files_imports_no_numpy(tmp_path: Path) -> None:
     # A helper process that reads deal files (arb.helperload) starts at once only if reading them
     # needs no numpy: numpy is imported by what prices them.

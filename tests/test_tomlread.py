@@ -62,6 +62,8 @@ def project_texts() -> dict[str, str]:
 
 
 TEXTS = project_texts()
+#: A seed the guards give to rtoml.
+FAST_TEXT = next(t for name, t in sorted(TEXTS.items()) if name.startswith("seeds/") and tomlread.same_in_both(t))
 
 
 def test_the_project_has_texts_to_compare() -> None:
@@ -170,9 +172,45 @@ def test_hostile_nesting_never_crashes_and_reads_as_tomli_reads_it(text: str) ->
 
 
 def test_without_rtoml_tomli_reads_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[str] = []
+
+    class Reference:
+        TOMLDecodeError = tomli.TOMLDecodeError
+
+        @staticmethod
+        def loads(text: str) -> Any:
+            read.append(text)
+            return tomli.loads(text)
+
     monkeypatch.setattr(tomlread, "_rtoml", False)
-    text = TEXTS["seeds/enn-energy.toml"]
+    monkeypatch.setattr(tomlread, "reference", lambda: Reference)
+    text = FAST_TEXT
+    assert tomlread.same_in_both(text)  # rtoml would have read it
     assert outcome(tomlread.loads, text) == outcome(tomli.loads, text)
+    assert read == [text]
+
+
+def test_a_panic_in_rtoml_is_left_to_tomli(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Panic(BaseException):  # as pyo3 raises a Rust panic
+        pass
+
+    class Panicking:
+        @staticmethod
+        def deserialize(text: str, **kwargs: Any) -> Any:
+            raise Panic("rtoml panicked")
+
+    monkeypatch.setattr(tomlread, "_rtoml", Panicking)
+    text = FAST_TEXT
+    assert outcome(tomlread.loads, text) == outcome(tomli.loads, text)
+
+    class Interrupted:
+        @staticmethod
+        def deserialize(text: str, **kwargs: Any) -> Any:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(tomlread, "_rtoml", Interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        tomlread.loads(text)
 
 
 def test_a_deal_file_in_toml_1_1_gets_tomlis_message(tmp_path: Path) -> None:
