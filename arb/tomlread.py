@@ -33,8 +33,6 @@ __all__ = ["TOMLDecodeError", "loads", "reference", "same_in_both", "warm"]
 # a hash outside them always starts one of them. In a text that is not valid TOML the scan may go
 # wrong, but rtoml then refuses the text and tomli reads it.
 _STRINGS = re.compile(r'"""[\s\S]*?"""(?:"{1,2})?|\'\'\'[\s\S]*?\'\'\'(?:\'{1,2})?|"[^"\n]*"|\'[^\'\n]*\'|#[^\n]*')
-# A time of day (with or without seconds): a digit, a colon, a digit.
-_TIME = re.compile(r"\d:\d")
 # A comma just before a closing brace: once strings and comments are gone, a brace is an inline table's.
 _TRAILING_COMMA = re.compile(r",\s*\}")
 # An inline table on one line holding no other: removed, innermost first, until none is left.
@@ -42,11 +40,12 @@ _ONE_LINE_TABLE = re.compile(r"\{[^{}\n]*\}")
 #: Inline tables nested, or a header's key dotted, deeper than this are left to tomli (the checks
 #: would take time in the square of the depth; a deal file needs three or four).
 _DEPTH = 16
-# A table's header, or an array of tables' (group 1 is its second bracket), at the start of a line;
-# its key (group 2) may quote brackets. No backslash is left to escape a quote.
-_HEADER = re.compile(r"""^[ \t]*\[(\[)?((?:[^\[\]\n"']|"[^"\n]*"|'[^'\n]*')*)\]""", re.MULTILINE)
-# A header whose key has a dot outside quotes.
-_DOTTED_HEADER = re.compile(r"""^[ \t]*\[\[?(?:[^\[\]\n"'.]|"[^"\n]*"|'[^'\n]*')*\.""", re.MULTILINE)
+# A table's header, or an array of tables' (group 1 is its second bracket), after a newline; its
+# key (group 2) may quote brackets. No backslash is left to escape a quote.
+_HEADER = re.compile(r"""\n[ \t]*\[(\[)?((?:[^\[\]\n"']|"[^"\n]*"|'[^'\n]*')*)\]""")
+# A line that may be a dotted header: a bracket first, a dot later on the line (in its key, or
+# in a quoted part or a comment after it: only ever more cautious).
+_DOTTED_HEADER = re.compile(r"\n[ \t]*\[[^\n]*\.")
 # One part of a dotted key: quoted (group 1, quotes and all), else bare (group 2). A quoted part and
 # a bare one of the same name are the same key.
 _KEY_PART = re.compile(r"""("[^"\n]*"|'[^'\n]*')|([A-Za-z0-9_-]+)""")
@@ -101,12 +100,26 @@ def same_in_both(text: str) -> bool:
     """
     if "\\" in text or "\ufeff" in text or ("\r" in text and ('"""' in text or "'''" in text)):
         return False
-    bare = _STRINGS.sub("0", text) if ('"' in text or "'" in text or "#" in text) else text
-    if ":" in bare and _TIME.search(bare):
-        return False
-    if "{" in bare and not _tables_on_one_line(bare):
-        return False
-    return "." not in bare or _headers_in_order(text)
+    # A time, or an inline table, unless only in strings and comments (removing them joins no digit
+    # to a colon in a text rtoml reads: a string is never next to a time's colon).
+    if "{" in text or _has_time(text):
+        bare = _STRINGS.sub("0", text) if ('"' in text or "'" in text or "#" in text) else text
+        if _has_time(bare):
+            return False
+        if "{" in bare and not _tables_on_one_line(bare):
+            return False
+    return _headers_in_order(text)
+
+
+def _has_time(text: str) -> bool:
+    """Whether a digit, a colon and a digit come in a row, as in every time of day (with or without
+    seconds). The colons are looked at one by one: a regular expression takes ten times as long."""
+    at = text.find(":")
+    while at != -1:
+        if text[at - 1 : at].isdigit() and text[at + 1 : at + 2].isdigit():
+            return True
+        at = text.find(":", at + 1)
+    return False
 
 
 def _tables_on_one_line(bare: str) -> bool:
@@ -127,10 +140,11 @@ def _headers_in_order(text: str) -> bool:
     line inside a multi-line string or array that looks like a header is taken for one: only ever
     more cautious.
     """
-    if not _DOTTED_HEADER.search(text):  # no header makes a table implicitly
+    lines = "\n" + text  # each line, the first too, after a newline (faster to find than ^ in MULTILINE)
+    if not _DOTTED_HEADER.search(lines):  # no header makes a table implicitly
         return True
     implied: set[tuple[str, ...]] = set()
-    for m in _HEADER.finditer(text):
+    for m in _HEADER.finditer(lines):
         path = tuple(q[1:-1] if q else bare for q, bare in _KEY_PART.findall(m.group(2)))
         if (not m.group(1) and path in implied) or len(path) > _DEPTH:
             return False
