@@ -102,9 +102,10 @@ def same_in_both(text: str) -> bool:
         return False
     # A time, or an inline table, unless only in strings and comments (removing them joins no digit
     # to a colon in a text rtoml reads: a string is never next to a time's colon).
-    if "{" in text or _has_time(text):
+    timed = _has_time(text)
+    if timed or "{" in text:
         bare = _STRINGS.sub("0", text) if ('"' in text or "'" in text or "#" in text) else text
-        if _has_time(bare):
+        if timed and _has_time(bare):
             return False
         if "{" in bare and not _tables_on_one_line(bare):
             return False
